@@ -1,0 +1,1 @@
+"""Models of the mentoring app; they arrive with its issue."""
