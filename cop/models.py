@@ -4,10 +4,26 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
+
+from .enums import (
+    InvitationStatus,
+    JoinPolicy,
+    Level,
+    License,
+    MembershipStatus,
+    NotificationKind,
+    ParticipationKind,
+    Role,
+    Stage,
+    Visibility,
+)
 
 
 def validate_timezone(value: str) -> None:
@@ -82,3 +98,241 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name
+
+
+class Community(models.Model):
+    """A community of practice: a domain, a community of people, a practice."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("address"), max_length=60, unique=True)
+    domain = models.TextField(
+        _("domain"),
+        max_length=1000,
+        help_text=_("The shared concern that brings members together."),
+    )
+    purpose = models.TextField(_("purpose"), max_length=2000, blank=True)
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    join_policy = models.CharField(
+        _("who may join"), max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.OPEN
+    )
+    stage = models.CharField(
+        _("stage of development"), max_length=12, choices=Stage.choices, default=Stage.POTENTIAL
+    )
+    license = models.CharField(
+        _("license of the shared repertoire"),
+        max_length=24,
+        choices=License.choices,
+        default=License.CC_BY_SA_4,
+    )
+    # Participation path settings: points earned within the window decide the level.
+    level_window_days = models.PositiveSmallIntegerField(
+        _("participation window (days)"), default=90
+    )
+    newcomer_days = models.PositiveSmallIntegerField(_("newcomer period (days)"), default=30)
+    active_threshold = models.PositiveSmallIntegerField(_("points to be active"), default=8)
+    core_threshold = models.PositiveSmallIntegerField(_("points to be core"), default=25)
+    # Settings other apps read.
+    validation_threshold = models.PositiveSmallIntegerField(
+        _("endorsements that validate a practice"), default=3
+    )
+    mentor_request_timeout_days = models.PositiveSmallIntegerField(
+        _("days before an unanswered mentor request passes on"), default=3
+    )
+    reminder_offsets_hours = models.CharField(
+        _("meeting reminders (hours before, comma-separated)"), max_length=60, default="24,1"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(core_threshold__gt=models.F("active_threshold")),
+                name="community_core_above_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("community_home", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == Visibility.PUBLIC
+
+
+class Tag(models.Model):
+    """A term of a community's governed topic vocabulary."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(_("name"), max_length=50)
+    slug = models.SlugField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "slug"], name="tag_unique_per_community")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's place in a community: role, status, introduction and level."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=MembershipStatus.choices,
+        default=MembershipStatus.ACTIVE,
+    )
+    request_message = models.TextField(
+        _("message to the coordinators"), max_length=2000, blank=True
+    )
+    introduction = models.TextField(_("introduction"), max_length=2000, blank=True)
+    expertise = models.ManyToManyField(
+        Tag, blank=True, related_name="experts", verbose_name=_("expertise")
+    )
+    level = models.CharField(
+        _("level"), max_length=12, choices=Level.choices, default=Level.NEWCOMER
+    )
+    score = models.PositiveIntegerField(_("points in the window"), default=0)
+    level_computed_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "user"], name="membership_unique"),
+        ]
+        indexes = [models.Index(fields=["community", "status", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.community}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MembershipStatus.ACTIVE
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_active and self.role == Role.COORDINATOR
+
+
+class Invitation(models.Model):
+    """An emailed invitation to a community, accepted through a signed, expiring link."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email address"))
+    message = models.TextField(_("personal message"), max_length=2000, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.community}"
+
+
+class ParticipationEvent(models.Model):
+    """Something a member did that counts towards their level. Recorded by every app
+    through `cop.services.participation.record_participation`."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="participation_events"
+    )
+    kind = models.CharField(max_length=32, choices=ParticipationKind.choices)
+    weight = models.PositiveSmallIntegerField()
+    subject_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    summary = models.CharField(max_length=200, blank=True)
+    occurred_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["membership", "occurred_at"])]
+        constraints = [
+            # The same act on the same subject counts once.
+            models.UniqueConstraint(
+                fields=["membership", "kind", "subject_type", "subject_id"],
+                condition=models.Q(subject_id__isnull=False),
+                name="participation_once_per_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.get_kind_display()}"
+
+
+class LevelChange(models.Model):
+    """History of a member's level."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="level_changes"
+    )
+    from_level = models.CharField(max_length=12, choices=Level.choices)
+    to_level = models.CharField(max_length=12, choices=Level.choices)
+    score = models.PositiveIntegerField()
+    changed_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-changed_at"]
+        indexes = [models.Index(fields=["membership", "changed_at"])]
+
+
+class Notification(models.Model):
+    """An in-app notification; the notifications service also decides on email."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -2,8 +2,11 @@
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
+from django.utils.text import slugify
 
-from cop.models import User
+from cop.enums import JoinPolicy, MembershipStatus, Role, Visibility
+from cop.models import Community, Membership, Tag, User
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -28,3 +31,52 @@ class UserFactory(factory.django.DjangoModelFactory):
         """Users are verified unless built with verified=False."""
         if create and extracted is not False:
             EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    """A public, open community. Pass `coordinator=user` to add its coordinator."""
+
+    class Meta:
+        model = Community
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Community {n}")
+    slug = factory.Sequence(lambda n: f"community-{n}")
+    domain = "How we keep production systems healthy."
+    purpose = "Learn from each other's incidents."
+    visibility = Visibility.PUBLIC
+    join_policy = JoinPolicy.OPEN
+
+    @factory.post_generation
+    def coordinator(self, create, extracted, **kwargs):
+        if create and extracted is not None:
+            MembershipFactory(community=self, user=extracted, role=Role.COORDINATOR)
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    community = factory.SubFactory(CommunityFactory)
+    name = factory.Sequence(lambda n: f"topic {n}")
+    slug = factory.LazyAttribute(lambda tag: slugify(tag.name))
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """An active member; `role=Role.COORDINATOR` for a coordinator."""
+
+    class Meta:
+        model = Membership
+
+    community = factory.SubFactory(CommunityFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.MEMBER
+    status = MembershipStatus.ACTIVE
+    joined_at = factory.LazyFunction(timezone.now)
+
+
+def make_member(community, *, role=Role.MEMBER, **user_fields) -> "User":
+    """A new verified user who is an active member (or coordinator) of `community`."""
+    user = UserFactory(**user_fields)
+    MembershipFactory(community=community, user=user, role=role)
+    return user

@@ -1,0 +1,116 @@
+"""Choices of the core domain."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public: anyone may read")
+    PRIVATE = "private", _("Private: members only")
+
+
+class JoinPolicy(models.TextChoices):
+    OPEN = "open", _("Open: anyone may join")
+    APPROVAL = "approval", _("Approval: a coordinator approves requests")
+    INVITATION = "invitation", _("Invitation only")
+
+
+class Stage(models.TextChoices):
+    """Stages of development (Wenger, McDermott and Snyder 2002)."""
+
+    POTENTIAL = "potential", _("Potential")
+    COALESCING = "coalescing", _("Coalescing")
+    ACTIVE = "active", _("Active")
+    DISPERSED = "dispersed", _("Dispersed")
+    MEMORABLE = "memorable", _("Memorable")
+
+
+class License(models.TextChoices):
+    CC_BY_SA_4 = "CC-BY-SA-4.0", _("Creative Commons Attribution-ShareAlike 4.0")
+    CC_BY_4 = "CC-BY-4.0", _("Creative Commons Attribution 4.0")
+    CC_BY_NC_SA_4 = (
+        "CC-BY-NC-SA-4.0",
+        _("Creative Commons Attribution-NonCommercial-ShareAlike 4.0"),
+    )
+    CC0 = "CC0-1.0", _("CC0 1.0: public domain dedication")
+    ALL_RIGHTS = "all-rights-reserved", _("All rights reserved")
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    MEMBER = "member", _("Member")
+
+
+class MembershipStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACTIVE = "active", _("Active")
+    DECLINED = "declined", _("Declined")
+    LEFT = "left", _("Left")
+    REMOVED = "removed", _("Removed")
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Level(models.TextChoices):
+    """Participation levels, from the periphery to the core (in this order)."""
+
+    NEWCOMER = "newcomer", _("Newcomer")
+    PERIPHERAL = "peripheral", _("Peripheral")
+    ACTIVE = "active", _("Active")
+    CORE = "core", _("Core")
+
+
+class ParticipationKind(models.TextChoices):
+    ATTENDED_MEETING = "attended_meeting", _("Attended a meeting")
+    HOSTED_MEETING = "hosted_meeting", _("Hosted a meeting")
+    TOLD_STORY = "told_story", _("Told a story")
+    ASKED_PROBLEM = "asked_problem", _("Brought a problem")
+    ANSWERED_PROBLEM = "answered_problem", _("Answered a problem")
+    SOLUTION_ACCEPTED = "solution_accepted", _("Had a solution accepted")
+    VALIDATED_ENTRY = "validated_entry", _("Validated a practice")
+    WROTE_ENTRY = "wrote_entry", _("Documented a practice")
+    MENTORED = "mentored", _("Mentored someone")
+    WAS_MENTORED = "was_mentored", _("Was mentored")
+    PROPOSED_AGENDA_ITEM = "proposed_agenda_item", _("Proposed an agenda item")
+    INTRODUCED_SELF = "introduced_self", _("Introduced themselves")
+
+
+# How much each kind of participation counts towards a member's level.
+PARTICIPATION_WEIGHTS: dict[str, int] = {
+    ParticipationKind.ATTENDED_MEETING: 2,
+    ParticipationKind.HOSTED_MEETING: 4,
+    ParticipationKind.TOLD_STORY: 3,
+    ParticipationKind.ASKED_PROBLEM: 2,
+    ParticipationKind.ANSWERED_PROBLEM: 3,
+    ParticipationKind.SOLUTION_ACCEPTED: 5,
+    ParticipationKind.VALIDATED_ENTRY: 2,
+    ParticipationKind.WROTE_ENTRY: 4,
+    ParticipationKind.MENTORED: 4,
+    ParticipationKind.WAS_MENTORED: 1,
+    ParticipationKind.PROPOSED_AGENDA_ITEM: 1,
+    ParticipationKind.INTRODUCED_SELF: 1,
+}
+
+
+class NotificationKind(models.TextChoices):
+    REPLY = "reply", _("A reply to my problem or story")
+    SOLUTION_ACCEPTED = "solution_accepted", _("My answer was accepted as a solution")
+    MENTION = "mention", _("Someone mentioned me")
+    MEETING_REMINDER = "meeting_reminder", _("Meeting reminders")
+    MEETING_CHANGED = "meeting_changed", _("A meeting changed or was cancelled")
+    WAITLIST_PROMOTED = "waitlist_promoted", _("I was promoted from a waitlist")
+    JOIN_REQUEST = "join_request", _("Someone asks to join my community")
+    JOIN_ANSWER = "join_answer", _("The answer to my join request")
+    INVITATION = "invitation", _("Invitations")
+    MENTOR_REQUEST = "mentor_request", _("Mentor requests")
+    MENTOR_ANSWER = "mentor_answer", _("Answers to my mentor requests")
+    CHECKIN_DUE = "checkin_due", _("A mentorship check-in is due")
+    ENTRY_VALIDATED = "entry_validated", _("My practice was validated")
+    ENTRY_REVIEW_DUE = "entry_review_due", _("A practice I own is due for review")
+    MEMBERSHIP = "membership", _("Changes to my membership")
+    SERIES_CONFIRM = "series_confirm", _("A meeting series needs confirming")
+    VALUE_FOLLOW_UP = "value_follow_up", _("Follow-ups on my value stories")

@@ -1,0 +1,60 @@
+"""Extension points through which the practice apps add themselves to core pages,
+without the core importing them. Apps register in their AppConfig.ready().
+
+- a community tab (Meetings, Knowledge, Mentoring) in every community page's sub-navigation;
+- a section on the community home page (upcoming meetings, recent stories, ...);
+- a demo-data seeder for `manage.py seed_demo`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class CommunityTab:
+    order: int
+    label: str = field(compare=False)
+    url_name: str = field(compare=False)  # reversed with kwargs={"slug": community.slug}
+
+
+@dataclass(frozen=True, order=True)
+class HomeSection:
+    order: int
+    template: str = field(compare=False)
+    # context(community=..., user=..., membership=...) -> dict, with a fixed number of queries
+    context: Callable[..., dict] = field(compare=False)
+
+
+@dataclass(frozen=True, order=True)
+class DemoSeeder:
+    order: int
+    # seed(users: dict[str, User], communities: dict[str, Community]) -> list[str] (report lines)
+    seed: Callable[..., list[str]] = field(compare=False)
+
+
+COMMUNITY_TABS: list[CommunityTab] = []
+HOME_SECTIONS: list[HomeSection] = []
+DEMO_SEEDERS: list[DemoSeeder] = []
+
+
+def _add(registry: list, item) -> None:
+    registry.append(item)
+    registry.sort()
+
+
+def register_community_tab(*, order: int, label: str, url_name: str) -> None:
+    if any(tab.url_name == url_name for tab in COMMUNITY_TABS):
+        return
+    _add(COMMUNITY_TABS, CommunityTab(order, label, url_name))
+
+
+def register_home_section(*, order: int, template: str, context: Callable[..., dict]) -> None:
+    if any(section.template == template for section in HOME_SECTIONS):
+        return
+    _add(HOME_SECTIONS, HomeSection(order, template, context))
+
+
+def register_demo_seeder(*, order: int, seed: Callable[..., list[str]]) -> None:
+    if any(seeder.seed is seed for seeder in DEMO_SEEDERS):
+        return
+    _add(DEMO_SEEDERS, DemoSeeder(order, seed))

@@ -1,0 +1,106 @@
+"""Object permissions of the core domain, as `rules` predicates.
+
+Predicates take (user, community). Membership lookups are cached per request on
+the user object so a page asks the database once per community.
+"""
+
+import rules
+from allauth.account.models import EmailAddress
+
+from cop.enums import JoinPolicy, MembershipStatus, Role, Visibility
+from cop.models import Community, Membership
+
+
+def membership_of(user, community: Community) -> Membership | None:
+    """The user's membership row in a community (any status), cached on the user."""
+    if user is None or not user.is_authenticated or community is None:
+        return None
+    cache = user.__dict__.setdefault("_copse_memberships", {})
+    if community.pk not in cache:
+        cache[community.pk] = Membership.objects.filter(user=user, community=community).first()
+    return cache[community.pk]
+
+
+def forget_memberships(user) -> None:
+    """Drop the cached memberships after a write that changed them."""
+    user.__dict__.pop("_copse_memberships", None)
+
+
+@rules.predicate
+def is_active_member(user, community) -> bool:
+    membership = membership_of(user, community)
+    return membership is not None and membership.status == MembershipStatus.ACTIVE
+
+
+@rules.predicate
+def is_coordinator(user, community) -> bool:
+    membership = membership_of(user, community)
+    return (
+        membership is not None
+        and membership.status == MembershipStatus.ACTIVE
+        and membership.role == Role.COORDINATOR
+    )
+
+
+@rules.predicate
+def is_public(user, community) -> bool:
+    return community is not None and community.visibility == Visibility.PUBLIC
+
+
+@rules.predicate
+def is_pending(user, community) -> bool:
+    membership = membership_of(user, community)
+    return membership is not None and membership.status == MembershipStatus.PENDING
+
+
+@rules.predicate
+def was_removed(user, community) -> bool:
+    membership = membership_of(user, community)
+    return membership is not None and membership.status == MembershipStatus.REMOVED
+
+
+@rules.predicate
+def has_verified_email(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    return EmailAddress.objects.filter(user=user, verified=True).exists()
+
+
+@rules.predicate
+def join_policy_open(user, community) -> bool:
+    return community is not None and community.join_policy == JoinPolicy.OPEN
+
+
+@rules.predicate
+def join_policy_approval(user, community) -> bool:
+    return community is not None and community.join_policy == JoinPolicy.APPROVAL
+
+
+can_view_community = is_public | is_active_member
+can_join_community = (
+    rules.is_authenticated
+    & can_view_community
+    & join_policy_open
+    & ~is_active_member
+    & ~was_removed
+)
+can_request_to_join = (
+    rules.is_authenticated
+    & can_view_community
+    & join_policy_approval
+    & ~is_active_member
+    & ~is_pending
+    & ~was_removed
+)
+can_edit_community = is_coordinator
+can_manage_members = is_coordinator
+can_leave_community = is_active_member | is_pending
+
+rules.add_perm("cop.add_community", rules.is_authenticated & has_verified_email)
+rules.add_perm("cop.view_community", can_view_community)
+rules.add_perm("cop.join_community", can_join_community)
+rules.add_perm("cop.request_to_join_community", can_request_to_join)
+rules.add_perm("cop.change_community", can_edit_community)
+rules.add_perm("cop.manage_members", can_manage_members)
+rules.add_perm("cop.leave_community", can_leave_community)
+rules.add_perm("cop.view_members", can_view_community)

@@ -1,0 +1,147 @@
+"""Reads of the core domain that matter: each owns its joins and its visibility filter."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from cop.enums import Level, MembershipStatus, Role, Visibility
+from cop.models import Community, LevelChange, Membership, ParticipationEvent, Tag, User
+from cop.rules import can_view_community
+
+
+def visible_communities(user) -> QuerySet[Community]:
+    """Public communities and the private ones the user is an active member of."""
+    query = Q(visibility=Visibility.PUBLIC)
+    if user is not None and user.is_authenticated:
+        query |= Q(memberships__user=user, memberships__status=MembershipStatus.ACTIVE)
+    return Community.objects.filter(pk__in=Community.objects.filter(query).values("pk"))
+
+
+def community_directory(user, *, search: str = "") -> QuerySet[Community]:
+    """The directory: visible communities with member counts and the viewer's status."""
+    communities = visible_communities(user).annotate(
+        member_count=Count(
+            "memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE), distinct=True
+        )
+    )
+    if user is not None and user.is_authenticated:
+        communities = communities.annotate(
+            is_member=Exists(
+                Membership.objects.filter(
+                    community=OuterRef("pk"), user=user, status=MembershipStatus.ACTIVE
+                )
+            )
+        )
+    if search:
+        communities = communities.filter(
+            Q(name__icontains=search)
+            | Q(domain__icontains=search)
+            | Q(tags__name__icontains=search)
+        ).distinct()
+    return communities.prefetch_related("tags").order_by("name")
+
+
+def access_community(user, slug: str) -> Community:
+    """The community at `slug` if the user may see it; 404 otherwise (private ones
+    do not reveal that they exist)."""
+    community = Community.objects.filter(slug=slug).first()
+    if community is None or not can_view_community(user, community):
+        raise Http404("No such community.")
+    return community
+
+
+def my_memberships(user) -> QuerySet[Membership]:
+    """The user's active and pending memberships, with their communities."""
+    return (
+        Membership.objects.filter(
+            user=user, status__in=[MembershipStatus.ACTIVE, MembershipStatus.PENDING]
+        )
+        .select_related("community")
+        .annotate(
+            member_count=Count(
+                "community__memberships",
+                filter=Q(community__memberships__status=MembershipStatus.ACTIVE),
+            )
+        )
+        .order_by("community__name")
+    )
+
+
+def member_directory(
+    community: Community, *, level: str = "", expertise: str = "", role: str = ""
+) -> QuerySet[Membership]:
+    """Active members of a community with their expertise, filterable by level and tag."""
+    members = (
+        Membership.objects.filter(community=community, status=MembershipStatus.ACTIVE)
+        .select_related("user")
+        .prefetch_related(Prefetch("expertise", queryset=Tag.objects.order_by("name")))
+    )
+    if level in Level.values:
+        members = members.filter(level=level)
+    if role in Role.values:
+        members = members.filter(role=role)
+    if expertise:
+        members = members.filter(expertise__slug=expertise)
+    return members.order_by("-role", "user__display_name", "user__email")
+
+
+def pending_requests(community: Community) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(community=community, status=MembershipStatus.PENDING)
+        .select_related("user")
+        .order_by("created_at")
+    )
+
+
+def newcomers_to_welcome(community: Community, *, limit: int = 6) -> list[Membership]:
+    return list(
+        Membership.objects.filter(
+            community=community, status=MembershipStatus.ACTIVE, level=Level.NEWCOMER
+        )
+        .select_related("user")
+        .order_by("-joined_at")[:limit]
+    )
+
+
+def level_counts(community: Community) -> dict[str, int]:
+    rows = (
+        Membership.objects.filter(community=community, status=MembershipStatus.ACTIVE)
+        .values("level")
+        .annotate(n=Count("pk"))
+    )
+    counts = dict.fromkeys(Level.values, 0)
+    counts.update({row["level"]: row["n"] for row in rows})
+    return counts
+
+
+def access_member(community: Community, user_id: int) -> Membership:
+    membership = (
+        Membership.objects.filter(
+            community=community, user_id=user_id, status=MembershipStatus.ACTIVE
+        )
+        .select_related("user", "community")
+        .prefetch_related("expertise")
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such member.")
+    return membership
+
+
+def recent_participation(membership: Membership, *, limit: int = 30) -> list[ParticipationEvent]:
+    return list(
+        membership.participation_events.select_related("subject_type").order_by("-occurred_at")[
+            :limit
+        ]
+    )
+
+
+def level_history(membership: Membership, *, limit: int = 20) -> list[LevelChange]:
+    return list(membership.level_changes.order_by("-changed_at")[:limit])
+
+
+def coordinators(community: Community) -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__community=community,
+        memberships__role=Role.COORDINATOR,
+        memberships__status=MembershipStatus.ACTIVE,
+    ).order_by("display_name")

@@ -1,0 +1,388 @@
+"""Communities and memberships: start, edit, join, request, approve, invite, leave, manage.
+
+Every function raises `django.core.exceptions.ValidationError` with a message a
+person can read when the action is not possible; views and the API show it.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from cop.enums import (
+    InvitationStatus,
+    JoinPolicy,
+    MembershipStatus,
+    NotificationKind,
+    ParticipationKind,
+    Role,
+)
+from cop.models import Community, Invitation, Membership, Tag, User
+from cop.services.notifications import notify
+from cop.services.participation import record_participation
+
+INVITATION_SALT = "copse.invitation"
+INVITATION_DAYS = 14
+
+
+def set_vocabulary(*, community: Community, names: list[str]) -> list[Tag]:
+    """Make the community's tag vocabulary exactly `names` (case-insensitive, deduplicated).
+    Tags that disappear are deleted; expertise and items lose them."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        name = " ".join(name.split())[:50]
+        slug = slugify(name)[:60]
+        if slug and slug not in wanted:
+            wanted[slug] = name
+    community.tags.exclude(slug__in=wanted).delete()
+    existing = {tag.slug: tag for tag in community.tags.all()}
+    for slug, name in wanted.items():
+        if slug not in existing:
+            existing[slug] = Tag.objects.create(community=community, name=name, slug=slug)
+    return sorted(existing.values(), key=lambda tag: tag.name.lower())
+
+
+@transaction.atomic
+def create_community(
+    *,
+    creator: User,
+    name: str,
+    slug: str,
+    domain: str,
+    purpose: str = "",
+    description: str = "",
+    visibility: str,
+    join_policy: str,
+    stage: str = "potential",
+    license: str = "CC-BY-SA-4.0",
+    tags: list[str] | None = None,
+) -> Community:
+    """Start a community; its creator becomes its first coordinator."""
+    if Community.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("That address is taken. Please choose another.")})
+    community = Community(
+        name=name,
+        slug=slug,
+        domain=domain,
+        purpose=purpose,
+        description=description,
+        visibility=visibility,
+        join_policy=join_policy,
+        stage=stage,
+        license=license,
+        created_by=creator,
+    )
+    community.full_clean()
+    community.save()
+    set_vocabulary(community=community, names=tags or [])
+    now = timezone.now()
+    Membership.objects.create(
+        community=community,
+        user=creator,
+        role=Role.COORDINATOR,
+        status=MembershipStatus.ACTIVE,
+        joined_at=now,
+    )
+    return community
+
+
+@transaction.atomic
+def update_community(*, community: Community, tags: list[str] | None = None, **fields) -> Community:
+    """Change a community's settings (coordinators only; the caller checks)."""
+    for field, value in fields.items():
+        setattr(community, field, value)
+    community.full_clean()
+    community.save()
+    if tags is not None:
+        set_vocabulary(community=community, names=tags)
+    return community
+
+
+def _coordinators(community: Community):
+    return User.objects.filter(
+        memberships__community=community,
+        memberships__role=Role.COORDINATOR,
+        memberships__status=MembershipStatus.ACTIVE,
+    )
+
+
+def _activate(membership: Membership, *, role: str | None = None) -> Membership:
+    membership.status = MembershipStatus.ACTIVE
+    membership.joined_at = timezone.now()
+    if role:
+        membership.role = role
+    membership.save(update_fields=["status", "joined_at", "role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def join_community(*, community: Community, user: User, message: str = "") -> Membership:
+    """Join an open community at once, or ask to join an approval community.
+
+    Returns the membership: active for open communities, pending for approval ones
+    (the coordinators are notified). Invitation-only communities refuse.
+    """
+    membership = (
+        Membership.objects.select_for_update().filter(community=community, user=user).first()
+    )
+    if membership and membership.status in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
+        return membership
+    if membership and membership.status == MembershipStatus.REMOVED:
+        raise ValidationError(
+            _("You were removed from this community. A coordinator can invite you back.")
+        )
+    if community.join_policy == JoinPolicy.INVITATION:
+        raise ValidationError(_("This community is by invitation only."))
+    if membership is None:
+        membership = Membership(community=community, user=user)
+    membership.request_message = message[:2000]
+    membership.role = Role.MEMBER
+    if community.join_policy == JoinPolicy.OPEN:
+        membership.status = MembershipStatus.ACTIVE
+        membership.joined_at = timezone.now()
+        membership.save()
+        return membership
+    membership.status = MembershipStatus.PENDING
+    membership.save()
+    url = reverse("community_members", kwargs={"slug": community.slug}) + "?status=pending"
+    for coordinator in _coordinators(community):
+        notify(
+            recipient=coordinator,
+            kind=NotificationKind.JOIN_REQUEST,
+            title=_("%(name)s asks to join %(community)s")
+            % {"name": user.name, "community": community.name},
+            body=message,
+            url=url,
+            community=community,
+            actor=user,
+        )
+    return membership
+
+
+@transaction.atomic
+def approve_request(*, membership: Membership, by: User) -> Membership:
+    """Approve a pending request; the requester is told."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != MembershipStatus.PENDING:
+        raise ValidationError(_("This request has already been answered."))
+    _activate(membership, role=Role.MEMBER)
+    community = membership.community
+    notify(
+        recipient=membership.user,
+        kind=NotificationKind.JOIN_ANSWER,
+        title=_("Welcome to %(community)s: your request was approved")
+        % {"community": community.name},
+        url=community.get_absolute_url(),
+        community=community,
+        actor=by,
+    )
+    return membership
+
+
+@transaction.atomic
+def decline_request(*, membership: Membership, by: User, reason: str = "") -> Membership:
+    """Decline a pending request; the requester is told, with the reason if given."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != MembershipStatus.PENDING:
+        raise ValidationError(_("This request has already been answered."))
+    membership.status = MembershipStatus.DECLINED
+    membership.save(update_fields=["status", "updated_at"])
+    notify(
+        recipient=membership.user,
+        kind=NotificationKind.JOIN_ANSWER,
+        title=_("Your request to join %(community)s was declined")
+        % {"community": membership.community.name},
+        body=reason,
+        url=reverse("community_list"),
+        community=membership.community,
+        actor=by,
+    )
+    return membership
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk}, salt=INVITATION_SALT)
+
+
+def invitation_url(invitation: Invitation) -> str:
+    return reverse("accept_invitation", kwargs={"token": invitation_token(invitation)})
+
+
+@transaction.atomic
+def invite(*, community: Community, by: User, email: str, message: str = "") -> Invitation:
+    """Invite someone by email. Sends a signed link that expires after 14 days.
+    A pending invitation to the same address is replaced (its old link stops working)."""
+    email = email.strip().lower()
+    if Membership.objects.filter(
+        community=community, user__email__iexact=email, status=MembershipStatus.ACTIVE
+    ).exists():
+        raise ValidationError(_("%(email)s is already a member.") % {"email": email})
+    Invitation.objects.filter(
+        community=community, email__iexact=email, status=InvitationStatus.PENDING
+    ).update(status=InvitationStatus.REVOKED)
+    invitation = Invitation.objects.create(
+        community=community,
+        email=email,
+        message=message,
+        invited_by=by,
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    link = settings.SITE_URL + invitation_url(invitation)
+    context = {"invitation": invitation, "community": community, "inviter": by, "link": link}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=_("[Copse] %(name)s invites you to %(community)s")
+            % {"name": by.name, "community": community.name},
+            message=render_to_string("cop/email/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The pending, unexpired invitation a token names, or a ValidationError saying why not."""
+    try:
+        payload = signing.loads(token, salt=INVITATION_SALT)
+    except signing.BadSignature as exc:
+        raise ValidationError(_("This invitation link is not valid.")) from exc
+    invitation = (
+        Invitation.objects.select_related("community", "invited_by")
+        .filter(pk=payload.get("i"))
+        .first()
+    )
+    if invitation is None or invitation.status == InvitationStatus.REVOKED:
+        raise ValidationError(_("This invitation was withdrawn."))
+    if invitation.status == InvitationStatus.ACCEPTED:
+        raise ValidationError(_("This invitation has already been used."))
+    if invitation.expires_at <= timezone.now():
+        raise ValidationError(
+            _("This invitation expired. Ask a coordinator of %(community)s for a new one.")
+            % {"community": invitation.community.name}
+        )
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, token: str, user: User) -> Membership:
+    """Accept an invitation as the logged-in user; they become an active member."""
+    invitation = invitation_from_token(token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != InvitationStatus.PENDING:
+        raise ValidationError(_("This invitation has already been used."))
+    membership, _created = Membership.objects.select_for_update().get_or_create(
+        community=invitation.community, user=user
+    )
+    if membership.status != MembershipStatus.ACTIVE:
+        _activate(membership, role=Role.MEMBER)
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.accepted_by = user
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["status", "accepted_by", "accepted_at"])
+    return membership
+
+
+def _lock_coordinators(community: Community) -> list[Membership]:
+    return list(
+        Membership.objects.select_for_update()
+        .filter(community=community, role=Role.COORDINATOR, status=MembershipStatus.ACTIVE)
+        .order_by("pk")
+    )
+
+
+def _guard_last_coordinator(membership: Membership, message: str) -> None:
+    coordinators = _lock_coordinators(membership.community)
+    if membership.is_coordinator and [m.pk for m in coordinators] == [membership.pk]:
+        raise ValidationError(message)
+
+
+@transaction.atomic
+def leave_community(*, membership: Membership) -> Membership:
+    """Leave a community. The last coordinator cannot leave."""
+    _guard_last_coordinator(
+        membership,
+        _(
+            "You are the last coordinator. Make another member a coordinator before "
+            "you leave, so the community is not left without one."
+        ),
+    )
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.PENDING):
+        raise ValidationError(_("You are not a member of this community."))
+    membership.status = MembershipStatus.LEFT
+    membership.role = Role.MEMBER
+    membership.save(update_fields=["status", "role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def remove_member(*, membership: Membership, by: User) -> Membership:
+    """Remove a member (coordinators only). They stop receiving the community's news at once."""
+    _guard_last_coordinator(membership, _("The last coordinator cannot be removed."))
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != MembershipStatus.ACTIVE:
+        raise ValidationError(_("Only active members can be removed."))
+    membership.status = MembershipStatus.REMOVED
+    membership.role = Role.MEMBER
+    membership.save(update_fields=["status", "role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def set_role(*, membership: Membership, role: str, by: User) -> Membership:
+    """Make a member a coordinator, or a coordinator a member. The last coordinator stays."""
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role."))
+    if membership.status != MembershipStatus.ACTIVE:
+        raise ValidationError(_("Only active members can have a role."))
+    if role == Role.MEMBER:
+        _guard_last_coordinator(
+            membership,
+            _("A community needs at least one coordinator. Appoint another one first."),
+        )
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role", "updated_at"])
+        notify(
+            recipient=membership.user,
+            kind=NotificationKind.MEMBERSHIP,
+            title=(
+                _("You are now a coordinator of %(community)s")
+                if role == Role.COORDINATOR
+                else _("You are no longer a coordinator of %(community)s")
+            )
+            % {"community": membership.community.name},
+            url=membership.community.get_absolute_url(),
+            community=membership.community,
+            actor=by,
+        )
+    return membership
+
+
+@transaction.atomic
+def update_membership_profile(
+    *, membership: Membership, introduction: str, expertise: list[Tag]
+) -> Membership:
+    """A member's introduction and expertise (tags of the community's vocabulary).
+    A first introduction counts as participation."""
+    if any(tag.community_id != membership.community_id for tag in expertise):
+        raise ValidationError(_("Expertise must come from this community's topics."))
+    first_intro = not membership.introduction and bool(introduction.strip())
+    membership.introduction = introduction
+    membership.save(update_fields=["introduction", "updated_at"])
+    membership.expertise.set(expertise)
+    if first_intro:
+        record_participation(
+            member=membership, kind=ParticipationKind.INTRODUCED_SELF, subject=membership
+        )
+    return membership
