@@ -310,6 +310,9 @@ class LevelChange(models.Model):
         ordering = ["-changed_at"]
         indexes = [models.Index(fields=["membership", "changed_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.from_level} → {self.to_level}"
+
 
 class Notification(models.Model):
     """An in-app notification; the notifications service also decides on email."""
