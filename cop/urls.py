@@ -10,6 +10,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/profile/", views.profile_settings, name="profile_settings"),
     path("accounts/", include("allauth.urls")),
+    path("", include("meetings.urls")),
+    path("", include("knowledge.urls")),
+    path("", include("mentoring.urls")),
     path("admin/", admin.site.urls),
 ]
 

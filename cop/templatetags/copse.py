@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from cop.markdown import render_markdown
 
@@ -17,3 +18,22 @@ def markdown_filter(text: str | None) -> str:
 @register.filter
 def level_badge_class(level: str) -> str:
     return f"badge level-{level}"
+
+
+@register.simple_tag(takes_context=True)
+def community_tabs(context, community) -> list[dict]:
+    """The sub-navigation of a community: Home, the apps' tabs, Members."""
+    from django.urls import reverse
+
+    from cop.extensions import COMMUNITY_TABS
+
+    request = context.get("request")
+    current = request.path if request else ""
+    home = reverse("community_home", kwargs={"slug": community.slug})
+    tabs = [{"label": _("Home"), "url": home, "active": current == home}]
+    for tab in COMMUNITY_TABS:
+        url = reverse(tab.url_name, kwargs={"slug": community.slug})
+        tabs.append({"label": tab.label, "url": url, "active": current.startswith(url)})
+    members = reverse("community_members", kwargs={"slug": community.slug})
+    tabs.append({"label": _("Members"), "url": members, "active": current.startswith(members)})
+    return tabs
