@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/profile/", views.profile_settings, name="profile_settings"),
     path("accounts/", include("allauth.urls")),
+    path("", include("cop.urls_notifications")),
     path("", include("meetings.urls")),
     path("", include("knowledge.urls")),
     path("", include("mentoring.urls")),
