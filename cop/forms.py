@@ -7,7 +7,7 @@ from django.conf import settings
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import Community, Membership, Tag, User
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -46,3 +46,184 @@ class CopseFormRenderer(TemplatesSetting):
 
     form_template_name = "cop/forms/form.html"
     field_template_name = "cop/forms/field.html"
+
+
+def parse_tags(text: str) -> list[str]:
+    """Comma-separated (or newline-separated) tag names, stripped, without empties."""
+    parts = text.replace("\n", ",").split(",")
+    return [part.strip() for part in parts if part.strip()]
+
+
+class CommunityForm(forms.ModelForm):
+    tags = forms.CharField(
+        label=_("Topics"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "The community's vocabulary of topics, separated by commas, e.g. "
+            "“incident response, observability, on-call”."
+        ),
+    )
+
+    class Meta:
+        model = Community
+        fields = [
+            "name",
+            "slug",
+            "domain",
+            "purpose",
+            "description",
+            "visibility",
+            "join_policy",
+            "stage",
+            "license",
+        ]
+        widgets = {
+            "domain": forms.Textarea(attrs={"rows": 2}),
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 6}),
+        }
+        help_texts = {
+            "slug": _("Used in web addresses: lowercase letters, digits and hyphens."),
+            "purpose": _("What the community wants to achieve together."),
+            "description": _("Anything else newcomers should know. Markdown is allowed."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["tags"].initial = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"].lower()
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(_("That address is reserved. Please choose another."))
+        return slug
+
+    def clean_tags(self) -> list[str]:
+        tags = parse_tags(self.cleaned_data.get("tags", ""))
+        if len(tags) > 100:
+            raise forms.ValidationError(_("At most 100 topics, please."))
+        too_long = [tag for tag in tags if len(tag) > 50]
+        if too_long:
+            raise forms.ValidationError(
+                _("Topics are at most 50 characters: %(tag)s") % {"tag": too_long[0][:60]}
+            )
+        return tags
+
+
+RESERVED_SLUGS = {"new", "mine", "admin", "api", "static", "accounts"}
+
+
+class CommunitySettingsForm(CommunityForm):
+    """The coordinators' settings: everything above plus the participation thresholds."""
+
+    class Meta(CommunityForm.Meta):
+        fields = [
+            *CommunityForm.Meta.fields,
+            "level_window_days",
+            "newcomer_days",
+            "active_threshold",
+            "core_threshold",
+            "validation_threshold",
+            "mentor_request_timeout_days",
+            "reminder_offsets_hours",
+        ]
+
+    def clean_level_window_days(self):
+        value = self.cleaned_data["level_window_days"]
+        if not 7 <= value <= 730:
+            raise forms.ValidationError(_("Choose a window between 7 and 730 days."))
+        return value
+
+    def clean_reminder_offsets_hours(self):
+        raw = self.cleaned_data["reminder_offsets_hours"]
+        try:
+            hours = sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True)
+        except ValueError as exc:
+            raise forms.ValidationError(_("Use whole hours separated by commas, e.g. 24,1.")) from exc
+        if any(h <= 0 or h > 24 * 14 for h in hours):
+            raise forms.ValidationError(_("Each reminder must be between 1 and 336 hours before."))
+        return ",".join(str(h) for h in hours)
+
+    def clean(self):
+        cleaned = super().clean()
+        active, core = cleaned.get("active_threshold"), cleaned.get("core_threshold")
+        if active is not None and core is not None and core <= active:
+            self.add_error("core_threshold", _("Core needs more points than active."))
+        if active is not None and active < 1:
+            self.add_error("active_threshold", _("At least one point."))
+        return cleaned
+
+
+class JoinRequestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the coordinators"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Say a little about yourself and what brings you here."),
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to the person)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class InviteForm(forms.Form):
+    emails = forms.CharField(
+        label=_("Email addresses"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One or more, separated by commas or new lines."),
+    )
+    message = forms.CharField(
+        label=_("Personal message"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_emails(self) -> list[str]:
+        from django.core.validators import validate_email
+
+        emails = parse_tags(self.cleaned_data["emails"].replace(";", ","))
+        if not emails:
+            raise forms.ValidationError(_("Enter at least one email address."))
+        if len(emails) > 50:
+            raise forms.ValidationError(_("At most 50 invitations at a time."))
+        bad = []
+        for email in emails:
+            try:
+                validate_email(email)
+            except forms.ValidationError:
+                bad.append(email)
+        if bad:
+            raise forms.ValidationError(
+                _("Not an email address: %(emails)s") % {"emails": ", ".join(bad[:5])}
+            )
+        return list(dict.fromkeys(email.lower() for email in emails))
+
+
+class MembershipProfileForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["introduction", "expertise"]
+        widgets = {
+            "introduction": forms.Textarea(attrs={"rows": 5}),
+            "expertise": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "introduction": _("Who you are and what you work on. Markdown is allowed."),
+            "expertise": _("Topics you know well enough to help others with."),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expertise"].queryset = Tag.objects.filter(
+            community_id=self.instance.community_id
+        ).order_by("name")

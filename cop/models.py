@@ -235,6 +235,11 @@ class Membership(models.Model):
     def is_coordinator(self) -> bool:
         return self.is_active and self.role == Role.COORDINATOR
 
+    @property
+    def level_index(self) -> int:
+        """0 for newcomer up to 3 for core, for level meters."""
+        return Level.values.index(self.level)
+
 
 class Invitation(models.Model):
     """An emailed invitation to a community, accepted through a signed, expiring link."""

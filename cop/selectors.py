@@ -81,7 +81,7 @@ def member_directory(
         members = members.filter(role=role)
     if expertise:
         members = members.filter(expertise__slug=expertise)
-    return members.order_by("-role", "user__display_name", "user__email")
+    return members.order_by("role", "user__display_name", "user__email")
 
 
 def pending_requests(community: Community) -> QuerySet[Membership]:

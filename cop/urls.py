@@ -4,12 +4,34 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from . import views_communities as communities
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/profile/", views.profile_settings, name="profile_settings"),
     path("accounts/", include("allauth.urls")),
+    path("communities/", communities.community_list, name="community_list"),
+    path("communities/new/", communities.community_create, name="community_create"),
+    path("communities/mine/", communities.my_communities, name="my_communities"),
+    path("invitations/<str:token>/", communities.accept_invitation, name="accept_invitation"),
+    path("c/<slug:slug>/", communities.community_home, name="community_home"),
+    path("c/<slug:slug>/settings/", communities.community_edit, name="community_edit"),
+    path("c/<slug:slug>/join/", communities.community_join, name="community_join"),
+    path("c/<slug:slug>/leave/", communities.community_leave, name="community_leave"),
+    path("c/<slug:slug>/invite/", communities.community_invite, name="community_invite"),
+    path("c/<slug:slug>/members/", communities.community_members, name="community_members"),
+    path("c/<slug:slug>/me/", communities.membership_edit, name="membership_edit"),
+    path(
+        "c/<slug:slug>/members/<int:user_id>/",
+        communities.member_profile,
+        name="member_profile",
+    ),
+    path(
+        "c/<slug:slug>/memberships/<int:membership_id>/<str:action>/",
+        communities.member_action,
+        name="member_action",
+    ),
     path("", include("cop.urls_notifications")),
     path("", include("meetings.urls")),
     path("", include("knowledge.urls")),

@@ -15,7 +15,13 @@ from .forms import ProfileForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "cop/home.html", {})
+    """For visitors, what Copse is; for members, their communities."""
+    context = {}
+    if request.user.is_authenticated:
+        from cop.selectors import my_memberships
+
+        context["memberships"] = list(my_memberships(request.user))
+    return render(request, "cop/home.html", context)
 
 
 def _check_database() -> str:

@@ -1,0 +1,379 @@
+"""Community pages: directory, home, settings, membership flows and member profiles.
+
+Views are thin: fetch and authorise (404 for what the viewer may not see), call
+one service, render or redirect. Services raise ValidationError with a message
+that is shown to the person.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cop import selectors
+from cop.enums import InvitationStatus, Level, MembershipStatus, Role
+from cop.extensions import HOME_SECTIONS
+from cop.forms import (
+    CommunityForm,
+    CommunitySettingsForm,
+    DeclineForm,
+    InviteForm,
+    JoinRequestForm,
+    MembershipProfileForm,
+)
+from cop.models import Community, Membership
+from cop.rules import (
+    can_join_community,
+    can_request_to_join,
+    forget_memberships,
+    has_verified_email,
+    is_coordinator,
+    membership_of,
+)
+from cop.services import communities as community_services
+from cop.services.participation import LEVEL_ORDER, next_step
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _community_context(request: HttpRequest, community: Community, **extra) -> dict:
+    return {"community": community, "membership": membership_of(request.user, community), **extra}
+
+
+def _require_coordinator(request: HttpRequest, community: Community) -> None:
+    if not is_coordinator(request.user, community):
+        raise PermissionDenied(_("Only the community's coordinators can do this."))
+
+
+def community_list(request: HttpRequest) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:100]
+    communities = selectors.community_directory(request.user, search=search)
+    page = Paginator(communities, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cop/community_list.html",
+        {
+            "page": page,
+            "search": search,
+            "can_start": request.user.is_authenticated,
+        },
+    )
+
+
+@login_required
+def my_communities(request: HttpRequest) -> HttpResponse:
+    memberships = selectors.my_memberships(request.user)
+    return render(request, "cop/my_communities.html", {"memberships": memberships})
+
+
+@login_required
+def community_create(request: HttpRequest) -> HttpResponse:
+    verified = has_verified_email(request.user)
+    form = CommunityForm(request.POST or None)
+    if request.method == "POST" and verified and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "tags"}
+        try:
+            community = community_services.create_community(
+                creator=request.user, tags=form.cleaned_data["tags"], **data
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("%(name)s is started. You are its coordinator.") % {"name": community}
+            )
+            return redirect(community)
+    return render(request, "cop/community_form.html", {"form": form, "verified": verified})
+
+
+def community_home(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    membership = membership_of(request.user, community)
+    sections = []
+    for section in HOME_SECTIONS:
+        context = section.context(community=community, user=request.user, membership=membership)
+        if context is not None:
+            sections.append({"template": section.template, "context": context})
+    is_member = membership is not None and membership.is_active
+    return render(
+        request,
+        "cop/community_home.html",
+        _community_context(
+            request,
+            community,
+            sections=sections,
+            coordinators=list(selectors.coordinators(community)),
+            newcomers=selectors.newcomers_to_welcome(community) if is_member else [],
+            member_count=community.memberships.filter(status=MembershipStatus.ACTIVE).count(),
+            can_join=can_join_community(request.user, community),
+            can_request=can_request_to_join(request.user, community),
+            step=next_step(membership) if is_member else None,
+            level_order=LEVEL_ORDER,
+        ),
+    )
+
+
+@login_required
+def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    _require_coordinator(request, community)
+    old_slug = community.slug
+    form = CommunitySettingsForm(request.POST or None, instance=community)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "tags"}
+        try:
+            community = community_services.update_community(
+                community=community, tags=form.cleaned_data["tags"], **data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Settings saved."))
+            return redirect("community_edit", slug=community.slug)
+    if form.errors:
+        community.slug = old_slug  # the page's links must keep working
+    return render(request, "cop/community_edit.html", _community_context(request, community, form=form))
+
+
+@login_required
+def community_join(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    if can_join_community(request.user, community) and request.method == "POST":
+        community_services.join_community(community=community, user=request.user)
+        forget_memberships(request.user)
+        messages.success(request, _("Welcome to %(name)s!") % {"name": community})
+        return redirect(community)
+    if not can_request_to_join(request.user, community):
+        membership = membership_of(request.user, community)
+        if membership and membership.is_active:
+            messages.info(request, _("You are already a member."))
+        elif membership and membership.status == MembershipStatus.PENDING:
+            messages.info(request, _("Your request is waiting for a coordinator."))
+        elif membership and membership.status == MembershipStatus.REMOVED:
+            messages.error(
+                request, _("You were removed from this community. A coordinator can invite you back.")
+            )
+        elif not can_join_community(request.user, community):
+            messages.error(request, _("This community is by invitation only."))
+        return redirect(community)
+    form = JoinRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            community_services.join_community(
+                community=community, user=request.user, message=form.cleaned_data["message"]
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(
+                request, _("Your request is sent. The coordinators will answer it soon.")
+            )
+        return redirect(community)
+    return render(request, "cop/community_join.html", _community_context(request, community, form=form))
+
+
+@login_required
+def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    membership = membership_of(request.user, community)
+    if membership is None or membership.status not in (
+        MembershipStatus.ACTIVE,
+        MembershipStatus.PENDING,
+    ):
+        raise Http404("Not a member.")
+    if request.method == "POST":
+        try:
+            community_services.leave_community(membership=membership)
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+            return redirect("community_leave", slug=community.slug)
+        forget_memberships(request.user)
+        messages.success(request, _("You left %(name)s.") % {"name": community})
+        return redirect(community) if community.is_public else redirect("community_list")
+    return render(request, "cop/community_leave.html", _community_context(request, community))
+
+
+def community_members(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    level = request.GET.get("level", "")
+    expertise = request.GET.get("expertise", "")
+    members = selectors.member_directory(community, level=level, expertise=expertise)
+    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    coordinator = is_coordinator(request.user, community)
+    return render(
+        request,
+        "cop/community_members.html",
+        _community_context(
+            request,
+            community,
+            page=page,
+            level=level,
+            expertise=expertise,
+            levels=Level.choices,
+            tags=list(community.tags.all()),
+            is_coordinator=coordinator,
+            pending=list(selectors.pending_requests(community)) if coordinator else [],
+            counts=selectors.level_counts(community),
+        ),
+    )
+
+
+def member_profile(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    member = selectors.access_member(community, user_id)
+    is_self = request.user.is_authenticated and member.user_id == request.user.pk
+    return render(
+        request,
+        "cop/member_profile.html",
+        _community_context(
+            request,
+            community,
+            member=member,
+            is_self=is_self,
+            events=selectors.recent_participation(member),
+            history=selectors.level_history(member),
+            step=next_step(member) if is_self else None,
+            is_coordinator=is_coordinator(request.user, community),
+            level_order=LEVEL_ORDER,
+        ),
+    )
+
+
+@login_required
+def membership_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    membership = membership_of(request.user, community)
+    if membership is None or not membership.is_active:
+        raise Http404("Not a member.")
+    form = MembershipProfileForm(request.POST or None, instance=membership)
+    if request.method == "POST" and form.is_valid():
+        community_services.update_membership_profile(
+            membership=membership,
+            introduction=form.cleaned_data["introduction"],
+            expertise=list(form.cleaned_data["expertise"]),
+        )
+        messages.success(request, _("Your introduction is saved."))
+        return redirect("member_profile", slug=community.slug, user_id=request.user.pk)
+    return render(
+        request, "cop/membership_edit.html", _community_context(request, community, form=form)
+    )
+
+
+@login_required
+@require_POST
+def member_action(request: HttpRequest, slug: str, membership_id: int, action: str) -> HttpResponse:
+    """Coordinator actions on a membership: approve, decline, remove, promote, demote."""
+    community = selectors.access_community(request.user, slug)
+    _require_coordinator(request, community)
+    membership = (
+        Membership.objects.filter(pk=membership_id, community=community)
+        .select_related("user", "community")
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such membership.")
+    name = membership.user.name
+    try:
+        if action == "approve":
+            community_services.approve_request(membership=membership, by=request.user)
+            message = _("%(name)s is now a member.") % {"name": name}
+        elif action == "decline":
+            form = DeclineForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            community_services.decline_request(membership=membership, by=request.user, reason=reason)
+            message = _("You declined %(name)s's request.") % {"name": name}
+        elif action == "remove":
+            community_services.remove_member(membership=membership, by=request.user)
+            message = _("%(name)s was removed.") % {"name": name}
+        elif action == "promote":
+            community_services.set_role(membership=membership, role=Role.COORDINATOR, by=request.user)
+            message = _("%(name)s is now a coordinator.") % {"name": name}
+        elif action == "demote":
+            community_services.set_role(membership=membership, role=Role.MEMBER, by=request.user)
+            message = _("%(name)s is no longer a coordinator.") % {"name": name}
+        else:
+            raise Http404("Unknown action.")
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, message)
+    forget_memberships(request.user)
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
+    return redirect("community_members", slug=community.slug)
+
+
+@login_required
+def community_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    _require_coordinator(request, community)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        sent, problems = [], []
+        for email in form.cleaned_data["emails"]:
+            try:
+                community_services.invite(
+                    community=community,
+                    by=request.user,
+                    email=email,
+                    message=form.cleaned_data["message"],
+                )
+            except ValidationError as error:
+                problems.append(_error_text(error))
+            else:
+                sent.append(email)
+        if sent:
+            messages.success(
+                request, _("Invitations sent to %(emails)s.") % {"emails": ", ".join(sent)}
+            )
+        for problem in problems:
+            messages.warning(request, problem)
+        return redirect("community_invite", slug=community.slug)
+    invitations = community.invitations.filter(status=InvitationStatus.PENDING).select_related(
+        "invited_by"
+    )[:100]
+    return render(
+        request,
+        "cop/community_invite.html",
+        _community_context(request, community, form=form, invitations=invitations),
+    )
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link. Visitors are sent to sign up or log in and come back here."""
+    try:
+        invitation = community_services.invitation_from_token(token)
+    except ValidationError as error:
+        return render(
+            request, "cop/invitation_invalid.html", {"reason": _error_text(error)}, status=400
+        )
+    here = reverse("accept_invitation", kwargs={"token": token})
+    if request.user.is_authenticated and request.method == "POST":
+        try:
+            membership = community_services.accept_invitation(token=token, user=request.user)
+        except ValidationError as error:
+            return render(
+                request, "cop/invitation_invalid.html", {"reason": _error_text(error)}, status=400
+            )
+        forget_memberships(request.user)
+        messages.success(
+            request, _("Welcome to %(name)s!") % {"name": membership.community.name}
+        )
+        return redirect(membership.community)
+    return render(
+        request,
+        "cop/invitation_accept.html",
+        {"invitation": invitation, "community": invitation.community, "next": here},
+    )
