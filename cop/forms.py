@@ -141,7 +141,9 @@ class CommunitySettingsForm(CommunityForm):
         try:
             hours = sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True)
         except ValueError as exc:
-            raise forms.ValidationError(_("Use whole hours separated by commas, e.g. 24,1.")) from exc
+            raise forms.ValidationError(
+                _("Use whole hours separated by commas, e.g. 24,1.")
+            ) from exc
         if any(h <= 0 or h > 24 * 14 for h in hours):
             raise forms.ValidationError(_("Each reminder must be between 1 and 336 hours before."))
         return ",".join(str(h) for h in hours)

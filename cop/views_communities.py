@@ -143,7 +143,9 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("community_edit", slug=community.slug)
     if form.errors:
         community.slug = old_slug  # the page's links must keep working
-    return render(request, "cop/community_edit.html", _community_context(request, community, form=form))
+    return render(
+        request, "cop/community_edit.html", _community_context(request, community, form=form)
+    )
 
 
 @login_required
@@ -162,7 +164,8 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
             messages.info(request, _("Your request is waiting for a coordinator."))
         elif membership and membership.status == MembershipStatus.REMOVED:
             messages.error(
-                request, _("You were removed from this community. A coordinator can invite you back.")
+                request,
+                _("You were removed from this community. A coordinator can invite you back."),
             )
         elif not can_join_community(request.user, community):
             messages.error(request, _("This community is by invitation only."))
@@ -180,7 +183,9 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
                 request, _("Your request is sent. The coordinators will answer it soon.")
             )
         return redirect(community)
-    return render(request, "cop/community_join.html", _community_context(request, community, form=form))
+    return render(
+        request, "cop/community_join.html", _community_context(request, community, form=form)
+    )
 
 
 @login_required
@@ -291,13 +296,17 @@ def member_action(request: HttpRequest, slug: str, membership_id: int, action: s
         elif action == "decline":
             form = DeclineForm(request.POST)
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
-            community_services.decline_request(membership=membership, by=request.user, reason=reason)
+            community_services.decline_request(
+                membership=membership, by=request.user, reason=reason
+            )
             message = _("You declined %(name)s's request.") % {"name": name}
         elif action == "remove":
             community_services.remove_member(membership=membership, by=request.user)
             message = _("%(name)s was removed.") % {"name": name}
         elif action == "promote":
-            community_services.set_role(membership=membership, role=Role.COORDINATOR, by=request.user)
+            community_services.set_role(
+                membership=membership, role=Role.COORDINATOR, by=request.user
+            )
             message = _("%(name)s is now a coordinator.") % {"name": name}
         elif action == "demote":
             community_services.set_role(membership=membership, role=Role.MEMBER, by=request.user)
@@ -368,9 +377,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 request, "cop/invitation_invalid.html", {"reason": _error_text(error)}, status=400
             )
         forget_memberships(request.user)
-        messages.success(
-            request, _("Welcome to %(name)s!") % {"name": membership.community.name}
-        )
+        messages.success(request, _("Welcome to %(name)s!") % {"name": membership.community.name})
         return redirect(membership.community)
     return render(
         request,

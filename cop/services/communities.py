@@ -377,7 +377,9 @@ def update_membership_profile(
     A first introduction counts as participation."""
     if any(tag.community_id != membership.community_id for tag in expertise):
         raise ValidationError(_("Expertise must come from this community's topics."))
-    first_intro = not membership.introduction and bool(introduction.strip())
+    # Read the stored text: a bound ModelForm may already have set the new one on the instance.
+    stored = Membership.objects.filter(pk=membership.pk).values_list("introduction", flat=True)
+    first_intro = not stored.first() and bool(introduction.strip())
     membership.introduction = introduction
     membership.save(update_fields=["introduction", "updated_at"])
     membership.expertise.set(expertise)

@@ -270,8 +270,7 @@ def test_membership_profile_records_first_introduction_once():
     )
     assert list(membership.expertise.all()) == [tag]
     assert (
-        membership.participation_events.filter(kind=ParticipationKind.INTRODUCED_SELF).count()
-        == 1
+        membership.participation_events.filter(kind=ParticipationKind.INTRODUCED_SELF).count() == 1
     )
 
 

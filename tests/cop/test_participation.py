@@ -105,7 +105,9 @@ def test_events_age_out_of_window(membership):
         occurred_at=now - timedelta(days=91),
     )
     record_participation(
-        member=membership, kind=ParticipationKind.ASKED_PROBLEM, occurred_at=now - timedelta(days=89)
+        member=membership,
+        kind=ParticipationKind.ASKED_PROBLEM,
+        occurred_at=now - timedelta(days=89),
     )
     assert compute_score(membership=membership, now=now) == 2
 

@@ -104,3 +104,13 @@ def test_pages_show_times_in_viewer_timezone(client):
     finally:
         template_rendered.disconnect(capture)
     assert seen["tz"] == "Asia/Tokyo"
+
+
+def test_form_errors_render_beside_their_field(client):
+    client.force_login(UserFactory())
+    response = client.post(reverse("profile_settings"), {"display_name": "X", "timezone": "Nope"})
+    content = response.content.decode()
+    field_start = content.index('id="id_timezone"')
+    error_at = content.index('id="id_timezone_error"')  # the errorlist's own id
+    assert field_start < error_at < content.index('id="id_bio"')
+    assert 'aria-describedby="id_timezone_error"' in content

@@ -1,0 +1,380 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from cop.enums import JoinPolicy, Level, MembershipStatus, Role, Visibility
+from cop.models import Community, Membership
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    TagFactory,
+    UserFactory,
+    make_member,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coordinator():
+    return UserFactory(display_name="Coco Ordinator")
+
+
+@pytest.fixture
+def public(coordinator):
+    return CommunityFactory(name="Open Guild", slug="open-guild", coordinator=coordinator)
+
+
+@pytest.fixture
+def private(coordinator):
+    return CommunityFactory(
+        name="Hidden Circle",
+        slug="hidden-circle",
+        visibility=Visibility.PRIVATE,
+        join_policy=JoinPolicy.INVITATION,
+        coordinator=coordinator,
+    )
+
+
+# --- Visibility ------------------------------------------------------------------------
+
+
+def test_directory_lists_public_and_hides_private_from_non_members(client, public, private):
+    response = client.get(reverse("community_list"))
+    assert b"Open Guild" in response.content
+    assert b"Hidden Circle" not in response.content
+    client.force_login(UserFactory())
+    assert b"Hidden Circle" not in client.get(reverse("community_list")).content
+
+
+def test_directory_shows_private_to_members(client, private):
+    client.force_login(make_member(private))
+    assert b"Hidden Circle" in client.get(reverse("community_list")).content
+
+
+def test_directory_search_by_topic(client, public):
+    TagFactory(community=public, name="observability", slug="observability")
+    CommunityFactory(name="Knitting")
+    response = client.get(reverse("community_list"), {"q": "observ"})
+    assert b"Open Guild" in response.content
+    assert b"Knitting" not in response.content
+
+
+@pytest.mark.parametrize(
+    "url_name", ["community_home", "community_members", "community_join", "community_edit"]
+)
+def test_private_community_pages_are_404_for_non_members(client, private, url_name):
+    client.force_login(UserFactory())
+    response = client.get(reverse(url_name, kwargs={"slug": private.slug}))
+    assert response.status_code == 404
+    assert b"Hidden Circle" not in response.content
+
+
+def test_private_member_profile_404_for_anonymous(client, private):
+    member = make_member(private)
+    response = client.get(reverse("member_profile", args=[private.slug, member.pk]))
+    assert response.status_code == 404
+
+
+def test_community_home_puts_domain_first(client, public):
+    response = client.get(public.get_absolute_url())
+    content = response.content.decode()
+    assert content.index("Our domain") < content.index("About")
+    assert public.domain in content
+    assert "Log in to join" in content
+
+
+def test_settings_forbidden_to_plain_members_with_reason(client, public):
+    client.force_login(make_member(public))
+    response = client.get(reverse("community_edit", args=[public.slug]))
+    assert response.status_code == 403
+    assert b"Only the community&#x27;s coordinators" in response.content
+
+
+# --- Query-count guards ----------------------------------------------------------------
+
+
+def _members_page_queries(client, community, viewer, django_assert_num_queries, n):
+    client.force_login(viewer)
+    url = reverse("community_members", args=[community.slug])
+    client.get(url)  # warm up session and content types
+    with django_assert_num_queries(n) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response, ctx
+
+
+@pytest.mark.parametrize("count", [1, 45])
+def test_member_directory_query_count_is_constant(
+    client, public, coordinator, django_assert_num_queries, count
+):
+    tag = TagFactory(community=public)
+    for _ in range(count):
+        m = MembershipFactory(community=public)
+        m.expertise.add(tag)
+    response, _ = _members_page_queries(client, public, coordinator, django_assert_num_queries, 11)
+    assert response.content.count(b"Make coordinator") == count
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_directory_query_count_is_constant(client, django_assert_num_queries, count):
+    for _ in range(count):
+        community = CommunityFactory()
+        TagFactory(community=community)
+        MembershipFactory(community=community)
+    client.force_login(UserFactory())
+    url = reverse("community_list")
+    client.get(url)
+    with django_assert_num_queries(6):
+        response = client.get(url)
+    assert len(response.context["page"].object_list) == count
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_my_communities_query_count_is_constant(client, django_assert_num_queries, count):
+    user = UserFactory()
+    for _ in range(count):
+        MembershipFactory(user=user)
+    client.force_login(user)
+    url = reverse("my_communities")
+    client.get(url)
+    with django_assert_num_queries(4):
+        response = client.get(url)
+    assert len(response.context["memberships"]) == count
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_member_profile_query_count_is_constant(client, public, django_assert_num_queries, count):
+    from cop.enums import ParticipationKind
+    from cop.services.participation import record_participation
+
+    member = MembershipFactory(community=public)
+    for _ in range(count):
+        record_participation(member=member, kind=ParticipationKind.TOLD_STORY)
+    client.force_login(member.user)
+    url = reverse("member_profile", args=[public.slug, member.user_id])
+    client.get(url)
+    with django_assert_num_queries(9):
+        response = client.get(url)
+    assert response.content.count(b"Told a story") == count
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_community_home_query_count_is_constant(client, public, django_assert_num_queries, count):
+    for _ in range(count):
+        MembershipFactory(community=public, level=Level.NEWCOMER)
+    viewer = make_member(public)
+    client.force_login(viewer)
+    url = public.get_absolute_url()
+    client.get(url)
+    with django_assert_num_queries(10 + _home_section_queries(public, viewer)):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def _home_section_queries(community, viewer) -> int:
+    """Sections registered by the practice apps add their own fixed cost."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cop.extensions import HOME_SECTIONS
+    from cop.rules import membership_of
+
+    membership = membership_of(viewer, community)
+    with CaptureQueriesContext(connection) as ctx:
+        for section in HOME_SECTIONS:
+            section.context(community=community, user=viewer, membership=membership)
+    return len(ctx.captured_queries)
+
+
+# --- Flows -----------------------------------------------------------------------------
+
+
+def test_create_community_flow(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        reverse("community_create"),
+        {
+            "name": "Gardeners",
+            "slug": "gardeners",
+            "domain": "Growing food in small city gardens.",
+            "purpose": "",
+            "description": "",
+            "visibility": "public",
+            "join_policy": "open",
+            "stage": "potential",
+            "license": "CC-BY-SA-4.0",
+            "tags": "compost, seeds",
+        },
+    )
+    community = Community.objects.get(slug="gardeners")
+    assert response.status_code == 302 and response["Location"] == community.get_absolute_url()
+    assert community.memberships.get(user=user).role == Role.COORDINATOR
+    assert sorted(t.name for t in community.tags.all()) == ["compost", "seeds"]
+
+
+def test_create_community_bad_input_shows_errors(client, public):
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("community_create"),
+        {"name": "", "slug": "open-guild", "domain": "", "visibility": "nope"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert {"name", "slug", "domain", "visibility"} <= set(errors)
+
+
+def test_create_community_needs_verified_email(client):
+    client.force_login(UserFactory(verified=False))
+    response = client.post(
+        reverse("community_create"),
+        {
+            "name": "X",
+            "slug": "x",
+            "domain": "d",
+            "visibility": "public",
+            "join_policy": "open",
+            "stage": "potential",
+            "license": "CC-BY-SA-4.0",
+        },
+    )
+    assert response.status_code == 200
+    assert b"verify your email address" in response.content
+    assert not Community.objects.filter(slug="x").exists()
+
+
+def test_join_open_community_through_page(client, public):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("community_join", args=[public.slug]))
+    assert response.status_code == 302
+    assert Membership.objects.get(community=public, user=user).status == MembershipStatus.ACTIVE
+
+
+def test_request_and_approve_through_pages(client, coordinator):
+    community = CommunityFactory(join_policy=JoinPolicy.APPROVAL, coordinator=coordinator)
+    asker = UserFactory(display_name="Asker")
+    client.force_login(asker)
+    client.post(reverse("community_join", args=[community.slug]), {"message": "Let me in"})
+    membership = Membership.objects.get(community=community, user=asker)
+    assert membership.status == MembershipStatus.PENDING
+
+    client.force_login(coordinator)
+    page = client.get(reverse("community_members", args=[community.slug]))
+    assert b"Let me in" in page.content
+    client.post(reverse("member_action", args=[community.slug, membership.pk, "approve"]))
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE
+
+
+def test_member_cannot_approve_requests(client, coordinator):
+    community = CommunityFactory(join_policy=JoinPolicy.APPROVAL, coordinator=coordinator)
+    pending = MembershipFactory(community=community, status=MembershipStatus.PENDING)
+    client.force_login(make_member(community))
+    response = client.post(reverse("member_action", args=[community.slug, pending.pk, "approve"]))
+    assert response.status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == MembershipStatus.PENDING
+
+
+def test_last_coordinator_leave_shows_message(client, public, coordinator):
+    client.force_login(coordinator)
+    response = client.post(reverse("community_leave", args=[public.slug]), follow=True)
+    assert b"last coordinator" in response.content
+    assert public.memberships.get(user=coordinator).status == MembershipStatus.ACTIVE
+
+
+def test_invite_then_accept_after_signup(
+    client, private, coordinator, django_capture_on_commit_callbacks
+):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("community_invite", args=[private.slug]),
+        {"emails": "friend@example.org, not-an-email", "message": ""},
+    )
+    assert response.status_code == 200
+    assert "Not an email address: not-an-email" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("community_invite", args=[private.slug]),
+            {"emails": "friend@example.org", "message": "Come!"},
+        )
+    link = re.search(r"https?://\S+(/invitations/\S+/)", mail.outbox[-1].body).group(1)
+    client.logout()
+
+    landing = client.get(link)
+    assert b"Sign up and join" in landing.content
+    signup = reverse("account_signup") + "?next=" + link
+    client.post(
+        signup,
+        {
+            "email": "friend@example.org",
+            "display_name": "Friend",
+            "timezone": "UTC",
+            "password1": "a-long-enough-passphrase",
+            "password2": "a-long-enough-passphrase",
+            "next": link,
+        },
+    )
+    response = client.post(link)
+    assert response.status_code == 302
+    membership = Membership.objects.get(community=private, user__email="friend@example.org")
+    assert membership.status == MembershipStatus.ACTIVE
+
+
+def test_bad_invitation_link_is_400_with_reason(client):
+    response = client.get(reverse("accept_invitation", args=["garbage"]))
+    assert response.status_code == 400
+    assert b"not valid" in response.content
+
+
+def test_membership_edit_sets_introduction_and_expertise(client, public):
+    tag = TagFactory(community=public, name="tracing", slug="tracing")
+    user = make_member(public)
+    client.force_login(user)
+    response = client.post(
+        reverse("membership_edit", args=[public.slug]),
+        {"introduction": "I trace things.", "expertise": [tag.pk]},
+    )
+    assert response.status_code == 302
+    membership = public.memberships.get(user=user)
+    assert membership.introduction == "I trace things."
+    assert list(membership.expertise.all()) == [tag]
+    page = client.get(reverse("member_profile", args=[public.slug, user.pk]))
+    assert b"Introduced themselves" in page.content
+
+
+def test_member_filter_by_level_and_expertise(client, public):
+    tag = TagFactory(community=public, name="dns", slug="dns")
+    expert = MembershipFactory(community=public, level=Level.CORE)
+    expert.expertise.add(tag)
+    MembershipFactory(community=public, level=Level.NEWCOMER)
+    response = client.get(
+        reverse("community_members", args=[public.slug]), {"level": "core", "expertise": "dns"}
+    )
+    members = list(response.context["page"].object_list)
+    assert members == [expert]
+
+
+def test_description_markdown_is_sanitized(client, coordinator):
+    community = CommunityFactory(
+        coordinator=coordinator,
+        description="**hi** <script>alert(1)</script> [x](javascript:alert(1))",
+    )
+    content = client.get(community.get_absolute_url()).content.decode()
+    assert "<strong>hi</strong>" in content
+    assert "<script>alert(1)" not in content
+    assert 'href="javascript:' not in content
+
+
+def test_demo_seed_gives_every_level_and_policy():
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    levels = set(Membership.objects.values_list("level", flat=True))
+    assert levels >= {Level.NEWCOMER, Level.PERIPHERAL, Level.ACTIVE, Level.CORE}
+    assert set(Community.objects.values_list("join_policy", flat=True)) == set(JoinPolicy.values)
+    assert set(Community.objects.values_list("visibility", flat=True)) == set(Visibility.values)
