@@ -6,3 +6,19 @@ class KnowledgeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "knowledge"
     verbose_name = _("Knowledge")
+
+    def ready(self) -> None:
+        from cop.extensions import (
+            register_community_tab,
+            register_demo_seeder,
+            register_home_section,
+        )
+
+        from .demo import seed_knowledge
+        from .selectors import home_section
+
+        register_community_tab(order=20, label=_("Knowledge"), url_name="knowledge:home")
+        register_home_section(
+            order=20, template="knowledge/_home_section.html", context=home_section
+        )
+        register_demo_seeder(order=20, seed=seed_knowledge)

@@ -1,5 +1,56 @@
-"""URLs of the knowledge app. Community pages live under /c/<slug>/knowledge/."""
+"""URLs of the knowledge app. Community pages live under /c/<slug>/knowledge/; search and
+the Markdown preview are global, under /knowledge/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "knowledge"
+
+C = "c/<slug:slug>/knowledge/"
+
+urlpatterns = [
+    path("knowledge/search/", views.search_page, name="search"),
+    path("knowledge/preview/", views.preview, name="preview"),
+    path(C, views.knowledge_home, name="home"),
+    path(f"{C}stories/", views.story_list, name="story_list"),
+    path(f"{C}stories/new/", views.story_create, name="story_create"),
+    path(f"{C}stories/<int:pk>/", views.story_detail, name="story_detail"),
+    path(f"{C}stories/<int:pk>/edit/", views.story_edit, name="story_edit"),
+    path(f"{C}problems/", views.problem_list, name="problem_list"),
+    path(f"{C}problems/new/", views.problem_create, name="problem_create"),
+    path(f"{C}problems/<int:pk>/", views.problem_detail, name="problem_detail"),
+    path(f"{C}problems/<int:pk>/edit/", views.problem_edit, name="problem_edit"),
+    path(f"{C}problems/<int:pk>/reply/", views.problem_reply, name="problem_reply"),
+    path(f"{C}problems/<int:pk>/promote/", views.problem_promote, name="problem_promote"),
+    path(f"{C}replies/<int:pk>/edit/", views.reply_edit, name="reply_edit"),
+    path(f"{C}replies/<int:pk>/accept/", views.reply_accept, name="reply_accept"),
+    path(f"{C}replies/<int:pk>/endorse/", views.reply_endorse, name="reply_endorse"),
+    path(f"{C}practices/", views.entry_list, name="entry_list"),
+    path(f"{C}practices/new/", views.entry_create, name="entry_create"),
+    path(f"{C}practices/<int:pk>/", views.entry_detail, name="entry_detail"),
+    path(f"{C}practices/<int:pk>/edit/", views.entry_edit, name="entry_edit"),
+    path(f"{C}practices/<int:pk>/status/", views.entry_status, name="entry_status"),
+    path(f"{C}practices/<int:pk>/endorse/", views.entry_endorse, name="entry_endorse"),
+    path(f"{C}practices/<int:pk>/validate/", views.entry_validate, name="entry_validate"),
+    path(f"{C}practices/<int:pk>/notes/", views.entry_note, name="entry_note"),
+    path(f"{C}practices/<int:pk>/history/", views.entry_history, name="entry_history"),
+    path(f"{C}practices/<int:pk>/revert/<int:number>/", views.entry_revert, name="entry_revert"),
+    *[
+        path(
+            f"{C}{folder}/<int:pk>/delete/",
+            views.delete_item,
+            {"kind": kind},
+            name=f"{kind}_delete",
+        )
+        for folder, kind in [
+            ("stories", "story"),
+            ("problems", "problem"),
+            ("replies", "reply"),
+            ("practices", "entry"),
+        ]
+    ],
+    path(f"{C}glossary/", views.glossary_page, name="glossary"),
+    path(f"{C}glossary/<int:pk>/accept/", views.term_accept, name="term_accept"),
+    path(f"{C}export/", views.export, name="export"),
+]

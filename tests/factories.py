@@ -80,3 +80,64 @@ def make_member(community, *, role=Role.MEMBER, **user_fields) -> "User":
     user = UserFactory(**user_fields)
     MembershipFactory(community=community, user=user, role=role)
     return user
+
+
+# --- knowledge ---
+# Rows made directly, without the services' side effects (participation, search index);
+# tests of those side effects call the services.
+
+
+class StoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "knowledge.Story"
+
+    community = factory.SubFactory(CommunityFactory)
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"The night the pager rang {n}")
+    situation = "A disk filled up at 3am."
+    action = "We rotated the logs by hand."
+    outcome = "Service came back in ten minutes."
+    lesson = "Alert on disk growth, not on full disks."
+
+
+class ProblemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "knowledge.Problem"
+
+    community = factory.SubFactory(CommunityFactory)
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Flaky deploys number {n}")
+    context = "Deploys fail one time in ten."
+    tried = "Retrying."
+
+
+class ReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "knowledge.Reply"
+
+    problem = factory.SubFactory(ProblemFactory)
+    author = factory.SubFactory(UserFactory)
+    body = "Pin the base image."
+
+
+class PracticeEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "knowledge.PracticeEntry"
+
+    community = factory.SubFactory(CommunityFactory)
+    author = factory.SubFactory(UserFactory)
+    owner = factory.SelfAttribute("author")
+    title = factory.Sequence(lambda n: f"How to roll back a release {n}")
+    body = "1. Find the last good tag.\n2. Deploy it."
+    status = "not_validated"
+
+
+class GlossaryTermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "knowledge.GlossaryTerm"
+
+    community = factory.SubFactory(CommunityFactory)
+    term = factory.Sequence(lambda n: f"term{n}")
+    slug = factory.LazyAttribute(lambda t: slugify(t.term))
+    definition = "A word we use."
+    status = "accepted"

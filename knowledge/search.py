@@ -1,0 +1,281 @@
+"""Search over the shared repertoire, on PostgreSQL or SQLite behind one interface.
+
+Every story, problem, reply, practice entry and glossary term has a SearchDocument
+row (title, plain-text body, community, status, tags), written by the services
+through `index_object` and removed by `unindex_object`.
+
+- PostgreSQL: `SearchDocument.vector` is a stored tsvector (title weight A, body B,
+  `english` configuration) with a GIN index, refreshed by `index_object`. A query is
+  parsed with `websearch_to_tsquery`; at most `CANDIDATE_CAP` matches, newest first,
+  are ranked by `ts_rank`; snippets come from `ts_headline`.
+- SQLite: an external-content FTS5 table with the porter tokenizer, kept in step by
+  triggers; each user term is quoted, results are ordered by `bm25()` with title
+  weighted above body; snippets come from `snippet()`.
+
+`search(user=..., query=...)` returns `SearchHit`s the user may see: only documents
+of communities visible to them (public ones and those they are an active member of).
+Snippets are HTML-escaped before the highlight marks are put in.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import F, QuerySet, Value
+from django.utils.html import escape, strip_tags
+
+from cop.markdown import render_markdown
+from cop.selectors import visible_communities
+
+from .enums import SearchKind
+from .models import GlossaryTerm, PracticeEntry, Problem, Reply, SearchDocument, Story
+
+CANDIDATE_CAP = 1000
+# Highlight sentinels: control characters never stored in text, turned into <mark> after
+# the snippet has been escaped.
+_START, _STOP = "\x02", "\x03"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _plain(markdown_text: str) -> str:
+    """Markdown as plain text for indexing and snippets."""
+    text = strip_tags(render_markdown(markdown_text))
+    return _CONTROL.sub(" ", text)
+
+
+def _document_fields(obj) -> dict:
+    """Kind, community, title, body, status and tags of a searchable object."""
+    if isinstance(obj, Story):
+        parts = [obj.situation, obj.action, obj.outcome, obj.lesson]
+        return {
+            "kind": SearchKind.STORY,
+            "community_id": obj.community_id,
+            "title": obj.title,
+            "body": "\n".join(_plain(p) for p in parts if p),
+            "status": "",
+            "tags": obj.tags.all(),
+        }
+    if isinstance(obj, Problem):
+        return {
+            "kind": SearchKind.PROBLEM,
+            "community_id": obj.community_id,
+            "title": obj.title,
+            "body": "\n".join(_plain(p) for p in [obj.context, obj.tried] if p),
+            "status": obj.status,
+            "tags": obj.tags.all(),
+        }
+    if isinstance(obj, Reply):
+        problem = obj.problem
+        return {
+            "kind": SearchKind.REPLY,
+            "community_id": problem.community_id,
+            "parent_id": problem.pk,
+            "title": problem.title,
+            "body": _plain(obj.body),
+            "status": "solution" if obj.is_solution else "",
+            "tags": problem.tags.all(),
+        }
+    if isinstance(obj, PracticeEntry):
+        return {
+            "kind": SearchKind.ENTRY,
+            "community_id": obj.community_id,
+            "title": obj.title,
+            "body": _plain(obj.body),
+            "status": obj.status,
+            "tags": obj.tags.all(),
+        }
+    if isinstance(obj, GlossaryTerm):
+        parts = [obj.synonyms, _plain(obj.definition), _plain(obj.examples)]
+        return {
+            "kind": SearchKind.TERM,
+            "community_id": obj.community_id,
+            "title": obj.term,
+            "body": "\n".join(p for p in parts if p),
+            "status": obj.status,
+            "tags": [],
+        }
+    raise TypeError(f"Not searchable: {obj!r}")
+
+
+def _kind_of(obj) -> str:
+    return {
+        Story: SearchKind.STORY,
+        Problem: SearchKind.PROBLEM,
+        Reply: SearchKind.REPLY,
+        PracticeEntry: SearchKind.ENTRY,
+        GlossaryTerm: SearchKind.TERM,
+    }[type(obj)]
+
+
+def index_object(obj) -> SearchDocument | None:
+    """Create or refresh the search document of `obj`; a soft-deleted object is removed."""
+    if getattr(obj, "deleted_at", None) is not None:
+        unindex_object(obj)
+        return None
+    fields = _document_fields(obj)
+    tags = fields.pop("tags")
+    fields["tag_slugs"] = (" " + " ".join(tag.slug for tag in tags) + " ") if tags else ""
+    fields["title"] = _CONTROL.sub(" ", fields["title"])[:200]
+    kind = fields.pop("kind")
+    document, _created = SearchDocument.objects.update_or_create(
+        kind=kind, object_id=obj.pk, defaults=fields
+    )
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchVector
+
+        SearchDocument.objects.filter(pk=document.pk).update(
+            vector=SearchVector(Value(document.title), weight="A", config="english")
+            + SearchVector(Value(document.body), weight="B", config="english")
+        )
+    return document
+
+
+def unindex_object(obj) -> None:
+    SearchDocument.objects.filter(kind=_kind_of(obj), object_id=obj.pk).delete()
+
+
+@dataclass
+class SearchHit:
+    document: SearchDocument
+    title_html: str
+    snippet_html: str
+    rank: float
+
+    @property
+    def url(self) -> str:
+        return self.document.get_absolute_url()
+
+
+def _mark(text: str) -> str:
+    """Escape a snippet, then turn the sentinels into <mark> elements."""
+    return escape(text).replace(_START, "<mark>").replace(_STOP, "</mark>")
+
+
+def visible_documents(
+    user, *, kind: str = "", tag: str = "", status: str = "", community: str = ""
+) -> QuerySet[SearchDocument]:
+    """Documents of the communities the user may see, with the filters applied."""
+    documents = SearchDocument.objects.filter(community__in=visible_communities(user))
+    if kind in SearchKind.values:
+        documents = documents.filter(kind=kind)
+    if tag:
+        documents = documents.filter(tag_slugs__contains=f" {tag} ")
+    if status:
+        documents = documents.filter(status=status)
+    if community:
+        documents = documents.filter(community__slug=community)
+    return documents
+
+
+def search(user, query: str, *, limit: int = 30, **filters) -> list[SearchHit]:
+    """The best `limit` matches of `query` the user may see, best first."""
+    query = _CONTROL.sub(" ", query or "").strip()[:200]
+    if not query:
+        return []
+    documents = visible_documents(user, **filters)
+    if connection.vendor == "postgresql":
+        return _search_postgres(documents, query, limit)
+    return _search_sqlite(documents, query, limit)
+
+
+def _search_postgres(documents, query: str, limit: int) -> list[SearchHit]:
+    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+
+    search_query = SearchQuery(query, search_type="websearch", config="english")
+    candidates = (
+        documents.filter(vector=search_query).order_by("-updated_at").values("pk")[:CANDIDATE_CAP]
+    )
+    options = {
+        "start_sel": _START,
+        "stop_sel": _STOP,
+        "max_words": 30,
+        "min_words": 12,
+        "max_fragments": 2,
+        "fragment_delimiter": " … ",
+        "config": "english",
+    }
+    ranked = (
+        SearchDocument.objects.filter(pk__in=candidates)
+        .select_related("community")
+        .annotate(
+            rank=SearchRank(F("vector"), search_query),
+            title_headline=SearchHeadline(
+                "title", search_query, highlight_all=True, **_without(options, "max_fragments")
+            ),
+            body_headline=SearchHeadline("body", search_query, **options),
+        )
+        .order_by("-rank", "-updated_at")[:limit]
+    )
+    return [
+        SearchHit(
+            document=doc,
+            title_html=_mark(doc.title_headline),
+            snippet_html=_mark(doc.body_headline),
+            rank=doc.rank,
+        )
+        for doc in ranked
+    ]
+
+
+def _without(options: dict, *keys: str) -> dict:
+    return {k: v for k, v in options.items() if k not in keys and k != "fragment_delimiter"}
+
+
+_TERM = re.compile(r"[\w'’-]+", re.UNICODE)
+
+
+def fts5_query(query: str) -> str:
+    """User words as an FTS5 query: each word quoted (so no FTS5 syntax gets through),
+    all required. Returns "" when nothing searchable is left."""
+    words = [w.strip("'’-") for w in _TERM.findall(query)]
+    return " ".join('"{}"'.format(w.replace('"', "")) for w in words if w)
+
+
+def _search_sqlite(documents, query: str, limit: int) -> list[SearchHit]:
+    match = fts5_query(query)
+    if not match:
+        return []
+    allowed_sql, allowed_params = documents.values("pk").query.sql_with_params()
+    sql = f"""
+        SELECT fts.rowid,
+               bm25(knowledge_searchdocument_fts, 10.0, 1.0) AS score,
+               highlight(knowledge_searchdocument_fts, 0, %s, %s) AS title_hl,
+               snippet(knowledge_searchdocument_fts, 1, %s, %s, ' … ', 24) AS body_hl
+        FROM knowledge_searchdocument_fts AS fts
+        WHERE knowledge_searchdocument_fts MATCH %s AND fts.rowid IN ({allowed_sql})
+        ORDER BY score
+        LIMIT %s
+    """  # noqa: S608 -- the inner SQL is Django's own, its values are parameters
+    params = [_START, _STOP, _START, _STOP, match, *allowed_params, min(limit, CANDIDATE_CAP)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    by_pk = SearchDocument.objects.select_related("community").in_bulk([row[0] for row in rows])
+    hits = []
+    for pk, score, title_hl, body_hl in rows:
+        if pk in by_pk:
+            hits.append(
+                SearchHit(
+                    document=by_pk[pk],
+                    title_html=_mark(title_hl or ""),
+                    snippet_html=_mark(body_hl or ""),
+                    rank=-float(score),
+                )
+            )
+    return hits
+
+
+def rebuild_index() -> int:
+    """Index every live object again (after a restore or a bulk import). Returns the count."""
+    count = 0
+    for model in (Story, Problem, PracticeEntry):
+        for obj in model.objects.filter(deleted_at__isnull=True).prefetch_related("tags"):
+            index_object(obj)
+            count += 1
+    for reply in Reply.objects.filter(deleted_at__isnull=True, problem__deleted_at__isnull=True):
+        index_object(reply)
+        count += 1
+    for term in GlossaryTerm.objects.all():
+        index_object(term)
+        count += 1
+    return count

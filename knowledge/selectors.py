@@ -1,0 +1,308 @@
+"""Reads of the knowledge app. Each owns its joins and its visibility filter: nothing of a
+private community reaches someone who is not an active member of it (404 on pages,
+absent from lists and search), and soft-deleted items appear nowhere but to
+coordinators who may restore them."""
+
+import difflib
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+
+from cop.models import Community, Tag
+from cop.rules import can_view_community
+
+from .enums import EntryStatus, ProblemStatus, TermStatus
+from .models import (
+    Endorsement,
+    GlossaryTerm,
+    Note,
+    PracticeEntry,
+    Problem,
+    Reply,
+    Revision,
+    Story,
+)
+from .rendering import TermLink, term_links
+
+_TAGS = Prefetch("tags", queryset=Tag.objects.order_by("name"))
+
+
+def _live(queryset: QuerySet) -> QuerySet:
+    return queryset.filter(deleted_at__isnull=True)
+
+
+# --- lists -------------------------------------------------------------------------------
+
+
+def story_list(community: Community, *, tag: str = "") -> QuerySet[Story]:
+    stories = _live(Story.objects.filter(community=community))
+    if tag:
+        stories = stories.filter(tags__slug=tag)
+    return stories.select_related("author").prefetch_related(_TAGS).order_by("-created_at")
+
+
+def problem_list(community: Community, *, status: str = "", tag: str = "") -> QuerySet[Problem]:
+    problems = _live(Problem.objects.filter(community=community))
+    if status in ProblemStatus.values:
+        problems = problems.filter(status=status)
+    if status == "unanswered":
+        problems = problems.filter(status=ProblemStatus.OPEN)
+    if tag:
+        problems = problems.filter(tags__slug=tag)
+    problems = problems.annotate(
+        reply_count=Count("replies", filter=Q(replies__deleted_at__isnull=True))
+    )
+    if status == "unanswered":
+        problems = problems.filter(reply_count=0)
+    return problems.select_related("author").prefetch_related(_TAGS).order_by("-created_at")
+
+
+def entry_list(
+    community: Community, *, status: str = "", kind: str = "", tag: str = ""
+) -> QuerySet[PracticeEntry]:
+    entries = _live(PracticeEntry.objects.filter(community=community))
+    if status in EntryStatus.values:
+        entries = entries.filter(status=status)
+    else:
+        entries = entries.exclude(status=EntryStatus.ARCHIVED)
+    if kind:
+        entries = entries.filter(kind=kind)
+    if tag:
+        entries = entries.filter(tags__slug=tag)
+    return (
+        entries.select_related("author", "owner")
+        .prefetch_related(_TAGS)
+        .annotate(endorsement_count=Count("endorsements", distinct=True))
+        .order_by("-updated_at")
+    )
+
+
+def knowledge_home(community: Community, *, limit: int = 5) -> dict:
+    """The knowledge home: recent stories, unanswered problems, validated practices, tags
+    with how much is filed under each."""
+    tags = (
+        Tag.objects.filter(community=community)
+        .annotate(
+            uses=Count("stories", filter=Q(stories__deleted_at__isnull=True), distinct=True)
+            + Count("problems", filter=Q(problems__deleted_at__isnull=True), distinct=True)
+            + Count(
+                "practice_entries",
+                filter=Q(practice_entries__deleted_at__isnull=True),
+                distinct=True,
+            )
+        )
+        .order_by("name")
+    )
+    return {
+        "stories": list(story_list(community)[:limit]),
+        "unanswered": list(problem_list(community, status="unanswered")[:limit]),
+        "open_problems": list(problem_list(community, status=ProblemStatus.OPEN)[:limit]),
+        "validated": list(entry_list(community, status=EntryStatus.VALIDATED)[:limit]),
+        "tags": list(tags),
+    }
+
+
+def home_section(*, community: Community, user, membership) -> dict:
+    """The community home's section: recent stories and open problems (2 queries + tags)."""
+    return {
+        "stories": list(
+            _live(Story.objects.filter(community=community))
+            .select_related("author")
+            .order_by("-created_at")[:3]
+        ),
+        "open_problems": list(
+            _live(Problem.objects.filter(community=community, status=ProblemStatus.OPEN))
+            .select_related("author")
+            .annotate(reply_count=Count("replies", filter=Q(replies__deleted_at__isnull=True)))
+            .order_by("-created_at")[:5]
+        ),
+    }
+
+
+def glossary(community: Community, *, include_proposed: bool = True) -> QuerySet[GlossaryTerm]:
+    terms = GlossaryTerm.objects.filter(community=community).select_related("proposed_by")
+    if not include_proposed:
+        terms = terms.filter(status=TermStatus.ACCEPTED)
+    return terms.order_by("term")
+
+
+def glossary_links(community: Community) -> list[TermLink]:
+    """Accepted terms as links for `knowledge.rendering.link_glossary` (one query)."""
+    url = reverse("knowledge:glossary", kwargs={"slug": community.slug})
+    return term_links(glossary(community, include_proposed=False), url)
+
+
+# --- fetch and authorise -----------------------------------------------------------------
+
+
+def _access(queryset: QuerySet, user, pk: int, *, include_deleted: bool = False):
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise Http404("Not found.")
+    community = obj.problem.community if isinstance(obj, Reply) else obj.community
+    if not can_view_community(user, community):
+        raise Http404("Not found.")
+    if obj.deleted_at is not None and not include_deleted:
+        raise Http404("Deleted.")
+    return obj
+
+
+def access_story(user, community: Community, pk: int) -> Story:
+    return _access(
+        Story.objects.filter(community=community)
+        .select_related("community", "author", "problem", "entry")
+        .prefetch_related(_TAGS),
+        user,
+        pk,
+    )
+
+
+def access_problem(user, community: Community, pk: int) -> Problem:
+    return _access(
+        Problem.objects.filter(community=community)
+        .select_related("community", "author", "promoted_entry")
+        .prefetch_related(_TAGS),
+        user,
+        pk,
+    )
+
+
+def access_reply(user, community: Community, pk: int) -> Reply:
+    reply = _access(
+        Reply.objects.filter(problem__community=community).select_related(
+            "problem__community", "problem__author", "author"
+        ),
+        user,
+        pk,
+    )
+    if reply.problem.deleted_at is not None:
+        raise Http404("Deleted.")
+    return reply
+
+
+def access_entry(user, community: Community, pk: int) -> PracticeEntry:
+    return _access(
+        PracticeEntry.objects.filter(community=community)
+        .select_related("community", "author", "owner", "source_problem")
+        .prefetch_related(_TAGS),
+        user,
+        pk,
+    )
+
+
+def access_term(user, community: Community, pk: int) -> GlossaryTerm:
+    term = GlossaryTerm.objects.filter(community=community, pk=pk).select_related("community")
+    term = term.first()
+    if term is None or not can_view_community(user, community):
+        raise Http404("Not found.")
+    return term
+
+
+# --- detail pages ------------------------------------------------------------------------
+
+
+def problem_replies(problem: Problem, user) -> list[Reply]:
+    """Live replies, solutions first, with endorsement counts and whether the viewer
+    endorsed each."""
+    replies = (
+        _live(problem.replies.all())
+        .select_related("author", "accepted_by")
+        .annotate(endorsement_count=Count("endorsements"))
+        .order_by("-is_solution", "created_at")
+    )
+    if user.is_authenticated:
+        replies = replies.annotate(
+            endorsed_by_me=Count("endorsements", filter=Q(endorsements__user=user))
+        )
+    return list(replies)
+
+
+@dataclass
+class EntryValidation:
+    endorsements: int
+    endorsed_by_me: bool
+    experts: list
+    notes: list[Note]
+
+
+def entry_validation(entry: PracticeEntry, user) -> EntryValidation:
+    endorsements = list(Endorsement.objects.filter(entry=entry).values_list("user_id", flat=True))
+    experts = list(entry.expert_validations.select_related("validator").order_by("created_at"))
+    notes = list(entry.notes.select_related("author").order_by("created_at"))
+    return EntryValidation(
+        endorsements=len(endorsements),
+        endorsed_by_me=user.is_authenticated and user.pk in endorsements,
+        experts=experts,
+        notes=notes,
+    )
+
+
+@dataclass
+class RevisionDiff:
+    revision: Revision
+    title_changed: bool
+    previous_title: str
+    lines: list[tuple[str, str]]  # (css class, text)
+
+
+def revision_history(entry: PracticeEntry) -> list[RevisionDiff]:
+    """Every revision, newest first, each with a line diff against the one before."""
+    revisions = list(entry.revisions.select_related("author").order_by("number"))
+    diffs = []
+    previous = None
+    for revision in revisions:
+        old_lines = previous.body.splitlines() if previous else []
+        lines = []
+        for line in difflib.unified_diff(old_lines, revision.body.splitlines(), lineterm="", n=2):
+            if line.startswith(("---", "+++")):
+                continue
+            css = {"+": "added", "-": "removed", "@": "hunk"}.get(line[:1], "context")
+            lines.append((css, line))
+        diffs.append(
+            RevisionDiff(
+                revision=revision,
+                title_changed=previous is not None and previous.title != revision.title,
+                previous_title=previous.title if previous else "",
+                lines=lines,
+            )
+        )
+        previous = revision
+    return list(reversed(diffs))
+
+
+def problem_choices(community: Community) -> QuerySet[Problem]:
+    return _live(Problem.objects.filter(community=community)).only("pk", "title").order_by("-pk")
+
+
+def entry_choices(community: Community) -> QuerySet[PracticeEntry]:
+    return (
+        _live(PracticeEntry.objects.filter(community=community))
+        .only("pk", "title")
+        .order_by("title")
+    )
+
+
+def export_items(community: Community) -> dict:
+    """Everything a coordinator exports: live stories, problems with their replies,
+    non-draft practices and accepted glossary terms."""
+    return {
+        "stories": list(story_list(community)),
+        "problems": list(
+            problem_list(community).prefetch_related(
+                Prefetch(
+                    "replies",
+                    queryset=_live(Reply.objects.select_related("author")).order_by("created_at"),
+                )
+            )
+        ),
+        "entries": list(
+            _live(PracticeEntry.objects.filter(community=community))
+            .exclude(status=EntryStatus.DRAFT)
+            .select_related("author", "owner")
+            .prefetch_related(_TAGS)
+            .order_by("title")
+        ),
+        "terms": list(glossary(community, include_proposed=False)),
+    }

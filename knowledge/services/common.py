@@ -1,0 +1,69 @@
+"""Helpers shared by the knowledge services: permission guard, tags, soft delete."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cop.models import Community, Tag, User
+from knowledge.models import PracticeEntry, Problem, Reply, Story
+from knowledge.search import index_object, unindex_object
+
+
+def require(predicate, user: User, obj, message: str) -> None:
+    """Raise a ValidationError with `message` unless the rules predicate holds."""
+    if not predicate(user, obj):
+        raise ValidationError(message)
+
+
+def clean_tags(community: Community, tags: Iterable[Tag] | None) -> list[Tag]:
+    """Tags must come from the community's own vocabulary."""
+    tags = list(tags or [])
+    if any(tag.community_id != community.pk for tag in tags):
+        raise ValidationError(_("Tags must come from this community's topics."))
+    return tags
+
+
+def require_text(**fields: str) -> None:
+    """Title-like fields may not be blank."""
+    for name, value in fields.items():
+        if not (value or "").strip():
+            raise ValidationError({name: _("This field cannot be empty.")})
+
+
+@transaction.atomic
+def soft_delete(*, item: Story | Problem | Reply | PracticeEntry, by: User):
+    """Hide a story, problem, reply or entry (author or coordinator). Nothing is lost:
+    the row and its history stay, only `deleted_at`/`deleted_by` are set, and it leaves
+    the search index. Deleting a problem hides its replies from search too."""
+    from knowledge.rules import can_delete
+
+    require(can_delete, by, item, _("Only the author or a coordinator can delete this."))
+    item.deleted_at = timezone.now()
+    item.deleted_by = by
+    item.save(update_fields=["deleted_at", "deleted_by"])
+    unindex_object(item)
+    if isinstance(item, Problem):
+        for reply in item.replies.all():
+            unindex_object(reply)
+    return item
+
+
+@transaction.atomic
+def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
+    """Bring back a soft-deleted item (coordinators only); it returns to search."""
+    from cop.rules import is_coordinator
+    from knowledge.rules import _community
+
+    if not is_coordinator(by, _community(item)):
+        raise ValidationError(_("Only a coordinator can restore deleted content."))
+    item.deleted_at = None
+    item.deleted_by = None
+    item.save(update_fields=["deleted_at", "deleted_by"])
+    index_object(item)
+    if isinstance(item, Problem):
+        for reply in item.replies.filter(deleted_at__isnull=True):
+            index_object(reply)
+    return item

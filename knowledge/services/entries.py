@@ -1,0 +1,259 @@
+"""Practice entries: write, edit (every edit a revision), revert, move through the life
+cycle, add notes beside them, and promote a solved problem into one."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cop.enums import ParticipationKind
+from cop.models import Community, Tag, User
+from cop.rules import is_active_member
+from cop.services.participation import record_participation
+from knowledge.enums import EntryKind, EntryStatus, NoteKind
+from knowledge.models import Note, PracticeEntry, Problem, Revision
+from knowledge.rules import can_add_note, can_edit_entry, can_manage_entry, can_promote
+from knowledge.search import index_object
+
+from .common import clean_tags, require, require_text
+
+# Which life-cycle moves a person may make by hand. Validation happens through
+# endorsements and expert validation (knowledge.services.validation), never here.
+TRANSITIONS: dict[str, set[str]] = {
+    EntryStatus.DRAFT: {EntryStatus.NOT_VALIDATED, EntryStatus.ARCHIVED},
+    EntryStatus.NOT_VALIDATED: {EntryStatus.ARCHIVED},
+    EntryStatus.VALIDATED: {EntryStatus.ARCHIVED},
+    EntryStatus.ARCHIVED: {EntryStatus.NOT_VALIDATED},
+}
+
+
+def _check_owner(community: Community, owner: User | None) -> None:
+    if owner is not None and not is_active_member(owner, community):
+        raise ValidationError({"owner": _("The owner must be an active member.")})
+
+
+def _add_revision(entry: PracticeEntry, *, author: User, summary: str) -> Revision:
+    last = entry.revisions.aggregate(n=Max("number"))["n"] or 0
+    return Revision.objects.create(
+        entry=entry,
+        number=last + 1,
+        title=entry.title,
+        body=entry.body,
+        author=author,
+        summary=summary[:200],
+    )
+
+
+@transaction.atomic
+def write_entry(
+    *,
+    community: Community,
+    author: User,
+    title: str,
+    body: str,
+    kind: str = EntryKind.HOW_TO,
+    tags: list[Tag] | None = None,
+    owner: User | None = None,
+    review_date: datetime.date | None = None,
+    publish: bool = False,
+    source_problem: Problem | None = None,
+) -> PracticeEntry:
+    """Document a practice (active members). It starts as a draft, or not validated when
+    `publish`. The author owns it unless another owner is named. Side effects: revision 1,
+    WROTE_ENTRY participation, search index."""
+    if not is_active_member(author, community):
+        raise ValidationError(_("Only members of this community can document practices."))
+    require_text(title=title, body=body)
+    if kind not in EntryKind.values:
+        raise ValidationError({"kind": _("Choose a kind of practice.")})
+    tags = clean_tags(community, tags)
+    owner = owner or author
+    _check_owner(community, owner)
+    entry = PracticeEntry.objects.create(
+        community=community,
+        author=author,
+        owner=owner,
+        title=title.strip(),
+        body=body,
+        kind=kind,
+        review_date=review_date,
+        status=EntryStatus.NOT_VALIDATED if publish else EntryStatus.DRAFT,
+        source_problem=source_problem,
+    )
+    entry.tags.set(tags)
+    _add_revision(entry, author=author, summary=_("First version"))
+    record_participation(
+        kind=ParticipationKind.WROTE_ENTRY,
+        user=author,
+        community=community,
+        subject=entry,
+        summary=entry.title,
+    )
+    index_object(entry)
+    return entry
+
+
+@transaction.atomic
+def edit_entry(
+    *,
+    entry: PracticeEntry,
+    by: User,
+    title: str,
+    body: str,
+    kind: str | None = None,
+    tags: list[Tag] | None = None,
+    owner: User | None = None,
+    review_date: datetime.date | None = None,
+    summary: str = "",
+) -> PracticeEntry:
+    """Edit an entry (its author or owner). A change of title or body adds a revision;
+    the author stays. Side effects: a Revision row, search index."""
+    require(can_edit_entry, by, entry, _("Only the author or the owner can edit this practice."))
+    require_text(title=title, body=body)
+    entry = PracticeEntry.objects.select_for_update().get(pk=entry.pk)
+    if kind is not None and kind not in EntryKind.values:
+        raise ValidationError({"kind": _("Choose a kind of practice.")})
+    tags = clean_tags(entry.community, tags)
+    if owner is not None:
+        _check_owner(entry.community, owner)
+        entry.owner = owner
+    changed = title.strip() != entry.title or body != entry.body
+    entry.title = title.strip()
+    entry.body = body
+    entry.kind = kind or entry.kind
+    entry.review_date = review_date
+    entry.updated_at = timezone.now()
+    entry.save(update_fields=["title", "body", "kind", "owner", "review_date", "updated_at"])
+    entry.tags.set(tags)
+    if changed:
+        _add_revision(entry, author=by, summary=summary or _("Edited"))
+    index_object(entry)
+    return entry
+
+
+@transaction.atomic
+def revert_entry(*, entry: PracticeEntry, to_number: int, by: User) -> Revision:
+    """Bring back the title and body of revision `to_number` as a new revision (history is
+    never rewritten). Author or owner. Returns the new revision."""
+    require(can_edit_entry, by, entry, _("Only the author or the owner can revert this practice."))
+    entry = PracticeEntry.objects.select_for_update().get(pk=entry.pk)
+    old = entry.revisions.filter(number=to_number).first()
+    if old is None:
+        raise ValidationError(_("There is no revision %(n)s.") % {"n": to_number})
+    if old.title == entry.title and old.body == entry.body:
+        raise ValidationError(
+            _("The practice already reads like revision %(n)s.") % {"n": to_number}
+        )
+    entry.title = old.title
+    entry.body = old.body
+    entry.updated_at = timezone.now()
+    entry.save(update_fields=["title", "body", "updated_at"])
+    revision = _add_revision(
+        entry, author=by, summary=_("Reverted to revision %(n)s") % {"n": to_number}
+    )
+    index_object(entry)
+    return revision
+
+
+@transaction.atomic
+def change_status(*, entry: PracticeEntry, to: str, by: User) -> PracticeEntry:
+    """Move an entry through its life cycle by hand: publish a draft, archive, reopen an
+    archived one (author, owner or coordinator). Validation is earned, not set here."""
+    require(
+        can_manage_entry,
+        by,
+        entry,
+        _("Only the author, the owner or a coordinator can change this practice's status."),
+    )
+    entry = PracticeEntry.objects.select_for_update().get(pk=entry.pk)
+    if to not in TRANSITIONS.get(entry.status, set()):
+        raise ValidationError(
+            _("A practice that is “%(from)s” cannot become “%(to)s”.")
+            % {
+                "from": entry.get_status_display(),
+                "to": EntryStatus(to).label if to in EntryStatus.values else to,
+            }
+        )
+    entry.status = to
+    if to != EntryStatus.VALIDATED:
+        entry.validated_at = None
+    entry.updated_at = timezone.now()
+    entry.save(update_fields=["status", "validated_at", "updated_at"])
+    index_object(entry)
+    return entry
+
+
+@transaction.atomic
+def add_note(*, entry: PracticeEntry, author: User, body: str, kind: str = NoteKind.ALTERNATIVE):
+    """Add a dissenting or alternative note beside an entry (active members)."""
+    require(can_add_note, author, entry, _("Only members of this community can add notes."))
+    require_text(body=body)
+    if kind not in NoteKind.values:
+        raise ValidationError({"kind": _("Choose a kind of note.")})
+    return Note.objects.create(entry=entry, author=author, body=body, kind=kind)
+
+
+def promotion_draft(problem: Problem) -> dict:
+    """Title, body, kind and tags for a practice written from a solved problem and its
+    accepted solutions, each solution credited to its author."""
+    lines = [_("## The problem"), "", problem.context.strip(), ""]
+    if problem.tried.strip():
+        lines += [_("## What was tried"), "", problem.tried.strip(), ""]
+    solutions = (
+        problem.replies.filter(is_solution=True, deleted_at__isnull=True)
+        .select_related("author")
+        .order_by("accepted_at", "pk")
+    )
+    for number, reply in enumerate(solutions, start=1):
+        name = reply.author.name if reply.author else _("a former member")
+        lines += [
+            _("## Solution %(n)s (from %(name)s)") % {"n": number, "name": name},
+            "",
+            reply.body.strip(),
+            "",
+        ]
+    return {
+        "title": problem.title,
+        "body": "\n".join(lines).strip() + "\n",
+        "kind": EntryKind.HOW_TO,
+        "tags": list(problem.tags.all()),
+    }
+
+
+@transaction.atomic
+def promote_problem(
+    *,
+    problem: Problem,
+    by: User,
+    title: str | None = None,
+    body: str | None = None,
+    kind: str | None = None,
+    tags: list[Tag] | None = None,
+) -> PracticeEntry:
+    """Turn a solved problem into a practice entry pre-filled from its accepted solutions
+    (the asker or a coordinator). The entry links back to the problem and the problem to
+    the entry. Side effects: as `write_entry` (a draft, revision 1, WROTE_ENTRY)."""
+    problem = Problem.objects.select_for_update().get(pk=problem.pk)
+    require(
+        can_promote,
+        by,
+        problem,
+        _("Only the person who asked or a coordinator can turn this into a practice."),
+    )
+    if not problem.is_solved:
+        raise ValidationError(_("Only a solved problem can become a practice."))
+    if PracticeEntry.objects.filter(source_problem=problem).exists():
+        raise ValidationError(_("This problem has already become a practice."))
+    draft = promotion_draft(problem)
+    return write_entry(
+        community=problem.community,
+        author=by,
+        title=title or draft["title"],
+        body=body or draft["body"],
+        kind=kind or draft["kind"],
+        tags=draft["tags"] if tags is None else tags,
+        source_problem=problem,
+    )

@@ -1,0 +1,194 @@
+"""Problems and replies: ask, answer, accept one or more solutions."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cop.enums import NotificationKind, ParticipationKind
+from cop.models import Community, Tag, User
+from cop.rules import is_active_member
+from cop.services.notifications import notify
+from cop.services.participation import record_participation
+from knowledge.enums import ProblemStatus
+from knowledge.models import Problem, Reply
+from knowledge.rules import can_accept_solution, can_edit, can_reply
+from knowledge.search import index_object
+
+from .common import clean_tags, require, require_text
+
+
+@transaction.atomic
+def ask_problem(
+    *,
+    community: Community,
+    author: User,
+    title: str,
+    context: str,
+    tried: str = "",
+    tags: list[Tag] | None = None,
+) -> Problem:
+    """Bring a problem (active members). Side effects: ASKED_PROBLEM participation,
+    search index."""
+    if not is_active_member(author, community):
+        raise ValidationError(_("Only members of this community can post problems here."))
+    require_text(title=title, context=context)
+    tags = clean_tags(community, tags)
+    problem = Problem.objects.create(
+        community=community, author=author, title=title.strip(), context=context, tried=tried
+    )
+    problem.tags.set(tags)
+    record_participation(
+        kind=ParticipationKind.ASKED_PROBLEM,
+        user=author,
+        community=community,
+        subject=problem,
+        summary=problem.title,
+    )
+    index_object(problem)
+    return problem
+
+
+@transaction.atomic
+def edit_problem(
+    *,
+    problem: Problem,
+    by: User,
+    title: str,
+    context: str,
+    tried: str = "",
+    tags: list[Tag] | None = None,
+) -> Problem:
+    """Change a problem (its author). Side effects: search index of it and its replies."""
+    require(can_edit, by, problem, _("Only the person who asked can edit this problem."))
+    require_text(title=title, context=context)
+    tags = clean_tags(problem.community, tags)
+    problem.title = title.strip()
+    problem.context = context
+    problem.tried = tried
+    problem.updated_at = timezone.now()
+    problem.save(update_fields=["title", "context", "tried", "updated_at"])
+    problem.tags.set(tags)
+    index_object(problem)
+    for reply in problem.replies.filter(deleted_at__isnull=True):
+        index_object(reply)  # replies carry the problem's title and tags
+    return problem
+
+
+@transaction.atomic
+def post_reply(*, problem: Problem, author: User, body: str) -> Reply:
+    """Answer a problem (active members). Side effects: ANSWERED_PROBLEM participation
+    (once per problem), a REPLY notification to the asker, search index."""
+    require(can_reply, author, problem, _("Only members of this community can reply."))
+    require_text(body=body)
+    reply = Reply.objects.create(problem=problem, author=author, body=body)
+    problem.updated_at = reply.created_at
+    problem.save(update_fields=["updated_at"])
+    if author.pk != problem.author_id:
+        record_participation(
+            kind=ParticipationKind.ANSWERED_PROBLEM,
+            user=author,
+            community=problem.community,
+            subject=problem,
+            summary=problem.title,
+        )
+        if problem.author is not None:
+            notify(
+                recipient=problem.author,
+                kind=NotificationKind.REPLY,
+                title=_("%(name)s replied to your problem “%(title)s”")
+                % {"name": author.name, "title": problem.title},
+                body=body[:500],
+                url=reply.get_absolute_url(),
+                community=problem.community,
+                actor=author,
+            )
+    index_object(reply)
+    return reply
+
+
+@transaction.atomic
+def edit_reply(*, reply: Reply, by: User, body: str) -> Reply:
+    """Change a reply (its author). Side effect: search index."""
+    require(can_edit, by, reply, _("Only the author can edit this reply."))
+    require_text(body=body)
+    reply.body = body
+    reply.updated_at = timezone.now()
+    reply.save(update_fields=["body", "updated_at"])
+    index_object(reply)
+    return reply
+
+
+@transaction.atomic
+def accept_solution(*, reply: Reply, by: User) -> Reply:
+    """Accept a reply as a solution (the asker or a coordinator). Several replies may be
+    accepted; the problem becomes solved with the first. Side effects: SOLUTION_ACCEPTED
+    participation for the replier and a SOLUTION_ACCEPTED notification to them."""
+    reply = Reply.objects.select_for_update().select_related("problem__community").get(pk=reply.pk)
+    problem = reply.problem
+    if reply.is_deleted or problem.is_deleted:
+        raise ValidationError(_("This reply was deleted."))
+    require(
+        can_accept_solution,
+        by,
+        reply,
+        _("Only the person who asked or a coordinator can accept a solution."),
+    )
+    if reply.is_solution:
+        return reply
+    now = timezone.now()
+    reply.is_solution = True
+    reply.accepted_by = by
+    reply.accepted_at = now
+    reply.save(update_fields=["is_solution", "accepted_by", "accepted_at"])
+    if problem.status != ProblemStatus.SOLVED:
+        problem.status = ProblemStatus.SOLVED
+        problem.solved_at = now
+        problem.save(update_fields=["status", "solved_at"])
+        index_object(problem)
+    index_object(reply)
+    if reply.author is not None and reply.author_id != by.pk:
+        record_participation(
+            kind=ParticipationKind.SOLUTION_ACCEPTED,
+            user=reply.author,
+            community=problem.community,
+            subject=reply,
+            summary=problem.title,
+        )
+        notify(
+            recipient=reply.author,
+            kind=NotificationKind.SOLUTION_ACCEPTED,
+            title=_("Your answer to “%(title)s” was accepted as a solution")
+            % {"title": problem.title},
+            url=reply.get_absolute_url(),
+            community=problem.community,
+            actor=by,
+        )
+    return reply
+
+
+@transaction.atomic
+def unaccept_solution(*, reply: Reply, by: User) -> Reply:
+    """Withdraw the acceptance of a solution (the asker or a coordinator). When no accepted
+    solution remains the problem is open again."""
+    reply = Reply.objects.select_for_update().select_related("problem").get(pk=reply.pk)
+    require(
+        can_accept_solution,
+        by,
+        reply,
+        _("Only the person who asked or a coordinator can change the solutions."),
+    )
+    if not reply.is_solution:
+        return reply
+    reply.is_solution = False
+    reply.accepted_by = None
+    reply.accepted_at = None
+    reply.save(update_fields=["is_solution", "accepted_by", "accepted_at"])
+    problem = reply.problem
+    if not problem.replies.filter(is_solution=True, deleted_at__isnull=True).exists():
+        problem.status = ProblemStatus.OPEN
+        problem.solved_at = None
+        problem.save(update_fields=["status", "solved_at"])
+        index_object(problem)
+    index_object(reply)
+    return reply

@@ -1,0 +1,103 @@
+"""Stories: tell, edit."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cop.enums import ParticipationKind
+from cop.models import Community, Tag, User
+from cop.rules import is_active_member
+from cop.services.participation import record_participation
+from knowledge.models import PracticeEntry, Problem, Story
+from knowledge.rules import can_edit
+from knowledge.search import index_object
+
+from .common import clean_tags, require, require_text
+
+
+def _check_links(community: Community, problem: Problem | None, entry: PracticeEntry | None):
+    if problem is not None and (problem.community_id != community.pk or problem.is_deleted):
+        raise ValidationError({"problem": _("Choose a problem of this community.")})
+    if entry is not None and (entry.community_id != community.pk or entry.is_deleted):
+        raise ValidationError({"entry": _("Choose a practice of this community.")})
+
+
+@transaction.atomic
+def tell_story(
+    *,
+    community: Community,
+    author: User,
+    title: str,
+    situation: str,
+    action: str,
+    outcome: str,
+    lesson: str = "",
+    tags: list[Tag] | None = None,
+    problem: Problem | None = None,
+    entry: PracticeEntry | None = None,
+) -> Story:
+    """Post a story (active members). Side effects: TOLD_STORY participation, search index."""
+    if not is_active_member(author, community):
+        raise ValidationError(_("Only members of this community can tell stories here."))
+    require_text(title=title, situation=situation)
+    tags = clean_tags(community, tags)
+    _check_links(community, problem, entry)
+    story = Story.objects.create(
+        community=community,
+        author=author,
+        title=title.strip(),
+        situation=situation,
+        action=action,
+        outcome=outcome,
+        lesson=lesson,
+        problem=problem,
+        entry=entry,
+    )
+    story.tags.set(tags)
+    record_participation(
+        kind=ParticipationKind.TOLD_STORY,
+        user=author,
+        community=community,
+        subject=story,
+        summary=story.title,
+    )
+    index_object(story)
+    return story
+
+
+@transaction.atomic
+def edit_story(
+    *,
+    story: Story,
+    by: User,
+    title: str,
+    situation: str,
+    action: str,
+    outcome: str,
+    lesson: str = "",
+    tags: list[Tag] | None = None,
+    problem: Problem | None = None,
+    entry: PracticeEntry | None = None,
+) -> Story:
+    """Change a story (its author). Side effect: search index."""
+    require(can_edit, by, story, _("Only the author can edit this story."))
+    require_text(title=title, situation=situation)
+    tags = clean_tags(story.community, tags)
+    _check_links(story.community, problem, entry)
+    story.title = title.strip()
+    story.situation = situation
+    story.action = action
+    story.outcome = outcome
+    story.lesson = lesson
+    story.problem = problem
+    story.entry = entry
+    story.updated_at = timezone.now()
+    story.save(
+        update_fields=[
+            "title", "situation", "action", "outcome", "lesson", "problem", "entry", "updated_at"
+        ]
+    )  # fmt: skip
+    story.tags.set(tags)
+    index_object(story)
+    return story

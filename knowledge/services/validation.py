@@ -1,0 +1,117 @@
+"""Peer validation, as at Xerox's Eureka: “this worked for me” from members, and
+validation by a coordinator or an expert in one of the entry's topics."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cop.enums import NotificationKind, ParticipationKind
+from cop.models import User
+from cop.services.notifications import notify
+from cop.services.participation import record_participation
+from knowledge.enums import EntryStatus
+from knowledge.models import Endorsement, ExpertValidation, PracticeEntry, Reply
+from knowledge.rules import can_endorse, can_validate_as_expert
+from knowledge.search import index_object
+
+from .common import require
+
+
+def _mark_validated(entry: PracticeEntry, *, by: User) -> bool:
+    """Make a not-validated entry validated and tell its owner. Returns whether it changed."""
+    if entry.status != EntryStatus.NOT_VALIDATED:
+        return False
+    entry.status = EntryStatus.VALIDATED
+    entry.validated_at = timezone.now()
+    entry.save(update_fields=["status", "validated_at"])
+    index_object(entry)
+    recipient = entry.owner or entry.author
+    if recipient is not None:
+        notify(
+            recipient=recipient,
+            kind=NotificationKind.ENTRY_VALIDATED,
+            title=_("Your practice “%(title)s” is now validated") % {"title": entry.title},
+            url=entry.get_absolute_url(),
+            community=entry.community,
+            actor=by,
+        )
+    return True
+
+
+@transaction.atomic
+def endorse_entry(*, entry: PracticeEntry, user: User) -> Endorsement:
+    """“This worked for me” on a published entry (members other than its author), once per
+    person. When the endorsements reach the community's `validation_threshold` the entry
+    becomes validated. Side effects: VALIDATED_ENTRY participation for the endorser, an
+    ENTRY_VALIDATED notification to the owner when it crosses the threshold."""
+    entry = PracticeEntry.objects.select_for_update().select_related("community").get(pk=entry.pk)
+    require(can_endorse, user, entry, _("Members other than the author can endorse a practice."))
+    if entry.status not in (EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED):
+        raise ValidationError(_("Only a published practice can be endorsed."))
+    endorsement = Endorsement.objects.filter(entry=entry, user=user).first()
+    if endorsement is not None:
+        return endorsement
+    try:
+        with transaction.atomic():
+            endorsement = Endorsement.objects.create(entry=entry, user=user)
+    except IntegrityError:
+        return Endorsement.objects.get(entry=entry, user=user)
+    record_participation(
+        kind=ParticipationKind.VALIDATED_ENTRY,
+        user=user,
+        community=entry.community,
+        subject=entry,
+        summary=entry.title,
+    )
+    if entry.endorsements.count() >= entry.community.validation_threshold:
+        _mark_validated(entry, by=user)
+    return endorsement
+
+
+@transaction.atomic
+def endorse_solution(*, reply: Reply, user: User) -> Endorsement:
+    """“This worked for me” on an accepted solution (members other than its author)."""
+    reply = Reply.objects.select_related("problem__community").get(pk=reply.pk)
+    require(can_endorse, user, reply, _("Members other than the author can endorse a solution."))
+    if not reply.is_solution:
+        raise ValidationError(_("Only an accepted solution can be endorsed."))
+    endorsement, _created = Endorsement.objects.get_or_create(reply=reply, user=user)
+    return endorsement
+
+
+@transaction.atomic
+def withdraw_endorsement(*, user: User, entry: PracticeEntry | None = None, reply=None) -> None:
+    """Take back one's “this worked for me”. A validated entry stays validated: the
+    validation happened, and the history of who vouched is not rewritten."""
+    Endorsement.objects.filter(user=user, entry=entry, reply=reply).delete()
+
+
+@transaction.atomic
+def validate_as_expert(*, entry: PracticeEntry, by: User, comment: str = "") -> ExpertValidation:
+    """Validate an entry as a coordinator or an expert in one of its tags (not its author).
+    One expert validation is enough. Side effects: VALIDATED_ENTRY participation for the
+    validator, ENTRY_VALIDATED notification to the owner."""
+    entry = PracticeEntry.objects.select_for_update().select_related("community").get(pk=entry.pk)
+    require(
+        can_validate_as_expert,
+        by,
+        entry,
+        _(
+            "Only a coordinator or a member with expertise in one of this practice's "
+            "topics can validate it, and not its author; drafts and archived practices "
+            "cannot be validated."
+        ),
+    )
+    validation, _created = ExpertValidation.objects.get_or_create(
+        entry=entry, validator=by, defaults={"comment": comment}
+    )
+    record_participation(
+        kind=ParticipationKind.VALIDATED_ENTRY,
+        user=by,
+        community=entry.community,
+        subject=entry,
+        summary=entry.title,
+    )
+    _mark_validated(entry, by=by)
+    return validation

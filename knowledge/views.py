@@ -1,0 +1,838 @@
+"""Pages of the knowledge app. Thin: fetch and authorise (404 for what the viewer may not
+see, 403 with a reason for what they may see but not do), call one service, render or
+redirect. Services raise ValidationError with a message the person is shown."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cop.markdown import render_markdown
+from cop.models import Community
+from cop.rules import is_coordinator, membership_of
+from cop.selectors import access_community, visible_communities
+
+from . import rules as perms
+from . import search as search_backend
+from . import selectors
+from .enums import EntryKind, EntryStatus, ProblemStatus
+from .export import export_filename, export_zip
+from .forms import (
+    MARKDOWN_FIELDS,
+    MARKDOWN_LABELS,
+    EntryForm,
+    NoteForm,
+    ProblemForm,
+    ReplyForm,
+    SearchForm,
+    StoryForm,
+    TermForm,
+    ValidationForm,
+)
+from .rendering import link_glossary
+from .services import entries, glossary, problems, stories, validation
+from .services.common import soft_delete
+
+PAGE_SIZE = 20
+
+
+def _context(request: HttpRequest, community: Community, **extra) -> dict:
+    return {"community": community, "membership": membership_of(request.user, community), **extra}
+
+
+def _deny(message: str):
+    raise PermissionDenied(message)
+
+
+def _check(predicate, request, obj, message: str) -> None:
+    if not predicate(request.user, obj):
+        if not request.user.is_authenticated:
+            # Anonymous visitors are sent to log in by the decorator; this is a safety net.
+            _deny(_("Please log in first."))
+        _deny(message)
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _previews(form) -> list[tuple[str, str]]:
+    """The Markdown fields of a bound form rendered as the page will show them."""
+    previews = []
+    for name in MARKDOWN_FIELDS:
+        if name in form.fields and form.data.get(name, "").strip():
+            previews.append((form.fields[name].label, render_markdown(form.data.get(name, ""))))
+    return previews
+
+
+def _query(**filters) -> str:
+    """The list filters as a query-string prefix for pagination links."""
+    kept = {key: value for key, value in filters.items() if value}
+    return urlencode(kept) + "&" if kept else ""
+
+
+def _wants_preview(request: HttpRequest) -> bool:
+    return request.method == "POST" and "preview" in request.POST
+
+
+# --- home --------------------------------------------------------------------------------
+
+
+def knowledge_home(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    return render(
+        request,
+        "knowledge/home.html",
+        _context(
+            request,
+            community,
+            can_post=perms.can_post(request.user, community),
+            **selectors.knowledge_home(community),
+        ),
+    )
+
+
+# --- stories -----------------------------------------------------------------------------
+
+
+def story_list(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    tag = request.GET.get("tag", "")[:60]
+    page = Paginator(selectors.story_list(community, tag=tag), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "knowledge/story_list.html",
+        _context(
+            request,
+            community,
+            page=page,
+            tag=tag,
+            query=_query(tag=tag),
+            can_post=perms.can_post(request.user, community),
+        ),
+    )
+
+
+def story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    story = selectors.access_story(request.user, community, pk)
+    return render(
+        request,
+        "knowledge/story_detail.html",
+        _context(
+            request,
+            community,
+            story=story,
+            can_edit=perms.can_edit(request.user, story),
+            can_delete=perms.can_delete(request.user, story),
+        ),
+    )
+
+
+def _story_form_page(request, community, *, story=None):
+    initial = {}
+    if story is not None:
+        initial = {
+            "title": story.title, "situation": story.situation, "action": story.action,
+            "outcome": story.outcome, "lesson": story.lesson, "tags": list(story.tags.all()),
+            "problem": story.problem, "entry": story.entry,
+        }  # fmt: skip
+    elif request.GET.get("problem", "").isdigit():
+        initial["problem"] = request.GET["problem"]
+    form = StoryForm(request.POST or None, initial=initial, community=community)
+    previews = []
+    if _wants_preview(request):
+        previews = _previews(form)
+    elif request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "tags": list(form.cleaned_data.get("tags") or [])}
+        try:
+            if story is None:
+                story = stories.tell_story(community=community, author=request.user, **data)
+                messages.success(request, _("Thank you for telling your story."))
+            else:
+                story = stories.edit_story(story=story, by=request.user, **data)
+                messages.success(request, _("Your story is saved."))
+            return redirect(story.get_absolute_url())
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return render(
+        request,
+        "knowledge/form.html",
+        _context(
+            request,
+            community,
+            form=form,
+            previews=previews,
+            heading=_("Tell a story") if story is None else _("Edit your story"),
+            intro=_(
+                "A story of practice: the situation you were in, what you did, how it "
+                "turned out and what you learned."
+            ),
+            submit=_("Post story") if story is None else _("Save"),
+            cancel_url=story.get_absolute_url()
+            if story
+            else reverse("knowledge:story_list", kwargs={"slug": community.slug}),
+        ),
+    )
+
+
+@login_required
+def story_create(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    _check(perms.can_post, request, community, _("Only members can tell stories here."))
+    return _story_form_page(request, community)
+
+
+@login_required
+def story_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    story = selectors.access_story(request.user, community, pk)
+    _check(perms.can_edit, request, story, _("Only the author can edit this story."))
+    return _story_form_page(request, community, story=story)
+
+
+# --- problems ----------------------------------------------------------------------------
+
+
+def problem_list(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    status = request.GET.get("status", "")
+    if status not in (*ProblemStatus.values, "unanswered"):
+        status = ""
+    tag = request.GET.get("tag", "")[:60]
+    page = Paginator(selectors.problem_list(community, status=status, tag=tag), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "knowledge/problem_list.html",
+        _context(
+            request,
+            community,
+            page=page,
+            status=status,
+            tag=tag,
+            query=_query(status=status, tag=tag),
+            can_post=perms.can_post(request.user, community),
+        ),
+    )
+
+
+def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) -> HttpResponse:
+    community = access_community(request.user, slug)
+    problem = selectors.access_problem(request.user, community, pk)
+    user = request.user
+    replies = selectors.problem_replies(problem, user)
+    may_accept = perms.can_accept_solution(user, replies[0]) if replies else False
+    for reply in replies:
+        reply.may_edit = perms.can_edit(user, reply)
+        reply.may_delete = perms.can_delete(user, reply)
+        reply.may_endorse = reply.is_solution and perms.can_endorse(user, reply)
+    promoted = getattr(problem, "promoted_entry", None)
+    return render(
+        request,
+        "knowledge/problem_detail.html",
+        _context(
+            request,
+            community,
+            problem=problem,
+            replies=replies,
+            reply_form=reply_form or ReplyForm(),
+            can_reply=perms.can_reply(user, problem),
+            can_accept=may_accept,
+            can_edit=perms.can_edit(user, problem),
+            can_delete=perms.can_delete(user, problem),
+            can_promote=problem.is_solved and promoted is None and perms.can_promote(user, problem),
+            promoted=promoted if promoted and promoted.deleted_at is None else None,
+            can_tell_story=perms.can_post(user, community),
+        ),
+    )
+
+
+def _problem_form_page(request, community, *, problem=None):
+    initial = {}
+    if problem is not None:
+        initial = {
+            "title": problem.title, "context": problem.context, "tried": problem.tried,
+            "tags": list(problem.tags.all()),
+        }  # fmt: skip
+    form = ProblemForm(request.POST or None, initial=initial, community=community)
+    previews = []
+    if _wants_preview(request):
+        previews = _previews(form)
+    elif request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "tags": list(form.cleaned_data.get("tags") or [])}
+        try:
+            if problem is None:
+                problem = problems.ask_problem(community=community, author=request.user, **data)
+                messages.success(
+                    request, _("Your problem is posted. Members will be able to reply.")
+                )
+            else:
+                problem = problems.edit_problem(problem=problem, by=request.user, **data)
+                messages.success(request, _("Your problem is saved."))
+            return redirect(problem.get_absolute_url())
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return render(
+        request,
+        "knowledge/form.html",
+        _context(
+            request,
+            community,
+            form=form,
+            previews=previews,
+            heading=_("Bring a problem") if problem is None else _("Edit your problem"),
+            intro=_(
+                "Say what you are trying to do and what you tried. Members answer; you "
+                "accept the answers that solved it."
+            ),
+            submit=_("Post problem") if problem is None else _("Save"),
+            cancel_url=problem.get_absolute_url()
+            if problem
+            else reverse("knowledge:problem_list", kwargs={"slug": community.slug}),
+        ),
+    )
+
+
+@login_required
+def problem_create(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    _check(perms.can_post, request, community, _("Only members can post problems here."))
+    return _problem_form_page(request, community)
+
+
+@login_required
+def problem_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    problem = selectors.access_problem(request.user, community, pk)
+    _check(perms.can_edit, request, problem, _("Only the person who asked can edit this."))
+    return _problem_form_page(request, community, problem=problem)
+
+
+@login_required
+@require_POST
+def problem_reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    problem = selectors.access_problem(request.user, community, pk)
+    _check(perms.can_reply, request, problem, _("Only members of this community can reply."))
+    form = ReplyForm(request.POST)
+    if _wants_preview(request):
+        form.is_valid()
+        response = problem_detail(request, slug, pk, reply_form=form)
+        return response
+    if form.is_valid():
+        try:
+            reply = problems.post_reply(
+                problem=problem, author=request.user, body=form.cleaned_data["body"]
+            )
+            messages.success(request, _("Your reply is posted."))
+            return redirect(reply.get_absolute_url())
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return problem_detail(request, slug, pk, reply_form=form)
+
+
+@login_required
+def reply_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    reply = selectors.access_reply(request.user, community, pk)
+    _check(perms.can_edit, request, reply, _("Only the author can edit this reply."))
+    form = ReplyForm(request.POST or None, initial={"body": reply.body})
+    previews = []
+    if _wants_preview(request):
+        previews = _previews(form)
+    elif request.method == "POST" and form.is_valid():
+        try:
+            problems.edit_reply(reply=reply, by=request.user, body=form.cleaned_data["body"])
+            return redirect(reply.get_absolute_url())
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return render(
+        request,
+        "knowledge/form.html",
+        _context(
+            request,
+            community,
+            form=form,
+            previews=previews,
+            heading=_("Edit your reply"),
+            intro=_("On “%(title)s”.") % {"title": reply.problem.title},
+            submit=_("Save"),
+            cancel_url=reply.get_absolute_url(),
+        ),
+    )
+
+
+def _act(request, action, success: str, *, redirect_to: str) -> HttpResponse:
+    try:
+        action()
+        messages.success(request, success)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(redirect_to)
+
+
+@login_required
+@require_POST
+def reply_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    reply = selectors.access_reply(request.user, community, pk)
+    if request.POST.get("undo"):
+        return _act(
+            request,
+            lambda: problems.unaccept_solution(reply=reply, by=request.user),
+            _("That reply is no longer marked as a solution."),
+            redirect_to=reply.get_absolute_url(),
+        )
+    return _act(
+        request,
+        lambda: problems.accept_solution(reply=reply, by=request.user),
+        _("Marked as a solution. Thank you for closing the loop."),
+        redirect_to=reply.get_absolute_url(),
+    )
+
+
+@login_required
+@require_POST
+def reply_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    reply = selectors.access_reply(request.user, community, pk)
+    if request.POST.get("undo"):
+        validation.withdraw_endorsement(user=request.user, reply=reply)
+        return redirect(reply.get_absolute_url())
+    return _act(
+        request,
+        lambda: validation.endorse_solution(reply=reply, user=request.user),
+        _("Thank you: others will see this worked for you too."),
+        redirect_to=reply.get_absolute_url(),
+    )
+
+
+@login_required
+def problem_promote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    problem = selectors.access_problem(request.user, community, pk)
+    _check(
+        perms.can_promote,
+        request,
+        problem,
+        _("Only the person who asked or a coordinator can turn this into a practice."),
+    )
+    draft = entries.promotion_draft(problem)
+    form = EntryForm(request.POST or None, initial=draft, community=community)
+    for name in ("owner", "review_date", "summary"):
+        form.fields.pop(name, None)
+    previews = []
+    if _wants_preview(request):
+        previews = _previews(form)
+    elif request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            entry = entries.promote_problem(
+                problem=problem,
+                by=request.user,
+                title=data["title"],
+                body=data["body"],
+                kind=data["kind"],
+                tags=list(data.get("tags") or []),
+            )
+            messages.success(
+                request, _("The practice is saved as a draft. Publish it when it reads well.")
+            )
+            return redirect(entry.get_absolute_url())
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return render(
+        request,
+        "knowledge/form.html",
+        _context(
+            request,
+            community,
+            form=form,
+            previews=previews,
+            heading=_("Turn this problem into a practice"),
+            intro=_(
+                "Pre-filled from the problem and its accepted solutions, each credited to "
+                "its author. Shape it into something a peer can follow."
+            ),
+            submit=_("Save as draft"),
+            cancel_url=problem.get_absolute_url(),
+        ),
+    )
+
+
+# --- practice entries --------------------------------------------------------------------
+
+
+def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    status = request.GET.get("status", "")
+    status = status if status in EntryStatus.values else ""
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in EntryKind.values else ""
+    tag = request.GET.get("tag", "")[:60]
+    page = Paginator(
+        selectors.entry_list(community, status=status, kind=kind, tag=tag), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "knowledge/entry_list.html",
+        _context(
+            request,
+            community,
+            page=page,
+            status=status,
+            kind=kind,
+            tag=tag,
+            query=_query(status=status, kind=kind, tag=tag),
+            statuses=EntryStatus.choices,
+            kinds=EntryKind.choices,
+            can_post=perms.can_post(request.user, community),
+        ),
+    )
+
+
+def entry_detail(request: HttpRequest, slug: str, pk: int, note_form=None) -> HttpResponse:
+    community = access_community(request.user, slug)
+    entry = selectors.access_entry(request.user, community, pk)
+    user = request.user
+    body_html = link_glossary(render_markdown(entry.body), selectors.glossary_links(community))
+    transitions = []
+    if perms.can_manage_entry(user, entry):
+        transitions = [
+            (status, EntryStatus(status).label)
+            for status in entries.TRANSITIONS.get(entry.status, ())
+        ]
+        transitions.sort(key=lambda item: item[0])
+    return render(
+        request,
+        "knowledge/entry_detail.html",
+        _context(
+            request,
+            community,
+            entry=entry,
+            body_html=body_html,
+            validation=selectors.entry_validation(entry, user),
+            note_form=note_form or NoteForm(),
+            validation_form=ValidationForm(),
+            can_edit=perms.can_edit_entry(user, entry),
+            can_delete=perms.can_delete(user, entry),
+            can_endorse=perms.can_endorse(user, entry)
+            and entry.status in (EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED),
+            can_validate=perms.can_validate_as_expert(user, entry),
+            can_add_note=perms.can_add_note(user, entry),
+            transitions=transitions,
+        ),
+    )
+
+
+def _entry_form_page(request, community, *, entry=None):
+    initial = {"owner": request.user}
+    if entry is not None:
+        initial = {
+            "title": entry.title, "body": entry.body, "kind": entry.kind,
+            "tags": list(entry.tags.all()), "owner": entry.owner, "review_date": entry.review_date,
+        }  # fmt: skip
+    form = EntryForm(request.POST or None, initial=initial, community=community)
+    if entry is None:
+        form.fields.pop("summary")
+    previews = []
+    if _wants_preview(request):
+        previews = _previews(form)
+    elif request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["tags"] = list(data.get("tags") or [])
+        try:
+            if entry is None:
+                data.pop("summary", None)
+                entry = entries.write_entry(
+                    community=community,
+                    author=request.user,
+                    publish="publish" in request.POST,
+                    **data,
+                )
+                messages.success(request, _("Your practice is saved."))
+            else:
+                entry = entries.edit_entry(entry=entry, by=request.user, **data)
+                messages.success(request, _("Saved as a new revision."))
+            return redirect(entry.get_absolute_url())
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return render(
+        request,
+        "knowledge/form.html",
+        _context(
+            request,
+            community,
+            form=form,
+            previews=previews,
+            heading=_("Document a practice") if entry is None else _("Edit practice"),
+            intro=_(
+                "A how-to, a lesson learned, a tool or a case study. Save it as a draft, or "
+                "publish it for members to try and validate."
+            ),
+            submit=_("Save draft") if entry is None else _("Save"),
+            publish=entry is None,
+            cancel_url=entry.get_absolute_url()
+            if entry
+            else reverse("knowledge:entry_list", kwargs={"slug": community.slug}),
+        ),
+    )
+
+
+@login_required
+def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    _check(perms.can_post, request, community, _("Only members can document practices here."))
+    return _entry_form_page(request, community)
+
+
+@login_required
+def entry_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    entry = selectors.access_entry(request.user, community, pk)
+    _check(perms.can_edit_entry, request, entry, _("Only the author or the owner can edit this."))
+    return _entry_form_page(request, community, entry=entry)
+
+
+@login_required
+@require_POST
+def entry_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    entry = selectors.access_entry(request.user, community, pk)
+    to = request.POST.get("to", "")
+    return _act(
+        request,
+        lambda: entries.change_status(entry=entry, to=to, by=request.user),
+        _("The practice's status is updated."),
+        redirect_to=entry.get_absolute_url(),
+    )
+
+
+@login_required
+@require_POST
+def entry_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    entry = selectors.access_entry(request.user, community, pk)
+    if request.POST.get("undo"):
+        validation.withdraw_endorsement(user=request.user, entry=entry)
+        done, error = True, ""
+    else:
+        try:
+            validation.endorse_entry(entry=entry, user=request.user)
+            done, error = True, ""
+        except ValidationError as exc:
+            done, error = False, " ".join(exc.messages)
+    if request.htmx:
+        entry.refresh_from_db(fields=["status"])
+        return render(
+            request,
+            "knowledge/_endorse.html",
+            {
+                "community": community,
+                "entry": entry,
+                "validation": selectors.entry_validation(entry, request.user),
+                "can_endorse": True,
+                "error": error,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    elif done and not request.POST.get("undo"):
+        messages.success(request, _("Thank you: your “this worked for me” is counted."))
+    return redirect(entry.get_absolute_url())
+
+
+@login_required
+@require_POST
+def entry_validate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    entry = selectors.access_entry(request.user, community, pk)
+    form = ValidationForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    return _act(
+        request,
+        lambda: validation.validate_as_expert(entry=entry, by=request.user, comment=comment),
+        _("You validated this practice. Its author and owner are told."),
+        redirect_to=entry.get_absolute_url(),
+    )
+
+
+@login_required
+@require_POST
+def entry_note(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    entry = selectors.access_entry(request.user, community, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            entries.add_note(entry=entry, author=request.user, **form.cleaned_data)
+            messages.success(request, _("Your note is shown beside the practice."))
+            return redirect(entry.get_absolute_url() + "#notes")
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return entry_detail(request, slug, pk, note_form=form)
+
+
+def entry_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    entry = selectors.access_entry(request.user, community, pk)
+    return render(
+        request,
+        "knowledge/entry_history.html",
+        _context(
+            request,
+            community,
+            entry=entry,
+            history=selectors.revision_history(entry),
+            can_revert=perms.can_edit_entry(request.user, entry),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def entry_revert(request: HttpRequest, slug: str, pk: int, number: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    entry = selectors.access_entry(request.user, community, pk)
+    return _act(
+        request,
+        lambda: entries.revert_entry(entry=entry, to_number=number, by=request.user),
+        _("Reverted. The history keeps every version."),
+        redirect_to=reverse("knowledge:entry_history", kwargs={"slug": slug, "pk": pk}),
+    )
+
+
+# --- deletion ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def delete_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    access = {
+        "story": selectors.access_story,
+        "problem": selectors.access_problem,
+        "reply": selectors.access_reply,
+        "entry": selectors.access_entry,
+    }[kind]
+    item = access(request.user, community, pk)
+    _check(perms.can_delete, request, item, _("Only the author or a coordinator can delete this."))
+    soft_delete(item=item, by=request.user)
+    messages.success(request, _("Deleted. A coordinator can restore it if needed."))
+    if kind == "reply":
+        return redirect(item.problem.get_absolute_url())
+    return redirect("knowledge:home", slug=community.slug)
+
+
+# --- glossary ----------------------------------------------------------------------------
+
+
+def glossary_page(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    can_post = perms.can_post(request.user, community)
+    form = TermForm(request.POST or None)
+    previews = []
+    if request.method == "POST":
+        if not can_post:
+            _deny(_("Only members can propose terms."))
+        if _wants_preview(request):
+            previews = _previews(form)
+        elif form.is_valid():
+            try:
+                term = glossary.propose_term(
+                    community=community, by=request.user, **form.cleaned_data
+                )
+                messages.success(
+                    request,
+                    _("“%(term)s” is in the glossary.") % {"term": term.term}
+                    if term.status == "accepted"
+                    else _("Thank you. A coordinator will review “%(term)s”.")
+                    % {"term": term.term},
+                )
+                return redirect(term.get_absolute_url())
+            except ValidationError as error:
+                _apply_errors(form, error)
+    return render(
+        request,
+        "knowledge/glossary.html",
+        _context(
+            request,
+            community,
+            terms=list(selectors.glossary(community)),
+            form=form,
+            previews=previews,
+            can_post=can_post,
+            can_accept=perms.can_accept_term(request.user, community),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def term_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    term = selectors.access_term(request.user, community, pk)
+    return _act(
+        request,
+        lambda: glossary.accept_term(term=term, by=request.user),
+        _("The term is accepted and will be linked from practices."),
+        redirect_to=term.get_absolute_url(),
+    )
+
+
+# --- search, preview, export -------------------------------------------------------------
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    communities = list(visible_communities(request.user).order_by("name"))
+    form = SearchForm(request.GET or None, communities=communities)
+    hits = []
+    query = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        query = data["q"]
+        hits = search_backend.search(
+            request.user,
+            query,
+            kind=data["kind"],
+            status=data["status"],
+            community=data["community"],
+            tag=data["tag"] or "",
+        )
+    return render(request, "knowledge/search.html", {"form": form, "hits": hits, "query": query})
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """Sanitized HTML of the Markdown fields posted (for the HTMX preview)."""
+    previews = []
+    for name in MARKDOWN_FIELDS:
+        text = request.POST.get(name, "")[:50000]
+        if text.strip():
+            previews.append((MARKDOWN_LABELS[name], render_markdown(text)))
+    return render(request, "knowledge/_preview.html", {"previews": previews})
+
+
+@login_required
+def export(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    if not is_coordinator(request.user, community):
+        _deny(_("Only the community's coordinators can export its repertoire."))
+    response = HttpResponse(export_zip(community), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(community)}"'
+    return response
