@@ -174,9 +174,11 @@ def test_invitation_link_expires_after_14_days(django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         services.invite(community=community, by=coordinator, email="late@example.org")
     token = _token_from_mail()
-    with time_machine.travel(timezone.now() + timedelta(days=14, minutes=1)):
-        with pytest.raises(ValidationError, match="expired"):
-            services.accept_invitation(token=token, user=UserFactory())
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=14, minutes=1)),
+        pytest.raises(ValidationError, match="expired"),
+    ):
+        services.accept_invitation(token=token, user=UserFactory())
     with time_machine.travel(timezone.now() + timedelta(days=13)):
         assert services.accept_invitation(token=token, user=UserFactory()).is_active
 
