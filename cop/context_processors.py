@@ -1,7 +1,22 @@
 """Template context shared by every page."""
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 
 def site(request):
-    return {"SITE_URL": settings.SITE_URL}
+    """SITE_URL, and the bell's unread count: one COUNT, only when a page for a logged-in
+    member shows it."""
+    return {
+        "SITE_URL": settings.SITE_URL,
+        "unread_notification_count": SimpleLazyObject(lambda: _unread_count(request)),
+    }
+
+
+def _unread_count(request) -> int:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    from cop.services.notifications import unread_count
+
+    return unread_count(user)

@@ -58,3 +58,25 @@ def register_demo_seeder(*, order: int, seed: Callable[..., list[str]]) -> None:
     if any(seeder.seed is seed for seeder in DEMO_SEEDERS):
         return
     _add(DEMO_SEEDERS, DemoSeeder(order, seed))
+
+
+# --- Digest sections --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class DigestSection:
+    order: int
+    # build(user=..., since=...) -> {"title": str, "items": [{"title", "url", "detail"}]} | None.
+    # Only about `cop.services.notifications.digest_communities(user)` (active, not muted),
+    # only what happened after `since`, with a fixed number of queries.
+    build: Callable[..., dict | None] = field(compare=False)
+
+
+DIGEST_SECTIONS: list[DigestSection] = []
+
+
+def register_digest_section(*, order: int, build: Callable[..., dict | None]) -> None:
+    """Add a section to every member's digest (upcoming meetings, new stories, ...)."""
+    if any(section.build is build for section in DIGEST_SECTIONS):
+        return
+    _add(DIGEST_SECTIONS, DigestSection(order, build))

@@ -344,3 +344,146 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Notifications: preferences, mutes and deliveries -------------------------------------
+# (Their choices live here rather than in enums.py so the notification models stay together.)
+
+
+class DeliveryChannel(models.TextChoices):
+    """How a member wants to hear about one kind of notification by email."""
+
+    IMMEDIATE = "immediate", _("Email at once")
+    DIGEST = "digest", _("In the digest")
+    OFF = "off", _("No email")
+
+
+class DigestFrequency(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly, on Monday morning")
+    DAILY = "daily", _("Daily, in the morning")
+    NEVER = "never", _("Never")
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    HELD = "held", _("Held for the digest")
+    DIGESTED = "digested", _("Sent in a digest")
+    SKIPPED = "skipped", _("Skipped")
+    FAILED = "failed", _("Failed")
+
+
+class DigestStatus(models.TextChoices):
+    BUILDING = "building", _("Building")
+    SENT = "sent", _("Sent")
+    EMPTY = "empty", _("Skipped: nothing to tell")
+    ACTIVE = "active", _("Skipped: the member was active")
+    FAILED = "failed", _("Failed")
+
+
+class NotificationSettings(models.Model):
+    """A member's digest rhythm and when they were last seen (for 'away since the last digest')."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="notification_settings",
+    )
+    digest_frequency = models.CharField(
+        _("digest"),
+        max_length=8,
+        choices=DigestFrequency.choices,
+        default=DigestFrequency.WEEKLY,
+    )
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.digest_frequency}"
+
+
+class NotificationPreference(models.Model):
+    """A member's choice for one kind; without a row the kind's default applies."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    channel = models.CharField(max_length=10, choices=DeliveryChannel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} → {self.channel}"
+
+
+class CommunityMute(models.Model):
+    """A member muted a community: no email and no digest about it (in-app stays)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="community_mutes"
+    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "community"], name="community_mute_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} muted {self.community}"
+
+
+class DigestDelivery(models.Model):
+    """One digest per member per period, claimed (inserted) before it is built or sent."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"
+    )
+    period_start = models.DateField(help_text="First day of the period, in the member's zone.")
+    frequency = models.CharField(max_length=8, choices=DigestFrequency.choices)
+    status = models.CharField(
+        max_length=10, choices=DigestStatus.choices, default=DigestStatus.BUILDING
+    )
+    since = models.DateTimeField()
+    claimed_at = models.DateTimeField(default=dj_timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period_start"], name="digest_once_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: digest of {self.period_start} ({self.status})"
+
+
+class EmailDelivery(models.Model):
+    """The email side of one notification: queued for now, held for the digest, then sent.
+    The sending task claims the row (queued → sending) before it sends, so it goes out once."""
+
+    notification = models.OneToOneField(
+        Notification, on_delete=models.CASCADE, related_name="email_delivery"
+    )
+    status = models.CharField(max_length=10, choices=EmailStatus.choices)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    digest = models.ForeignKey(
+        DigestDelivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id}: {self.status}"

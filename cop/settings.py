@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cop.middleware.UserTimezoneMiddleware",
+    "cop.middleware.LastSeenMiddleware",
 ]
 
 ROOT_URLCONF = "cop.urls"
@@ -155,6 +156,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["cop-recompute-levels"] = {
+    # Nightly: events age out of the window and newcomers become peripheral.
+    "task": "cop.recompute_levels",
+    "schedule": 24 * 3600.0,
+}
 
 # --- Accounts -----------------------------------------------------------------------------
 

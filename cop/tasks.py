@@ -3,23 +3,32 @@
 from celery import shared_task
 from django.utils import timezone
 
-from cop.models import Community, Notification
-from cop.services.notifications import deliver_notification_email
+from cop.models import Community
+from cop.services.notifications import (
+    MAX_EMAIL_ATTEMPTS,
+    deliver_notification_email,
+    send_due_digests,
+)
 from cop.services.participation import recompute_community_levels
 
 
 @shared_task(
-    name="cop.send_notification_email", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+    name="cop.send_notification_email",
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=MAX_EMAIL_ATTEMPTS - 1,
 )
 def send_notification_email(*, notification_id: int) -> bool:
-    notification = (
-        Notification.objects.select_related("recipient", "community")
-        .filter(pk=notification_id)
-        .first()
-    )
-    if notification is None:
-        return False
-    return deliver_notification_email(notification=notification)
+    """Email one notification; the delivery row it claims makes a second run a no-op."""
+    return deliver_notification_email(notification_id=notification_id)
+
+
+@shared_task(name="cop.send_due_digests")
+def send_due_digests_task() -> int:
+    """Hourly: send the digests now due in each member's own time zone."""
+    return send_due_digests(now=timezone.now())
 
 
 @shared_task(name="cop.recompute_levels")

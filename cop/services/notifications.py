@@ -1,20 +1,99 @@
 """The one notification service every app calls.
 
-`notify` writes an in-app notification and enqueues its email. Privacy: nothing
-about a private community reaches someone who is not an active member of it,
-except the answers and invitations addressed to people on their way in.
+`notify` writes an in-app notification and, by the recipient's preference for its
+kind and their community mutes, queues an email now, holds it for the digest, or
+sends nothing by email. `notify_mentions` turns `@name` in a text into MENTION
+notifications. The email task claims an `EmailDelivery` row before sending, so each
+notification is emailed at most once; the digest claims a `DigestDelivery` row per
+member and period the same way.
+
+Privacy: nothing about a private community reaches someone who is not an active
+member of it, except the answers and invitations addressed to people on their way
+in; a removed member hears nothing more. Both are checked when the notification
+is written and again when its email or digest is sent.
 """
 
-from django.db import transaction
+import logging
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Lower, Replace
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from cop.enums import MembershipStatus, NotificationKind, Visibility
-from cop.models import Community, Membership, Notification, User
+from cop.models import (
+    Community,
+    CommunityMute,
+    DeliveryChannel,
+    DigestDelivery,
+    DigestFrequency,
+    DigestStatus,
+    EmailDelivery,
+    EmailStatus,
+    Membership,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+    User,
+)
+
+logger = logging.getLogger(__name__)
 
 # Kinds that may reach someone who is not (yet) an active member of the community.
 OUTSIDER_KINDS = {NotificationKind.JOIN_ANSWER, NotificationKind.INVITATION}
 
+# What a member gets by email when they have not chosen: things addressed to them or
+# needing an answer come at once; news about their practices waits for the digest.
+DEFAULT_CHANNELS: dict[str, str] = {
+    NotificationKind.REPLY: DeliveryChannel.IMMEDIATE,
+    NotificationKind.SOLUTION_ACCEPTED: DeliveryChannel.IMMEDIATE,
+    NotificationKind.MENTION: DeliveryChannel.IMMEDIATE,
+    NotificationKind.MEETING_REMINDER: DeliveryChannel.IMMEDIATE,
+    NotificationKind.MEETING_CHANGED: DeliveryChannel.IMMEDIATE,
+    NotificationKind.WAITLIST_PROMOTED: DeliveryChannel.IMMEDIATE,
+    NotificationKind.JOIN_REQUEST: DeliveryChannel.IMMEDIATE,
+    NotificationKind.JOIN_ANSWER: DeliveryChannel.IMMEDIATE,
+    NotificationKind.INVITATION: DeliveryChannel.IMMEDIATE,
+    NotificationKind.MENTOR_REQUEST: DeliveryChannel.IMMEDIATE,
+    NotificationKind.MENTOR_ANSWER: DeliveryChannel.IMMEDIATE,
+    NotificationKind.CHECKIN_DUE: DeliveryChannel.IMMEDIATE,
+    NotificationKind.ENTRY_VALIDATED: DeliveryChannel.DIGEST,
+    NotificationKind.ENTRY_REVIEW_DUE: DeliveryChannel.DIGEST,
+    NotificationKind.MEMBERSHIP: DeliveryChannel.IMMEDIATE,
+    NotificationKind.SERIES_CONFIRM: DeliveryChannel.IMMEDIATE,
+    NotificationKind.VALUE_FOLLOW_UP: DeliveryChannel.DIGEST,
+}
+
+# An email is tried this many times (the task retries with backoff in between).
+MAX_EMAIL_ATTEMPTS = 6
+# `last_seen_at` is written at most once per this many minutes per member.
+SEEN_EVERY_MINUTES = 15
+# Digests go out from this local hour (Monday for weekly ones) ...
+DIGEST_HOUR = 8
+# ... for this long; a member whose window passed (beat was down) waits for the next period.
+DIGEST_WINDOW = timedelta(days=1)
+# The `kind` in a digest unsubscribe link.
+DIGEST_KIND = "digest"
+UNSUBSCRIBE_SALT = "cop.notifications.unsubscribe"
+
+
+# --- Privacy and preferences ---------------------------------------------------------------
+
 
 def may_hear_about(*, recipient: User, community: Community | None, kind: str) -> bool:
+    """Whether `recipient` may learn anything about `community` through a `kind` notification."""
     if community is None or kind in OUTSIDER_KINDS:
         return True
     membership = (
@@ -29,6 +108,113 @@ def may_hear_about(*, recipient: User, community: Community | None, kind: str) -
     return community.visibility == Visibility.PUBLIC
 
 
+def channel_for(*, user: User, kind: str) -> str:
+    """The member's email channel for `kind`: their choice, else the kind's default."""
+    chosen = (
+        NotificationPreference.objects.filter(user=user, kind=kind)
+        .values_list("channel", flat=True)
+        .first()
+    )
+    return chosen or DEFAULT_CHANNELS.get(kind, DeliveryChannel.IMMEDIATE)
+
+
+def channels_for(user: User) -> dict[str, str]:
+    """Every kind's email channel for the member (one query)."""
+    channels = {
+        kind: DEFAULT_CHANNELS.get(kind, DeliveryChannel.IMMEDIATE)
+        for kind in NotificationKind.values
+    }
+    channels.update(NotificationPreference.objects.filter(user=user).values_list("kind", "channel"))
+    return channels
+
+
+def notification_settings_of(user: User) -> NotificationSettings:
+    """The member's settings row, or an unsaved one with the defaults."""
+    found = NotificationSettings.objects.filter(user=user).first()
+    return found or NotificationSettings(user=user)
+
+
+def is_muted(*, user: User, community: Community | None) -> bool:
+    if community is None:
+        return False
+    return CommunityMute.objects.filter(user=user, community=community).exists()
+
+
+def _email_channel(*, user: User, kind: str, community: Community | None) -> str:
+    """Where this notification's email goes: immediate, digest, or off."""
+    if not user.email or is_muted(user=user, community=community):
+        return DeliveryChannel.OFF
+    channel = channel_for(user=user, kind=kind)
+    if (
+        channel == DeliveryChannel.DIGEST
+        and notification_settings_of(user).digest_frequency == DigestFrequency.NEVER
+    ):
+        return DeliveryChannel.OFF
+    return channel
+
+
+@transaction.atomic
+def set_channel(*, user: User, kind: str, channel: str) -> None:
+    """Set the member's email channel for one kind (a row only when it differs from the default)."""
+    if kind not in NotificationKind.values:
+        raise ValidationError(_("Unknown kind of notification."))
+    if channel not in DeliveryChannel.values:
+        raise ValidationError(_("Unknown choice."))
+    if channel == DEFAULT_CHANNELS.get(kind, DeliveryChannel.IMMEDIATE):
+        NotificationPreference.objects.filter(user=user, kind=kind).delete()
+    else:
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"channel": channel}
+        )
+
+
+@transaction.atomic
+def set_digest_frequency(*, user: User, frequency: str) -> None:
+    if frequency not in DigestFrequency.values:
+        raise ValidationError(_("Unknown digest frequency."))
+    NotificationSettings.objects.update_or_create(
+        user=user, defaults={"digest_frequency": frequency}
+    )
+
+
+@transaction.atomic
+def save_notification_settings(
+    *,
+    user: User,
+    channels: dict[str, str],
+    digest_frequency: str,
+    muted_communities: list[Community],
+) -> None:
+    """Save the preferences page: a channel per kind, the digest rhythm and the mutes.
+
+    Side effects: NotificationPreference rows (only where they differ from the
+    default), the NotificationSettings row, CommunityMute rows replaced.
+    """
+    for kind, channel in channels.items():
+        set_channel(user=user, kind=kind, channel=channel)
+    set_digest_frequency(user=user, frequency=digest_frequency)
+    wanted = {community.pk for community in muted_communities}
+    CommunityMute.objects.filter(user=user).exclude(community_id__in=wanted).delete()
+    existing = set(CommunityMute.objects.filter(user=user).values_list("community_id", flat=True))
+    CommunityMute.objects.bulk_create(
+        [CommunityMute(user=user, community_id=pk) for pk in wanted - existing]
+    )
+
+
+def record_seen(*, user: User, now: datetime | None = None) -> None:
+    """Note that the member was on the site (digests go only to members who were away)."""
+    now = now or timezone.now()
+    if not NotificationSettings.objects.filter(user=user).update(last_seen_at=now):
+        try:
+            with transaction.atomic():
+                NotificationSettings.objects.create(user=user, last_seen_at=now)
+        except IntegrityError:
+            NotificationSettings.objects.filter(user=user).update(last_seen_at=now)
+
+
+# --- Notify ---------------------------------------------------------------------------------
+
+
 def notify(
     *,
     recipient: User,
@@ -41,42 +227,558 @@ def notify(
 ) -> Notification | None:
     """Notify one person. Returns the notification, or None when they may not hear of it.
 
-    Side effects: a Notification row; after commit, a Celery task that emails it.
+    Side effects: a Notification row; by the recipient's preference for `kind` and
+    their mute of `community`, an EmailDelivery row queued (and, after commit, a
+    Celery task that sends it) or held for the digest; nothing by email when off.
     """
     if not recipient.is_active:
         return None
     if not may_hear_about(recipient=recipient, community=community, kind=kind):
         return None
-    notification = Notification.objects.create(
-        recipient=recipient,
-        kind=kind,
-        title=title[:300],
-        url=url,
-        body=body,
-        community=community,
-        actor=actor,
-    )
-    from cop.tasks import send_notification_email
+    channel = _email_channel(user=recipient, kind=kind, community=community)
+    with transaction.atomic():
+        notification = Notification.objects.create(
+            recipient=recipient,
+            kind=kind,
+            title=title[:300],
+            url=url[:500],
+            body=body,
+            community=community,
+            actor=actor,
+        )
+        if channel == DeliveryChannel.OFF:
+            return notification
+        EmailDelivery.objects.create(
+            notification=notification,
+            status=EmailStatus.QUEUED if channel == DeliveryChannel.IMMEDIATE else EmailStatus.HELD,
+        )
+    if channel == DeliveryChannel.IMMEDIATE:
+        from cop.tasks import send_notification_email
 
-    transaction.on_commit(lambda: send_notification_email.delay(notification_id=notification.pk))
+        transaction.on_commit(
+            lambda: send_notification_email.delay(notification_id=notification.pk)
+        )
     return notification
 
 
-def deliver_notification_email(*, notification: Notification) -> bool:
-    """Send a notification by email (plain text). Returns whether a message went out."""
-    from django.conf import settings
-    from django.core.mail import send_mail
+# --- Mentions -------------------------------------------------------------------------------
 
-    if not may_hear_about(
-        recipient=notification.recipient, community=notification.community, kind=notification.kind
-    ):
-        return False
-    link = f"{settings.SITE_URL}{notification.url}" if notification.url.startswith("/") else ""
-    lines = [notification.title, "", notification.body, "", link]
-    send_mail(
-        subject=f"[Copse] {notification.title}",
-        message="\n".join(line for line in lines if line is not None).strip() + "\n",
-        from_email=None,
-        recipient_list=[notification.recipient.email],
+# `@` not preceded by a word character or another `@` (so not inside an email address),
+# then letters, digits, `.`, `_`, `+` or `-`, not ending in punctuation.
+MENTION_RE = re.compile(r"(?<![\w@])@(\w(?:[\w.+-]*\w)?)")
+MAX_MENTIONS = 20
+
+
+def mention_tokens(text: str) -> list[str]:
+    """The distinct `@name` tokens in a text, lower-cased, in order of appearance."""
+    seen: dict[str, None] = {}
+    for match in MENTION_RE.finditer(text or ""):
+        seen.setdefault(match.group(1).lower(), None)
+    return list(seen)[:MAX_MENTIONS]
+
+
+def _mention_query(tokens: list[str]) -> Q:
+    query = Q(name_key__in=tokens)
+    for token in tokens:
+        query |= Q(email__istartswith=f"{token}@")
+    return query
+
+
+def mentioned_users(*, text: str, community: Community, author: User | None) -> list[User]:
+    """Who `@name` in `text` refers to, among those who may see the community's content.
+
+    The rule: `@` followed by a person's display name without spaces, or by the part of
+    their email address before the @, case-insensitive (`@AdaLovelace`, `@ada`). A name
+    is looked up among the community's active members first; in a public community a
+    name no member has may also name any other person, but only when exactly one
+    person has it. The author and removed members are never included.
+    """
+    tokens = mention_tokens(text)
+    if not tokens:
+        return []
+    people = User.objects.filter(is_active=True).annotate(
+        name_key=Lower(Replace("display_name", Value(" "), Value("")))
     )
+    if author is not None:
+        people = people.exclude(pk=author.pk)
+    removed = Membership.objects.filter(
+        community=community, status=MembershipStatus.REMOVED
+    ).values("user_id")
+    people = people.exclude(pk__in=removed)
+
+    def token_of(user: User) -> set[str]:
+        return {user.name_key, user.email.split("@", 1)[0].lower()} & set(tokens)
+
+    members = list(
+        people.filter(
+            _mention_query(tokens),
+            memberships__community=community,
+            memberships__status=MembershipStatus.ACTIVE,
+        )
+    )
+    found: dict[int, User] = {user.pk: user for user in members}
+    resolved = set().union(*(token_of(user) for user in members)) if members else set()
+    rest = [token for token in tokens if token not in resolved]
+    if rest and community.visibility == Visibility.PUBLIC:
+        by_token: dict[str, list[User]] = {}
+        for user in people.filter(_mention_query(rest)).exclude(pk__in=list(found)):
+            for token in token_of(user) & set(rest):
+                by_token.setdefault(token, []).append(user)
+        for candidates in by_token.values():
+            if len(candidates) == 1:
+                found[candidates[0].pk] = candidates[0]
+    return sorted(found.values(), key=lambda user: user.pk)
+
+
+def notify_mentions(
+    *,
+    text: str,
+    author: User,
+    community: Community,
+    url: str,
+    title: str,
+    previous_text: str = "",
+) -> list[Notification]:
+    """Notify everyone `@mentioned` in `text` who may see it (see `mentioned_users`).
+
+    Pass `previous_text` when a text is edited, so people already mentioned in the
+    earlier version are not notified again. Side effects: MENTION notifications
+    through `notify` (and their emails by preference).
+    """
+    already = (
+        {
+            user.pk
+            for user in mentioned_users(text=previous_text, community=community, author=author)
+        }
+        if previous_text
+        else set()
+    )
+    notifications = []
+    for user in mentioned_users(text=text, community=community, author=author):
+        if user.pk in already:
+            continue
+        notification = notify(
+            recipient=user,
+            kind=NotificationKind.MENTION,
+            title=title,
+            url=url,
+            community=community,
+            actor=author,
+        )
+        if notification is not None:
+            notifications.append(notification)
+    return notifications
+
+
+# --- In-app reads and read marks ------------------------------------------------------------
+
+
+def unread_count(user: User) -> int:
+    """One COUNT on the (recipient, read_at) index."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_of(user: User) -> QuerySet[Notification]:
+    """The member's notifications, newest first, with community and actor."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .select_related("community", "actor")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def open_notification(*, user: User, notification_id: int) -> Notification | None:
+    """The member's notification, marked read. None when it is not theirs."""
+    notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
+    if notification is not None and notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of the member read. Returns how many changed."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+# --- Unsubscribe links ----------------------------------------------------------------------
+
+
+def unsubscribe_token(*, user: User, kind: str) -> str:
+    """A signed token that turns off `kind` (or the digest) for `user`, without logging in."""
+    return signing.dumps({"u": user.pk, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe_url(*, user: User, kind: str) -> str:
+    path = reverse(
+        "notification_unsubscribe", kwargs={"token": unsubscribe_token(user=user, kind=kind)}
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+@dataclass(frozen=True)
+class Unsubscription:
+    user: User
+    kind: str
+
+    @property
+    def label(self) -> str:
+        if self.kind == DIGEST_KIND:
+            return _("The digest")
+        return str(NotificationKind(self.kind).label)
+
+
+def read_unsubscribe_token(token: str) -> Unsubscription:
+    """What a token unsubscribes from; ValidationError when it is forged or stale."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        user = User.objects.get(pk=int(data["u"]))
+        kind = str(data["k"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
+        raise ValidationError(_("This unsubscribe link is not valid.")) from None
+    if kind != DIGEST_KIND and kind not in NotificationKind.values:
+        raise ValidationError(_("This unsubscribe link is not valid."))
+    return Unsubscription(user=user, kind=kind)
+
+
+@transaction.atomic
+def unsubscribe(*, token: str) -> Unsubscription:
+    """Turn off by email what the token names: one kind, or the digest.
+
+    Side effects: a NotificationPreference set to off, or the digest set to never.
+    """
+    subscription = read_unsubscribe_token(token)
+    if subscription.kind == DIGEST_KIND:
+        set_digest_frequency(user=subscription.user, frequency=DigestFrequency.NEVER)
+    else:
+        set_channel(user=subscription.user, kind=subscription.kind, channel=DeliveryChannel.OFF)
+    return subscription
+
+
+# --- Email ----------------------------------------------------------------------------------
+
+
+def absolute(url: str) -> str:
+    """A site-relative link made absolute for an email; other links are dropped."""
+    if url.startswith("/") and not url.startswith("//"):
+        return f"{settings.SITE_URL}{url}"
+    return ""
+
+
+def _user_zone(user: User) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def build_email(
+    *, user: User, subject: str, template: str, context: dict, unsubscribe_kind: str
+) -> EmailMultiAlternatives:
+    """An email with plain-text and HTML parts from `cop/email/<template>.{txt,html}`,
+    with one-click unsubscribe headers (RFC 2369, RFC 8058) for `unsubscribe_kind`."""
+    link = unsubscribe_url(user=user, kind=unsubscribe_kind)
+    context = {
+        **context,
+        "user": user,
+        "SITE_URL": settings.SITE_URL,
+        "unsubscribe_url": link,
+        "preferences_url": absolute(reverse("notification_preferences")),
+    }
+    with timezone.override(_user_zone(user)):
+        text = render_to_string(f"cop/email/{template}.txt", context)
+        html = render_to_string(f"cop/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[user.email],
+        headers={
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _blocked_reason(notification: Notification) -> str:
+    """Why this notification's email must not go out now, or "" when it may."""
+    recipient = notification.recipient
+    if not recipient.is_active or not recipient.email:
+        return "recipient inactive or without email"
+    if not may_hear_about(
+        recipient=recipient, community=notification.community, kind=notification.kind
+    ):
+        return "recipient may no longer hear about this community"
+    if is_muted(user=recipient, community=notification.community):
+        return "community muted"
+    if channel_for(user=recipient, kind=notification.kind) == DeliveryChannel.OFF:
+        return "kind turned off"
+    return ""
+
+
+def deliver_notification_email(*, notification_id: int) -> bool:
+    """Send one queued notification email, at most once. Returns whether it went out.
+
+    Claims the EmailDelivery row (queued → sending) first; a second run finds it
+    claimed and does nothing. Privacy, mute and preference are checked again here, so
+    a member removed since the notification gets nothing. On an SMTP or network error
+    the row goes back to queued (or failed after MAX_EMAIL_ATTEMPTS) and the error is
+    raised for the task to retry.
+    """
+    claimed = EmailDelivery.objects.filter(
+        notification_id=notification_id, status=EmailStatus.QUEUED
+    ).update(status=EmailStatus.SENDING, attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    delivery = EmailDelivery.objects.select_related(
+        "notification__recipient", "notification__community", "notification__actor"
+    ).get(notification_id=notification_id)
+    notification = delivery.notification
+    if reason := _blocked_reason(notification):
+        delivery.status = EmailStatus.SKIPPED
+        delivery.error = reason
+        delivery.save(update_fields=["status", "error"])
+        return False
+    message = build_email(
+        user=notification.recipient,
+        subject=f"[Copse] {notification.title}",
+        template="notification",
+        context={"notification": notification, "link": absolute(notification.url)},
+        unsubscribe_kind=notification.kind,
+    )
+    try:
+        message.send()
+    except OSError as exc:  # smtplib.SMTPException is an OSError
+        delivery.status = (
+            EmailStatus.FAILED if delivery.attempts >= MAX_EMAIL_ATTEMPTS else EmailStatus.QUEUED
+        )
+        delivery.error = f"{exc.__class__.__name__}: {exc}"[:1000]
+        delivery.save(update_fields=["status", "error"])
+        raise
+    delivery.status = EmailStatus.SENT
+    delivery.sent_at = timezone.now()
+    delivery.error = ""
+    delivery.save(update_fields=["status", "sent_at", "error"])
     return True
+
+
+# --- Digest ---------------------------------------------------------------------------------
+
+
+def digest_communities(user: User) -> QuerySet[Community]:
+    """The communities a digest may speak of: the member's active ones, not muted.
+    Apps' digest sections restrict themselves to these."""
+    return Community.objects.filter(
+        memberships__user=user, memberships__status=MembershipStatus.ACTIVE
+    ).exclude(pk__in=CommunityMute.objects.filter(user=user).values("community_id"))
+
+
+@dataclass(frozen=True)
+class DigestPeriod:
+    start: date  # first day of the period, in the member's zone
+    due: datetime  # when its digest is due (aware, in the member's zone)
+    length: timedelta
+
+
+def digest_period(*, frequency: str, zone: zoneinfo.ZoneInfo, now: datetime) -> DigestPeriod | None:
+    """The period whose digest is due now for a member in `zone`, or None.
+
+    Weekly: from Monday DIGEST_HOUR local time; daily: from DIGEST_HOUR every day. A
+    digest is due from that moment for DIGEST_WINDOW, so an hourly beat catches it
+    even across a missed run.
+    """
+    if frequency == DigestFrequency.NEVER:
+        return None
+    local = now.astimezone(zone)
+    step = timedelta(days=7) if frequency == DigestFrequency.WEEKLY else timedelta(days=1)
+    start = local.date()
+    if frequency == DigestFrequency.WEEKLY:
+        start -= timedelta(days=start.weekday())
+    due = datetime.combine(start, time(DIGEST_HOUR), tzinfo=zone)
+    if local < due:
+        start -= step
+        due = datetime.combine(start, time(DIGEST_HOUR), tzinfo=zone)
+    if now - due >= DIGEST_WINDOW:
+        return None
+    return DigestPeriod(start=start, due=due, length=step)
+
+
+def _claim_digest(*, user: User, period: DigestPeriod, frequency: str) -> DigestDelivery | None:
+    if DigestDelivery.objects.filter(user=user, period_start=period.start).exists():
+        return None  # already done: the hourly beat sees the same period many times
+    previous = (
+        DigestDelivery.objects.filter(user=user, period_start__lt=period.start)
+        .order_by("-period_start")
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
+    floor = period.due - period.length
+    since = max(previous, floor) if previous else floor
+    try:
+        with transaction.atomic():
+            return DigestDelivery.objects.create(
+                user=user, period_start=period.start, frequency=frequency, since=since
+            )
+    except IntegrityError:
+        return None  # another worker has this member's digest for this period
+
+
+def held_notifications(*, user: User, digest: DigestDelivery | None = None) -> list[EmailDelivery]:
+    """The member's held notification emails that may go into a digest now: unread, from
+    communities they may still hear about and have not muted. With `digest`, the others
+    held so far are marked skipped."""
+    held = list(
+        EmailDelivery.objects.filter(notification__recipient=user, status=EmailStatus.HELD)
+        .select_related("notification__community", "notification__actor")
+        .order_by("notification__created_at", "pk")
+    )
+    if not held:
+        return []
+    statuses = dict(Membership.objects.filter(user=user).values_list("community_id", "status"))
+    muted = set(CommunityMute.objects.filter(user=user).values_list("community_id", flat=True))
+
+    def allowed(delivery: EmailDelivery) -> bool:
+        notification = delivery.notification
+        community = notification.community
+        if notification.read_at is not None:
+            return False
+        if community is None:
+            return True
+        if community.pk in muted:
+            return False
+        if notification.kind in OUTSIDER_KINDS:
+            return True
+        status = statuses.get(community.pk)
+        if status == MembershipStatus.ACTIVE:
+            return True
+        return status != MembershipStatus.REMOVED and community.visibility == Visibility.PUBLIC
+
+    kept = [delivery for delivery in held if allowed(delivery)]
+    if digest is not None:
+        dropped = [delivery.pk for delivery in held if delivery not in kept]
+        EmailDelivery.objects.filter(pk__in=dropped).update(
+            status=EmailStatus.SKIPPED, error="read, muted or no longer visible"
+        )
+    return kept
+
+
+def digest_sections(*, user: User, since: datetime) -> list[dict]:
+    """The sections the apps contribute (see `cop.extensions.register_digest_section`),
+    each a dict with `title` and a non-empty list of `items` (`title`, `url`, `detail`)."""
+    from cop.extensions import DIGEST_SECTIONS
+
+    sections = []
+    for section in DIGEST_SECTIONS:
+        try:
+            built = section.build(user=user, since=since)
+        except Exception:
+            # One app's broken section must not stop everyone's digest.
+            logger.exception("Digest section %r failed for user %s", section.build, user.pk)
+            continue
+        if built and built.get("items"):
+            sections.append(built)
+    return sections
+
+
+def send_digest_if_due(*, user: User, now: datetime | None = None) -> DigestDelivery | None:
+    """Build and send the member's digest if its period is due and not yet claimed.
+
+    Claims the member's DigestDelivery row for the period first (a unique insert), so
+    two workers never both send it; then skips it when the member was on the site since
+    the last digest or when there is nothing to tell, else sends one email with the
+    held notifications and the apps' sections. Returns the claimed row, or None.
+    Side effects: the DigestDelivery row; held EmailDelivery rows marked digested or
+    skipped; one email.
+    """
+    now = now or timezone.now()
+    if not user.is_active or not user.email:
+        return None
+    prefs = notification_settings_of(user)
+    period = digest_period(frequency=prefs.digest_frequency, zone=_user_zone(user), now=now)
+    if period is None:
+        return None
+    digest = _claim_digest(user=user, period=period, frequency=prefs.digest_frequency)
+    if digest is None:
+        return None
+    if prefs.last_seen_at is not None and prefs.last_seen_at >= digest.since:
+        digest.status = DigestStatus.ACTIVE
+        digest.save(update_fields=["status"])
+        return digest
+    held = held_notifications(user=user, digest=digest)
+    sections = digest_sections(user=user, since=digest.since)
+    count = len(held) + sum(len(section["items"]) for section in sections)
+    if count == 0:
+        digest.status = DigestStatus.EMPTY
+        digest.save(update_fields=["status"])
+        return digest
+    message = build_email(
+        user=user,
+        subject=_("[Copse] Your digest: %(count)s things since %(date)s")
+        % {"count": count, "date": date_format(digest.since.astimezone(_user_zone(user)), "j M")},
+        template="digest",
+        context={
+            "held": [
+                {"notification": delivery.notification, "link": absolute(delivery.notification.url)}
+                for delivery in held
+            ],
+            "sections": [
+                {
+                    **section,
+                    "items": [
+                        {**item, "link": absolute(item.get("url", ""))} for item in section["items"]
+                    ],
+                }
+                for section in sections
+            ],
+            "since": digest.since,
+            "count": count,
+        },
+        unsubscribe_kind=DIGEST_KIND,
+    )
+    try:
+        message.send()
+    except OSError as exc:
+        # The period stays claimed (at most once); held notifications wait for the next one.
+        digest.status = DigestStatus.FAILED
+        digest.error = f"{exc.__class__.__name__}: {exc}"[:1000]
+        digest.save(update_fields=["status", "error"])
+        logger.warning("Digest for user %s failed: %s", user.pk, exc)
+        return digest
+    with transaction.atomic():
+        digest.status = DigestStatus.SENT
+        digest.sent_at = timezone.now()
+        digest.item_count = count
+        digest.save(update_fields=["status", "sent_at", "item_count"])
+        EmailDelivery.objects.filter(pk__in=[delivery.pk for delivery in held]).update(
+            status=EmailStatus.DIGESTED, digest=digest, sent_at=digest.sent_at
+        )
+    return digest
+
+
+def digest_candidates() -> QuerySet[User]:
+    """Active people who belong to a community or have notifications held for a digest."""
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(memberships__status=MembershipStatus.ACTIVE)
+            | Q(notifications__email_delivery__status=EmailStatus.HELD)
+        )
+        .exclude(notification_settings__digest_frequency=DigestFrequency.NEVER)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def send_due_digests(*, now: datetime | None = None) -> int:
+    """Send every digest that is due now. Safe to run concurrently. Returns how many went out."""
+    now = now or timezone.now()
+    sent = 0
+    for user in digest_candidates().iterator(chunk_size=500):
+        digest = send_digest_if_due(user=user, now=now)
+        if digest is not None and digest.status == DigestStatus.SENT:
+            sent += 1
+    return sent
