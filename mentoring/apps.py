@@ -6,3 +6,13 @@ class MentoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "mentoring"
     verbose_name = _("Mentoring")
+
+    def ready(self) -> None:
+        from cop.extensions import register_community_tab, register_home_section
+
+        from .selectors import onboarding_home_section
+
+        register_community_tab(order=30, label=_("Mentoring"), url_name="mentoring_home")
+        register_home_section(
+            order=5, template="mentoring/home_section.html", context=onboarding_home_section
+        )

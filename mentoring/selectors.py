@@ -219,3 +219,18 @@ def shows_onboarding(membership: Membership | None) -> bool:
         and membership.status == MembershipStatus.ACTIVE
         and membership.level == Level.NEWCOMER
     )
+
+
+def onboarding_home_section(*, community: Community, user, membership) -> dict | None:
+    """The community home's checklist for newcomers; None (nothing shown) for others."""
+    if not shows_onboarding(membership):
+        return None
+    items = onboarding_checklist(membership=membership, community=community, user=user)
+    if not items:
+        return None
+    return {
+        "community": community,
+        "items": items,
+        "done_count": sum(1 for item in items if item["progress"]),
+        "next_url": community.get_absolute_url(),
+    }
