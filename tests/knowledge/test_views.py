@@ -55,7 +55,7 @@ def _tagged(community, factory, n, **kwargs):
 @pytest.mark.parametrize("count", [1, 12])
 def test_story_list_query_count(client, member, community, count, django_assert_num_queries):
     _tagged(community, StoryFactory, count)
-    client.get(url("story_list", community))  # warm up: the first request also records last-seen
+    client.get(url("story_list", community))  # warm up (first request records last-seen)
     with django_assert_num_queries(8):
         response = client.get(url("story_list", community))
     assert response.content.count(b'class="tags"') == count
@@ -65,7 +65,7 @@ def test_story_list_query_count(client, member, community, count, django_assert_
 def test_problem_list_query_count(client, member, community, count, django_assert_num_queries):
     for problem in _tagged(community, ProblemFactory, count):
         ReplyFactory(problem=problem)
-    client.get(url("problem_list", community))  # warm up: the first request also records last-seen
+    client.get(url("problem_list", community))  # warm up (first request records last-seen)
     with django_assert_num_queries(8):
         response = client.get(url("problem_list", community))
     assert response.content.count(b"1 reply") == count
@@ -74,7 +74,7 @@ def test_problem_list_query_count(client, member, community, count, django_asser
 @pytest.mark.parametrize("count", [1, 12])
 def test_entry_list_query_count(client, member, community, count, django_assert_num_queries):
     _tagged(community, PracticeEntryFactory, count)
-    client.get(url("entry_list", community))  # warm up: the first request also records last-seen
+    client.get(url("entry_list", community))  # warm up (first request records last-seen)
     with django_assert_num_queries(8):
         response = client.get(url("entry_list", community))
     assert response.content.count(b"status-not_validated") == count
@@ -85,7 +85,7 @@ def test_knowledge_home_query_count(client, member, community, count, django_ass
     _tagged(community, StoryFactory, count)
     _tagged(community, ProblemFactory, count)
     _tagged(community, PracticeEntryFactory, count, status=EntryStatus.VALIDATED)
-    client.get(url("home", community))  # warm up: the first request also records last-seen
+    client.get(url("home", community))  # warm up (first request records last-seen)
     with django_assert_num_queries(14):
         response = client.get(url("home", community))
     assert response.status_code == 200
@@ -95,7 +95,7 @@ def test_knowledge_home_query_count(client, member, community, count, django_ass
 def test_glossary_query_count(client, member, community, count, django_assert_num_queries):
     for _ in range(count):
         GlossaryTermFactory(community=community, status="proposed", proposed_by=member)
-    client.get(url("glossary", community))  # warm up: the first request also records last-seen
+    client.get(url("glossary", community))  # warm up (first request records last-seen)
     with django_assert_num_queries(6):
         response = client.get(url("glossary", community))
     assert response.content.count(b'class="card term"') == count
@@ -106,7 +106,9 @@ def test_problem_detail_query_count(client, member, community, count, django_ass
     problem = ProblemFactory(community=community, author=member)
     for _ in range(count):
         ReplyFactory(problem=problem, is_solution=True)
-    client.get(url("problem_detail", community, pk=problem.pk))  # warm up: the first request also records last-seen
+    client.get(
+        url("problem_detail", community, pk=problem.pk)
+    )  # warm up (first request records last-seen)
     with django_assert_num_queries(8):
         response = client.get(url("problem_detail", community, pk=problem.pk))
     assert response.content.count(b"Accepted solution") == count
@@ -117,7 +119,9 @@ def test_entry_history_query_count(client, member, community, count, django_asse
     entry = entries.write_entry(community=community, author=member, title="T", body="v0")
     for n in range(count):
         entries.edit_entry(entry=entry, by=member, title="T", body=f"v{n + 1}")
-    client.get(url("entry_history", community, pk=entry.pk))  # warm up: the first request also records last-seen
+    client.get(
+        url("entry_history", community, pk=entry.pk)
+    )  # warm up (first request records last-seen)
     with django_assert_num_queries(8):
         response = client.get(url("entry_history", community, pk=entry.pk))
     assert response.content.count(b'class="diff-added"') == count + 1
@@ -127,7 +131,9 @@ def test_entry_history_query_count(client, member, community, count, django_asse
 def test_search_query_count(client, member, community, count, django_assert_num_queries):
     for n in range(count):
         entries.write_entry(community=community, author=member, title=f"Backup {n}", body="x")
-    client.get(reverse("knowledge:search"), {"q": "backup"})  # warm up: the first request also records last-seen
+    client.get(
+        reverse("knowledge:search"), {"q": "backup"}
+    )  # warm up (first request records last-seen)
     with django_assert_num_queries(6):
         response = client.get(reverse("knowledge:search"), {"q": "backup"})
     assert response.content.count(b"<mark>Backup</mark>") == count
