@@ -1,3 +1,5 @@
+"""The meetings app."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +8,13 @@ class MeetingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "meetings"
     verbose_name = _("Meetings")
+
+    def ready(self) -> None:
+        from cop.extensions import register_community_tab, register_home_section
+
+        from .selectors import home_section_context
+
+        register_community_tab(order=10, label=_("Meetings"), url_name="meetings:community")
+        register_home_section(
+            order=10, template="meetings/_home_section.html", context=home_section_context
+        )

@@ -141,3 +141,38 @@ class GlossaryTermFactory(factory.django.DjangoModelFactory):
     slug = factory.LazyAttribute(lambda t: slugify(t.term))
     definition = "A word we use."
     status = "accepted"
+
+
+# --- meetings ---
+
+
+def _in_days(days: int, hour: int = 17):
+    from datetime import timedelta
+
+    start = timezone.now() + timedelta(days=days)
+    return start.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def _an_hour_after(meeting):
+    from datetime import timedelta
+
+    return meeting.starts_at + timedelta(hours=1)
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    """A scheduled meeting a week ahead, an hour long. Pass `hosts=[user, ...]`."""
+
+    class Meta:
+        model = "meetings.Meeting"
+        skip_postgeneration_save = True
+
+    community = factory.SubFactory(CommunityFactory)
+    title = factory.Sequence(lambda n: f"Meeting {n}")
+    starts_at = factory.LazyFunction(lambda: _in_days(7))
+    ends_at = factory.LazyAttribute(_an_hour_after)
+    timezone = "Europe/Berlin"
+
+    @factory.post_generation
+    def hosts(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.hosts.set(extracted)

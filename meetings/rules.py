@@ -1,0 +1,59 @@
+"""Object permissions of the meetings app, as `rules` predicates.
+
+Meeting predicates take (user, meeting); `can_schedule_meeting` takes (user, community).
+Membership lookups go through `cop.rules.membership_of`, cached per request.
+"""
+
+import rules
+
+from cop.rules import can_view_community, is_active_member, is_coordinator
+
+from .enums import MeetingStatus
+
+
+@rules.predicate
+def can_view_meetings_community(user, meeting) -> bool:
+    return can_view_community(user, meeting.community)
+
+
+@rules.predicate
+def is_member_of_meetings_community(user, meeting) -> bool:
+    return is_active_member(user, meeting.community)
+
+
+@rules.predicate
+def is_coordinator_of_meetings_community(user, meeting) -> bool:
+    return is_coordinator(user, meeting.community)
+
+
+@rules.predicate
+def is_host(user, meeting) -> bool:
+    """A host who is still an active member. Uses prefetched hosts when present."""
+    if user is None or not user.is_authenticated:
+        return False
+    if not is_active_member(user, meeting.community):
+        return False
+    cache = getattr(meeting, "_prefetched_objects_cache", {})
+    if "hosts" in cache:
+        return any(host.pk == user.pk for host in cache["hosts"])
+    return meeting.hosts.filter(pk=user.pk).exists()
+
+
+@rules.predicate
+def is_scheduled(user, meeting) -> bool:
+    return meeting.status == MeetingStatus.SCHEDULED
+
+
+can_view_meeting = can_view_meetings_community
+can_rsvp = is_member_of_meetings_community & is_scheduled
+can_propose_agenda_item = is_member_of_meetings_community & is_scheduled
+can_vote_agenda_item = is_member_of_meetings_community & is_scheduled
+can_manage_meeting = is_host | is_coordinator_of_meetings_community
+can_schedule_meeting = is_coordinator
+
+rules.add_perm("meetings.view_meeting", can_view_meeting)
+rules.add_perm("meetings.rsvp", can_rsvp)
+rules.add_perm("meetings.propose_agenda_item", can_propose_agenda_item)
+rules.add_perm("meetings.vote_agenda_item", can_vote_agenda_item)
+rules.add_perm("meetings.change_meeting", can_manage_meeting)
+rules.add_perm("meetings.add_meeting", can_schedule_meeting)

@@ -1,0 +1,298 @@
+"""Reads of the meetings app that matter: each owns its joins and its visibility filter.
+
+A private community's meetings are never visible to someone who is not an active
+member of it: `access_meeting` raises 404 (never 403) and the lists only ever take
+communities the viewer may see.
+"""
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.http import Http404
+from django.utils import timezone
+
+from cop.enums import MembershipStatus
+from cop.models import Community, Membership, User
+from cop.selectors import access_community
+
+from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer
+from .models import RSVP, AgendaItem, AgendaVote, Attendance, CalendarFeedToken, Meeting, Series
+from .rules import can_view_meeting
+
+
+def _with_counts(meetings: QuerySet[Meeting], user) -> QuerySet[Meeting]:
+    """Going and waitlist counts, the viewer's own answer, and the hosts."""
+    meetings = meetings.select_related("community").annotate(
+        going_count=Count(
+            "rsvps",
+            filter=Q(rsvps__answer=RSVPAnswer.GOING, rsvps__waitlisted=False),
+            distinct=True,
+        ),
+        waitlist_count=Count(
+            "rsvps",
+            filter=Q(rsvps__answer=RSVPAnswer.GOING, rsvps__waitlisted=True),
+            distinct=True,
+        ),
+    )
+    if user is not None and user.is_authenticated:
+        mine = RSVP.objects.filter(meeting=OuterRef("pk"), user=user)
+        meetings = meetings.annotate(
+            my_answer=Subquery(mine.values("answer")[:1]),
+            my_waitlisted=Subquery(mine.values("waitlisted")[:1]),
+        )
+    else:
+        meetings = meetings.annotate(
+            my_answer=Value(None, output_field=CharField()),
+            my_waitlisted=Value(None, output_field=BooleanField()),
+        )
+    return meetings.prefetch_related(Prefetch("hosts", queryset=User.objects.order_by("pk")))
+
+
+def community_meetings(community: Community, user) -> QuerySet[Meeting]:
+    return _with_counts(Meeting.objects.filter(community=community), user)
+
+
+def upcoming_meetings(community: Community, user, *, limit: int = 50) -> list[Meeting]:
+    """Meetings that have not ended, soonest first (cancelled ones included, marked)."""
+    now = timezone.now()
+    return list(
+        community_meetings(community, user).filter(ends_at__gt=now).order_by("starts_at")[:limit]
+    )
+
+
+def past_meetings(community: Community, user, *, limit: int = 20) -> list[Meeting]:
+    now = timezone.now()
+    return list(
+        community_meetings(community, user)
+        .filter(ends_at__lte=now)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .annotate(attendance_count=Count("attendances", distinct=True))
+        .order_by("-starts_at")[:limit]
+    )
+
+
+def next_meetings(community: Community, user, *, limit: int = 3) -> list[Meeting]:
+    """The next few scheduled meetings, for the community home page."""
+    now = timezone.now()
+    return list(
+        community_meetings(community, user)
+        .filter(starts_at__gt=now, status=MeetingStatus.SCHEDULED)
+        .order_by("starts_at")[:limit]
+    )
+
+
+@dataclass
+class CalendarDay:
+    day: date
+    in_month: bool
+    is_today: bool
+    meetings: list = field(default_factory=list)
+
+
+@dataclass
+class MonthCalendar:
+    first: date
+    weeks: list[list[CalendarDay]]
+    previous: date
+    next: date
+
+
+def month_calendar(community: Community, user, *, year: int, month: int) -> MonthCalendar:
+    """A month grid (weeks from Monday) with the community's meetings placed on the
+    day they start in the viewer's current time zone. One query."""
+    zone = timezone.get_current_timezone()
+    first = date(year, month, 1)
+    weeks_dates = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    grid_start, grid_end = weeks_dates[0][0], weeks_dates[-1][-1]
+    start = datetime.combine(grid_start, datetime.min.time(), tzinfo=zone)
+    end = datetime.combine(grid_end + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    meetings = list(
+        Meeting.objects.filter(community=community, starts_at__gte=start, starts_at__lt=end)
+        .only("pk", "title", "starts_at", "status", "community_id", "timezone")
+        .order_by("starts_at")
+    )
+    by_day: dict[date, list[Meeting]] = {}
+    for meeting in meetings:
+        meeting.community = community
+        by_day.setdefault(meeting.starts_at.astimezone(zone).date(), []).append(meeting)
+    today = timezone.localdate()
+    weeks = [
+        [CalendarDay(d, d.month == month, d == today, by_day.get(d, [])) for d in week]
+        for week in weeks_dates
+    ]
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return MonthCalendar(first=first, weeks=weeks, previous=previous, next=following)
+
+
+def access_meeting(user, slug: str, meeting_id: int) -> Meeting:
+    """The meeting if the viewer may see its community; 404 otherwise (a private
+    community's meetings do not reveal that they exist)."""
+    community = access_community(user, slug)
+    meeting = (
+        Meeting.objects.filter(pk=meeting_id, community=community)
+        .select_related("community", "series")
+        .prefetch_related(Prefetch("hosts", queryset=User.objects.order_by("pk")))
+        .first()
+    )
+    if meeting is None or not can_view_meeting(user, meeting):
+        raise Http404("No such meeting.")
+    meeting.community = community
+    return meeting
+
+
+def access_series(user, slug: str, series_id: int) -> Series:
+    community = access_community(user, slug)
+    series = (
+        Series.objects.filter(pk=series_id, community=community)
+        .prefetch_related(Prefetch("hosts", queryset=User.objects.order_by("pk")))
+        .first()
+    )
+    if series is None:
+        raise Http404("No such series.")
+    series.community = community
+    return series
+
+
+@dataclass
+class MeetingView:
+    """Everything the meeting page shows, gathered in a fixed number of queries."""
+
+    going: list[RSVP]
+    maybe: list[RSVP]
+    waitlist: list[RSVP]
+    mine: RSVP | None
+    my_position: int | None
+    accepted: list[AgendaItem]
+    proposed: list[AgendaItem]
+    declined: list[AgendaItem]
+    attendances: list[Attendance]
+
+
+def meeting_view(meeting: Meeting, user) -> MeetingView:
+    rsvps = list(meeting.rsvps.select_related("user").order_by("going_since", "created_at", "pk"))
+    going = [r for r in rsvps if r.is_going]
+    waitlist = [r for r in rsvps if r.waitlisted]
+    maybe = [r for r in rsvps if r.answer == RSVPAnswer.MAYBE]
+    mine = None
+    if user is not None and user.is_authenticated:
+        mine = next((r for r in rsvps if r.user_id == user.pk), None)
+    position = None
+    if mine is not None and mine.waitlisted:
+        position = next(i for i, r in enumerate(waitlist, start=1) if r.pk == mine.pk)
+    items = meeting.agenda_items.select_related("proposed_by").annotate(
+        vote_count=Count("votes", distinct=True)
+    )
+    if user is not None and user.is_authenticated:
+        items = items.annotate(
+            my_vote=Exists(AgendaVote.objects.filter(item=OuterRef("pk"), user=user))
+        )
+    items = list(items)
+    accepted = sorted(
+        (i for i in items if i.status == AgendaItemStatus.ACCEPTED),
+        key=lambda i: (i.position, i.created_at, i.pk),
+    )
+    proposed = sorted(
+        (i for i in items if i.status == AgendaItemStatus.PROPOSED),
+        key=lambda i: (-i.vote_count, i.created_at, i.pk),
+    )
+    declined = [i for i in items if i.status == AgendaItemStatus.DECLINED]
+    attendances = list(meeting.attendances.select_related("user").order_by("user__display_name"))
+    return MeetingView(
+        going=going,
+        maybe=maybe,
+        waitlist=waitlist,
+        mine=mine,
+        my_position=position,
+        accepted=accepted,
+        proposed=proposed,
+        declined=declined,
+        attendances=attendances,
+    )
+
+
+def my_meetings(user, *, limit: int = 100) -> list[Meeting]:
+    """Upcoming meetings of every community the user is an active member of, with
+    the user's answer."""
+    now = timezone.now()
+    communities = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).values(
+        "community_id"
+    )
+    return list(
+        _with_counts(Meeting.objects.filter(community_id__in=communities), user)
+        .filter(ends_at__gt=now)
+        .order_by("starts_at")[:limit]
+    )
+
+
+def active_members(community: Community) -> QuerySet[User]:
+    return User.objects.filter(
+        memberships__community=community, memberships__status=MembershipStatus.ACTIVE
+    ).order_by("display_name", "email")
+
+
+def community_series(community: Community) -> list[Series]:
+    return list(
+        Series.objects.filter(community=community)
+        .prefetch_related(Prefetch("hosts", queryset=User.objects.order_by("pk")))
+        .order_by("status", "title")
+    )
+
+
+# --- calendar feeds ---------------------------------------------------------------------------
+
+FEED_PAST_DAYS = 180
+
+
+def _feed_window(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    since = timezone.now() - timedelta(days=FEED_PAST_DAYS)
+    return meetings.filter(ends_at__gte=since).select_related("community").order_by("starts_at")
+
+
+def community_feed_meetings(community: Community) -> list[Meeting]:
+    return list(_feed_window(Meeting.objects.filter(community=community)))
+
+
+def personal_feed_meetings(user) -> list[Meeting]:
+    """Every meeting of the communities the user is an active member of (private ones
+    included: the feed is theirs)."""
+    communities = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).values(
+        "community_id"
+    )
+    return list(_feed_window(Meeting.objects.filter(community_id__in=communities)))
+
+
+def user_for_feed_token(token: str) -> User:
+    """The active user whose current feed token this is; 404 for a revoked or unknown one."""
+    row = (
+        CalendarFeedToken.objects.filter(token=token, user__is_active=True)
+        .select_related("user")
+        .first()
+        if token
+        else None
+    )
+    if row is None:
+        raise Http404("No such calendar feed.")
+    return row.user
+
+
+def home_section_context(*, community: Community, user, membership=None) -> dict:
+    """The "Next meetings" section of the community home page (two queries)."""
+    return {
+        "community": community,
+        "meetings": next_meetings(community, user),
+        "zone_name": timezone.get_current_timezone_name(),
+    }

@@ -1,0 +1,566 @@
+"""Views of the meetings app: thin, each authorises, calls one service or selector and
+renders. Community pages live under /c/<slug>/meetings/, the personal ones under
+/meetings/."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cop.rules import membership_of
+from cop.selectors import access_community
+
+from . import selectors, services
+from .enums import EditScope, RSVPAnswer
+from .forms import (
+    AgendaItemForm,
+    AgendaStatusForm,
+    AttendanceForm,
+    CancelForm,
+    EditMeetingForm,
+    MeetingForm,
+    NotesForm,
+    RSVPForm,
+    SeriesForm,
+)
+from .ical import calendar_for
+from .models import AgendaItem
+from .recurrence import describe_rule
+from .rules import (
+    can_manage_meeting,
+    can_propose_agenda_item,
+    can_rsvp,
+    can_schedule_meeting,
+    can_vote_agenda_item,
+)
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _community_context(request, community, **extra) -> dict:
+    return {
+        "community": community,
+        "membership": membership_of(request.user, community),
+        "zone_name": timezone.get_current_timezone_name(),
+        **extra,
+    }
+
+
+def _viewer_zone(request) -> str:
+    return timezone.get_current_timezone_name()
+
+
+# --- community pages -----------------------------------------------------------------------
+
+
+def community_meetings(request: HttpRequest, slug: str) -> HttpResponse:
+    """The Meetings tab: upcoming and past meetings and a month calendar."""
+    community = access_community(request.user, slug)
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in request.GET.get("month", "").split("-"))
+        date(year, month, 1)
+    except ValueError:
+        year, month = today.year, today.month
+    context = _community_context(
+        request,
+        community,
+        upcoming=selectors.upcoming_meetings(community, request.user),
+        past=selectors.past_meetings(community, request.user),
+        month=selectors.month_calendar(community, request.user, year=year, month=month),
+        weekday_names=[(WEEKDAYS_ABBR[i], WEEKDAYS[i]) for i in range(7)],
+        can_schedule=can_schedule_meeting(request.user, community),
+        series_list=selectors.community_series(community)
+        if can_schedule_meeting(request.user, community)
+        else [],
+    )
+    return render(request, "meetings/community_meetings.html", context)
+
+
+def _members(community):
+    return selectors.active_members(community)
+
+
+@login_required
+def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    if not can_schedule_meeting(request.user, community):
+        raise PermissionDenied(_("Only coordinators schedule meetings."))
+    form = MeetingForm(
+        request.POST or None,
+        members=_members(community),
+        initial={"timezone": _viewer_zone(request), "hosts": [request.user], "kind": "regular"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.schedule_meeting(
+                community=community,
+                by=request.user,
+                title=data["title"],
+                kind=data["kind"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                timezone_name=data["timezone"],
+                location=data["location"],
+                online_url=data["online_url"],
+                description=data["description"],
+                agenda=data["agenda"],
+                capacity=data["capacity"],
+                hosts=data["hosts"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The meeting is scheduled."))
+            return redirect(meeting)
+    return render(
+        request,
+        "meetings/meeting_form.html",
+        _community_context(request, community, form=form, heading=_("Schedule a meeting")),
+    )
+
+
+@login_required
+def create_series(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    if not can_schedule_meeting(request.user, community):
+        raise PermissionDenied(_("Only coordinators set up a series of meetings."))
+    form = SeriesForm(
+        request.POST or None,
+        members=_members(community),
+        initial={
+            "timezone": _viewer_zone(request),
+            "hosts": [request.user],
+            "frequency": "weekly",
+            "interval": 1,
+            "end": "never",
+            "duration_minutes": 60,
+            "kind": "regular",
+            "starts_on": timezone.localdate(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            series = services.create_series(
+                community=community,
+                by=request.user,
+                title=data["title"],
+                kind=data["kind"],
+                rrule=data["rrule"],
+                starts_on=data["starts_on"],
+                start_time=data["start_time"],
+                duration_minutes=data["duration_minutes"],
+                timezone_name=data["timezone"],
+                location=data["location"],
+                online_url=data["online_url"],
+                description=data["description"],
+                capacity=data["capacity"],
+                hosts=data["hosts"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("The series is set up: %(n)s meetings are scheduled.")
+                % {"n": series.meetings.count()},
+            )
+            return redirect(series)
+    return render(
+        request,
+        "meetings/series_form.html",
+        _community_context(request, community, form=form),
+    )
+
+
+def series_detail(request: HttpRequest, slug: str, series_id: int) -> HttpResponse:
+    series = selectors.access_series(request.user, slug, series_id)
+    community = series.community
+    can_manage = can_schedule_meeting(request.user, community) or any(
+        h.pk == request.user.pk for h in series.hosts.all()
+    )
+    meetings = [
+        m
+        for m in selectors.upcoming_meetings(community, request.user, limit=200)
+        if m.series_id == series.pk
+    ]
+    return render(
+        request,
+        "meetings/series_detail.html",
+        _community_context(
+            request,
+            community,
+            series=series,
+            rule_text=describe_rule(series.rrule),
+            meetings=meetings,
+            can_manage=can_manage,
+        ),
+    )
+
+
+def _series_manager(request, slug, series_id):
+    series = selectors.access_series(request.user, slug, series_id)
+    if not (
+        can_schedule_meeting(request.user, series.community)
+        or any(h.pk == request.user.pk for h in series.hosts.all())
+    ):
+        raise PermissionDenied(_("Only the series' hosts and coordinators can do this."))
+    return series
+
+
+@login_required
+@require_POST
+def confirm_series(request: HttpRequest, slug: str, series_id: int) -> HttpResponse:
+    series = _series_manager(request, slug, series_id)
+    try:
+        services.confirm_series(series=series, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Thank you: the series keeps running."))
+    return redirect(series)
+
+
+@login_required
+@require_POST
+def end_series(request: HttpRequest, slug: str, series_id: int) -> HttpResponse:
+    series = _series_manager(request, slug, series_id)
+    services.end_series(series=series, by=request.user)
+    messages.success(request, _("The series has ended; its future meetings are cancelled."))
+    return redirect(series)
+
+
+# --- one meeting ---------------------------------------------------------------------------
+
+
+def _detail_context(request, meeting) -> dict:
+    view = selectors.meeting_view(meeting, request.user)
+    user = request.user
+    return _community_context(
+        request,
+        meeting.community,
+        meeting=meeting,
+        view=view,
+        can_rsvp=can_rsvp(user, meeting) and not meeting.has_started,
+        can_manage=can_manage_meeting(user, meeting),
+        can_propose=can_propose_agenda_item(user, meeting) and not meeting.has_started,
+        can_vote=can_vote_agenda_item(user, meeting) and not meeting.has_started,
+        agenda_form=AgendaItemForm(),
+        answers=RSVPAnswer,
+    )
+
+
+def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    meeting = selectors.access_meeting(request.user, slug, meeting_id)
+    return render(request, "meetings/meeting_detail.html", _detail_context(request, meeting))
+
+
+@login_required
+@require_POST
+def rsvp(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    """Answer for a meeting. With HTMX the RSVP panel is re-rendered in place; without
+    JavaScript the browser is sent back to the meeting page."""
+    meeting = selectors.access_meeting(request.user, slug, meeting_id)
+    form = RSVPForm(request.POST)
+    error = ""
+    if not form.is_valid():
+        error = _("Choose going, maybe or not going.")
+    elif not can_rsvp(request.user, meeting):
+        error = _("Only members of the community can answer. Join it first.")
+    else:
+        try:
+            services.rsvp(meeting=meeting, user=request.user, answer=form.cleaned_data["answer"])
+        except ValidationError as exc:
+            error = _error_text(exc)
+    if request.htmx:
+        context = _detail_context(request, meeting)
+        context["rsvp_error"] = error
+        # 200 even with an error: HTMX swaps only successful responses, and the panel
+        # carries the message.
+        return render(request, "meetings/_rsvp.html", context)
+    if error:
+        messages.error(request, error)
+    return redirect(meeting)
+
+
+def _managed_meeting(request, slug, meeting_id):
+    meeting = selectors.access_meeting(request.user, slug, meeting_id)
+    if not can_manage_meeting(request.user, meeting):
+        raise PermissionDenied(_("Only the meeting's hosts and coordinators can do this."))
+    return meeting
+
+
+@login_required
+def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    meeting = _managed_meeting(request, slug, meeting_id)
+    community = meeting.community
+    form = EditMeetingForm(
+        request.POST or None,
+        meeting=meeting,
+        members=_members(community),
+        initial={**MeetingForm.initial_for(meeting), "scope": EditScope.THIS},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {
+            key: data[key]
+            for key in ("title", "kind", "location", "online_url", "description", "capacity")
+        }
+        try:
+            if data.get("scope") == EditScope.FOLLOWING:
+                services.update_following(
+                    meeting=meeting,
+                    by=request.user,
+                    start_time=data["start_time"],
+                    duration_minutes=int((data["ends_at"] - data["starts_at"]).total_seconds())
+                    // 60,
+                    hosts=data["hosts"],
+                    **fields,
+                )
+                services.update_meeting(meeting=meeting, by=request.user, agenda=data["agenda"])
+            else:
+                services.update_meeting(
+                    meeting=meeting,
+                    by=request.user,
+                    hosts=data["hosts"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    timezone=data["timezone"],
+                    agenda=data["agenda"],
+                    **fields,
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The meeting is saved."))
+            return redirect(meeting)
+    return render(
+        request,
+        "meetings/meeting_form.html",
+        _community_context(
+            request, community, form=form, meeting=meeting, heading=_("Edit the meeting")
+        ),
+    )
+
+
+@login_required
+def cancel_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    meeting = _managed_meeting(request, slug, meeting_id)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_meeting(
+                meeting=meeting, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The meeting is cancelled; everyone who answered is told."))
+            return redirect(meeting)
+    return render(
+        request,
+        "meetings/meeting_cancel.html",
+        _community_context(request, meeting.community, form=form, meeting=meeting),
+    )
+
+
+@login_required
+@require_POST
+def propose_agenda_item(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    meeting = selectors.access_meeting(request.user, slug, meeting_id)
+    if not can_propose_agenda_item(request.user, meeting):
+        raise PermissionDenied(_("Only members of the community can propose agenda items."))
+    form = AgendaItemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.propose_agenda_item(meeting=meeting, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Thank you: your topic is proposed."))
+            return redirect(meeting.get_absolute_url() + "#agenda")
+    else:
+        messages.error(request, _("Say what the topic is (200 characters at most)."))
+    return redirect(meeting.get_absolute_url() + "#agenda")
+
+
+def _agenda_item(meeting, item_id) -> AgendaItem:
+    return get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
+
+
+@login_required
+@require_POST
+def vote_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
+    meeting = selectors.access_meeting(request.user, slug, meeting_id)
+    if not can_vote_agenda_item(request.user, meeting):
+        raise PermissionDenied(_("Only members of the community can vote."))
+    item = _agenda_item(meeting, item_id)
+    services.vote_agenda_item(item=item, user=request.user, vote=request.POST.get("vote") != "0")
+    if request.htmx:
+        return render(request, "meetings/_agenda.html", _detail_context(request, meeting))
+    return redirect(meeting.get_absolute_url() + "#agenda")
+
+
+@login_required
+@require_POST
+def agenda_item_status(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
+    meeting = _managed_meeting(request, slug, meeting_id)
+    item = _agenda_item(meeting, item_id)
+    form = AgendaStatusForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Unknown status."), status=400)
+    services.set_agenda_item_status(item=item, by=request.user, status=form.cleaned_data["status"])
+    if request.htmx:
+        return render(request, "meetings/_agenda.html", _detail_context(request, meeting))
+    return redirect(meeting.get_absolute_url() + "#agenda")
+
+
+@login_required
+@require_POST
+def move_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
+    meeting = _managed_meeting(request, slug, meeting_id)
+    item = _agenda_item(meeting, item_id)
+    try:
+        services.move_agenda_item(item=item, by=request.user, up=request.POST.get("up") == "1")
+    except ValidationError as exc:
+        return HttpResponse(_error_text(exc), status=400)
+    if request.htmx:
+        return render(request, "meetings/_agenda.html", _detail_context(request, meeting))
+    return redirect(meeting.get_absolute_url() + "#agenda")
+
+
+@login_required
+def attendance(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    meeting = _managed_meeting(request, slug, meeting_id)
+    members = _members(meeting.community)
+    answered = members.filter(meeting_rsvps__meeting=meeting).distinct()
+    others = members.exclude(meeting_rsvps__meeting=meeting)
+    marked = list(meeting.attendances.values_list("user_id", "walk_in"))
+    form = AttendanceForm(
+        request.POST or None,
+        answered=answered,
+        others=others,
+        initial={
+            "attendees": [uid for uid, walk_in in marked if not walk_in]
+            or list(
+                answered.filter(
+                    meeting_rsvps__meeting=meeting,
+                    meeting_rsvps__answer=RSVPAnswer.GOING,
+                    meeting_rsvps__waitlisted=False,
+                ).values_list("pk", flat=True)
+            ),
+            "walk_ins": [uid for uid, walk_in in marked if walk_in],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mark_attendance(
+                meeting=meeting,
+                by=request.user,
+                attendees=form.cleaned_data["attendees"],
+                walk_ins=form.cleaned_data["walk_ins"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Attendance is saved. Thank you for hosting."))
+            return redirect(meeting)
+    return render(
+        request,
+        "meetings/attendance.html",
+        _community_context(request, meeting.community, form=form, meeting=meeting),
+    )
+
+
+@login_required
+def notes(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    meeting = _managed_meeting(request, slug, meeting_id)
+    form = NotesForm(request.POST or None, initial={"notes": meeting.notes})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.write_notes(meeting=meeting, by=request.user, notes=form.cleaned_data["notes"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The notes are saved."))
+            return redirect(meeting.get_absolute_url() + "#notes")
+    return render(
+        request,
+        "meetings/notes_form.html",
+        _community_context(request, meeting.community, form=form, meeting=meeting),
+    )
+
+
+# --- calendar feeds ------------------------------------------------------------------------
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+def meeting_ics(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
+    meeting = selectors.access_meeting(request.user, slug, meeting_id)
+    body = calendar_for([meeting], name=meeting.title)
+    return _ics(body, f"{slugify(meeting.title) or 'meeting'}-{meeting.pk}.ics")
+
+
+def community_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    """The community's feed: anyone for a public community; a private one is 404 to
+    everyone but its members (and calendar apps subscribe without a session, so its
+    members use their personal feed)."""
+    community = access_community(request.user, slug)
+    body = calendar_for(selectors.community_feed_meetings(community), name=community.name)
+    return _ics(body, f"{community.slug}.ics")
+
+
+def personal_ics(request: HttpRequest, token: str) -> HttpResponse:
+    user = selectors.user_for_feed_token(token)
+    body = calendar_for(
+        selectors.personal_feed_meetings(user), name=_("%(name)s's meetings") % {"name": user.name}
+    )
+    return _ics(body, "copse-meetings.ics")
+
+
+# --- personal pages ------------------------------------------------------------------------
+
+
+@login_required
+def my_meetings(request: HttpRequest) -> HttpResponse:
+    token = services.feed_token_for(user=request.user)
+    feed_url = request.build_absolute_uri(reverse("meetings:personal_ics", args=[token.token]))
+    return render(
+        request,
+        "meetings/my_meetings.html",
+        {
+            "meetings": selectors.my_meetings(request.user),
+            "feed_url": feed_url,
+            "zone_name": timezone.get_current_timezone_name(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def revoke_feed(request: HttpRequest) -> HttpResponse:
+    services.revoke_feed_token(user=request.user)
+    messages.success(
+        request,
+        _("Your calendar feed has a new address; the old one no longer works."),
+    )
+    return redirect("meetings:mine")
