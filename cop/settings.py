@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "cop",
     "meetings",
@@ -160,6 +164,64 @@ CELERY_BEAT_SCHEDULE["cop-recompute-levels"] = {
     # Nightly: events age out of the window and newcomers become peripheral.
     "task": "cop.recompute_levels",
     "schedule": 24 * 3600.0,
+}
+CELERY_BEAT_SCHEDULE["meetings-send-due-reminders"] = {
+    # Every 5 minutes: reminders before meetings, each (meeting, member, kind) sent once.
+    "task": "meetings.send_due_reminders",
+    "schedule": 300.0,
+}
+CELERY_BEAT_SCHEDULE["meetings-extend-series"] = {
+    # Daily: series keep 90 days of meetings ahead; hosts confirm them now and then.
+    "task": "meetings.extend_series",
+    "schedule": 24 * 3600.0,
+}
+CELERY_BEAT_SCHEDULE["cop-send-due-digests"] = {
+    # Hourly: each member's digest goes out from 08:00 in their own time zone.
+    "task": "cop.send_due_digests",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["mentoring-hand-off-stale-requests"] = {
+    # Hourly: a mentor request unanswered past its deadline passes to the next mentor.
+    "task": "mentoring.hand_off_stale_requests",
+    "schedule": 3600.0,
+}
+CELERY_BEAT_SCHEDULE["mentoring-remind-due-checkins"] = {
+    # Hourly: check-in reminders, once per mentorship and due date.
+    "task": "mentoring.remind_due_checkins",
+    "schedule": 3600.0,
+}
+
+# --- REST API -----------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PAGINATION_CLASS": "cop.api_support.CursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_THROTTLE_USER", default="2000/hour"),
+        "anon": env.str("API_THROTTLE_ANON", default="200/hour"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "cop.api_support.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Copse API",
+    "DESCRIPTION": "Communities, meetings, knowledge and mentoring, through the same "
+    "services and permission rules as the site.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Accounts -----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ urlpatterns = [
         communities.member_action,
         name="member_action",
     ),
+    path("", include("cop.urls_api")),
     path("", include("cop.urls_notifications")),
     path("", include("meetings.urls")),
     path("", include("knowledge.urls")),

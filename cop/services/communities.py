@@ -99,7 +99,7 @@ def update_community(*, community: Community, tags: list[str] | None = None, **f
     """Change a community's settings (coordinators only; the caller checks)."""
     for field, value in fields.items():
         setattr(community, field, value)
-    community.full_clean()
+    community.full_clean(exclude=["created_by"])  # the founder may have deleted their account
     community.save()
     if tags is not None:
         set_vocabulary(community=community, names=tags)

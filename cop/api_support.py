@@ -1,0 +1,57 @@
+"""What every app's REST API shares: pagination, errors as JSON with a reason,
+and the base for object lookups that answer 404 exactly where the pages do."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, pagination, serializers
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from cop.markdown import render_markdown
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Stable paging over changing lists. Views set `ordering` to a unique-enough key."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "-id"
+
+
+def exception_handler(exc, context):
+    """Every 4xx is JSON with a `detail` that says why; Django's own exceptions included."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            exc = exceptions.ValidationError(exc.message_dict)
+        else:
+            exc = exceptions.ValidationError({"detail": exc.messages})
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or "You do not have permission.")
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, list):
+        response.data = {"detail": response.data}
+    return response
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class MarkdownHTMLField(serializers.Field):
+    """`<field>_html`: the sanitized HTML of a Markdown field, served beside it."""
+
+    def __init__(self, source_field: str, **kwargs):
+        self.source_field = source_field
+        kwargs["source"] = "*"
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return render_markdown(getattr(value, self.source_field, "") or "")
+
+
+def json_error(status: int, detail: str) -> Response:
+    return Response({"detail": detail}, status=status)

@@ -1,0 +1,29 @@
+"""The REST API: /api/v1/ (a public contract), the OpenAPI schema and its docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from cop import api as cop_api
+
+router = DefaultRouter()
+router.register("communities", cop_api.CommunityViewSet, basename="api-community")
+
+members = cop_api.MemberViewSet.as_view({"get": "list", "post": "create"})
+approve = cop_api.MemberViewSet.as_view({"post": "approve"})
+
+v1 = [
+    path("communities/<slug:community_slug>/members/", members, name="api-community-members"),
+    path(
+        "communities/<slug:community_slug>/members/<int:pk>/approve/",
+        approve,
+        name="api-community-member-approve",
+    ),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("api/v1/", include(v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
