@@ -16,7 +16,7 @@ from cop import selectors
 from cop.api_support import MarkdownHTMLField
 from cop.enums import JoinPolicy, Level, MembershipStatus, Role, Visibility
 from cop.models import Community, Membership
-from cop.rules import can_view_community, has_verified_email, is_coordinator
+from cop.rules import has_verified_email, is_coordinator
 from cop.services import communities as community_services
 
 
@@ -71,11 +71,9 @@ class CommunitySerializer(serializers.ModelSerializer):
         return [tag.name for tag in community.tags.all()]
 
     def validate_slug(self, value):
-        if self.instance is None and Community.objects.filter(slug=value).exists():
+        unchanged = self.instance is not None and value == self.instance.slug
+        if not unchanged and Community.objects.filter(slug=value).exists():
             raise serializers.ValidationError("That address is taken.")
-        if self.instance is not None and value != self.instance.slug:
-            if Community.objects.filter(slug=value).exists():
-                raise serializers.ValidationError("That address is taken.")
         return value
 
 
@@ -208,13 +206,12 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Membership.objects.none()
         community = self.community()
-        members = Membership.objects.filter(community=community).select_related(
-            "user", "community"
-        )
+        members = Membership.objects.filter(community=community).select_related("user", "community")
         status_filter = self.request.query_params.get("status", MembershipStatus.ACTIVE)
-        if status_filter != MembershipStatus.ACTIVE:
-            if not is_coordinator(self.request.user, community):
-                raise PermissionDenied("Only coordinators see requests and former members.")
+        if status_filter != MembershipStatus.ACTIVE and not is_coordinator(
+            self.request.user, community
+        ):
+            raise PermissionDenied("Only coordinators see requests and former members.")
         members = members.filter(status=status_filter)
         level = self.request.query_params.get("level")
         if level in Level.values:
@@ -250,5 +247,3 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         membership = get_object_or_404(Membership, pk=pk, community=community)
         membership = community_services.approve_request(membership=membership, by=request.user)
         return Response(MembershipSerializer(membership, context={"request": request}).data)
-
-
