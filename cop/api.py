@@ -8,9 +8,16 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 
 from cop import selectors
 from cop.api_support import MarkdownHTMLField
@@ -247,3 +254,68 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         membership = get_object_or_404(Membership, pk=pk, community=community)
         membership = community_services.approve_request(membership=membership, by=request.user)
         return Response(MembershipSerializer(membership, context={"request": request}).data)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    name = serializers.CharField(required=False, max_length=80)
+
+
+class TokenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    token = serializers.CharField()
+
+
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+    rate = "10/minute"
+
+
+@extend_schema(request=TokenRequestSerializer, responses={201: TokenSerializer})
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([permissions.AllowAny])
+@throttle_classes([TokenThrottle])
+def obtain_token(request):
+    """Exchange email and password for a new personal access token (for scripts).
+    Accounts with two-factor authentication create tokens on the settings page instead."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from django.conf import settings
+    from django.contrib.auth import authenticate
+
+    from cop.services.tokens import create_token
+
+    serializer = TokenRequestSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    user = authenticate(
+        request._request,
+        email=serializer.validated_data["email"],
+        password=serializer.validated_data["password"],
+    )
+    if user is None:
+        return Response(
+            {"detail": "Email or password is wrong."}, status=status.HTTP_400_BAD_REQUEST
+        )
+    if Authenticator.objects.filter(user=user).exists():
+        return Response(
+            {
+                "detail": "This account uses two-factor authentication: create a token on the "
+                "account settings page instead."
+            },
+            status=status.HTTP_403_FORBIDDEN,
+        )
+    if (
+        settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory"
+        and not EmailAddress.objects.filter(user=user, verified=True).exists()
+    ):
+        return Response(
+            {"detail": "Verify your email address first."}, status=status.HTTP_403_FORBIDDEN
+        )
+    name = serializer.validated_data.get("name") or "API script"
+    token, secret = create_token(user=user, name=name)
+    return Response(
+        {"id": token.pk, "name": token.name, "token": secret}, status=status.HTTP_201_CREATED
+    )

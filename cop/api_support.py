@@ -4,6 +4,7 @@ and the base for object lookups that answer 404 exactly where the pages do."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, pagination, serializers
@@ -55,3 +56,18 @@ class MarkdownHTMLField(serializers.Field):
 
 def json_error(status: int, detail: str) -> Response:
     return Response({"detail": detail}, status=status)
+
+
+class PersonalTokenScheme(OpenApiAuthenticationExtension):
+    """Describes personal access tokens in the OpenAPI schema."""
+
+    target_class = "cop.api_auth.PersonalTokenAuthentication"
+    name = "personalToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal access token (cps_…) from the account settings page "
+            "or POST /api/v1/auth/token/.",
+        }

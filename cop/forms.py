@@ -229,3 +229,11 @@ class MembershipProfileForm(forms.ModelForm):
         self.fields["expertise"].queryset = Tag.objects.filter(
             community_id=self.instance.community_id
         ).order_by("name")
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=80,
+        help_text=_("What will use it, e.g. “team chat bot” or “calendar sync”."),
+    )

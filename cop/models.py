@@ -487,3 +487,31 @@ class EmailDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id}: {self.status}"
+
+
+# --- API access ---------------------------------------------------------------------------
+
+
+class PersonalAccessToken(models.Model):
+    """A named token a person creates for their scripts. Only a SHA-256 hash is stored;
+    the token itself is shown once, when it is made."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12, help_text=_("The first characters, to recognise it."))
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

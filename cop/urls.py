@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/profile/", views.profile_settings, name="profile_settings"),
+    path("accounts/tokens/", views.api_tokens, name="api_tokens"),
     path("accounts/", include("allauth.urls")),
     path("communities/", communities.community_list, name="community_list"),
     path("communities/new/", communities.community_create, name="community_create"),

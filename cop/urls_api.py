@@ -13,6 +13,7 @@ members = cop_api.MemberViewSet.as_view({"get": "list", "post": "create"})
 approve = cop_api.MemberViewSet.as_view({"post": "approve"})
 
 v1 = [
+    path("auth/token/", cop_api.obtain_token, name="api-token"),
     path("communities/<slug:community_slug>/members/", members, name="api-community-members"),
     path(
         "communities/<slug:community_slug>/members/<int:pk>/approve/",

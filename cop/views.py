@@ -5,13 +5,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .forms import ProfileForm
+from .forms import ProfileForm, TokenForm
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -68,6 +68,40 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your profile is saved."))
         return redirect("profile_settings")
     return render(request, "cop/profile_settings.html", {"form": form})
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """Personal access tokens: create (the secret is shown once), list, revoke."""
+    from django.core.exceptions import ValidationError
+
+    from .models import PersonalAccessToken
+    from .services.tokens import create_token, revoke_token
+
+    form = TokenForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and "revoke" in request.POST:
+        token = PersonalAccessToken.objects.filter(
+            pk=request.POST.get("revoke"), user=request.user
+        ).first()
+        if token is None:
+            raise Http404("No such token.")
+        revoke_token(token=token)
+        messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+        return redirect("api_tokens")
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, new_secret = create_token(user=request.user, name=form.cleaned_data["name"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            form = TokenForm()
+    tokens = PersonalAccessToken.objects.filter(user=request.user)
+    return render(
+        request,
+        "cop/api_tokens.html",
+        {"form": form, "tokens": tokens, "new_secret": new_secret},
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
