@@ -190,6 +190,11 @@ CELERY_BEAT_SCHEDULE["mentoring-remind-due-checkins"] = {
     "task": "mentoring.remind_due_checkins",
     "schedule": 3600.0,
 }
+CELERY_BEAT_SCHEDULE["knowledge-remind-due-reviews"] = {
+    # Hourly: owners of practices whose review date has come, once per review date.
+    "task": "knowledge.remind_due_reviews",
+    "schedule": 3600.0,
+}
 
 # --- REST API -----------------------------------------------------------------------------
 

@@ -11,14 +11,16 @@ class KnowledgeConfig(AppConfig):
         from cop.extensions import (
             register_community_tab,
             register_demo_seeder,
+            register_digest_section,
             register_home_section,
         )
 
         from .demo import seed_knowledge
-        from .selectors import home_section
+        from .selectors import digest_section, home_section
 
         register_community_tab(order=20, label=_("Knowledge"), url_name="knowledge:home")
         register_home_section(
             order=20, template="knowledge/_home_section.html", context=home_section
         )
         register_demo_seeder(order=20, seed=seed_knowledge)
+        register_digest_section(order=20, build=digest_section)

@@ -195,6 +195,8 @@ class PracticeEntry(SoftDeletable):
         related_name="promoted_entry",
     )
     validated_at = models.DateTimeField(null=True, blank=True)
+    # The review date the owner was last reminded of: one reminder per review date.
+    review_reminded_for = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -5,13 +5,14 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cop.enums import ParticipationKind
+from cop.enums import NotificationKind, ParticipationKind
 from cop.models import Community, Tag, User
 from cop.rules import is_active_member
+from cop.services.notifications import notify
 from cop.services.participation import record_participation
 from knowledge.enums import EntryKind, EntryStatus, NoteKind
 from knowledge.models import Note, PracticeEntry, Problem, Revision
@@ -257,3 +258,47 @@ def promote_problem(
         tags=draft["tags"] if tags is None else tags,
         source_problem=problem,
     )
+
+
+def remind_due_reviews(*, today: datetime.date | None = None) -> int:
+    """Tell the owner of each published practice whose review date has come that it is due
+    for review. Each (entry, review date) is reminded once: the entry is claimed with a
+    conditional update before the notification, so two runs at once never both send it.
+    Moving the review date arms a new reminder. Returns how many were sent. Side effects:
+    ENTRY_REVIEW_DUE notifications."""
+    today = today or timezone.localdate()
+    due = (
+        PracticeEntry.objects.filter(
+            deleted_at__isnull=True,
+            status__in=[EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED],
+            review_date__lte=today,
+        )
+        .filter(Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_date")))
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    for pk in list(due):
+        with transaction.atomic():
+            claimed = (
+                PracticeEntry.objects.filter(pk=pk)
+                .filter(
+                    Q(review_reminded_for__isnull=True) | ~Q(review_reminded_for=F("review_date"))
+                )
+                .update(review_reminded_for=F("review_date"))
+            )
+            if not claimed:
+                continue
+            entry = PracticeEntry.objects.select_related("community", "owner", "author").get(pk=pk)
+            recipient = entry.owner or entry.author
+            if recipient is None:
+                continue
+            notify(
+                recipient=recipient,
+                kind=NotificationKind.ENTRY_REVIEW_DUE,
+                title=_("“%(title)s” is due for review") % {"title": entry.title},
+                body=_("Is it still how the community does it? Edit it, or set a new review date."),
+                url=entry.get_absolute_url(),
+                community=entry.community,
+            )
+            sent += 1
+    return sent
