@@ -17,6 +17,10 @@ from django.conf import settings as django_settings
 # Playwright's sync API runs an event loop in this thread; the ORM would refuse to run.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Hashing a password the production way takes a large fraction of a second; the
+# suite creates thousands of users. Tests do not measure hashing strength.
+django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
