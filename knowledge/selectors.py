@@ -364,3 +364,37 @@ def digest_section(*, user, since) -> dict | None:
     if not items:
         return None
     return {"title": _("New in your communities' knowledge"), "items": items}
+
+
+def deleted_items(community: Community, *, limit: int = 50) -> dict:
+    """Soft-deleted stories, problems, replies and practices, newest first, for the
+    coordinators' restore page (four queries)."""
+
+    def deleted(queryset):
+        return list(
+            queryset.filter(deleted_at__isnull=False)
+            .select_related("deleted_by")
+            .order_by("-deleted_at")[:limit]
+        )
+
+    return {
+        "stories": deleted(Story.objects.filter(community=community)),
+        "problems": deleted(Problem.objects.filter(community=community)),
+        "replies": deleted(
+            Reply.objects.filter(problem__community=community).select_related("problem")
+        ),
+        "entries": deleted(PracticeEntry.objects.filter(community=community)),
+    }
+
+
+def access_deleted(user, community: Community, kind: str, pk: int):
+    """A deleted item of the community for a coordinator to restore; 404 otherwise."""
+    querysets = {
+        "story": Story.objects.filter(community=community),
+        "problem": Problem.objects.filter(community=community),
+        "reply": Reply.objects.filter(problem__community=community).select_related(
+            "problem__community"
+        ),
+        "entry": PracticeEntry.objects.filter(community=community),
+    }
+    return _access(querysets[kind], user, pk, include_deleted=True)

@@ -50,6 +50,21 @@ urlpatterns = [
             ("practices", "entry"),
         ]
     ],
+    *[
+        path(
+            f"{C}{folder}/<int:pk>/restore/",
+            views.restore_item,
+            {"kind": kind},
+            name=f"{kind}_restore",
+        )
+        for folder, kind in [
+            ("stories", "story"),
+            ("problems", "problem"),
+            ("replies", "reply"),
+            ("practices", "entry"),
+        ]
+    ],
+    path(f"{C}deleted/", views.deleted_page, name="deleted"),
     path(f"{C}glossary/", views.glossary_page, name="glossary"),
     path(f"{C}glossary/<int:pk>/accept/", views.term_accept, name="term_accept"),
     path(f"{C}export/", views.export, name="export"),

@@ -37,7 +37,7 @@ from .forms import (
 )
 from .rendering import link_glossary
 from .services import entries, glossary, problems, stories, validation
-from .services.common import soft_delete
+from .services.common import restore, soft_delete
 
 PAGE_SIZE = 20
 
@@ -736,6 +736,31 @@ def delete_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
     if kind == "reply":
         return redirect(item.problem.get_absolute_url())
     return redirect("knowledge:home", slug=community.slug)
+
+
+@login_required
+def deleted_page(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    if not is_coordinator(request.user, community):
+        _deny(_("Only the community's coordinators can see deleted content."))
+    return render(
+        request,
+        "knowledge/deleted.html",
+        _context(request, community, **selectors.deleted_items(community)),
+    )
+
+
+@login_required
+@require_POST
+def restore_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    community = access_community(request.user, slug)
+    item = selectors.access_deleted(request.user, community, kind, pk)
+    return _act(
+        request,
+        lambda: restore(item=item, by=request.user),
+        _("Restored."),
+        redirect_to=reverse("knowledge:deleted", kwargs={"slug": slug}),
+    )
 
 
 # --- glossary ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import zipfile
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from cop.enums import License, Role, Visibility
 from knowledge.enums import EntryStatus, ProblemStatus
@@ -357,3 +358,35 @@ def test_export_zip_for_coordinator(client, community):
 
 def test_export_forbidden_for_member(client, member, community):
     assert client.get(url("export", community)).status_code == 403
+
+
+# --- deleted content -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_deleted_page_query_count_and_restore(client, community, count, django_assert_num_queries):
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    client.force_login(coordinator)
+    now = timezone.now()
+    for _ in range(count):
+        StoryFactory(community=community, deleted_at=now, deleted_by=coordinator)
+        problem = ProblemFactory(community=community, deleted_at=now)
+        ReplyFactory(problem=problem, deleted_at=now)
+        PracticeEntryFactory(community=community, deleted_at=now)
+    client.get(url("deleted", community))  # warm up (first request records last-seen)
+    with django_assert_num_queries(9):
+        response = client.get(url("deleted", community))
+    assert response.content.count(b">Restore</button>") == 4 * count
+    story = Story.objects.filter(community=community).first()
+    client.post(url("story_restore", community, pk=story.pk))
+    story.refresh_from_db()
+    assert story.deleted_at is None
+    assert client.get(story.get_absolute_url()).status_code == 200
+
+
+def test_deleted_page_for_coordinators_only(client, member, community):
+    assert client.get(url("deleted", community)).status_code == 403
+    story = StoryFactory(community=community, deleted_at=timezone.now())
+    client.post(url("story_restore", community, pk=story.pk))
+    story.refresh_from_db()
+    assert story.deleted_at is not None
