@@ -515,3 +515,30 @@ class PersonalAccessToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# --- Health dashboard -----------------------------------------------------------------------
+
+
+class CommunityMetricSnapshot(models.Model):
+    """The dashboard's indicators for one community and period, precomputed by a periodic
+    task so the page reads one row."""
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="metric_snapshots"
+    )
+    period_key = models.CharField(max_length=8)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    computed_at = models.DateTimeField(default=dj_timezone.now)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "period_key"], name="one_snapshot_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community} {self.period_key} at {self.computed_at:%Y-%m-%d %H:%M}"

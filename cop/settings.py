@@ -160,6 +160,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["cop-refresh-dashboards"] = {
+    # Nightly: the health dashboard's heavy aggregates, so its page reads one row.
+    "task": "cop.refresh_dashboards",
+    "schedule": 24 * 3600.0,
+}
 CELERY_BEAT_SCHEDULE["cop-recompute-levels"] = {
     # Nightly: events age out of the window and newcomers become peripheral.
     "task": "cop.recompute_levels",

@@ -39,3 +39,11 @@ def recompute_levels() -> int:
         recompute_community_levels(community=community, now=now)
         for community in Community.objects.all().iterator()
     )
+
+
+@shared_task(name="cop.refresh_dashboards")
+def refresh_dashboards() -> int:
+    """Precompute every community's health dashboard for each period."""
+    from cop.dashboard import refresh_all_snapshots
+
+    return refresh_all_snapshots()

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from . import views
 from . import views_communities as communities
+from . import views_dashboard as dashboard
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,6 +24,8 @@ urlpatterns = [
     path("c/<slug:slug>/invite/", communities.community_invite, name="community_invite"),
     path("c/<slug:slug>/members/", communities.community_members, name="community_members"),
     path("c/<slug:slug>/me/", communities.membership_edit, name="membership_edit"),
+    path("c/<slug:slug>/health/", dashboard.community_dashboard, name="community_dashboard"),
+    path("c/<slug:slug>/health/<str:series>.csv", dashboard.dashboard_csv, name="dashboard_csv"),
     path(
         "c/<slug:slug>/members/<int:user_id>/",
         communities.member_profile,
