@@ -76,7 +76,7 @@ def community_meetings(request: HttpRequest, slug: str) -> HttpResponse:
     context = _community_context(
         request,
         community,
-        upcoming=selectors.upcoming_meetings(community, request.user),
+        upcoming=selectors.upcoming_meetings(community, request.user, limit=20),
         past=selectors.past_meetings(community, request.user),
         month=selectors.month_calendar(community, request.user, year=year, month=month),
         weekday_names=[(WEEKDAYS_ABBR[i], WEEKDAYS[i]) for i in range(7)],

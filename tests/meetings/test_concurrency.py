@@ -1,0 +1,82 @@
+"""Concurrency on a real PostgreSQL: row locks and unique constraints, not luck."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from cop.enums import NotificationKind
+from cop.models import Notification
+from meetings import services
+from meetings.models import RSVP, ReminderDelivery
+from tests.factories import CommunityFactory, MeetingFactory, UserFactory, make_member
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _all_at_once(functions):
+    """Run the callables in threads released together; each closes its connection."""
+    barrier = threading.Barrier(len(functions))
+
+    def run(fn):
+        try:
+            barrier.wait(timeout=30)
+            return fn()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(functions)) as pool:
+        return [future.result() for future in [pool.submit(run, fn) for fn in functions]]
+
+
+def test_fifty_concurrent_going_rsvps_fill_capacity_exactly_and_waitlist_the_rest():
+    host = UserFactory()
+    community = CommunityFactory(coordinator=host)
+    meeting = MeetingFactory(community=community, hosts=[host], capacity=10)
+    people = [make_member(community) for _ in range(50)]
+
+    _all_at_once(
+        [
+            (lambda person=person: services.rsvp(meeting=meeting, user=person, answer="going"))
+            for person in people
+        ]
+    )
+
+    rows = list(RSVP.objects.filter(meeting=meeting))
+    assert len(rows) == 50
+    assert len({row.user_id for row in rows}) == 50  # no duplicates
+    assert sum(1 for row in rows if row.is_going) == 10
+    waitlisted = [row for row in rows if row.waitlisted]
+    assert len(waitlisted) == 40
+    positions = sorted(services.waitlist_position(row) for row in waitlisted)
+    assert positions == list(range(1, 41))
+
+    first_waiting = min(waitlisted, key=lambda row: (row.going_since, row.pk))
+    leaving = next(row for row in rows if row.is_going)
+    services.rsvp(meeting=meeting, user=leaving.user, answer="not_going")
+
+    first_waiting.refresh_from_db()
+    assert first_waiting.is_going
+    assert RSVP.objects.filter(meeting=meeting, answer="going", waitlisted=False).count() == 10
+    assert RSVP.objects.filter(meeting=meeting, waitlisted=True).count() == 39
+    promoted = Notification.objects.filter(kind=NotificationKind.WAITLIST_PROMOTED)
+    assert list(promoted.values_list("recipient_id", flat=True)) == [first_waiting.user_id]
+
+
+def test_two_concurrent_reminder_scans_send_each_reminder_once():
+    host = UserFactory()
+    community = CommunityFactory(coordinator=host)
+    meeting = MeetingFactory(community=community, hosts=[host])
+    people = [make_member(community) for _ in range(8)]
+    for person in people:
+        services.rsvp(meeting=meeting, user=person, answer="going")
+    due = meeting.starts_at - timedelta(hours=20)
+
+    sent = _all_at_once([lambda: services.send_due_reminders(now=due)] * 4)
+
+    assert sum(sent) == 8
+    assert ReminderDelivery.objects.filter(meeting=meeting, kind="24h").count() == 8
+    reminders = Notification.objects.filter(kind=NotificationKind.MEETING_REMINDER)
+    assert sorted(reminders.values_list("recipient_id", flat=True)) == sorted(p.pk for p in people)
