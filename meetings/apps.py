@@ -10,11 +10,17 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Meetings")
 
     def ready(self) -> None:
-        from cop.extensions import register_community_tab, register_home_section
+        from cop.extensions import (
+            register_community_tab,
+            register_demo_seeder,
+            register_home_section,
+        )
 
+        from .demo import seed_meetings
         from .selectors import home_section_context
 
         register_community_tab(order=10, label=_("Meetings"), url_name="meetings:community")
         register_home_section(
             order=10, template="meetings/_home_section.html", context=home_section_context
         )
+        register_demo_seeder(order=10, seed=seed_meetings)
