@@ -6,3 +6,8 @@ class CopConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "cop"
     verbose_name = _("Copse")
+
+    def ready(self) -> None:
+        from cop.extensions import register_community_tab
+
+        register_community_tab(order=40, label=_("Value stories"), url_name="value_story_list")

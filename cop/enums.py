@@ -114,3 +114,20 @@ class NotificationKind(models.TextChoices):
     MEMBERSHIP = "membership", _("Changes to my membership")
     SERIES_CONFIRM = "series_confirm", _("A meeting series needs confirming")
     VALUE_FOLLOW_UP = "value_follow_up", _("Follow-ups on my value stories")
+
+
+class ValueCycle(models.TextChoices):
+    """Cycles of value creation (Wenger, Trayner and de Laat 2011)."""
+
+    IMMEDIATE = "immediate", _("Immediate value: what happened")
+    POTENTIAL = "potential", _("Potential value: what it produced")
+    APPLIED = "applied", _("Applied value: how it was used")
+    REALIZED = "realized", _("Realized value: what difference it made")
+    TRANSFORMATIVE = "transformative", _("Reframing value: what it changed")
+
+
+class FollowUpOutcome(models.TextChoices):
+    HAPPENED = "happened", _("Yes, it happened")
+    PARTLY = "partly", _("Partly")
+    NOT_YET = "not_yet", _("Not yet")
+    NO = "no", _("No, it did not")

@@ -7,7 +7,8 @@ from django.conf import settings
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
-from .models import Community, Membership, Tag, User
+from .enums import FollowUpOutcome
+from .models import Community, Membership, Tag, User, ValueStory
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -236,4 +237,64 @@ class TokenForm(forms.Form):
         label=_("Token name"),
         max_length=80,
         help_text=_("What will use it, e.g. “team chat bot” or “calendar sync”."),
+    )
+
+
+class ValueStoryForm(forms.ModelForm):
+    """The guided form: one question per cycle of value, all but the first optional."""
+
+    class Meta:
+        model = ValueStory
+        fields = [
+            "title",
+            "immediate",
+            "potential",
+            "applied",
+            "realized",
+            "transformative",
+            "aspirational_ending",
+            "meetings",
+            "entries",
+        ]
+        widgets = {
+            field: forms.Textarea(attrs={"rows": 3})
+            for field in (
+                "immediate",
+                "potential",
+                "applied",
+                "realized",
+                "transformative",
+                "aspirational_ending",
+            )
+        }
+
+    def __init__(self, *args, community: Community, **kwargs):
+        super().__init__(*args, **kwargs)
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from knowledge.models import PracticeEntry
+        from meetings.models import Meeting
+
+        recent = timezone.now() - timedelta(days=180)
+        self.fields["meetings"].queryset = Meeting.objects.filter(
+            community=community, starts_at__gte=recent, starts_at__lte=timezone.now()
+        ).order_by("-starts_at")
+        self.fields["entries"].queryset = PracticeEntry.objects.filter(
+            community=community, deleted_at__isnull=True
+        ).order_by("title")
+        self.fields["meetings"].help_text = _("The meetings it came from, if any.")
+        self.fields["entries"].help_text = _("The practices it came from, if any.")
+
+
+class FollowUpForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Did it happen?"), choices=FollowUpOutcome.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Anything to add?"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -13,6 +13,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
 from .enums import (
+    FollowUpOutcome,
     InvitationStatus,
     JoinPolicy,
     Level,
@@ -22,6 +23,7 @@ from .enums import (
     ParticipationKind,
     Role,
     Stage,
+    ValueCycle,
     Visibility,
 )
 
@@ -542,3 +544,91 @@ class CommunityMetricSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.community} {self.period_key} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ValueStory(models.Model):
+    """A value-creation story, told through the cycles of Wenger, Trayner and de Laat
+    (2011), with an aspirational ending Copse follows up after 30 and 90 days."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="value_stories")
+    narrator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="value_stories"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    immediate = models.TextField(
+        _("What happened?"),
+        help_text=_("The activity or conversation: a meeting, an answer, a story you heard."),
+    )
+    potential = models.TextField(
+        _("What did it produce?"),
+        blank=True,
+        help_text=_("An insight, a tool, a contact, more confidence: knowledge you could use."),
+    )
+    applied = models.TextField(
+        _("How did you apply it?"),
+        blank=True,
+        help_text=_("What you did differently in your practice because of it."),
+    )
+    realized = models.TextField(
+        _("What difference did it make?"),
+        blank=True,
+        help_text=_(
+            "The effect on results that matter: time saved, incidents avoided, care improved."
+        ),
+    )
+    transformative = models.TextField(
+        _("What did it change?"),
+        blank=True,
+        help_text=_("Did it make you, your team or the community rethink what success means?"),
+    )
+    aspirational_ending = models.TextField(
+        _("What do you hope will happen next?"),
+        blank=True,
+        help_text=_("Copse will ask you after 30 and 90 days whether it happened."),
+    )
+    meetings = models.ManyToManyField(
+        "meetings.Meeting", blank=True, related_name="value_stories", verbose_name=_("meetings")
+    )
+    entries = models.ManyToManyField(
+        "knowledge.PracticeEntry",
+        blank=True,
+        related_name="value_stories",
+        verbose_name=_("practices"),
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = _("value stories")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("value_story", kwargs={"slug": self.community.slug, "pk": self.pk})
+
+    @property
+    def cycles_reached(self) -> list[str]:
+        """The cycles this story says something about, in order."""
+        return [cycle for cycle in ValueCycle.values if getattr(self, cycle).strip()]
+
+
+class ValueFollowUp(models.Model):
+    """The 30- and 90-day question about a story's aspirational ending; the unique row is
+    claimed before the question is sent, so each is asked once."""
+
+    story = models.ForeignKey(ValueStory, on_delete=models.CASCADE, related_name="follow_ups")
+    after_days = models.PositiveSmallIntegerField()
+    asked_at = models.DateTimeField(default=dj_timezone.now)
+    outcome = models.CharField(max_length=10, choices=FollowUpOutcome.choices, blank=True)
+    note = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["after_days"]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "after_days"], name="follow_up_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.story} after {self.after_days} days"

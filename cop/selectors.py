@@ -145,3 +145,31 @@ def coordinators(community: Community) -> QuerySet[User]:
         memberships__role=Role.COORDINATOR,
         memberships__status=MembershipStatus.ACTIVE,
     ).order_by("display_name")
+
+
+def monthly_points(membership: Membership, *, months: int = 12, now=None) -> list[dict]:
+    """The member's points per calendar month over the last `months` months, oldest first,
+    months without activity included. One query."""
+    from datetime import date
+
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    first = date(local.year, local.month, 1)
+    keys = []
+    for _ in range(months):
+        keys.append(first)
+        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    keys.reverse()
+    start = timezone.make_aware(timezone.datetime(keys[0].year, keys[0].month, 1))
+    rows = (
+        membership.participation_events.filter(occurred_at__gte=start, occurred_at__lte=now)
+        .annotate(month=TruncMonth("occurred_at"))
+        .values("month")
+        .annotate(points=Sum("weight"))
+    )
+    by_month = {row["month"].date(): row["points"] for row in rows}
+    return [{"month": key.isoformat()[:7], "points": by_month.get(key, 0)} for key in keys]

@@ -165,6 +165,11 @@ CELERY_BEAT_SCHEDULE["cop-refresh-dashboards"] = {
     "task": "cop.refresh_dashboards",
     "schedule": 24 * 3600.0,
 }
+CELERY_BEAT_SCHEDULE["cop-send-value-follow-ups"] = {
+    # Hourly: value stories' 30- and 90-day follow-up questions, each asked once.
+    "task": "cop.send_value_follow_ups",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["cop-recompute-levels"] = {
     # Nightly: events age out of the window and newcomers become peripheral.
     "task": "cop.recompute_levels",

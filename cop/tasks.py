@@ -47,3 +47,11 @@ def refresh_dashboards() -> int:
     from cop.dashboard import refresh_all_snapshots
 
     return refresh_all_snapshots()
+
+
+@shared_task(name="cop.send_value_follow_ups")
+def send_value_follow_ups() -> int:
+    """Ask narrators, 30 and 90 days on, whether their hoped-for ending happened."""
+    from cop.services.value import send_due_follow_ups
+
+    return send_due_follow_ups()

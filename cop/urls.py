@@ -6,6 +6,7 @@ from django.urls import include, path
 from . import views
 from . import views_communities as communities
 from . import views_dashboard as dashboard
+from . import views_value as value
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,6 +26,11 @@ urlpatterns = [
     path("c/<slug:slug>/members/", communities.community_members, name="community_members"),
     path("c/<slug:slug>/me/", communities.membership_edit, name="membership_edit"),
     path("c/<slug:slug>/health/", dashboard.community_dashboard, name="community_dashboard"),
+    path("c/<slug:slug>/health/value/", value.value_matrix, name="value_matrix"),
+    path("c/<slug:slug>/value/", value.value_story_list, name="value_story_list"),
+    path("c/<slug:slug>/value/new/", value.value_story_create, name="value_story_create"),
+    path("c/<slug:slug>/value/<int:pk>/", value.value_story_detail, name="value_story"),
+    path("c/<slug:slug>/value/follow-up/<int:pk>/", value.value_follow_up, name="value_follow_up"),
     path("c/<slug:slug>/health/<str:series>.csv", dashboard.dashboard_csv, name="dashboard_csv"),
     path(
         "c/<slug:slug>/members/<int:user_id>/",

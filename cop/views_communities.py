@@ -238,6 +238,16 @@ def member_profile(request: HttpRequest, slug: str, user_id: int) -> HttpRespons
     community = selectors.access_community(request.user, slug)
     member = selectors.access_member(community, user_id)
     is_self = request.user.is_authenticated and member.user_id == request.user.pk
+    monthly, chart = [], None
+    if is_self:
+        from cop.charts import column_chart
+
+        monthly = selectors.monthly_points(member)
+        chart = column_chart(
+            [row["month"] for row in monthly],
+            {_("Points"): [row["points"] for row in monthly]},
+            title=_("Your participation, month by month"),
+        )
     return render(
         request,
         "cop/member_profile.html",
@@ -251,6 +261,8 @@ def member_profile(request: HttpRequest, slug: str, user_id: int) -> HttpRespons
             step=next_step(member) if is_self else None,
             is_coordinator=is_coordinator(request.user, community),
             level_order=LEVEL_ORDER,
+            monthly=monthly,
+            monthly_chart=chart,
         ),
     )
 

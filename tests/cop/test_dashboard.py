@@ -190,3 +190,24 @@ def test_dashboard_page_query_count_is_constant(
     client.get(url)  # computes and stores the snapshot
     with django_assert_num_queries(6):
         client.get(url)
+
+
+def test_member_sees_own_participation_by_month(client):
+    from cop.selectors import monthly_points
+
+    community = CommunityFactory()
+    member = MembershipFactory(community=community)
+    with time_machine.travel(utc(2026, 11, 20, 12)):
+        _event(member, utc(2026, 11, 3))  # 3 points
+        _event(member, utc(2026, 11, 4))  # 3 points
+        _event(member, utc(2026, 9, 15))  # 3 points
+        _event(member, utc(2025, 10, 15))  # outside the twelve months
+        rows = monthly_points(member)
+        assert len(rows) == 12
+        assert rows[0]["month"] == "2025-12" and rows[-1] == {"month": "2026-11", "points": 6}
+        assert {row["month"]: row["points"] for row in rows}["2026-09"] == 3
+        assert sum(row["points"] for row in rows) == 9
+        client.force_login(member.user)
+        page = client.get(reverse("member_profile", args=[community.slug, member.user_id]))
+    assert b"Your participation over time" in page.content
+    assert b'<svg class="chart' in page.content

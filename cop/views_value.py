@@ -1,0 +1,180 @@
+"""Value-creation stories: the guided form, the list, a story, its follow-up, and the
+coordinators' value matrix."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from cop import selectors
+from cop.dashboard import period_for
+from cop.enums import FollowUpOutcome, ParticipationKind, ValueCycle
+from cop.forms import FollowUpForm, ValueStoryForm
+from cop.models import ParticipationEvent, ValueFollowUp, ValueStory
+from cop.rules import is_active_member, is_coordinator, membership_of
+from cop.services import value as value_services
+
+
+def _context(request, community, **extra) -> dict:
+    return {"community": community, "membership": membership_of(request.user, community), **extra}
+
+
+def value_story_list(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    stories = (
+        ValueStory.objects.filter(community=community)
+        .select_related("narrator")
+        .order_by("-created_at")[:100]
+    )
+    return render(
+        request,
+        "cop/value_list.html",
+        _context(
+            request,
+            community,
+            stories=stories,
+            can_tell=is_active_member(request.user, community),
+            is_coordinator=is_coordinator(request.user, community),
+        ),
+    )
+
+
+@login_required
+def value_story_create(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    if not is_active_member(request.user, community):
+        messages.error(request, _("Join the community to tell its value stories."))
+        return redirect(community)
+    form = ValueStoryForm(request.POST or None, community=community)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            story = value_services.tell_value_story(
+                community=community,
+                narrator=request.user,
+                meetings=list(data.pop("meetings")),
+                entries=list(data.pop("entries")),
+                **data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Thank you. Your story is part of the community’s record."))
+            return redirect(story)
+    return render(
+        request,
+        "cop/value_form.html",
+        _context(request, community, form=form, cycles=ValueCycle.choices),
+    )
+
+
+def value_story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    story = (
+        ValueStory.objects.filter(community=community, pk=pk)
+        .select_related("narrator")
+        .prefetch_related("meetings", "entries", "follow_ups")
+        .first()
+    )
+    if story is None:
+        raise Http404("No such story.")
+    cycles = [
+        {"key": key, "label": label, "text": getattr(story, key)}
+        for key, label in ValueCycle.choices
+    ]
+    return render(
+        request,
+        "cop/value_detail.html",
+        _context(request, community, story=story, cycles=cycles),
+    )
+
+
+@login_required
+def value_follow_up(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    follow_up = (
+        ValueFollowUp.objects.filter(pk=pk, story__community=community)
+        .select_related("story", "story__narrator")
+        .first()
+    )
+    if follow_up is None or follow_up.story.narrator_id != request.user.pk:
+        raise Http404("No such question.")
+    form = FollowUpForm(
+        request.POST or None,
+        initial={"outcome": follow_up.outcome, "note": follow_up.note},
+    )
+    if request.method == "POST" and form.is_valid():
+        value_services.answer_follow_up(follow_up=follow_up, by=request.user, **form.cleaned_data)
+        messages.success(request, _("Thank you for following up."))
+        return redirect(follow_up.story)
+    return render(
+        request,
+        "cop/value_follow_up.html",
+        _context(request, community, follow_up=follow_up, story=follow_up.story, form=form),
+    )
+
+
+# Which recorded activity speaks to each cycle of value, for the value matrix.
+CYCLE_INDICATORS = {
+    ValueCycle.IMMEDIATE: [ParticipationKind.ATTENDED_MEETING, ParticipationKind.ASKED_PROBLEM],
+    ValueCycle.POTENTIAL: [ParticipationKind.ANSWERED_PROBLEM, ParticipationKind.WROTE_ENTRY,
+                           ParticipationKind.TOLD_STORY],
+    ValueCycle.APPLIED: [ParticipationKind.VALIDATED_ENTRY, ParticipationKind.SOLUTION_ACCEPTED],
+    ValueCycle.REALIZED: [],
+    ValueCycle.TRANSFORMATIVE: [ParticipationKind.MENTORED, ParticipationKind.HOSTED_MEETING],
+}  # fmt: skip
+
+
+@login_required
+def value_matrix(request: HttpRequest, slug: str) -> HttpResponse:
+    """Coordinators: stories per cycle of value beside the activity indicators."""
+    community = selectors.access_community(request.user, slug)
+    if not is_coordinator(request.user, community):
+        raise Http404("No such page.")
+    period = period_for(request.GET.get("period", "90d"))
+    stories = list(
+        ValueStory.objects.filter(community=community, created_at__gte=period.start)
+        .select_related("narrator")
+        .order_by("-created_at")
+    )
+    activity = dict(
+        ParticipationEvent.objects.filter(
+            membership__community=community, occurred_at__gte=period.start
+        )
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+    )
+    outcomes = ValueFollowUp.objects.filter(
+        story__community=community, answered_at__gte=period.start
+    ).aggregate(
+        happened=Count("pk", filter=Q(outcome=FollowUpOutcome.HAPPENED)),
+        partly=Count("pk", filter=Q(outcome=FollowUpOutcome.PARTLY)),
+        not_yet=Count("pk", filter=Q(outcome=FollowUpOutcome.NOT_YET)),
+        no=Count("pk", filter=Q(outcome=FollowUpOutcome.NO)),
+    )
+    labels = dict(ParticipationKind.choices)
+    rows = []
+    for key, label in ValueCycle.choices:
+        reaching = [story for story in stories if getattr(story, key).strip()]
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "stories": len(reaching),
+                "examples": reaching[:3],
+                "indicators": [
+                    {"label": labels[kind], "value": activity.get(kind, 0)}
+                    for kind in CYCLE_INDICATORS[key]
+                ],
+            }
+        )
+    return render(
+        request,
+        "cop/value_matrix.html",
+        _context(
+            request, community, rows=rows, period=period, outcomes=outcomes, total=len(stories)
+        ),
+    )
