@@ -84,6 +84,16 @@ def past_meetings(community: Community, user, *, limit: int = 20) -> list[Meetin
     )
 
 
+def series_meetings(series: Series, user, *, limit: int = 50) -> list[Meeting]:
+    """The series' meetings that have not ended, soonest first."""
+    now = timezone.now()
+    return list(
+        _with_counts(Meeting.objects.filter(series=series), user)
+        .filter(ends_at__gt=now)
+        .order_by("starts_at")[:limit]
+    )
+
+
 def next_meetings(community: Community, user, *, limit: int = 3) -> list[Meeting]:
     """The next few scheduled meetings, for the community home page."""
     now = timezone.now()

@@ -8,7 +8,7 @@ a rule is part of the domain (only active members RSVP; RSVPs close at the start
 """
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -109,14 +109,18 @@ def _answered(meeting: Meeting) -> list[User]:
     return [rsvp.user for rsvp in meeting.rsvps.select_related("user").order_by("pk")]
 
 
-def _tell_answered(meeting: Meeting, *, by: User | None, title: str, body: str = "") -> None:
+def _tell_answered(
+    meeting: Meeting, *, by: User | None, title: Callable[[str], str], body: str = ""
+) -> None:
+    """Tell everyone who answered (but the person acting). `title` is given the start
+    in each recipient's own zone."""
     for user in _answered(meeting):
         if by is not None and user.pk == by.pk:
             continue
         notify(
             recipient=user,
             kind=NotificationKind.MEETING_CHANGED,
-            title=title,
+            title=title(_when(meeting, user)),
             body=body,
             url=meeting.get_absolute_url(),
             community=meeting.community,
@@ -197,12 +201,21 @@ def _apply_changes(
         _tell_answered(
             meeting,
             by=by,
-            title=_("“%(title)s” moved") % {"title": meeting.title},
-            body=_("It now starts %(when)s.") % {"when": _when(meeting)},
+            title=lambda when: (
+                _("“%(title)s” moved: it now starts %(when)s")
+                % {"title": meeting.title, "when": when}
+            ),
         )
     if "capacity" in changed:
         _promote_waitlisted(meeting)
     return meeting, True
+
+
+def _differs_from_series(meeting: Meeting, changes: dict, hosts: list[User] | None) -> bool:
+    fields = {*SERIES_FIELDS, "starts_at", "ends_at", "timezone"}
+    if any(getattr(meeting, f) != v for f, v in changes.items() if f in fields):
+        return True
+    return hosts is not None and {h.pk for h in hosts} != {h.pk for h in meeting.hosts.all()}
 
 
 @transaction.atomic
@@ -212,7 +225,8 @@ def update_meeting(
     """Change a scheduled meeting. Keyword changes are fields of MEETING_FIELDS.
 
     Side effects: SEQUENCE increases when anything changed; an occurrence of a series
-    becomes detached (later series edits leave it alone); on a change of time, reminders
+    whose details or time change becomes detached (later series edits leave it alone;
+    its agenda notes alone do not detach it); on a change of time, reminders
     are re-armed and everyone who answered is told (MEETING_CHANGED); a larger capacity
     promotes people from the waitlist.
     """
@@ -224,7 +238,8 @@ def update_meeting(
         raise ValidationError(_("This meeting was cancelled; it can no longer be changed."))
     if hosts is not None:
         hosts = _check_hosts(meeting.community, hosts)
-    if meeting.series_id:
+    if meeting.series_id and _differs_from_series(meeting, changes, hosts):
+        # Its own details now differ from the series: later series edits leave it alone.
         meeting.detached = True
     meeting, _changed = _apply_changes(meeting, by=by, changes=changes, hosts=hosts)
     return meeting
@@ -245,8 +260,9 @@ def cancel_meeting(*, meeting: Meeting, by: User | None, reason: str = "") -> Me
     _tell_answered(
         meeting,
         by=by,
-        title=_("Cancelled: “%(title)s” on %(when)s")
-        % {"title": meeting.title, "when": _when(meeting)},
+        title=lambda when: (
+            _("Cancelled: “%(title)s” on %(when)s") % {"title": meeting.title, "when": when}
+        ),
         body=reason,
     )
     return meeting

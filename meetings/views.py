@@ -192,11 +192,7 @@ def series_detail(request: HttpRequest, slug: str, series_id: int) -> HttpRespon
     can_manage = can_schedule_meeting(request.user, community) or any(
         h.pk == request.user.pk for h in series.hosts.all()
     )
-    meetings = [
-        m
-        for m in selectors.upcoming_meetings(community, request.user, limit=200)
-        if m.series_id == series.pk
-    ]
+    meetings = selectors.series_meetings(series, request.user)
     return render(
         request,
         "meetings/series_detail.html",

@@ -312,6 +312,25 @@ def test_update_one_occurrence_leaves_the_others(community, host):
     assert second.title == "Weekly sync"
 
 
+def test_update_occurrence_agenda_only_keeps_it_in_the_series(community, host):
+    series = _weekly_series(community, host)
+    first = series.meetings.order_by("starts_at").first()
+    services.update_meeting(meeting=first, by=host, agenda="Bring one alert to delete.")
+    first.refresh_from_db()
+    assert (first.detached, first.sequence) == (False, 1)
+
+
+def test_time_change_notice_names_the_time_in_each_recipients_zone(meeting, host, community):
+    tokyo = make_member(community, timezone="Asia/Tokyo")
+    services.rsvp(meeting=meeting, user=tokyo, answer=GOING)
+    start = datetime(2031, 1, 6, 9, 0, tzinfo=UTC)
+    services.update_meeting(
+        meeting=meeting, by=host, starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+    title = Notification.objects.get(recipient=tokyo).title
+    assert title.endswith("it now starts Mon 6 Jan 2031, 18:00 (Asia/Tokyo)")
+
+
 def test_update_following_changes_this_and_later_but_not_earlier_or_detached(community, host):
     now = datetime(2027, 3, 1, 8, tzinfo=UTC)
     with time_machine.travel(now, tick=False):

@@ -413,3 +413,41 @@ def test_month_parameter_garbage_falls_back_to_this_month(client, community):
     response = client.get(url)
     assert response.status_code == 200
     assert response.context["month"].first.month == timezone.localdate().month
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_community_home_section_queries_do_not_grow(client, community, host, n):
+    """The "Next meetings" section costs the same whatever it shows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from meetings.selectors import home_section_context
+
+    _fill(community, host, n)
+    with CaptureQueriesContext(connection) as ctx:
+        context = home_section_context(community=community, user=host)
+    assert len(ctx.captured_queries) == 2
+    assert len(context["meetings"]) == n
+    client.force_login(host)
+    page = client.get(reverse("community_home", kwargs={"slug": community.slug}))
+    assert page.content.decode().count('class="meeting-row') == n
+
+
+def test_series_page_lists_its_upcoming_meetings(client, community, host):
+    series = services.create_series(
+        community=community,
+        by=host,
+        title="Fortnightly",
+        rrule="FREQ=WEEKLY;INTERVAL=2;BYDAY=MO",
+        starts_on=timezone.localdate(),
+        start_time=time(9, 0),
+        duration_minutes=30,
+        timezone_name="Europe/Berlin",
+        location="Room 1",
+    )
+    MeetingFactory(community=community, hosts=[host], title="Not in the series")
+    client.force_login(host)
+    body = client.get(series.get_absolute_url()).content.decode()
+    assert body.count('class="meeting-row') == series.meetings.count()
+    assert "Not in the series" not in body
+    assert "Yes, it still runs" in body
