@@ -50,5 +50,8 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A cop beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler
 
+bench: install
+	$(PY) bench/dashboard.py
+
 clean:
 	rm -rf $(VENV) .tools staticfiles .pytest_cache
