@@ -276,4 +276,61 @@ def seed_demo() -> list[str]:
     ]
     for seeder in DEMO_SEEDERS:
         report.extend(seeder.seed(users=users, communities=communities))
+    report.extend(seed_value_stories(users, communities))
     return report
+
+
+def seed_value_stories(users: dict[str, User], communities: dict[str, Community]) -> list[str]:
+    """Two value stories in the SRE Guild, one already followed up after 30 days."""
+    from cop.models import ValueFollowUp, ValueStory
+    from cop.services.value import tell_value_story
+
+    community = communities.get("sre-guild")
+    if community is None or ValueStory.objects.filter(community=community).exists():
+        return []
+    now = timezone.now()
+    meeting = None
+    entry = None
+    try:
+        from knowledge.models import PracticeEntry
+        from meetings.models import Meeting
+
+        meeting = (
+            Meeting.objects.filter(community=community, starts_at__lt=now)
+            .order_by("-starts_at")
+            .first()
+        )
+        entry = PracticeEntry.objects.filter(community=community).order_by("pk").first()
+    except ImportError:  # pragma: no cover - the apps are always installed
+        pass
+    first = tell_value_story(
+        community=community,
+        narrator=users["ben"],
+        title="Replica lag alerts that finally mean something",
+        immediate="At the incident review Chen explained how she tunes replica lag alerts.",
+        potential="I saw that our thresholds were copied from a blog post, not from our traffic.",
+        applied="I rewrote our alert rules with her method the next morning.",
+        realized="Night pages for replica lag went from nine a month to one.",
+        transformative="",
+        aspirational_ending="The other platform teams adopt the same method this quarter.",
+        meetings=[meeting] if meeting else [],
+        entries=[entry] if entry else [],
+    )
+    ValueStory.objects.filter(pk=first.pk).update(created_at=now - timedelta(days=40))
+    ValueFollowUp.objects.create(
+        story=first,
+        after_days=30,
+        asked_at=now - timedelta(days=10),
+        outcome="partly",
+        note="Two of the three teams did.",
+        answered_at=now - timedelta(days=9),
+    )
+    tell_value_story(
+        community=community,
+        narrator=users["eli"],
+        title="My first on-call week felt safe",
+        immediate="June paired with me on my first on-call shift after I asked in a problem.",
+        potential="I learned where the runbooks are and who to call.",
+        aspirational_ending="I take a shift alone next month.",
+    )
+    return ["Value stories: 2 added in sre-guild."]
