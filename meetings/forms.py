@@ -61,6 +61,11 @@ class _DetailsMixin(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Markdown."),
     )
+    remind_maybe = forms.BooleanField(
+        label=_("Also remind members who answered “maybe”"),
+        required=False,
+        help_text=_("Members who are going are always reminded."),
+    )
 
     def __init__(self, *args, members=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,6 +125,7 @@ class MeetingForm(_DetailsMixin):
             "capacity": meeting.capacity,
             "description": meeting.description,
             "agenda": meeting.agenda,
+            "remind_maybe": meeting.remind_maybe,
             "hosts": list(meeting.hosts.all()),
         }
 

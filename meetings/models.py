@@ -36,6 +36,7 @@ class Series(models.Model):
     location = models.CharField(_("place"), max_length=300, blank=True)
     online_url = models.URLField(_("online link"), max_length=500, blank=True)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    remind_maybe = models.BooleanField(_("also remind members who answered “maybe”"), default=False)
     hosts = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="hosted_series", verbose_name=_("hosts")
     )
@@ -102,6 +103,7 @@ class Meeting(models.Model):
     capacity = models.PositiveIntegerField(
         _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
     )
+    remind_maybe = models.BooleanField(_("also remind members who answered “maybe”"), default=False)
     hosts = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="hosted_meetings", verbose_name=_("hosts")
     )

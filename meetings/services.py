@@ -58,9 +58,18 @@ MEETING_FIELDS = (
     "description",
     "agenda",
     "capacity",
+    "remind_maybe",
 )
 # Fields "this and following" copies from the edited occurrence to the series.
-SERIES_FIELDS = ("title", "kind", "location", "online_url", "description", "capacity")
+SERIES_FIELDS = (
+    "title",
+    "kind",
+    "location",
+    "online_url",
+    "description",
+    "capacity",
+    "remind_maybe",
+)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -146,6 +155,7 @@ def schedule_meeting(
     description: str = "",
     agenda: str = "",
     capacity: int | None = None,
+    remind_maybe: bool = False,
     hosts: Iterable[User] | None = None,
 ) -> Meeting:
     """Schedule a one-off meeting. The hosts default to the person scheduling it.
@@ -164,6 +174,7 @@ def schedule_meeting(
         description=description,
         agenda=agenda,
         capacity=capacity,
+        remind_maybe=remind_maybe,
         created_by=by,
     )
     meeting.full_clean(exclude=["hosts"])
@@ -299,6 +310,7 @@ def create_series(
     online_url: str = "",
     description: str = "",
     capacity: int | None = None,
+    remind_maybe: bool = False,
     hosts: Iterable[User] | None = None,
     horizon_days: int = 90,
     now: datetime | None = None,
@@ -327,6 +339,7 @@ def create_series(
         online_url=online_url,
         description=description,
         capacity=capacity,
+        remind_maybe=remind_maybe,
         horizon_days=horizon_days,
         confirmed_until=now.date() + timedelta(days=CONFIRM_PERIOD_DAYS),
         created_by=by,
@@ -383,6 +396,7 @@ def expand_series(*, series: Series, now: datetime | None = None) -> int:
             online_url=series.online_url,
             description=series.description,
             capacity=series.capacity,
+            remind_maybe=series.remind_maybe,
             created_by=series.created_by,
         )
         meeting.hosts.set(hosts)
@@ -825,8 +839,9 @@ def send_reminder(*, meeting: Meeting, user: User, kind: str) -> bool:
 
 
 def send_due_reminders(*, now: datetime | None = None) -> int:
-    """Find every reminder due at `now` (scheduled meetings, members going) and send
-    each once. Returns how many this call sent."""
+    """Find every reminder due at `now` (scheduled meetings; members going, and those
+    who answered maybe when the meeting asks for it) and send each once. Returns how
+    many this call sent."""
     now = now or timezone.now()
     meetings = (
         Meeting.objects.filter(
@@ -843,11 +858,10 @@ def send_due_reminders(*, now: datetime | None = None) -> int:
         if kind is None:
             continue
         done = set(meeting.reminder_deliveries.filter(kind=kind).values_list("user_id", flat=True))
-        going = (
-            meeting.rsvps.filter(answer=RSVPAnswer.GOING, waitlisted=False)
-            .exclude(user_id__in=done)
-            .select_related("user")
-        )
+        wanted = Q(answer=RSVPAnswer.GOING, waitlisted=False)
+        if meeting.remind_maybe:
+            wanted |= Q(answer=RSVPAnswer.MAYBE)
+        going = meeting.rsvps.filter(wanted).exclude(user_id__in=done).select_related("user")
         for row in going:
             sent += send_reminder(meeting=meeting, user=row.user, kind=kind)
     return sent

@@ -118,6 +118,7 @@ def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
                 description=data["description"],
                 agenda=data["agenda"],
                 capacity=data["capacity"],
+                remind_maybe=data["remind_maybe"],
                 hosts=data["hosts"],
             )
         except ValidationError as exc:
@@ -168,6 +169,7 @@ def create_series(request: HttpRequest, slug: str) -> HttpResponse:
                 online_url=data["online_url"],
                 description=data["description"],
                 capacity=data["capacity"],
+                remind_maybe=data["remind_maybe"],
                 hosts=data["hosts"],
             )
         except ValidationError as exc:
@@ -313,7 +315,15 @@ def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
         data = form.cleaned_data
         fields = {
             key: data[key]
-            for key in ("title", "kind", "location", "online_url", "description", "capacity")
+            for key in (
+                "title",
+                "kind",
+                "location",
+                "online_url",
+                "description",
+                "capacity",
+                "remind_maybe",
+            )
         }
         try:
             if data.get("scope") == EditScope.FOLLOWING:

@@ -525,6 +525,21 @@ def test_send_due_reminders_sends_each_kind_once_to_going_members(meeting, commu
     assert _kinds(maybe) == []
 
 
+def test_send_due_reminders_include_maybe_when_the_meeting_asks(meeting, host, community):
+    maybe = make_member(community)
+    services.rsvp(meeting=meeting, user=maybe, answer=MAYBE)
+    soon = meeting.starts_at - timedelta(minutes=30)
+    assert services.send_due_reminders(now=soon) == 0
+    services.update_meeting(meeting=meeting, by=host, remind_maybe=True)
+    assert services.send_due_reminders(now=soon) == 1
+    assert _kinds(maybe) == [NotificationKind.MEETING_REMINDER]
+
+
+def test_series_passes_remind_maybe_to_its_meetings(community, host):
+    series = _weekly_series(community, host, remind_maybe=True)
+    assert set(series.meetings.values_list("remind_maybe", flat=True)) == {True}
+
+
 def test_send_due_reminders_skips_cancelled_and_waitlisted(meeting, host, community):
     services.update_meeting(meeting=meeting, by=host, capacity=1)
     first, waiting = make_member(community), make_member(community)
