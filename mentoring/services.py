@@ -724,7 +724,7 @@ def request_mentor(
 
 def _lock_request(request: MentorRequest) -> MentorRequest:
     return (
-        MentorRequest.objects.select_for_update()
+        MentorRequest.objects.select_for_update(of=("self",))
         .select_related("community", "requester")
         .get(pk=request.pk)
     )
@@ -952,7 +952,7 @@ def _next_checkin(cadence: str, after: date) -> date | None:
 
 def _lock_mentorship(mentorship: Mentorship) -> Mentorship:
     return (
-        Mentorship.objects.select_for_update()
+        Mentorship.objects.select_for_update(of=("self",))
         .select_related("community", "mentor", "mentee")
         .get(pk=mentorship.pk)
     )
