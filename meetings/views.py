@@ -258,6 +258,7 @@ def _detail_context(request, meeting) -> dict:
         can_vote=can_vote_agenda_item(user, meeting) and not meeting.has_started,
         agenda_form=AgendaItemForm(),
         answers=RSVPAnswer,
+        attended=user.is_authenticated and any(a.user_id == user.pk for a in view.attendances),
     )
 
 

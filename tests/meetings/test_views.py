@@ -371,6 +371,11 @@ def test_attendance_page_marks_attendance_and_walk_ins(client, meeting, host, co
         (came.pk, False),
         (walk_in.pk, True),
     }
+    story_url = reverse("knowledge:story_create", kwargs={"slug": community.slug})
+    client.force_login(came)
+    assert story_url in client.get(_url("detail", meeting)).content.decode()
+    client.force_login(make_member(community))  # did not come: not invited
+    assert story_url not in client.get(_url("detail", meeting)).content.decode()
 
 
 def test_notes_page_saves_and_detail_renders_markdown_safely(client, meeting, host):
