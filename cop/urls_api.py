@@ -5,9 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from cop import api as cop_api
+from meetings import api as meetings_api
 
 router = DefaultRouter()
 router.register("communities", cop_api.CommunityViewSet, basename="api-community")
+router.register("meetings", meetings_api.MeetingViewSet, basename="api-meeting")
+router.register("series", meetings_api.SeriesViewSet, basename="api-series")
 
 members = cop_api.MemberViewSet.as_view({"get": "list", "post": "create"})
 approve = cop_api.MemberViewSet.as_view({"post": "approve"})

@@ -1,0 +1,377 @@
+"""REST API of the meetings app: meetings, RSVPs and series.
+
+Over the same services (`meetings.services`), selectors and `rules` predicates as
+the pages: a private community's meetings are 404 to non-members, lists only hold
+what the caller may see.
+"""
+
+import django_filters
+from django.db.models import Prefetch
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from cop.api_support import CursorPagination, MarkdownHTMLField
+from cop.enums import MembershipStatus
+from cop.models import Membership, User
+from cop.rules import is_active_member
+from cop.selectors import access_community, visible_communities
+
+from . import selectors, services
+from .enums import MeetingKind, MeetingStatus, RSVPAnswer
+from .models import Meeting, Series
+from .rules import can_manage_meeting, can_rsvp, can_schedule_meeting
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+def _absolute(request, path: str) -> str:
+    return request.build_absolute_uri(path)
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    ics_url = serializers.SerializerMethodField()
+    community = serializers.SlugField(source="community.slug")
+    kind = serializers.ChoiceField(choices=MeetingKind.choices, default=MeetingKind.REGULAR)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    timezone = serializers.CharField(max_length=64)
+    description_html = MarkdownHTMLField("description")
+    agenda_html = MarkdownHTMLField("agenda")
+    notes_html = MarkdownHTMLField("notes")
+    hosts = PersonSerializer(many=True, read_only=True)
+    host_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        write_only=True,
+        help_text="User ids of the hosts (active members); the creator when left out.",
+    )
+    going_count = serializers.IntegerField(read_only=True, default=None)
+    waitlist_count = serializers.IntegerField(read_only=True, default=None)
+    my_answer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "url",
+            "ics_url",
+            "community",
+            "series",
+            "title",
+            "kind",
+            "status",
+            "starts_at",
+            "ends_at",
+            "timezone",
+            "location",
+            "online_url",
+            "capacity",
+            "remind_maybe",
+            "description",
+            "description_html",
+            "agenda",
+            "agenda_html",
+            "notes",
+            "notes_html",
+            "hosts",
+            "host_ids",
+            "going_count",
+            "waitlist_count",
+            "my_answer",
+            "created_at",
+        ]
+        read_only_fields = ["id", "series", "status", "notes", "created_at"]
+
+    def get_url(self, meeting) -> str:
+        return _absolute(self.context["request"], meeting.get_absolute_url())
+
+    def get_ics_url(self, meeting) -> str:
+        path = reverse(
+            "meetings:ics", kwargs={"slug": meeting.community.slug, "meeting_id": meeting.pk}
+        )
+        return _absolute(self.context["request"], path)
+
+    def get_my_answer(self, meeting) -> str | None:
+        """The caller's answer: going, maybe, not_going or waitlisted; null if none."""
+        answer = getattr(meeting, "my_answer", None)
+        if answer == RSVPAnswer.GOING and getattr(meeting, "my_waitlisted", False):
+            return "waitlisted"
+        return answer
+
+    def validate(self, attrs):
+        moved = (
+            self.instance is not None
+            and "community" in attrs
+            and attrs["community"]["slug"] != self.instance.community.slug
+        )
+        if moved:
+            raise serializers.ValidationError(
+                {"community": "A meeting cannot move to another community."}
+            )
+        return attrs
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class RSVPRequestSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=RSVPAnswer.choices)
+
+
+class RSVPResultSerializer(serializers.Serializer):
+    meeting = serializers.IntegerField()
+    answer = serializers.ChoiceField(choices=RSVPAnswer.choices)
+    status = serializers.ChoiceField(
+        choices=[*RSVPAnswer.values, "waitlisted"],
+        help_text="going, maybe, not_going, or waitlisted when going beyond capacity.",
+    )
+    position = serializers.IntegerField(
+        allow_null=True, help_text="Place on the waitlist (1 is next); null otherwise."
+    )
+
+
+class MeetingFilter(django_filters.FilterSet):
+    community = django_filters.CharFilter(
+        field_name="community__slug", help_text="Only this community's meetings (its slug)."
+    )
+    starts_after = django_filters.IsoDateTimeFilter(
+        field_name="starts_at", lookup_expr="gte", help_text="Starting at or after (ISO 8601)."
+    )
+    starts_before = django_filters.IsoDateTimeFilter(
+        field_name="starts_at", lookup_expr="lt", help_text="Starting before (ISO 8601)."
+    )
+    status = django_filters.ChoiceFilter(choices=MeetingStatus.choices)
+    mine = django_filters.BooleanFilter(
+        method="filter_mine",
+        help_text="true: only meetings of communities the caller is an active member of.",
+    )
+
+    class Meta:
+        model = Meeting
+        fields = ["community", "starts_after", "starts_before", "status", "mine"]
+
+    def filter_mine(self, queryset, name, value):
+        if not value:
+            return queryset
+        user = self.request.user if self.request is not None else None
+        if user is None or not user.is_authenticated:
+            return queryset.none()
+        return queryset.filter(
+            community__in=Membership.objects.filter(
+                user=user, status=MembershipStatus.ACTIVE
+            ).values("community_id")
+        )
+
+
+def _meeting_for(user, pk) -> Meeting:
+    """Fetch-and-authorise by id alone, through the meetings selector (404 when the
+    caller may not see it)."""
+    slug = Meeting.objects.filter(pk=pk).values_list("community__slug", flat=True).first()
+    if slug is None:
+        raise Http404("No such meeting.")
+    return selectors.access_meeting(user, slug, pk)
+
+
+def _hosts(community, ids) -> list[User] | None:
+    if ids is None:
+        return None
+    found = list(User.objects.filter(pk__in=ids))
+    if len(found) != len(set(ids)):
+        raise serializers.ValidationError({"host_ids": "Some of these users do not exist."})
+    return found
+
+
+class BySoonest(CursorPagination):
+    ordering = ("starts_at", "id")
+
+
+class ByTitle(CursorPagination):
+    ordering = ("title", "id")
+
+
+class MeetingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Meetings the caller may see, soonest first. Filter by `community` (slug) and
+    `starts_after`/`starts_before`; `mine=true` for the caller's own communities.
+    Coordinators schedule; hosts and coordinators update and cancel."""
+
+    serializer_class = MeetingSerializer
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    filterset_class = MeetingFilter
+    pagination_class = BySoonest
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Meeting.objects.none()
+        user = self.request.user
+        meetings = Meeting.objects.filter(community__in=visible_communities(user))
+        # The meetings selector's own counts, the caller's answer and hosts.
+        return selectors._with_counts(meetings, user).order_by("starts_at", "id")
+
+    def get_object(self) -> Meeting:
+        meeting = _meeting_for(self.request.user, self.kwargs["pk"])
+        return self.get_queryset().get(pk=meeting.pk)
+
+    def _write_fields(self, data: dict) -> dict:
+        data = dict(data)
+        data.pop("community", None)
+        data.pop("host_ids", None)
+        if "timezone" in data:
+            data["timezone_name" if self.action == "create" else "timezone"] = data.pop("timezone")
+        return data
+
+    def perform_create(self, serializer):
+        community = access_community(
+            self.request.user, serializer.validated_data["community"]["slug"]
+        )
+        if not can_schedule_meeting(self.request.user, community):
+            raise PermissionDenied("Only the community's coordinators schedule meetings.")
+        data = self._write_fields(serializer.validated_data)
+        hosts = _hosts(community, serializer.validated_data.get("host_ids"))
+        meeting = services.schedule_meeting(
+            community=community, by=self.request.user, hosts=hosts, **data
+        )
+        serializer.instance = self.get_queryset().get(pk=meeting.pk)
+
+    def perform_update(self, serializer):
+        meeting = serializer.instance
+        if not can_manage_meeting(self.request.user, meeting):
+            raise PermissionDenied("Only the meeting's hosts and coordinators can change it.")
+        data = self._write_fields(serializer.validated_data)
+        hosts = _hosts(meeting.community, serializer.validated_data.get("host_ids"))
+        meeting = services.update_meeting(
+            meeting=meeting, by=self.request.user, hosts=hosts, **data
+        )
+        serializer.instance = self.get_queryset().get(pk=meeting.pk)
+
+    @extend_schema(request=CancelSerializer, responses=MeetingSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def cancel(self, request, pk=None):
+        """Cancel the meeting (hosts and coordinators); everyone who answered is told."""
+        meeting = _meeting_for(request.user, pk)
+        if not can_manage_meeting(request.user, meeting):
+            raise PermissionDenied("Only the meeting's hosts and coordinators can cancel it.")
+        body = CancelSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.cancel_meeting(
+            meeting=meeting, by=request.user, reason=body.validated_data.get("reason", "")
+        )
+        meeting = self.get_queryset().get(pk=meeting.pk)
+        return Response(self.get_serializer(meeting).data)
+
+    @extend_schema(request=RSVPRequestSerializer, responses=RSVPResultSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def rsvp(self, request, pk=None):
+        """Answer going, maybe or not going. Going beyond the capacity waits on a fair
+        first-come waitlist: `status` is then `waitlisted` with its `position`."""
+        meeting = _meeting_for(request.user, pk)
+        body = RSVPRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not is_active_member(request.user, meeting.community):
+            raise PermissionDenied("Only members of the community can answer. Join it first.")
+        if not can_rsvp(request.user, meeting):
+            return Response(
+                {"detail": "This meeting is no longer open for answers."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        row = services.rsvp(
+            meeting=meeting, user=request.user, answer=body.validated_data["answer"]
+        )
+        position = services.waitlist_position(row)
+        return Response(
+            {
+                "meeting": meeting.pk,
+                "answer": row.answer,
+                "status": "waitlisted" if row.waitlisted else row.answer,
+                "position": position,
+            }
+        )
+
+
+class SeriesSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    community = serializers.SlugField(source="community.slug", read_only=True)
+    description_html = MarkdownHTMLField("description")
+    hosts = PersonSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Series
+        fields = [
+            "id",
+            "url",
+            "community",
+            "title",
+            "kind",
+            "status",
+            "rrule",
+            "starts_on",
+            "start_time",
+            "duration_minutes",
+            "timezone",
+            "location",
+            "online_url",
+            "capacity",
+            "description",
+            "description_html",
+            "hosts",
+            "confirmed_until",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, series) -> str:
+        return _absolute(self.context["request"], series.get_absolute_url())
+
+
+class SeriesFilter(django_filters.FilterSet):
+    community = django_filters.CharFilter(
+        field_name="community__slug", help_text="Only this community's series (its slug)."
+    )
+
+    class Meta:
+        model = Series
+        fields = ["community", "status"]
+
+
+class SeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Meeting series (a rhythm of meetings) of the communities the caller may see."""
+
+    serializer_class = SeriesSerializer
+    filterset_class = SeriesFilter
+    pagination_class = ByTitle
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Series.objects.none()
+        return (
+            Series.objects.filter(community__in=visible_communities(self.request.user))
+            .select_related("community")
+            .prefetch_related(Prefetch("hosts", queryset=User.objects.order_by("pk")))
+            .order_by("title", "id")
+        )
+
+    def get_object(self) -> Series:
+        slug = (
+            Series.objects.filter(pk=self.kwargs["pk"])
+            .values_list("community__slug", flat=True)
+            .first()
+        )
+        if slug is None:
+            raise Http404("No such series.")
+        series = selectors.access_series(self.request.user, slug, self.kwargs["pk"])
+        return self.get_queryset().get(pk=series.pk)
