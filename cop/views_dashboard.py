@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 
 from cop import selectors
 from cop.charts import column_chart, hbar_chart, lorenz_chart
-from cop.dashboard import PERIODS, dashboard_snapshot, period_for, with_labels
+from cop.dashboard import (
+    DASHBOARD_SECTIONS,
+    PERIODS,
+    dashboard_snapshot,
+    period_for,
+    with_labels,
+)
 from cop.rules import is_coordinator, membership_of
 
 
@@ -55,6 +61,7 @@ def community_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "snapshot": snapshot,
             "data": data,
             "charts": charts,
+            "sections": section_views(data),
         },
     )
 
@@ -94,3 +101,74 @@ def dashboard_csv(request: HttpRequest, slug: str, series: str) -> HttpResponse:
     writer.writerow(header)
     writer.writerows(rows(data))
     return response
+
+
+# --- Sections from the practice apps (meetings, knowledge, mentoring) ---------------------
+# Each section in the snapshot has the shape documented in `knowledge/dashboard.py`; its
+# labels are English message ids, translated here when the page is drawn.
+
+
+def section_views(data: dict) -> list[dict]:
+    """The snapshot's sections in their order, each with translated labels, its chart
+    and the rows of the table beside the chart (one row per month)."""
+    views = []
+    ordered = sorted(data.get("sections", {}).items(), key=lambda item: item[1].get("order", 0))
+    for key, section in ordered:
+        labels = section.get("labels", {})
+
+        def label(name: str, labels=labels) -> str:
+            return _(labels[name]) if labels.get(name) else name
+
+        series = section.get("series", {})
+        months = [point["month"] for point in next(iter(series.values()), [])]
+        names = [label(name) for name in series]
+        values = [[point["value"] for point in points] for points in series.values()]
+        chart = column_chart(months, dict(zip(names, values, strict=True)), title=label("chart"))
+        views.append(
+            {
+                "key": key,
+                "title": _(section["title"]),
+                "stats": [
+                    {**stat, "label": label(stat["key"]), "days": (stat["value"] or 0) / 24}
+                    for stat in section["stats"]
+                ],
+                "chart": chart,
+                "series_names": names,
+                "months": [
+                    {"month": month, "values": [column[i] for column in values]}
+                    for i, month in enumerate(months)
+                ],
+                "table_title": label("table") if "table" in labels else "",
+                "table": [
+                    {**row, "age_days": int(row["age_hours"] // 24)}
+                    for row in section.get("table", [])
+                ],
+            }
+        )
+    return views
+
+
+def _section_csv(key: str) -> dict:
+    """CSV exports of one section: its monthly series (long format), its figures, and
+    the oldest waiting items it lists."""
+
+    def section(d: dict) -> dict:
+        return d.get("sections", {}).get(key, {})
+
+    return {
+        f"{key}-series": (["series", "month", "value"], lambda d: [
+            [name, point["month"], point["value"]]
+            for name, points in section(d).get("series", {}).items() for point in points
+        ]),
+        f"{key}-figures": (["figure", "value", "unit"], lambda d: [
+            [stat["key"], "" if stat["value"] is None else stat["value"], stat["unit"]]
+            for stat in section(d).get("stats", [])
+        ]),
+        f"{key}-waiting": (["title", "age_hours", "url"], lambda d: [
+            [row["title"], row["age_hours"], row["url"]] for row in section(d).get("table", [])
+        ]),
+    }  # fmt: skip
+
+
+for _order, _key, _build in DASHBOARD_SECTIONS:
+    CSV_SERIES.update(_section_csv(_key))

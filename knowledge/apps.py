@@ -24,3 +24,6 @@ class KnowledgeConfig(AppConfig):
         )
         register_demo_seeder(order=20, seed=seed_knowledge)
         register_digest_section(order=20, build=digest_section)
+        from .dashboard import register_section
+
+        register_section()

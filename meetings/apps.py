@@ -24,3 +24,6 @@ class MeetingsConfig(AppConfig):
             order=10, template="meetings/_home_section.html", context=home_section_context
         )
         register_demo_seeder(order=10, seed=seed_meetings)
+        from .dashboard import register_section
+
+        register_section()

@@ -16,3 +16,6 @@ class MentoringConfig(AppConfig):
         register_home_section(
             order=5, template="mentoring/home_section.html", context=onboarding_home_section
         )
+        from .dashboard import register_section
+
+        register_section()

@@ -1,0 +1,139 @@
+"""The meetings section of the coordinators' health dashboard (`cop.dashboard`).
+
+`build_section(community=, period=)` is registered in `MeetingsConfig.ready()`; the
+nightly task stores what it returns as JSON in the community's snapshot. The shape is
+the one shared by the practice apps' sections (see `knowledge/dashboard.py`):
+
+    {
+        "order": int,
+        "title": str,                 # an English message id, translated at render time
+        "stats": [{"key": str, "value": int | float | None, "unit": "count" | "share" | "hours"}],
+        "series": {name: [{"month": "YYYY-MM", "value": int}, ...]},  # the period's months
+        "table": [{"title": str, "age_hours": float, "url": str}],   # none here
+        "labels": {key: str},         # message ids for stats, series, "chart" and "table"
+    }
+
+Indicators, over the meetings that started within the period:
+- attendance trend: people marked as attending, per month of the meeting;
+- no-show rate: of the "going" answers (not waitlisted) to meetings that were held,
+  the share whose member was not marked as attending; None when nobody said "going";
+- waitlist pressure: the share of the period's meetings that were not cancelled and
+  still have a waitlist (nobody is promoted once a meeting has started, so a past
+  meeting keeps the waitlist it had), and the average length of those waitlists.
+"""
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_noop
+
+from cop.dashboard import Period
+from cop.models import Community
+
+from .enums import MeetingStatus, RSVPAnswer
+from .models import RSVP, Attendance, Meeting
+
+ORDER = 10
+
+LABELS = {
+    "meetings": gettext_noop("Meetings"),
+    "held": gettext_noop("Meetings held"),
+    "attended": gettext_noop("Attendances"),
+    "no_show_rate": gettext_noop("No-show rate (going but absent)"),
+    "waitlist_share": gettext_noop("Meetings with a waitlist"),
+    "waitlist_average": gettext_noop("Average waitlist length"),
+    "attendance": gettext_noop("Attended"),
+    "chart": gettext_noop("Attendance per month"),
+}
+
+
+def attendance_by_month(community: Community, period: Period) -> list[dict]:
+    """People marked as attending, per month the meeting started in. One query."""
+    rows = (
+        Attendance.objects.filter(
+            meeting__community=community,
+            meeting__starts_at__gte=period.start,
+            meeting__starts_at__lt=period.end,
+        )
+        .annotate(month=TruncMonth("meeting__starts_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    counts = {month.strftime("%Y-%m"): n for month, n in rows}
+    return [
+        {"month": month.strftime("%Y-%m"), "value": counts.get(month.strftime("%Y-%m"), 0)}
+        for month in period.months
+    ]
+
+
+def no_shows(community: Community, period: Period) -> dict:
+    """Going (not waitlisted) answers to held meetings of the period, and how many of
+    those members were not marked as attending. One query."""
+    attended = Attendance.objects.filter(meeting=OuterRef("meeting"), user=OuterRef("user"))
+    totals = RSVP.objects.filter(
+        meeting__community=community,
+        meeting__status=MeetingStatus.HELD,
+        meeting__starts_at__gte=period.start,
+        meeting__starts_at__lt=period.end,
+        answer=RSVPAnswer.GOING,
+        waitlisted=False,
+    ).aggregate(going=Count("pk"), absent=Count("pk", filter=~Exists(attended)))
+    going, absent = totals["going"], totals["absent"]
+    return {"going": going, "absent": absent, "rate": absent / going if going else None}
+
+
+def waitlists(community: Community, period: Period) -> dict:
+    """Meetings of the period that were not cancelled, how many were held, how many have
+    a waitlist and its average length, and attendances in all. One query."""
+    rows = list(
+        Meeting.objects.filter(
+            community=community, starts_at__gte=period.start, starts_at__lt=period.end
+        )
+        .exclude(status=MeetingStatus.CANCELLED)
+        .annotate(
+            waiting=Count("rsvps", filter=Q(rsvps__waitlisted=True), distinct=True),
+            attended=Count("attendances", distinct=True),
+        )
+        .values_list("status", "waiting", "attended")
+    )
+    lengths = [waiting for _status, waiting, _attended in rows if waiting]
+    return {
+        "meetings": len(rows),
+        "held": sum(1 for status, _w, _a in rows if status == MeetingStatus.HELD),
+        "attended": sum(attended for _s, _w, attended in rows),
+        "with_waitlist": len(lengths),
+        "share": len(lengths) / len(rows) if rows else None,
+        "average": sum(lengths) / len(lengths) if lengths else None,
+    }
+
+
+def build_section(*, community: Community, period: Period) -> dict:
+    """The meetings section of the dashboard snapshot (see the module docstring)."""
+    absent = no_shows(community, period)
+    pressure = waitlists(community, period)
+    return {
+        "order": ORDER,
+        "title": gettext_noop("Meetings"),
+        "stats": [
+            {"key": "meetings", "value": pressure["meetings"], "unit": "count"},
+            {"key": "held", "value": pressure["held"], "unit": "count"},
+            {"key": "attended", "value": pressure["attended"], "unit": "count"},
+            {"key": "no_show_rate", "value": absent["rate"], "unit": "share"},
+            {"key": "waitlist_share", "value": pressure["share"], "unit": "share"},
+            {
+                "key": "waitlist_average",
+                "value": None if pressure["average"] is None else round(pressure["average"], 2),
+                "unit": "count",
+            },
+        ],
+        "series": {"attendance": attendance_by_month(community, period)},
+        "table": [],
+        "labels": LABELS,
+    }
+
+
+def register_section() -> None:
+    """Put this section on the health dashboard (called from the app's `ready()`)."""
+    from cop.dashboard import register_dashboard_section
+
+    register_dashboard_section(order=ORDER, key="meetings", build=build_section)

@@ -1,0 +1,182 @@
+"""The mentoring section of the coordinators' health dashboard (`cop.dashboard`).
+
+`build_section(community=, period=)` is registered in `MentoringConfig.ready()`; the
+nightly task stores what it returns as JSON in the community's snapshot. The shape is
+the one shared by the practice apps' sections (see `knowledge/dashboard.py`):
+
+    {
+        "order": int,
+        "title": str,                 # an English message id, translated at render time
+        "stats": [{"key": str, "value": int | float | None, "unit": "count" | "share" | "hours"}],
+        "series": {name: [{"month": "YYYY-MM", "value": int}, ...]},  # the period's months
+        "table": [{"title": str, "age_hours": float, "url": str}],   # oldest waiting first
+        "labels": {key: str},         # message ids for stats, series, "chart" and "table"
+    }
+
+Indicators:
+- open requests: those still live at the period's end (waiting for a mentor, offered,
+  or unmatched);
+- stalled requests, among them: unmatched, or offered and past the mentor's deadline;
+  the oldest few are listed;
+- median hours to match: from the request to the mentorship's start (the mentor
+  accepting), over the mentorships that started in the period;
+- mentorships active (and paused) now, and completed in the period.
+"""
+
+from datetime import datetime
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_noop
+
+from cop.dashboard import Period
+from cop.metrics import median
+from cop.models import Community
+
+from .enums import LIVE_REQUEST_STATUSES, MentorshipStatus, RequestStatus
+from .models import MentorRequest, Mentorship
+
+ORDER = 30
+OLDEST_SHOWN = 5
+
+LABELS = {
+    "open_requests": gettext_noop("Open requests"),
+    "stalled_requests": gettext_noop("Stalled requests (unmatched or overdue)"),
+    "median_match_hours": gettext_noop("Median time to match"),
+    "matched": gettext_noop("Mentorships started"),
+    "active": gettext_noop("Active mentorships"),
+    "paused": gettext_noop("Paused mentorships"),
+    "completed": gettext_noop("Mentorships completed"),
+    "requests": gettext_noop("Requests"),
+    "chart": gettext_noop("Mentor requests and matches per month"),
+    "table": gettext_noop("Oldest stalled requests"),
+}
+
+
+def _hours(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / 3600
+
+
+def _monthly(queryset, field: str, period: Period) -> list[dict]:
+    """Rows of `queryset` per calendar month of `field`, for each of the period's months.
+    One query."""
+    rows = (
+        queryset.annotate(month=TruncMonth(field))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    counts = {month.strftime("%Y-%m"): n for month, n in rows}
+    return [
+        {"month": month.strftime("%Y-%m"), "value": counts.get(month.strftime("%Y-%m"), 0)}
+        for month in period.months
+    ]
+
+
+def requests_waiting(community: Community, period: Period) -> dict:
+    """Live requests, the stalled ones among them, and the oldest stalled. Two queries."""
+    live = MentorRequest.objects.filter(
+        community=community, status__in=LIVE_REQUEST_STATUSES, created_at__lt=period.end
+    )
+    stalled_q = Q(status=RequestStatus.UNMATCHED) | Q(
+        status=RequestStatus.OFFERED, deadline__lte=period.end
+    )
+    counts = live.aggregate(open=Count("pk"), stalled=Count("pk", filter=stalled_q))
+    oldest = (
+        live.filter(stalled_q)
+        .select_related("requester", "community")
+        .order_by("created_at", "pk")[:OLDEST_SHOWN]
+    )
+    return {
+        "open": counts["open"],
+        "stalled": counts["stalled"],
+        "oldest": [
+            {
+                "title": request.requester.name,
+                "age_hours": round(_hours(period.end, request.created_at), 2),
+                "url": request.get_absolute_url(),
+            }
+            for request in oldest
+        ],
+    }
+
+
+def matching(community: Community, period: Period) -> dict:
+    """Mentorships that started in the period and the median hours from request to
+    start. One query."""
+    spans = [
+        _hours(started, asked)
+        for started, asked in Mentorship.objects.filter(
+            community=community, started_at__gte=period.start, started_at__lt=period.end
+        ).values_list("started_at", F("request__created_at"))
+    ]
+    median_hours = median(spans)
+    return {
+        "matched": len(spans),
+        "median_hours": None if median_hours is None else round(median_hours, 2),
+    }
+
+
+def mentorship_counts(community: Community, period: Period) -> dict:
+    """Mentorships active and paused now, and completed within the period. One query."""
+    return Mentorship.objects.filter(community=community).aggregate(
+        active=Count("pk", filter=Q(status=MentorshipStatus.ACTIVE)),
+        paused=Count("pk", filter=Q(status=MentorshipStatus.PAUSED)),
+        completed=Count(
+            "pk",
+            filter=Q(
+                status=MentorshipStatus.COMPLETED,
+                completed_at__gte=period.start,
+                completed_at__lt=period.end,
+            ),
+        ),
+    )
+
+
+def build_section(*, community: Community, period: Period) -> dict:
+    """The mentoring section of the dashboard snapshot (see the module docstring)."""
+    waiting = requests_waiting(community, period)
+    matched = matching(community, period)
+    mentorships = mentorship_counts(community, period)
+    return {
+        "order": ORDER,
+        "title": gettext_noop("Mentoring"),
+        "stats": [
+            {"key": "open_requests", "value": waiting["open"], "unit": "count"},
+            {"key": "stalled_requests", "value": waiting["stalled"], "unit": "count"},
+            {"key": "median_match_hours", "value": matched["median_hours"], "unit": "hours"},
+            {"key": "matched", "value": matched["matched"], "unit": "count"},
+            {"key": "active", "value": mentorships["active"], "unit": "count"},
+            {"key": "paused", "value": mentorships["paused"], "unit": "count"},
+            {"key": "completed", "value": mentorships["completed"], "unit": "count"},
+        ],
+        "series": {
+            "requests": _monthly(
+                MentorRequest.objects.filter(
+                    community=community,
+                    created_at__gte=period.start,
+                    created_at__lt=period.end,
+                ),
+                "created_at",
+                period,
+            ),
+            "matched": _monthly(
+                Mentorship.objects.filter(
+                    community=community,
+                    started_at__gte=period.start,
+                    started_at__lt=period.end,
+                ),
+                "started_at",
+                period,
+            ),
+        },
+        "table": waiting["oldest"],
+        "labels": LABELS,
+    }
+
+
+def register_section() -> None:
+    """Put this section on the health dashboard (called from the app's `ready()`)."""
+    from cop.dashboard import register_dashboard_section
+
+    register_dashboard_section(order=ORDER, key="mentoring", build=build_section)
