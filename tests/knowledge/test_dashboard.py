@@ -181,3 +181,15 @@ def test_knowledge_csv_exports(client, coordinator_with_data):
     assert ["median_first_reply_hours", "", "hours"] in figures
     waiting = rows("knowledge-waiting")
     assert waiting[1][0] == "Why is the build red?"
+
+
+@pytest.mark.parametrize("problems_asked", [1, 12])
+def test_section_query_count_is_constant(django_assert_num_queries, problems_asked):
+    community = CommunityFactory()
+    for i in range(problems_asked):
+        problem = ProblemFactory(community=community, created_at=utc(2026, 2, 1 + i))
+        ReplyFactory(problem=problem, created_at=utc(2026, 2, 1 + i, 5))
+        ProblemFactory(community=community, created_at=utc(2026, 3, 1 + i))
+        PracticeEntryFactory(community=community, status="validated", validated_at=utc(2026, 3, 1))
+    with django_assert_num_queries(7):
+        build_section(community=community, period=PERIOD)

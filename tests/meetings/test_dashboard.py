@@ -150,3 +150,19 @@ def test_section_csv_is_for_coordinators_only(client, coordinator_with_data):
     client.force_login(make_member(community))
     url = reverse("dashboard_csv", args=[community.slug, "meetings-series"])
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("meetings_held", [1, 8])
+def test_section_query_count_is_constant(django_assert_num_queries, meetings_held):
+    community = CommunityFactory()
+    people = [UserFactory() for _ in range(3)]
+    for i in range(meetings_held):
+        meeting_with(
+            community,
+            utc(2026, 1 + i % 3, 10 + i, 17),
+            going=people[:2],
+            waiting=people[2:],
+            came=people[:1],
+        )
+    with django_assert_num_queries(3):
+        build_section(community=community, period=PERIOD)

@@ -164,3 +164,13 @@ def test_mentoring_csv_exports(client, coordinator_with_data):
     assert ["requests", month, "1"] in rows("mentoring-series")
     waiting = rows("mentoring-waiting")
     assert waiting[0] == ["title", "age_hours", "url"] and waiting[1][0] == "Nina Newcomer"
+
+
+@pytest.mark.parametrize("requests_made", [1, 10])
+def test_section_query_count_is_constant(django_assert_num_queries, requests_made):
+    community = CommunityFactory()
+    for i in range(requests_made):
+        ask(community, utc(2026, 1, 1 + i), status="unmatched")
+        mentorship(community, utc(2026, 2, 1 + i), utc(2026, 2, 2 + i))
+    with django_assert_num_queries(6):
+        build_section(community=community, period=PERIOD)
