@@ -21,6 +21,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 # suite creates thousands of users. Tests do not measure hashing strength.
 django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# Tasks run in-process in tests, whatever the mode, so a test never waits for a worker
+# that is not there. Tests of the real worker opt in with `celery_live_worker`, which
+# points the app at Redis for their duration.
+from cop.celery import app as _celery_app  # noqa: E402
+
+_celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -86,7 +93,7 @@ def _isolated_cache(settings):
 
 
 @pytest.fixture
-def celery_live_worker(settings, worker_id):
+def celery_live_worker(settings):
     """Run the project's Celery app in a worker thread against the real Redis broker.
 
     Each xdist process gets its own queue so parallel workers never take each
@@ -97,6 +104,7 @@ def celery_live_worker(settings, worker_id):
 
     from cop.celery import app
 
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
     queue = f"copse-test-{worker_id}-{uuid.uuid4().hex[:8]}"
     saved = {
         key: app.conf[key]
