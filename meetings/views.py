@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
@@ -289,7 +290,13 @@ def rsvp(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
         context["rsvp_error"] = error
         # 200 even with an error: HTMX swaps only successful responses, and the panel
         # carries the message.
-        return render(request, "meetings/_rsvp.html", context)
+        # The list of who is coming changes too: sent along out of band.
+        return HttpResponse(
+            render_to_string("meetings/_rsvp.html", context, request=request)
+            + render_to_string(
+                "meetings/_whos_coming.html", {**context, "oob": True}, request=request
+            )
+        )
     if error:
         messages.error(request, error)
     return redirect(meeting)

@@ -35,6 +35,7 @@ def test_member_joins_waitlist_in_place_and_downloads_ics(browser_page, communit
     expect(page.get_by_text("You are number 1 on the waitlist.")).to_be_visible()
     assert page.url == url_before  # updated in place, no reload
     assert RSVP.objects.get(meeting=meeting, user=member).waitlisted
+    expect(page.locator("#whos-coming")).to_contain_text("Rosa")
     expect(page.get_by_role("button", name="Going", exact=True)).to_have_attribute(
         "aria-pressed", "true"
     )

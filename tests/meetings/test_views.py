@@ -146,6 +146,8 @@ def test_rsvp_htmx_returns_panel_with_waitlist_position(client, meeting, host, c
     body = response.content.decode()
     assert body.lstrip().startswith('<section class="card rsvp" id="rsvp"')
     assert "You are number 1 on the waitlist." in body
+    assert '<section class="card" id="whos-coming" hx-swap-oob="true">' in body
+    assert late.name in body.split('id="whos-coming"')[1]
     assert "<html" not in body
 
 
