@@ -5,18 +5,24 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from cop import api as cop_api
+from knowledge import api as knowledge_api
 from meetings import api as meetings_api
 
 router = DefaultRouter()
 router.register("communities", cop_api.CommunityViewSet, basename="api-community")
 router.register("meetings", meetings_api.MeetingViewSet, basename="api-meeting")
 router.register("series", meetings_api.SeriesViewSet, basename="api-series")
+router.register("stories", knowledge_api.StoryViewSet, basename="api-story")
+router.register("problems", knowledge_api.ProblemViewSet, basename="api-problem")
+router.register("practices", knowledge_api.PracticeViewSet, basename="api-practice")
+router.register("glossary", knowledge_api.GlossaryViewSet, basename="api-glossary")
 
 members = cop_api.MemberViewSet.as_view({"get": "list", "post": "create"})
 approve = cop_api.MemberViewSet.as_view({"post": "approve"})
 
 v1 = [
     path("auth/token/", cop_api.obtain_token, name="api-token"),
+    path("search/", knowledge_api.search, name="api-search"),
     path("communities/<slug:community_slug>/members/", members, name="api-community-members"),
     path(
         "communities/<slug:community_slug>/members/<int:pk>/approve/",

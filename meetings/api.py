@@ -26,6 +26,10 @@ from .enums import MeetingKind, MeetingStatus, RSVPAnswer
 from .models import Meeting, Series
 from .rules import can_manage_meeting, can_rsvp, can_schedule_meeting
 
+# Ids in paths and bodies: digits that fit a database integer, so that no lookup fails.
+ID_PATTERN = r"[0-9]{1,18}"
+MAX_ID = 2**63 - 1
+
 
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
@@ -49,7 +53,7 @@ class MeetingSerializer(serializers.ModelSerializer):
     notes_html = MarkdownHTMLField("notes")
     hosts = PersonSerializer(many=True, read_only=True)
     host_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
         write_only=True,
         help_text="User ids of the hosts (active members); the creator when left out.",
@@ -210,6 +214,8 @@ class MeetingViewSet(
     `starts_after`/`starts_before`; `mine=true` for the caller's own communities.
     Coordinators schedule; hosts and coordinators update and cancel."""
 
+    lookup_value_regex = ID_PATTERN
+
     serializer_class = MeetingSerializer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
     filterset_class = MeetingFilter
@@ -350,6 +356,8 @@ class SeriesFilter(django_filters.FilterSet):
 
 class SeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Meeting series (a rhythm of meetings) of the communities the caller may see."""
+
+    lookup_value_regex = ID_PATTERN
 
     serializer_class = SeriesSerializer
     filterset_class = SeriesFilter

@@ -1,0 +1,720 @@
+"""REST API of the knowledge app: stories, problems with replies and solutions,
+practices with validation and revisions, the glossary, and search.
+
+Over the knowledge services, selectors and `rules` predicates: a private community's
+items are 404 to non-members, lists hold only what the caller may see, deleted items
+appear nowhere. A refused action is 403 with the rule's reason, checked before the
+service is called (the services re-check the same predicates).
+"""
+
+import django_filters
+from django.db.models import Count, Q
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from cop.api_support import CursorPagination, MarkdownHTMLField
+from cop.models import Community, Tag
+from cop.selectors import access_community, visible_communities
+
+from . import search as knowledge_search
+from . import selectors
+from .enums import EntryKind, EntryStatus, ProblemStatus, SearchKind, TermStatus
+from .models import GlossaryTerm, PracticeEntry, Problem, Reply, Story
+from .rules import (
+    can_accept_solution,
+    can_endorse,
+    can_post,
+    can_reply,
+    can_validate_as_expert,
+)
+from .services import entries as entry_services
+from .services import glossary as glossary_services
+from .services import problems as problem_services
+from .services import stories as story_services
+from .services import validation as validation_services
+
+# Ids in paths and bodies: digits that fit a database integer, so that no lookup fails.
+ID_PATTERN = r"[0-9]{1,18}"
+MAX_ID = 2**63 - 1
+
+
+def _inline_enum(values) -> dict:
+    # Wrapped so that the schema keeps this choice set inline: `kind` is also the
+    # meetings' field, whose enum component owns the name.
+    return {"allOf": [{"type": "string", "enum": list(values)}]}
+
+
+@extend_schema_field(_inline_enum(EntryKind.values))
+class EntryKindField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=EntryKind.choices, **kwargs)
+
+
+class NewestFirst(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+class RecentlyUpdated(CursorPagination):
+    ordering = ("-updated_at", "-id")
+
+
+class Alphabetical(CursorPagination):
+    ordering = ("term", "id")
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+class TagNamesField(serializers.ListField):
+    """Tags as their names; written as names or slugs of the community's vocabulary."""
+
+    child = serializers.CharField(max_length=60)
+
+    def to_representation(self, data):
+        return [tag.name for tag in data.all()]
+
+
+def _tags(community: Community, names: list[str] | None) -> list[Tag] | None:
+    if names is None:
+        return None
+    wanted = {name.strip().lower() for name in names if name.strip()}
+    found = [
+        tag
+        for tag in Tag.objects.filter(community=community)
+        if tag.name.lower() in wanted or tag.slug in wanted
+    ]
+    known = {tag.name.lower() for tag in found} | {tag.slug for tag in found}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise serializers.ValidationError(
+            {"tags": f"Not topics of this community: {', '.join(unknown)}."}
+        )
+    return found
+
+
+def _absolute(serializer, obj) -> str:
+    return serializer.context["request"].build_absolute_uri(obj.get_absolute_url())
+
+
+def _community_for(user, slug: str) -> Community:
+    return access_community(user, slug)
+
+
+def _require(predicate, user, obj, message: str) -> None:
+    if not predicate(user, obj):
+        raise PermissionDenied(message)
+
+
+def _owning_community(model, pk) -> Community:
+    """The community an item belongs to, for the selectors' fetch-and-authorise."""
+    community = Community.objects.filter(**{f"{model}__pk": pk}).first()
+    if community is None:
+        raise Http404("Not found.")
+    return community
+
+
+def _live_in_visible(model, user):
+    return model.objects.filter(
+        community__in=visible_communities(user), deleted_at__isnull=True
+    ).select_related("community", "author")
+
+
+class CommunityItemSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    community = serializers.SlugField(source="community.slug")
+    author = AuthorSerializer(read_only=True)
+    tags = TagNamesField(required=False)
+
+    def get_url(self, obj) -> str:
+        return _absolute(self, obj)
+
+
+# --- problems and replies ------------------------------------------------------------------
+
+
+class ProblemSerializer(CommunityItemSerializer):
+    context_html = MarkdownHTMLField("context")
+    tried_html = MarkdownHTMLField("tried")
+    reply_count = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta:
+        model = Problem
+        fields = [
+            "id",
+            "url",
+            "community",
+            "title",
+            "context",
+            "context_html",
+            "tried",
+            "tried_html",
+            "tags",
+            "status",
+            "author",
+            "reply_count",
+            "solved_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "status", "solved_at", "created_at", "updated_at"]
+
+
+class ReplySerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    problem = serializers.IntegerField(source="problem_id", read_only=True)
+    author = AuthorSerializer(read_only=True)
+    body_html = MarkdownHTMLField("body")
+    endorsement_count = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta:
+        model = Reply
+        fields = [
+            "id",
+            "url",
+            "problem",
+            "body",
+            "body_html",
+            "author",
+            "is_solution",
+            "accepted_at",
+            "endorsement_count",
+            "created_at",
+        ]
+        read_only_fields = ["id", "is_solution", "accepted_at", "created_at"]
+
+    def get_url(self, reply) -> str:
+        return _absolute(self, reply)
+
+
+class AcceptSerializer(serializers.Serializer):
+    reply = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class ProblemFilter(django_filters.FilterSet):
+    community = django_filters.CharFilter(field_name="community__slug")
+    status = django_filters.ChoiceFilter(choices=ProblemStatus.choices)
+    tag = django_filters.CharFilter(field_name="tags__slug", distinct=True)
+
+    class Meta:
+        model = Problem
+        fields = ["community", "status", "tag"]
+
+
+class ProblemViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Problems members brought, newest first; filter by `community`, `status`, `tag`."""
+
+    lookup_value_regex = ID_PATTERN
+
+    serializer_class = ProblemSerializer
+    filterset_class = ProblemFilter
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Problem.objects.none()
+        return (
+            _live_in_visible(Problem, self.request.user)
+            .annotate(reply_count=Count("replies", filter=Q(replies__deleted_at__isnull=True)))
+            .prefetch_related("tags")
+            .order_by("-created_at", "-id")
+        )
+
+    def get_object(self) -> Problem:
+        return self._problem()
+
+    def _problem(self) -> Problem:
+        pk = self.kwargs["pk"]
+        problem = selectors.access_problem(self.request.user, _owning_community("problems", pk), pk)
+        return self.get_queryset().get(pk=problem.pk)
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        community = _community_for(user, serializer.validated_data["community"]["slug"])
+        _require(can_post, user, community, "Only members of this community can post problems.")
+        data = serializer.validated_data
+        problem = problem_services.ask_problem(
+            community=community,
+            author=user,
+            title=data["title"],
+            context=data["context"],
+            tried=data.get("tried", ""),
+            tags=_tags(community, data.get("tags", [])),
+        )
+        serializer.instance = self.get_queryset().get(pk=problem.pk)
+
+    @extend_schema(methods=["GET"], responses=ReplySerializer(many=True))
+    @extend_schema(methods=["POST"], request=ReplySerializer, responses={201: ReplySerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def replies(self, request, pk=None):
+        """GET: the live replies, solutions first. POST `{"body": ...}`: reply (members)."""
+        problem = self._problem()
+        if request.method == "GET":
+            replies = selectors.problem_replies(problem, request.user)
+            return Response(ReplySerializer(replies, many=True, context={"request": request}).data)
+        _require(can_reply, request.user, problem, "Only members of this community can reply.")
+        body = ReplySerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        reply = problem_services.post_reply(
+            problem=problem, author=request.user, body=body.validated_data["body"]
+        )
+        return Response(
+            ReplySerializer(reply, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=AcceptSerializer, responses=ReplySerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def accept(self, request, pk=None):
+        """Accept a reply as a solution (the person who asked, or a coordinator)."""
+        problem = self._problem()
+        body = AcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reply = selectors.access_reply(
+            request.user, problem.community, body.validated_data["reply"]
+        )
+        if reply.problem_id != problem.pk:
+            return Response(
+                {"reply": ["That reply answers another problem."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        _require(
+            can_accept_solution,
+            request.user,
+            reply,
+            "Only the person who asked or a coordinator can accept a solution.",
+        )
+        reply = problem_services.accept_solution(reply=reply, by=request.user)
+        return Response(ReplySerializer(reply, context={"request": request}).data)
+
+
+# --- stories -------------------------------------------------------------------------------
+
+
+class StorySerializer(CommunityItemSerializer):
+    situation_html = MarkdownHTMLField("situation")
+    action_html = MarkdownHTMLField("action")
+    outcome_html = MarkdownHTMLField("outcome")
+    lesson_html = MarkdownHTMLField("lesson")
+    problem = serializers.IntegerField(
+        source="problem_id", required=False, allow_null=True, min_value=1, max_value=MAX_ID
+    )
+    entry = serializers.IntegerField(
+        source="entry_id", required=False, allow_null=True, min_value=1, max_value=MAX_ID
+    )
+
+    class Meta:
+        model = Story
+        fields = [
+            "id",
+            "url",
+            "community",
+            "title",
+            "situation",
+            "situation_html",
+            "action",
+            "action_html",
+            "outcome",
+            "outcome_html",
+            "lesson",
+            "lesson_html",
+            "tags",
+            "problem",
+            "entry",
+            "author",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+
+class StoryFilter(django_filters.FilterSet):
+    community = django_filters.CharFilter(field_name="community__slug")
+    tag = django_filters.CharFilter(field_name="tags__slug", distinct=True)
+
+    class Meta:
+        model = Story
+        fields = ["community", "tag"]
+
+
+class StoryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Stories (situation, action, outcome, lesson), newest first."""
+
+    lookup_value_regex = ID_PATTERN
+
+    serializer_class = StorySerializer
+    filterset_class = StoryFilter
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Story.objects.none()
+        return (
+            _live_in_visible(Story, self.request.user)
+            .prefetch_related("tags")
+            .order_by("-created_at", "-id")
+        )
+
+    def get_object(self) -> Story:
+        pk = self.kwargs["pk"]
+        story = selectors.access_story(self.request.user, _owning_community("stories", pk), pk)
+        return self.get_queryset().get(pk=story.pk)
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        data = serializer.validated_data
+        community = _community_for(user, data["community"]["slug"])
+        _require(can_post, user, community, "Only members of this community can tell stories.")
+        problem = entry = None
+        if data.get("problem_id"):
+            problem = Problem.objects.filter(pk=data["problem_id"], community=community).first()
+            if problem is None:
+                raise serializers.ValidationError(
+                    {"problem": "Choose a problem of this community."}
+                )
+        if data.get("entry_id"):
+            entry = PracticeEntry.objects.filter(pk=data["entry_id"], community=community).first()
+            if entry is None:
+                raise serializers.ValidationError({"entry": "Choose a practice of this community."})
+        story = story_services.tell_story(
+            community=community,
+            author=user,
+            title=data["title"],
+            situation=data["situation"],
+            action=data["action"],
+            outcome=data["outcome"],
+            lesson=data.get("lesson", ""),
+            tags=_tags(community, data.get("tags", [])),
+            problem=problem,
+            entry=entry,
+        )
+        serializer.instance = self.get_queryset().get(pk=story.pk)
+
+
+# --- practices -----------------------------------------------------------------------------
+
+
+class PracticeSerializer(CommunityItemSerializer):
+    body_html = MarkdownHTMLField("body")
+    kind = EntryKindField(default=EntryKind.HOW_TO)
+    owner = AuthorSerializer(read_only=True)
+    publish = serializers.BooleanField(
+        write_only=True, default=False, help_text="Publish at once (not validated) or keep a draft."
+    )
+    endorsement_count = serializers.IntegerField(read_only=True, default=None)
+
+    class Meta:
+        model = PracticeEntry
+        fields = [
+            "id",
+            "url",
+            "community",
+            "title",
+            "body",
+            "body_html",
+            "kind",
+            "tags",
+            "status",
+            "author",
+            "owner",
+            "review_date",
+            "publish",
+            "endorsement_count",
+            "validated_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "status", "validated_at", "created_at", "updated_at"]
+
+
+class ValidateSerializer(serializers.Serializer):
+    expert = serializers.BooleanField(
+        default=False,
+        help_text="false: “this worked for me” (members other than the author); "
+        "true: expert validation (coordinators, or members with expertise in its topics).",
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class RevisionSerializer(serializers.Serializer):
+    number = serializers.IntegerField(source="revision.number")
+    title = serializers.CharField(source="revision.title")
+    body = serializers.CharField(source="revision.body")
+    summary = serializers.CharField(source="revision.summary")
+    author = AuthorSerializer(source="revision.author", allow_null=True)
+    created_at = serializers.DateTimeField(source="revision.created_at")
+    title_changed = serializers.BooleanField()
+    diff = serializers.SerializerMethodField()
+
+    def get_diff(self, item) -> list[str]:
+        """Unified diff lines of the body against the revision before."""
+        return [text for _css, text in item.lines]
+
+
+class PracticeFilter(django_filters.FilterSet):
+    community = django_filters.CharFilter(field_name="community__slug")
+    status = django_filters.ChoiceFilter(choices=EntryStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=EntryKind.choices)
+    tag = django_filters.CharFilter(field_name="tags__slug", distinct=True)
+
+    class Meta:
+        model = PracticeEntry
+        fields = ["community", "status", "kind", "tag"]
+
+
+class PracticeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Practice entries, most recently updated first. Without a `status` filter, archived
+    ones are left out, as on the pages."""
+
+    lookup_value_regex = ID_PATTERN
+
+    serializer_class = PracticeSerializer
+    filterset_class = PracticeFilter
+    pagination_class = RecentlyUpdated
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PracticeEntry.objects.none()
+        user = self.request.user
+        entries = _live_in_visible(PracticeEntry, user).select_related("owner")
+        if self.action == "list" and "status" not in self.request.query_params:
+            entries = entries.exclude(status=EntryStatus.ARCHIVED)
+        return (
+            entries.annotate(endorsement_count=Count("endorsements", distinct=True))
+            .prefetch_related("tags")
+            .order_by("-updated_at", "-id")
+        )
+
+    def get_object(self) -> PracticeEntry:
+        return self._entry()
+
+    def _entry(self) -> PracticeEntry:
+        pk = self.kwargs["pk"]
+        entry = selectors.access_entry(self.request.user, _owning_community("entries", pk), pk)
+        return self.get_queryset().get(pk=entry.pk)
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        data = serializer.validated_data
+        community = _community_for(user, data["community"]["slug"])
+        _require(
+            can_post, user, community, "Only members of this community can document practices."
+        )
+        entry = entry_services.write_entry(
+            community=community,
+            author=user,
+            title=data["title"],
+            body=data["body"],
+            kind=data.get("kind", EntryKind.HOW_TO),
+            tags=_tags(community, data.get("tags", [])),
+            review_date=data.get("review_date"),
+            publish=data.get("publish", False),
+        )
+        serializer.instance = self.get_queryset().get(pk=entry.pk)
+
+    @extend_schema(request=ValidateSerializer, responses=PracticeSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def validate(self, request, pk=None):
+        """Peer validation: “this worked for me”, or an expert's validation."""
+        entry = self._entry()
+        body = ValidateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if body.validated_data["expert"]:
+            _require(
+                can_validate_as_expert,
+                request.user,
+                entry,
+                "Only a coordinator or a member with expertise in one of this practice's "
+                "topics can validate it, and not its author.",
+            )
+            validation_services.validate_as_expert(
+                entry=entry, by=request.user, comment=body.validated_data.get("comment", "")
+            )
+        else:
+            _require(
+                can_endorse,
+                request.user,
+                entry,
+                "Members of the community other than the author can endorse a practice.",
+            )
+            validation_services.endorse_entry(entry=entry, user=request.user)
+        return Response(self.get_serializer(self._entry()).data)
+
+    @extend_schema(responses=RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def revisions(self, request, pk=None):
+        """Every revision, newest first, each with its diff against the one before."""
+        entry = self._entry()
+        history = selectors.revision_history(entry)
+        return Response(RevisionSerializer(history, many=True).data)
+
+
+# --- glossary ------------------------------------------------------------------------------
+
+
+class GlossaryTermSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    community = serializers.SlugField(source="community.slug")
+    definition_html = MarkdownHTMLField("definition")
+    examples_html = MarkdownHTMLField("examples")
+    proposed_by = AuthorSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = GlossaryTerm
+        fields = [
+            "id",
+            "url",
+            "community",
+            "term",
+            "definition",
+            "definition_html",
+            "synonyms",
+            "examples",
+            "examples_html",
+            "status",
+            "proposed_by",
+            "accepted_at",
+            "created_at",
+        ]
+        read_only_fields = ["id", "status", "accepted_at", "created_at"]
+
+    def get_url(self, term) -> str:
+        return _absolute(self, term)
+
+
+class GlossaryFilter(django_filters.FilterSet):
+    community = django_filters.CharFilter(field_name="community__slug")
+    status = django_filters.ChoiceFilter(choices=TermStatus.choices)
+
+    class Meta:
+        model = GlossaryTerm
+        fields = ["community", "status"]
+
+
+class GlossaryViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The communities' shared language. Members propose; a coordinator's term is
+    accepted at once."""
+
+    lookup_value_regex = ID_PATTERN
+
+    serializer_class = GlossaryTermSerializer
+    filterset_class = GlossaryFilter
+    pagination_class = Alphabetical
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return GlossaryTerm.objects.none()
+        return (
+            GlossaryTerm.objects.filter(community__in=visible_communities(self.request.user))
+            .select_related("community", "proposed_by")
+            .order_by("term", "id")
+        )
+
+    def get_object(self) -> GlossaryTerm:
+        pk = self.kwargs["pk"]
+        term = selectors.access_term(self.request.user, _owning_community("glossary", pk), pk)
+        return self.get_queryset().get(pk=term.pk)
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        data = serializer.validated_data
+        community = _community_for(user, data["community"]["slug"])
+        _require(can_post, user, community, "Only members of this community can propose terms.")
+        term = glossary_services.propose_term(
+            community=community,
+            by=user,
+            term=data["term"],
+            definition=data["definition"],
+            synonyms=data.get("synonyms", ""),
+            examples=data.get("examples", ""),
+        )
+        serializer.instance = self.get_queryset().get(pk=term.pk)
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+class SearchHitSerializer(serializers.Serializer):
+    kind = serializers.CharField(
+        source="document.kind", help_text="story, problem, reply, entry (a practice) or term."
+    )
+    id = serializers.IntegerField(source="document.object_id")
+    community = serializers.SlugField(source="document.community.slug")
+    title = serializers.CharField(source="document.title")
+    title_html = serializers.CharField()
+    snippet_html = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    rank = serializers.FloatField()
+
+    def get_url(self, hit) -> str:
+        return self.context["request"].build_absolute_uri(hit.url)
+
+
+class SearchResultSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    results = SearchHitSerializer(many=True)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("q", OpenApiTypes.STR, description="What to look for.", required=True),
+        OpenApiParameter("community", OpenApiTypes.STR, description="A community's slug."),
+        OpenApiParameter("kind", OpenApiTypes.STR, enum=SearchKind.values),
+        OpenApiParameter("tag", OpenApiTypes.STR, description="A tag's slug."),
+        OpenApiParameter("limit", OpenApiTypes.INT, description="At most 100 (30 by default)."),
+    ],
+    responses=SearchResultSerializer,
+)
+@api_view(["GET"])
+@permission_classes([permissions.AllowAny])
+def search(request):
+    """Full-text search of stories, problems, replies, practices and glossary terms, best
+    first, over the communities the caller may see."""
+    query = request.query_params.get("q", "")
+    kind = request.query_params.get("kind", "")
+    if kind and kind not in SearchKind.values:
+        return Response(
+            {"kind": [f"Choose one of {', '.join(SearchKind.values)}."]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    try:
+        limit = min(max(int(request.query_params.get("limit", 30)), 1), 100)
+    except ValueError:
+        return Response({"limit": ["A whole number."]}, status=status.HTTP_400_BAD_REQUEST)
+    hits = knowledge_search.search(
+        request.user,
+        query,
+        limit=limit,
+        kind=kind,
+        tag=request.query_params.get("tag", ""),
+        community=request.query_params.get("community", ""),
+    )
+    data = SearchResultSerializer(
+        {"query": query, "results": hits}, context={"request": request}
+    ).data
+    return Response(data)
