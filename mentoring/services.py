@@ -925,7 +925,8 @@ def hand_off_stale_requests(*, now: datetime | None = None) -> int:
 def assign_mentor(*, request: MentorRequest, mentor: User, by: User) -> MentorRequest:
     """A coordinator offers the request to a mentor of their choosing (who has an offer in
     the community, paused or not); the mentor still accepts. Side effects: a pending
-    offer is marked reassigned; the mentor is notified."""
+    offer is marked reassigned; the mentor (MENTOR_REQUEST) and the requester
+    (MENTOR_ANSWER) are notified."""
     request = _lock_request(request)
     if request.status not in LIVE_REQUEST_STATUSES:
         raise ValidationError(_("This request is already closed."))
@@ -939,6 +940,14 @@ def assign_mentor(*, request: MentorRequest, mentor: User, by: User) -> MentorRe
     now = timezone.now()
     _close_pending_offer(request, outcome=OfferOutcome.REASSIGNED, now=now)
     _offer_to(request, mentor, now=now, by=by)
+    notify(
+        recipient=request.requester,
+        kind=NotificationKind.MENTOR_ANSWER,
+        title=_("A coordinator asked %(name)s to be your mentor") % {"name": mentor.name},
+        url=_request_url(request),
+        community=request.community,
+        actor=by,
+    )
     return request
 
 

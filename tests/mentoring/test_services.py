@@ -262,6 +262,9 @@ def test_coordinator_assigns_a_mentor_to_an_unmatched_request(setup):
     request.refresh_from_db()
     assert (request.status, request.current_mentor) == (RequestStatus.OFFERED, setup["first"])
     assert request.offers.last().assigned_by == setup["coordinator"]
+    assert _notes(setup["newcomer"], NotificationKind.MENTOR_ANSWER)[-1].title == (
+        "A coordinator asked First to be your mentor"
+    )
     with pytest.raises(ValidationError, match="already waiting"):
         services.assign_mentor(request=request, mentor=setup["first"], by=setup["coordinator"])
     with pytest.raises(ValidationError, match="not offered to mentor"):
