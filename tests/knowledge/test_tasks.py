@@ -53,8 +53,8 @@ def test_review_task_runs_the_scan():
     community = CommunityFactory()
     owner = make_member(community)
     PracticeEntryFactory(community=community, owner=owner, review_date=timezone.localdate())
-    assert tasks.remind_due_reviews.delay().get() == 1
-    assert tasks.remind_due_reviews.delay().get() == 0
+    assert tasks.remind_due_reviews.apply().get() == 1
+    assert tasks.remind_due_reviews.apply().get() == 0
 
 
 def test_digest_section_lists_new_items_of_my_communities_only():
