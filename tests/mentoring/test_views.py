@@ -408,3 +408,40 @@ def test_coordinator_edits_the_checklist(client, place):
     assert "Meet a mentor" not in page
     client.force_login(place["newcomer"])
     assert client.get(url).status_code == 403
+
+
+def test_request_page_query_count_is_the_same_for_one_and_many_offers(
+    client, place, django_assert_num_queries
+):
+    request = _ask(place)
+    client.force_login(place["coordinator"])
+    url = request.get_absolute_url()
+    client.get(url)
+    with django_assert_num_queries(10):
+        client.get(url)
+    for i in range(4):
+        make_mentor(place["community"], display_name=f"Later {i}")
+    for _ in range(4):
+        request.refresh_from_db()
+        services.decline_request(request=request, mentor=request.current_mentor)
+    with django_assert_num_queries(10):
+        response = client.get(url)
+    assert response.content.decode().count("offered ") == 5
+
+
+def test_onboarding_page_query_count_is_the_same_for_one_and_many_steps(
+    client, place, django_assert_num_queries
+):
+    community = place["community"]
+    for step in services.ensure_onboarding_steps(community=community)[1:]:
+        services.remove_onboarding_step(step=step)
+    client.force_login(place["newcomer"])
+    url = _url("mentoring_onboarding", place)
+    client.get(url)
+    with django_assert_num_queries(7):
+        client.get(url)
+    for i in range(6):
+        services.add_onboarding_step(community=community, title=f"Extra step {i}")
+    with django_assert_num_queries(7):
+        response = client.get(url)
+    assert response.content.decode().count('name="step"') == 7
