@@ -31,7 +31,7 @@ Indicators (CHAOSS time to first response; KCS validation):
 
 from datetime import datetime
 
-from django.db.models import Count, F, Min, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_noop
 
@@ -40,7 +40,7 @@ from cop.metrics import median
 from cop.models import Community
 
 from .enums import EntryStatus, ProblemStatus
-from .models import PracticeEntry, Problem
+from .models import PracticeEntry, Problem, Reply
 
 ORDER = 20
 OLDEST_SHOWN = 5
@@ -116,18 +116,18 @@ def problem_times(community: Community, period: Period) -> dict:
 def unanswered_problems(community: Community, period: Period) -> dict:
     """Open problems nobody but the asker has replied to: how many, and the oldest few
     with their age in hours at the period's end. Two queries."""
-    answered_by_others = Q(
-        replies__deleted_at__isnull=True,
-    ) & (Q(replies__author__isnull=True) | ~Q(replies__author=F("author")))
-    unanswered = (
-        Problem.objects.filter(
-            community=community,
-            deleted_at__isnull=True,
-            status=ProblemStatus.OPEN,
-            created_at__lt=period.end,
-        )
-        .annotate(answers=Count("replies", filter=answered_by_others))
-        .filter(answers=0)
+    replies_by_others = Reply.objects.filter(
+        # The asker's own replies do not answer; anyone's do when the asker is gone.
+        Q(author__isnull=True) | Q(problem__author__isnull=True) | ~Q(author=OuterRef("author")),
+        problem=OuterRef("pk"),
+        deleted_at__isnull=True,
+    )
+    unanswered = Problem.objects.filter(
+        ~Exists(replies_by_others),
+        community=community,
+        deleted_at__isnull=True,
+        status=ProblemStatus.OPEN,
+        created_at__lt=period.end,
     )
     oldest = unanswered.order_by("created_at", "pk").values_list("pk", "title", "created_at")[
         :OLDEST_SHOWN

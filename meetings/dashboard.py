@@ -22,8 +22,8 @@ Indicators, over the meetings that started within the period:
   meeting keeps the waitlist it had), and the average length of those waitlists.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_noop
 
 from cop.dashboard import Period
@@ -82,6 +82,13 @@ def no_shows(community: Community, period: Period) -> dict:
     return {"going": going, "absent": absent, "rate": absent / going if going else None}
 
 
+def _count_of(rows) -> Coalesce:
+    """How many of `rows` (filtered on an OuterRef to the meeting), as a subquery: two
+    joins side by side would multiply RSVPs by attendances."""
+    counted = rows.order_by().values("meeting").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def waitlists(community: Community, period: Period) -> dict:
     """Meetings of the period that were not cancelled, how many were held, how many have
     a waitlist and its average length, and attendances in all. One query."""
@@ -91,8 +98,8 @@ def waitlists(community: Community, period: Period) -> dict:
         )
         .exclude(status=MeetingStatus.CANCELLED)
         .annotate(
-            waiting=Count("rsvps", filter=Q(rsvps__waitlisted=True), distinct=True),
-            attended=Count("attendances", distinct=True),
+            waiting=_count_of(RSVP.objects.filter(meeting=OuterRef("pk"), waitlisted=True)),
+            attended=_count_of(Attendance.objects.filter(meeting=OuterRef("pk"))),
         )
         .values_list("status", "waiting", "attended")
     )

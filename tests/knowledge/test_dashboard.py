@@ -39,7 +39,8 @@ def problems():
     asker, helper = UserFactory(), UserFactory()
 
     def problem(created, **fields):
-        return ProblemFactory(community=community, author=asker, created_at=created, **fields)
+        fields.setdefault("author", asker)
+        return ProblemFactory(community=community, created_at=created, **fields)
 
     def reply(p, hours, author=helper, **fields):
         return ReplyFactory(
@@ -61,6 +62,8 @@ def problems():
     # p4: open, nobody replied. p5: asked before the period, only the asker replied.
     problem(utc(2026, 3, 5), title="Nobody answers me")
     reply(problem(utc(2025, 12, 20), title="Old and alone"), 2, author=asker)
+    # The asker's account is gone; someone replied: answered.
+    reply(problem(utc(2026, 3, 20), author=None), 4, author=UserFactory())
     # Not counted: a deleted problem, and one of another community.
     reply(problem(utc(2026, 1, 20), deleted_at=utc(2026, 1, 21)), 100)
     ProblemFactory(created_at=utc(2026, 1, 20))
@@ -69,10 +72,10 @@ def problems():
 
 def test_problem_medians_count_replies_by_others_only(problems):
     times = problem_times(problems, PERIOD)
-    # first replies 3, 5 and 8 hours: median 5; solutions at 24 and 48 hours: median 36
+    # first replies 3, 4, 5 and 8 hours: median 4.5; solutions at 24 and 48 hours: median 36
     assert times == {
-        "asked": 4,
-        "median_first_reply_hours": 5.0,
+        "asked": 5,
+        "median_first_reply_hours": 4.5,
         "median_solution_hours": 36.0,
     }
 
@@ -126,12 +129,12 @@ def test_section_shape_series_and_json(problems):
     assert json.loads(json.dumps(section)) == section
     assert section["order"] == 20
     stats = {stat["key"]: (stat["value"], stat["unit"]) for stat in section["stats"]}
-    assert stats["median_first_reply_hours"] == (5.0, "hours")
+    assert stats["median_first_reply_hours"] == (4.5, "hours")
     assert stats["unanswered"] == (2, "count")
     assert section["series"]["asked"] == [
         {"month": "2026-01", "value": 1},
         {"month": "2026-02", "value": 1},
-        {"month": "2026-03", "value": 2},
+        {"month": "2026-03", "value": 3},
     ]
     assert [p["value"] for p in section["series"]["validated"]] == [0, 1, 0]
     assert set(section["labels"]) >= {*stats, *section["series"], "chart", "table"}
