@@ -175,16 +175,6 @@ CELERY_BEAT_SCHEDULE["cop-recompute-levels"] = {
     "task": "cop.recompute_levels",
     "schedule": 24 * 3600.0,
 }
-CELERY_BEAT_SCHEDULE["mentoring-hand-off-stale-requests"] = {
-    # Hourly: a mentor request unanswered past its deadline passes to the next mentor.
-    "task": "mentoring.hand_off_stale_requests",
-    "schedule": 3600.0,
-}
-CELERY_BEAT_SCHEDULE["mentoring-remind-due-checkins"] = {
-    # Hourly: check-in reminders, once per mentorship and due date.
-    "task": "mentoring.remind_due_checkins",
-    "schedule": 3600.0,
-}
 CELERY_BEAT_SCHEDULE["meetings-send-due-reminders"] = {
     # Every 5 minutes: reminders before meetings, each (meeting, member, kind) sent once.
     "task": "meetings.send_due_reminders",
