@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import Community, DigestDelivery, EmailDelivery, Membership, User
 
 
 @admin.register(User)
@@ -20,3 +20,34 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "visibility", "join_policy", "stage", "created_at"]
+    list_filter = ["visibility", "join_policy", "stage"]
+    search_fields = ["name", "slug", "domain"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "community", "role", "status", "level", "score"]
+    list_filter = ["role", "status", "level"]
+    search_fields = ["user__email", "user__display_name", "community__slug"]
+    raw_id_fields = ["user", "community"]
+
+
+@admin.register(EmailDelivery)
+class EmailDeliveryAdmin(admin.ModelAdmin):
+    """Failed and stuck deliveries are found here."""
+
+    list_display = ["notification", "status", "attempts", "created_at", "sent_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["notification", "digest"]
+
+
+@admin.register(DigestDelivery)
+class DigestDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["user", "period_start", "status"]
+    list_filter = ["status"]
+    raw_id_fields = ["user"]
