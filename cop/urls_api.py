@@ -5,13 +5,21 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from cop import api as cop_api
+from cop import api_notifications
 from knowledge import api as knowledge_api
 from meetings import api as meetings_api
+from mentoring import api as mentoring_api
 
 router = DefaultRouter()
 router.register("communities", cop_api.CommunityViewSet, basename="api-community")
 router.register("meetings", meetings_api.MeetingViewSet, basename="api-meeting")
 router.register("series", meetings_api.SeriesViewSet, basename="api-series")
+router.register("notifications", api_notifications.NotificationViewSet, basename="api-notification")
+router.register("mentor-offers", mentoring_api.MentorOfferViewSet, basename="api-mentor-offer")
+router.register(
+    "mentor-requests", mentoring_api.MentorRequestViewSet, basename="api-mentor-request"
+)
+router.register("mentorships", mentoring_api.MentorshipViewSet, basename="api-mentorship")
 router.register("stories", knowledge_api.StoryViewSet, basename="api-story")
 router.register("problems", knowledge_api.ProblemViewSet, basename="api-problem")
 router.register("practices", knowledge_api.PracticeViewSet, basename="api-practice")
