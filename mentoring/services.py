@@ -885,22 +885,25 @@ def hand_off_request(*, request: MentorRequest, now: datetime | None = None) -> 
         _close_pending_offer(request, outcome=OfferOutcome.EXPIRED, now=now)
         next_mentor = _pass_on(request, now=now)
         community = request.community
-        notify(
-            recipient=old_mentor,
-            kind=NotificationKind.MENTOR_REQUEST,
-            title=_("%(name)s's mentor request passed on after %(days)d days without an answer")
-            % {"name": request.requester.name, "days": community.mentor_request_timeout_days},
-            url=_request_url(request),
-            community=community,
-        )
+        # The mentor's account may be gone (the foreign key is then null).
+        old_name = old_mentor.name if old_mentor else _("Your mentor")
+        if old_mentor is not None:
+            notify(
+                recipient=old_mentor,
+                kind=NotificationKind.MENTOR_REQUEST,
+                title=_("%(name)s's mentor request passed on after %(days)d days without an answer")
+                % {"name": request.requester.name, "days": community.mentor_request_timeout_days},
+                url=_request_url(request),
+                community=community,
+            )
         if next_mentor:
             title = _("%(old)s didn't answer in time, so your mentor request went to %(next)s") % {
-                "old": old_mentor.name,
+                "old": old_name,
                 "next": next_mentor.name,
             }
         else:
             title = _("%(old)s didn't answer in time; the coordinators will help find a mentor") % {
-                "old": old_mentor.name
+                "old": old_name
             }
         notify(
             recipient=request.requester,
