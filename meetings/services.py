@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from cop.enums import MembershipStatus, NotificationKind, ParticipationKind
 from cop.models import Community, Membership, User
 from cop.services.notifications import notify
-from cop.services.participation import record_participation
+from cop.services.participation import record_participation, withdraw_participation
 
 from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer, SeriesStatus
 from .models import (
@@ -736,7 +736,8 @@ def mark_attendance(
     `walk_ins` members who came without answering. The list replaces an earlier one.
 
     Side effects: Attendance rows; the meeting is marked held; participation events
-    ATTENDED_MEETING for each attendee and HOSTED_MEETING for each host.
+    ATTENDED_MEETING for each attendee and HOSTED_MEETING for each host; the event
+    is withdrawn for anyone taken off the list.
     """
     meeting = _lock(meeting)
     if meeting.status == MeetingStatus.CANCELLED:
@@ -753,7 +754,15 @@ def mark_attendance(
     if set(people) - members:
         raise ValidationError(_("Only members of the community can be marked as attending."))
     answered = set(meeting.rsvps.values_list("user_id", flat=True))
+    unmarked = list(meeting.attendances.exclude(user_id__in=people).select_related("user"))
     meeting.attendances.exclude(user_id__in=people).delete()
+    for attendance in unmarked:
+        withdraw_participation(
+            kind=ParticipationKind.ATTENDED_MEETING,
+            subject=meeting,
+            user=attendance.user,
+            community=meeting.community,
+        )
     existing = set(meeting.attendances.values_list("user_id", flat=True))
     rows = []
     for user_id in people:

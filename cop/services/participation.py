@@ -208,3 +208,33 @@ def next_step(membership: Membership) -> NextStep:
             "about, or say “this worked for me” on a practice."
         ),
     )
+
+
+@transaction.atomic
+def withdraw_participation(
+    *,
+    kind: str,
+    subject,
+    member: Membership | None = None,
+    user: User | None = None,
+    community: Community | None = None,
+) -> bool:
+    """Take back an act recorded by mistake (say, attendance marked for someone who was
+    not there) and recompute the member's level. Returns whether anything was removed."""
+    if member is None:
+        member = (
+            Membership.objects.select_related("community")
+            .filter(user=user, community=community)
+            .first()
+        )
+    if member is None:
+        return False
+    deleted, _detail = ParticipationEvent.objects.filter(
+        membership=member,
+        kind=kind,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+    ).delete()
+    if deleted:
+        recompute_level(membership=member)
+    return bool(deleted)

@@ -186,3 +186,20 @@ def test_scripted_events_give_documented_levels_on_postgres():
         Level.ACTIVE,
         Level.CORE,
     ]
+
+
+def test_withdraw_participation_removes_event_and_recomputes(membership):
+    from cop.services.participation import withdraw_participation
+
+    subject = UserFactory()
+    record_participation(member=membership, kind=ParticipationKind.HOSTED_MEETING, subject=subject)
+    membership.refresh_from_db()
+    assert membership.score == 4
+    assert withdraw_participation(
+        member=membership, kind=ParticipationKind.HOSTED_MEETING, subject=subject
+    )
+    membership.refresh_from_db()
+    assert membership.score == 0
+    assert not withdraw_participation(
+        member=membership, kind=ParticipationKind.HOSTED_MEETING, subject=subject
+    )

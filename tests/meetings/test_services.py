@@ -477,6 +477,12 @@ def test_mark_attendance_again_replaces_the_list(meeting, host, community):
         services.mark_attendance(meeting=meeting, by=host, attendees=[a, b])
         services.mark_attendance(meeting=meeting, by=host, attendees=[b])
     assert list(meeting.attendances.values_list("user_id", flat=True)) == [b.pk]
+    # The one taken off the list no longer has the attendance counted.
+    attended = ParticipationEvent.objects.filter(
+        subject_id=meeting.pk, kind=ParticipationKind.ATTENDED_MEETING
+    ).values_list("membership__user_id", flat=True)
+    assert list(attended) == [b.pk]
+    assert a.memberships.get().score == 0
 
 
 def test_mark_attendance_before_start_is_refused(meeting, host, member):
