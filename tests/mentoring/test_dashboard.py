@@ -136,6 +136,8 @@ def coordinator_with_data():
         status="unmatched",
         requester=UserFactory(display_name="Nina Newcomer"),
     )
+    started = timezone.now() - timedelta(days=2)
+    mentorship(community, started - timedelta(hours=60), started)  # matched in 60 h
     return community, coordinator
 
 
@@ -148,7 +150,8 @@ def test_dashboard_shows_the_mentoring_chart_and_tables(client, coordinator_with
     assert '<svg class="chart' in section and "Mentor requests and matches per month" in section
     assert section.count("<table") == 3
     assert "Oldest stalled requests" in section and "Nina Newcomer" in section
-    assert "30 h" in section
+    assert "30 h" in section  # the stalled request's age
+    assert "<td>2.5 days</td>" in section  # the median time to match
 
 
 def test_mentoring_csv_exports(client, coordinator_with_data):
@@ -160,8 +163,12 @@ def test_mentoring_csv_exports(client, coordinator_with_data):
         return list(csv.reader(io.StringIO(response.content.decode())))
 
     assert ["stalled_requests", "1", "count"] in rows("mentoring-figures")
-    month = (timezone.now() - timedelta(hours=30)).strftime("%Y-%m")
-    assert ["requests", month, "1"] in rows("mentoring-series")
+    assert ["median_match_hours", "60.0", "hours"] in rows("mentoring-figures")
+    series = rows("mentoring-series")
+    assert series[0] == ["series", "month", "value"]
+    # the stalled request and the matched one, made within the last five days
+    assert sum(int(value) for name, _month, value in series[1:] if name == "requests") == 2
+    assert sum(int(value) for name, _month, value in series[1:] if name == "matched") == 1
     waiting = rows("mentoring-waiting")
     assert waiting[0] == ["title", "age_hours", "url"] and waiting[1][0] == "Nina Newcomer"
 
