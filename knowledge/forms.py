@@ -62,11 +62,13 @@ class StoryForm(_CommunityForm):
     tags = _tags_field()
     problem = forms.ModelChoiceField(label=_("Related problem"), queryset=None, required=False)
     entry = forms.ModelChoiceField(label=_("Related practice"), queryset=None, required=False)
+    meeting = forms.ModelChoiceField(label=_("Meeting it came from"), queryset=None, required=False)
 
     def __init__(self, *args, community: Community, **kwargs):
         super().__init__(*args, community=community, **kwargs)
         self.fields["problem"].queryset = selectors.problem_choices(community)
         self.fields["entry"].queryset = selectors.entry_choices(community)
+        self.fields["meeting"].queryset = selectors.meeting_choices(community)
 
 
 class ProblemForm(_CommunityForm):

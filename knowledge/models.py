@@ -66,6 +66,14 @@ class Story(SoftDeletable):
         related_name="stories",
         verbose_name=_("related practice"),
     )
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+        verbose_name=_("meeting it came from"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -152,7 +152,7 @@ def _access(queryset: QuerySet, user, pk: int, *, include_deleted: bool = False)
 def access_story(user, community: Community, pk: int) -> Story:
     return _access(
         Story.objects.filter(community=community)
-        .select_related("community", "author", "problem", "entry")
+        .select_related("community", "author", "problem", "entry", "meeting")
         .prefetch_related(_TAGS),
         user,
         pk,
@@ -398,3 +398,17 @@ def access_deleted(user, community: Community, kind: str, pk: int):
         "entry": PracticeEntry.objects.filter(community=community),
     }
     return _access(querysets[kind], user, pk, include_deleted=True)
+
+
+def meeting_choices(community: Community):
+    """Meetings a story can come from: this community's, held in the last year, newest first."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from meetings.models import Meeting
+
+    now = timezone.now()
+    return Meeting.objects.filter(
+        community=community, starts_at__lte=now, starts_at__gte=now - timedelta(days=365)
+    ).order_by("-starts_at")

@@ -147,10 +147,13 @@ def _story_form_page(request, community, *, story=None):
         initial = {
             "title": story.title, "situation": story.situation, "action": story.action,
             "outcome": story.outcome, "lesson": story.lesson, "tags": list(story.tags.all()),
-            "problem": story.problem, "entry": story.entry,
+            "problem": story.problem, "entry": story.entry, "meeting": story.meeting,
         }  # fmt: skip
-    elif request.GET.get("problem", "").isdigit():
-        initial["problem"] = request.GET["problem"]
+    else:
+        if request.GET.get("problem", "").isdigit():
+            initial["problem"] = request.GET["problem"]
+        if request.GET.get("meeting", "").isdigit():
+            initial["meeting"] = request.GET["meeting"]
     form = StoryForm(request.POST or None, initial=initial, community=community)
     previews = []
     if _wants_preview(request):

@@ -265,7 +265,12 @@ def _detail_context(request, meeting) -> dict:
 
 def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    return render(request, "meetings/meeting_detail.html", _detail_context(request, meeting))
+    context = _detail_context(request, meeting)
+    # Stories members told from this meeting (the knowledge app links them here).
+    context["stories"] = list(
+        meeting.stories.filter(deleted_at__isnull=True).select_related("author")[:20]
+    )
+    return render(request, "meetings/meeting_detail.html", context)
 
 
 @login_required

@@ -12,11 +12,19 @@ from cop.services.participation import record_participation
 from knowledge.models import PracticeEntry, Problem, Story
 from knowledge.rules import can_edit
 from knowledge.search import index_object
+from meetings.models import Meeting
 
 from .common import clean_tags, require, require_text
 
 
-def _check_links(community: Community, problem: Problem | None, entry: PracticeEntry | None):
+def _check_links(
+    community: Community,
+    problem: Problem | None,
+    entry: PracticeEntry | None,
+    meeting: Meeting | None = None,
+):
+    if meeting is not None and meeting.community_id != community.pk:
+        raise ValidationError({"meeting": _("Choose a meeting of this community.")})
     if problem is not None and (problem.community_id != community.pk or problem.is_deleted):
         raise ValidationError({"problem": _("Choose a problem of this community.")})
     if entry is not None and (entry.community_id != community.pk or entry.is_deleted):
@@ -36,13 +44,14 @@ def tell_story(
     tags: list[Tag] | None = None,
     problem: Problem | None = None,
     entry: PracticeEntry | None = None,
+    meeting: Meeting | None = None,
 ) -> Story:
     """Post a story (active members). Side effects: TOLD_STORY participation, search index."""
     if not is_active_member(author, community):
         raise ValidationError(_("Only members of this community can tell stories here."))
     require_text(title=title, situation=situation)
     tags = clean_tags(community, tags)
-    _check_links(community, problem, entry)
+    _check_links(community, problem, entry, meeting)
     story = Story.objects.create(
         community=community,
         author=author,
@@ -53,6 +62,7 @@ def tell_story(
         lesson=lesson,
         problem=problem,
         entry=entry,
+        meeting=meeting,
     )
     story.tags.set(tags)
     record_participation(
@@ -79,12 +89,13 @@ def edit_story(
     tags: list[Tag] | None = None,
     problem: Problem | None = None,
     entry: PracticeEntry | None = None,
+    meeting: Meeting | None = None,
 ) -> Story:
     """Change a story (its author). Side effect: search index."""
     require(can_edit, by, story, _("Only the author can edit this story."))
     require_text(title=title, situation=situation)
     tags = clean_tags(story.community, tags)
-    _check_links(story.community, problem, entry)
+    _check_links(story.community, problem, entry, meeting)
     story.title = title.strip()
     story.situation = situation
     story.action = action
@@ -92,10 +103,12 @@ def edit_story(
     story.lesson = lesson
     story.problem = problem
     story.entry = entry
+    story.meeting = meeting
     story.updated_at = timezone.now()
     story.save(
         update_fields=[
-            "title", "situation", "action", "outcome", "lesson", "problem", "entry", "updated_at"
+            "title", "situation", "action", "outcome", "lesson", "problem", "entry", "meeting",
+            "updated_at",
         ]
     )  # fmt: skip
     story.tags.set(tags)

@@ -482,3 +482,39 @@ def test_coordinator_role_is_enough_for_coordinator_actions(community):
     problems.unaccept_solution(reply=reply, by=other)
     reply.refresh_from_db()
     assert not reply.is_solution
+
+
+def test_story_links_to_the_meeting_it_came_from(community, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import MeetingFactory
+
+    author = make_member(community)
+    meeting = MeetingFactory(community=community, starts_at=timezone.now() - timedelta(days=2))
+    story = stories.tell_story(
+        community=community,
+        author=author,
+        title="What the review taught us",
+        situation="A tense review.",
+        action="",
+        outcome="",
+        meeting=meeting,
+    )
+    assert story.meeting == meeting
+    client.force_login(author)
+    page = client.get(meeting.get_absolute_url())
+    assert b"Stories from this meeting" in page.content
+    assert b"What the review taught us" in page.content
+    other = MeetingFactory()
+    with pytest.raises(ValidationError):
+        stories.tell_story(
+            community=community,
+            author=author,
+            title="x",
+            situation="y",
+            action="",
+            outcome="",
+            meeting=other,
+        )
