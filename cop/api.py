@@ -69,7 +69,7 @@ class CommunitySerializer(serializers.ModelSerializer):
         from django.urls import NoReverseMatch, reverse
 
         try:
-            path = reverse("community_calendar", kwargs={"slug": community.slug})
+            path = reverse("meetings:community_ics", kwargs={"slug": community.slug})
         except NoReverseMatch:
             return None
         return self.context["request"].build_absolute_uri(path)

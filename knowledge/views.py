@@ -244,6 +244,11 @@ def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) ->
         reply.may_delete = perms.can_delete(user, reply)
         reply.may_endorse = reply.is_solution and perms.can_endorse(user, reply)
     promoted = getattr(problem, "promoted_entry", None)
+    agenda_meetings = []
+    if perms.can_post(user, community) and not problem.is_solved:
+        from meetings.selectors import agenda_meetings as upcoming_for_agenda
+
+        agenda_meetings = list(upcoming_for_agenda(community))
     return render(
         request,
         "knowledge/problem_detail.html",
@@ -260,6 +265,7 @@ def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) ->
             can_promote=problem.is_solved and promoted is None and perms.can_promote(user, problem),
             promoted=promoted if promoted and promoted.deleted_at is None else None,
             can_tell_story=perms.can_post(user, community),
+            agenda_meetings=agenda_meetings,
         ),
     )
 

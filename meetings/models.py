@@ -214,6 +214,14 @@ class AgendaItem(models.Model):
         max_length=10, choices=AgendaItemStatus.choices, default=AgendaItemStatus.PROPOSED
     )
     position = models.PositiveIntegerField(default=0)
+    problem = models.ForeignKey(
+        "knowledge.Problem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agenda_items",
+        verbose_name=_("problem to work on"),
+    )
     created_at = models.DateTimeField(default=dj_timezone.now)
 
     class Meta:

@@ -203,7 +203,7 @@ def meeting_view(meeting: Meeting, user) -> MeetingView:
     position = None
     if mine is not None and mine.waitlisted:
         position = next(i for i, r in enumerate(waitlist, start=1) if r.pk == mine.pk)
-    items = meeting.agenda_items.select_related("proposed_by").annotate(
+    items = meeting.agenda_items.select_related("proposed_by", "problem").annotate(
         vote_count=Count("votes", distinct=True)
     )
     if user is not None and user.is_authenticated:
@@ -306,3 +306,12 @@ def home_section_context(*, community: Community, user, membership=None) -> dict
         "meetings": next_meetings(community, user),
         "zone_name": timezone.get_current_timezone_name(),
     }
+
+
+def agenda_meetings(community: Community):
+    """Meetings a problem can still be proposed for: scheduled and not yet started."""
+    from django.utils import timezone
+
+    return Meeting.objects.filter(
+        community=community, status=MeetingStatus.SCHEDULED, starts_at__gt=timezone.now()
+    ).order_by("starts_at")[:20]

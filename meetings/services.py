@@ -652,16 +652,25 @@ def waitlist_position(rsvp_row: RSVP) -> int | None:
 
 
 @transaction.atomic
-def propose_agenda_item(*, meeting: Meeting, by: User, title: str, details: str = "") -> AgendaItem:
-    """A member proposes a topic for the agenda. Counts as participation
-    (PROPOSED_AGENDA_ITEM)."""
-    if meeting.status != MeetingStatus.SCHEDULED:
+def propose_agenda_item(
+    *, meeting: Meeting, by: User, title: str = "", details: str = "", problem=None
+) -> AgendaItem:
+    """A member proposes a topic for the agenda, or a problem from the knowledge app to
+    work on together (its title is the topic unless one is given). Counts as
+    participation (PROPOSED_AGENDA_ITEM)."""
+    if meeting.status != MeetingStatus.SCHEDULED or meeting.has_started:
         raise ValidationError(_("The agenda of this meeting is closed."))
+    if problem is not None:
+        if problem.community_id != meeting.community_id or problem.deleted_at is not None:
+            raise ValidationError(_("Choose a problem of this community."))
+        if meeting.agenda_items.filter(problem=problem).exists():
+            raise ValidationError(_("This problem is already proposed for that meeting."))
+        title = title or problem.title
     title = " ".join(title.split())
     if not title:
         raise ValidationError({"title": _("Say what the topic is.")})
     item = AgendaItem.objects.create(
-        meeting=meeting, title=title[:200], details=details, proposed_by=by
+        meeting=meeting, title=title[:200], details=details, proposed_by=by, problem=problem
     )
     record_participation(
         kind=ParticipationKind.PROPOSED_AGENDA_ITEM,

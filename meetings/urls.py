@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path(community + "series/<int:series_id>/end/", views.end_series, name="series_end"),
     path(community + "calendar.ics", views.community_ics, name="community_ics"),
+    path(community + "agenda/problem/", views.propose_problem, name="propose_problem"),
     path(meeting, views.meeting_detail, name="detail"),
     path(meeting + "rsvp/", views.rsvp, name="rsvp"),
     path(meeting + "edit/", views.edit_meeting, name="edit"),

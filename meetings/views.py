@@ -416,6 +416,33 @@ def propose_agenda_item(request: HttpRequest, slug: str, meeting_id: int) -> Htt
     return redirect(meeting.get_absolute_url() + "#agenda")
 
 
+@login_required
+@require_POST
+def propose_problem(request: HttpRequest, slug: str) -> HttpResponse:
+    """From a problem's page: put the problem on an upcoming meeting's agenda."""
+    from knowledge.selectors import access_problem
+
+    community = access_community(request.user, slug)
+    problem_id, meeting_id = request.POST.get("problem", ""), request.POST.get("meeting", "")
+    if not (problem_id.isdigit() and meeting_id.isdigit()):
+        messages.error(request, _("Choose a meeting."))
+        return redirect(request.POST.get("next") or community.get_absolute_url())
+    problem = access_problem(request.user, community, int(problem_id))
+    meeting = selectors.access_meeting(request.user, slug, int(meeting_id))
+    if not can_propose_agenda_item(request.user, meeting):
+        raise PermissionDenied(_("Only members of the community can propose agenda items."))
+    try:
+        services.propose_agenda_item(meeting=meeting, by=request.user, problem=problem)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(problem.get_absolute_url())
+    messages.success(
+        request,
+        _("The problem is proposed for “%(meeting)s”.") % {"meeting": meeting.title},
+    )
+    return redirect(meeting.get_absolute_url() + "#agenda")
+
+
 def _agenda_item(meeting, item_id) -> AgendaItem:
     return get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
 

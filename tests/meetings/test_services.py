@@ -584,3 +584,37 @@ def test_pending_member_cannot_rsvp(meeting, community):
     MembershipFactory(community=community, user=pending, status=MembershipStatus.PENDING)
     with pytest.raises(ValidationError, match="Only members"):
         services.rsvp(meeting=meeting, user=pending, answer=GOING)
+
+
+def test_problem_proposed_for_agenda_once_and_linked(meeting, community, client):
+    from knowledge.services.problems import ask_problem
+
+    member = make_member(community)
+    problem = ask_problem(
+        community=community, author=member, title="Flaky DNS", context="It flaps.", tried=""
+    )
+    item = services.propose_agenda_item(meeting=meeting, by=member, problem=problem)
+    assert (item.title, item.problem) == ("Flaky DNS", problem)
+    with pytest.raises(ValidationError, match="already proposed"):
+        services.propose_agenda_item(meeting=meeting, by=member, problem=problem)
+    client.force_login(member)
+    page = client.get(problem.get_absolute_url())
+    assert b"Propose for the agenda" in page.content
+    detail = client.get(meeting.get_absolute_url())
+    assert problem.get_absolute_url().encode() in detail.content
+
+
+def test_propose_problem_through_page(meeting, community, client):
+    from knowledge.services.problems import ask_problem
+
+    member = make_member(community)
+    problem = ask_problem(
+        community=community, author=member, title="Slow deploys", context="Why?", tried=""
+    )
+    client.force_login(member)
+    response = client.post(
+        f"/c/{community.slug}/meetings/agenda/problem/",
+        {"problem": problem.pk, "meeting": meeting.pk},
+    )
+    assert response.status_code == 302
+    assert meeting.agenda_items.get().problem == problem
