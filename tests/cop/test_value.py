@@ -8,7 +8,6 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from cop.enums import FollowUpOutcome, NotificationKind, ParticipationKind
 from cop.models import Notification, ValueFollowUp, ValueStory
