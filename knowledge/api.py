@@ -142,7 +142,7 @@ class CommunityItemSerializer(serializers.ModelSerializer):
 class ProblemSerializer(CommunityItemSerializer):
     context_html = MarkdownHTMLField("context")
     tried_html = MarkdownHTMLField("tried")
-    reply_count = serializers.IntegerField(read_only=True, default=None)
+    reply_count = serializers.IntegerField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Problem
@@ -171,7 +171,7 @@ class ReplySerializer(serializers.ModelSerializer):
     problem = serializers.IntegerField(source="problem_id", read_only=True)
     author = AuthorSerializer(read_only=True)
     body_html = MarkdownHTMLField("body")
-    endorsement_count = serializers.IntegerField(read_only=True, default=None)
+    endorsement_count = serializers.IntegerField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Reply
@@ -416,7 +416,7 @@ class PracticeSerializer(CommunityItemSerializer):
     publish = serializers.BooleanField(
         write_only=True, default=False, help_text="Publish at once (not validated) or keep a draft."
     )
-    endorsement_count = serializers.IntegerField(read_only=True, default=None)
+    endorsement_count = serializers.IntegerField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = PracticeEntry

@@ -58,8 +58,8 @@ class MeetingSerializer(serializers.ModelSerializer):
         write_only=True,
         help_text="User ids of the hosts (active members); the creator when left out.",
     )
-    going_count = serializers.IntegerField(read_only=True, default=None)
-    waitlist_count = serializers.IntegerField(read_only=True, default=None)
+    going_count = serializers.IntegerField(read_only=True, allow_null=True, default=None)
+    waitlist_count = serializers.IntegerField(read_only=True, allow_null=True, default=None)
     my_answer = serializers.SerializerMethodField()
 
     class Meta:

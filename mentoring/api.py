@@ -82,7 +82,7 @@ class MentorOfferSerializer(serializers.ModelSerializer):
     mentor = PartySerializer(read_only=True)
     topics = TopicsField(required=False)
     timezone = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    open_mentorships = serializers.IntegerField(read_only=True, default=None)
+    open_mentorships = serializers.IntegerField(read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = MentorOffer
