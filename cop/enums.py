@@ -77,6 +77,7 @@ class ParticipationKind(models.TextChoices):
     WAS_MENTORED = "was_mentored", _("Was mentored")
     PROPOSED_AGENDA_ITEM = "proposed_agenda_item", _("Proposed an agenda item")
     INTRODUCED_SELF = "introduced_self", _("Introduced themselves")
+    RSVPED = "rsvped", _("Said they would come to a meeting")
 
 
 # How much each kind of participation counts towards a member's level.
@@ -93,6 +94,9 @@ PARTICIPATION_WEIGHTS: dict[str, int] = {
     ParticipationKind.WAS_MENTORED: 1,
     ParticipationKind.PROPOSED_AGENDA_ITEM: 1,
     ParticipationKind.INTRODUCED_SELF: 1,
+    # Saying you will come is a first step worth noticing (onboarding ticks on it), but
+    # it is attending that counts towards a level.
+    ParticipationKind.RSVPED: 0,
 }
 
 

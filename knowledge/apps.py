@@ -24,6 +24,9 @@ class KnowledgeConfig(AppConfig):
         )
         register_demo_seeder(order=20, seed=seed_knowledge)
         register_digest_section(order=20, build=digest_section)
+        from .selectors import digest_unanswered_in_expertise
+
+        register_digest_section(order=25, build=digest_unanswered_in_expertise)
         from .dashboard import register_section
 
         register_section()

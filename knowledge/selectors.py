@@ -412,3 +412,42 @@ def meeting_choices(community: Community):
     return Meeting.objects.filter(
         community=community, starts_at__lte=now, starts_at__gte=now - timedelta(days=365)
     ).order_by("-starts_at")
+
+
+def digest_unanswered_in_expertise(*, user, since) -> dict | None:
+    """Open problems nobody has answered yet, in topics the member named as their
+    expertise in each community (two queries, at most five problems)."""
+    from django.utils.translation import gettext as _
+
+    from cop.models import Membership
+    from cop.services.notifications import digest_communities
+
+    expertise = list(
+        Membership.objects.filter(
+            user=user, community__in=digest_communities(user), expertise__isnull=False
+        ).values_list("expertise", flat=True)
+    )
+    if not expertise:
+        return None
+    problems = list(
+        _live(Problem.objects.filter(status=ProblemStatus.OPEN, tags__in=expertise))
+        .exclude(author=user)
+        .annotate(reply_count=Count("replies", filter=Q(replies__deleted_at__isnull=True)))
+        .filter(reply_count=0)
+        .select_related("community")
+        .distinct()
+        .order_by("created_at")[:5]
+    )
+    if not problems:
+        return None
+    return {
+        "title": _("Unanswered problems in your expertise"),
+        "items": [
+            {
+                "title": problem.title,
+                "url": problem.get_absolute_url(),
+                "detail": problem.community.name,
+            }
+            for problem in problems
+        ],
+    }

@@ -13,17 +13,19 @@ class MeetingsConfig(AppConfig):
         from cop.extensions import (
             register_community_tab,
             register_demo_seeder,
+            register_digest_section,
             register_home_section,
         )
 
         from .demo import seed_meetings
-        from .selectors import home_section_context
+        from .selectors import digest_section, home_section_context
 
         register_community_tab(order=10, label=_("Meetings"), url_name="meetings:community")
         register_home_section(
             order=10, template="meetings/_home_section.html", context=home_section_context
         )
         register_demo_seeder(order=10, seed=seed_meetings)
+        register_digest_section(order=10, build=digest_section)
         from .dashboard import register_section
 
         register_section()

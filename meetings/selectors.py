@@ -315,3 +315,51 @@ def agenda_meetings(community: Community):
     return Meeting.objects.filter(
         community=community, status=MeetingStatus.SCHEDULED, starts_at__gt=timezone.now()
     ).order_by("starts_at")[:20]
+
+
+def digest_section(*, user, since) -> dict | None:
+    """The member's digest: meetings of their communities in the coming fortnight, with
+    their answer if they gave one (two queries, at most eight meetings)."""
+    from django.utils.translation import gettext as _
+
+    from cop.services.notifications import digest_communities
+
+    now = timezone.now()
+    meetings = list(
+        Meeting.objects.filter(
+            community__in=digest_communities(user),
+            status=MeetingStatus.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lte=now + timedelta(days=14),
+        )
+        .select_related("community")
+        .order_by("starts_at")[:8]
+    )
+    if not meetings:
+        return None
+    answers = dict(
+        RSVP.objects.filter(user=user, meeting__in=meetings).values_list("meeting_id", "answer")
+    )
+    tz = _zone_of(user)
+    items = []
+    for meeting in meetings:
+        when = timezone.localtime(meeting.starts_at, tz).strftime("%a %d %b, %H:%M")
+        answer = answers.get(meeting.pk)
+        items.append(
+            {
+                "title": meeting.title,
+                "url": meeting.get_absolute_url(),
+                "detail": f"{meeting.community.name} · {when}"
+                + (f" · {RSVPAnswer(answer).label}" if answer else ""),
+            }
+        )
+    return {"title": _("Coming up in your communities"), "items": items}
+
+
+def _zone_of(user):
+    import zoneinfo
+
+    try:
+        return zoneinfo.ZoneInfo(user.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")

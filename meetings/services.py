@@ -595,7 +595,8 @@ def rsvp(*, meeting: Meeting, user: User, answer: str) -> RSVP:
     N simultaneous "going" answers at capacity C give C going and N−C waitlisted,
     first come first served. Leaving "going" promotes the first waitlisted member
     (WAITLIST_PROMOTED). Only active members answer; answers close when the meeting
-    starts. Side effects: the RSVP row (one per member and meeting).
+    starts. Side effects: the RSVP row (one per member and meeting); going or maybe
+    records RSVPED participation (no points; onboarding ticks on it).
     """
     if answer not in RSVPAnswer.values:
         raise ValidationError(_("Unknown answer."))
@@ -629,6 +630,14 @@ def rsvp(*, meeting: Meeting, user: User, answer: str) -> RSVP:
         current.going_since = None
         current.waitlisted = False
     current.save()
+    if answer in (RSVPAnswer.GOING, RSVPAnswer.MAYBE):
+        record_participation(
+            kind=ParticipationKind.RSVPED,
+            user=user,
+            community=meeting.community,
+            subject=meeting,
+            summary=meeting.title,
+        )
     if was_going:
         _promote_waitlisted(meeting)
     return current

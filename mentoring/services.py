@@ -128,9 +128,9 @@ def default_onboarding_steps() -> list[dict]:
             "title": _("RSVP to a meeting"),
             "description": _(
                 "Pick a meeting and come along; listening is a fine way to start. "
-                "Ticks itself once you attended one."
+                "Ticks itself once you say you will come."
             ),
-            "auto_kind": ParticipationKind.ATTENDED_MEETING,
+            "auto_kind": ParticipationKind.RSVPED,
         },
         {
             "title": _("Read the starter practices"),

@@ -460,9 +460,9 @@ def test_mark_attendance_records_participation_and_walk_ins(meeting, host, commu
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.HELD
     events = set(
-        ParticipationEvent.objects.filter(subject_id=meeting.pk).values_list(
-            "membership__user_id", "kind"
-        )
+        ParticipationEvent.objects.filter(subject_id=meeting.pk)
+        .exclude(kind=ParticipationKind.RSVPED)
+        .values_list("membership__user_id", "kind")
     )
     assert events == {
         (came.pk, ParticipationKind.ATTENDED_MEETING),
@@ -584,6 +584,14 @@ def test_pending_member_cannot_rsvp(meeting, community):
     MembershipFactory(community=community, user=pending, status=MembershipStatus.PENDING)
     with pytest.raises(ValidationError, match="Only members"):
         services.rsvp(meeting=meeting, user=pending, answer=GOING)
+
+
+def test_rsvp_going_or_maybe_is_a_first_step_worth_no_points(meeting, community):
+    member = make_member(community)
+    services.rsvp(meeting=meeting, user=member, answer=GOING)
+    services.rsvp(meeting=meeting, user=member, answer=RSVPAnswer.MAYBE)
+    event = ParticipationEvent.objects.get(kind=ParticipationKind.RSVPED)
+    assert (event.membership.user_id, event.weight) == (member.pk, 0)
 
 
 def test_problem_proposed_for_agenda_once_and_linked(meeting, community, client):
