@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from cop.enums import MembershipStatus, NotificationKind, ParticipationKind
 from cop.models import Community, Membership, User
-from cop.services.notifications import notify
+from cop.services.notifications import notify, notify_mentions
 from cop.services.participation import record_participation, withdraw_participation
 
 from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer, SeriesStatus
@@ -180,7 +180,21 @@ def schedule_meeting(
     meeting.full_clean(exclude=["hosts"])
     meeting.save()
     meeting.hosts.set(hosts)
+    _notify_mentioned(meeting, by=by, text=f"{description}\n\n{agenda}")
     return meeting
+
+
+def _notify_mentioned(meeting: Meeting, *, by: User, text: str, previous_text: str = "") -> None:
+    """Tell people `@mentioned` in a meeting's Markdown (if they may see the meeting)."""
+    notify_mentions(
+        text=text,
+        author=by,
+        community=meeting.community,
+        url=meeting.get_absolute_url(),
+        title=_("%(name)s mentioned you in “%(title)s”")
+        % {"name": by.name, "title": meeting.title},
+        previous_text=previous_text,
+    )
 
 
 def _lock(meeting: Meeting) -> Meeting:
@@ -252,7 +266,14 @@ def update_meeting(
     if meeting.series_id and _differs_from_series(meeting, changes, hosts):
         # Its own details now differ from the series: later series edits leave it alone.
         meeting.detached = True
+    previous_text = f"{meeting.description}\n\n{meeting.agenda}"
     meeting, _changed = _apply_changes(meeting, by=by, changes=changes, hosts=hosts)
+    _notify_mentioned(
+        meeting,
+        by=by,
+        text=f"{meeting.description}\n\n{meeting.agenda}",
+        previous_text=previous_text,
+    )
     return meeting
 
 
@@ -285,9 +306,11 @@ def write_notes(*, meeting: Meeting, by: User, notes: str) -> Meeting:
     meeting = _lock(meeting)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("This meeting was cancelled."))
+    previous_text = meeting.notes
     meeting.notes = notes
     meeting.notes_updated_at = timezone.now()
     meeting.save(update_fields=["notes", "notes_updated_at", "updated_at"])
+    _notify_mentioned(meeting, by=by, text=notes, previous_text=previous_text)
     return meeting
 
 

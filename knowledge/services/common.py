@@ -67,3 +67,20 @@ def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
         for reply in item.replies.filter(deleted_at__isnull=True):
             index_object(reply)
     return item
+
+
+def notify_mentioned(*, item, author: User, text: str, previous_text: str = "") -> None:
+    """Tell people `@mentioned` in an item's Markdown (who may see it), once per person:
+    on an edit, only those not mentioned in the previous text."""
+    from cop.services.notifications import notify_mentions
+
+    community = item.community if hasattr(item, "community") else item.problem.community
+    title = getattr(item, "title", None) or getattr(getattr(item, "problem", None), "title", "")
+    notify_mentions(
+        text=text,
+        author=author,
+        community=community,
+        url=item.get_absolute_url(),
+        title=_("%(name)s mentioned you in “%(title)s”") % {"name": author.name, "title": title},
+        previous_text=previous_text,
+    )

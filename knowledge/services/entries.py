@@ -19,7 +19,7 @@ from knowledge.models import Note, PracticeEntry, Problem, Revision
 from knowledge.rules import can_add_note, can_edit_entry, can_manage_entry, can_promote
 from knowledge.search import index_object
 
-from .common import clean_tags, require, require_text
+from .common import clean_tags, notify_mentioned, require, require_text
 
 # Which life-cycle moves a person may make by hand. Validation happens through
 # endorsements and expert validation (knowledge.services.validation), never here.
@@ -94,6 +94,7 @@ def write_entry(
         summary=entry.title,
     )
     index_object(entry)
+    notify_mentioned(item=entry, author=author, text=body)
     return entry
 
 
@@ -122,6 +123,7 @@ def edit_entry(
         _check_owner(entry.community, owner)
         entry.owner = owner
     changed = title.strip() != entry.title or body != entry.body
+    previous_text = entry.body
     entry.title = title.strip()
     entry.body = body
     entry.kind = kind or entry.kind
@@ -132,6 +134,7 @@ def edit_entry(
     if changed:
         _add_revision(entry, author=by, summary=summary or _("Edited"))
     index_object(entry)
+    notify_mentioned(item=entry, author=by, text=body, previous_text=previous_text)
     return entry
 
 
@@ -194,7 +197,9 @@ def add_note(*, entry: PracticeEntry, author: User, body: str, kind: str = NoteK
     require_text(body=body)
     if kind not in NoteKind.values:
         raise ValidationError({"kind": _("Choose a kind of note.")})
-    return Note.objects.create(entry=entry, author=author, body=body, kind=kind)
+    note = Note.objects.create(entry=entry, author=author, body=body, kind=kind)
+    notify_mentioned(item=entry, author=author, text=body)
+    return note
 
 
 def promotion_draft(problem: Problem) -> dict:

@@ -15,7 +15,7 @@ from knowledge.models import Problem, Reply
 from knowledge.rules import can_accept_solution, can_edit, can_reply
 from knowledge.search import index_object
 
-from .common import clean_tags, require, require_text
+from .common import clean_tags, notify_mentioned, require, require_text
 
 
 @transaction.atomic
@@ -46,6 +46,7 @@ def ask_problem(
         summary=problem.title,
     )
     index_object(problem)
+    notify_mentioned(item=problem, author=author, text=f"{problem.context}\n\n{problem.tried}")
     return problem
 
 
@@ -63,6 +64,7 @@ def edit_problem(
     require(can_edit, by, problem, _("Only the person who asked can edit this problem."))
     require_text(title=title, context=context)
     tags = clean_tags(problem.community, tags)
+    previous_text = f"{problem.context}\n\n{problem.tried}"
     problem.title = title.strip()
     problem.context = context
     problem.tried = tried
@@ -72,6 +74,9 @@ def edit_problem(
     index_object(problem)
     for reply in problem.replies.filter(deleted_at__isnull=True):
         index_object(reply)  # replies carry the problem's title and tags
+    notify_mentioned(
+        item=problem, author=by, text=f"{context}\n\n{tried}", previous_text=previous_text
+    )
     return problem
 
 
@@ -104,6 +109,7 @@ def post_reply(*, problem: Problem, author: User, body: str) -> Reply:
                 actor=author,
             )
     index_object(reply)
+    notify_mentioned(item=reply, author=author, text=body)
     return reply
 
 
@@ -112,10 +118,12 @@ def edit_reply(*, reply: Reply, by: User, body: str) -> Reply:
     """Change a reply (its author). Side effect: search index."""
     require(can_edit, by, reply, _("Only the author can edit this reply."))
     require_text(body=body)
+    previous_text = reply.body
     reply.body = body
     reply.updated_at = timezone.now()
     reply.save(update_fields=["body", "updated_at"])
     index_object(reply)
+    notify_mentioned(item=reply, author=by, text=body, previous_text=previous_text)
     return reply
 
 

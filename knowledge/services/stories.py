@@ -14,7 +14,7 @@ from knowledge.rules import can_edit
 from knowledge.search import index_object
 from meetings.models import Meeting
 
-from .common import clean_tags, require, require_text
+from .common import clean_tags, notify_mentioned, require, require_text
 
 
 def _check_links(
@@ -73,7 +73,12 @@ def tell_story(
         summary=story.title,
     )
     index_object(story)
+    notify_mentioned(item=story, author=author, text=_story_text(story))
     return story
+
+
+def _story_text(story: Story) -> str:
+    return "\n\n".join([story.situation, story.action, story.outcome, story.lesson])
 
 
 @transaction.atomic
@@ -96,6 +101,7 @@ def edit_story(
     require_text(title=title, situation=situation)
     tags = clean_tags(story.community, tags)
     _check_links(story.community, problem, entry, meeting)
+    previous_text = _story_text(story)
     story.title = title.strip()
     story.situation = situation
     story.action = action
@@ -113,4 +119,5 @@ def edit_story(
     )  # fmt: skip
     story.tags.set(tags)
     index_object(story)
+    notify_mentioned(item=story, author=by, text=_story_text(story), previous_text=previous_text)
     return story

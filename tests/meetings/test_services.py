@@ -626,3 +626,16 @@ def test_propose_problem_through_page(meeting, community, client):
     )
     assert response.status_code == 302
     assert meeting.agenda_items.get().problem == problem
+
+
+def test_mentions_in_meeting_texts_notify_once(meeting, host, community):
+    from cop.enums import NotificationKind
+    from cop.models import Notification
+
+    mira = make_member(community, email="mira@example.org")
+    services.update_meeting(meeting=meeting, by=host, description="Bring slides, @mira")
+    services.update_meeting(meeting=meeting, by=host, description="Bring slides, @mira!")
+    with time_machine.travel(meeting.ends_at + timedelta(minutes=5)):
+        services.write_notes(meeting=meeting, by=host, notes="Thanks @mira for the demo")
+    mentions = Notification.objects.filter(recipient=mira, kind=NotificationKind.MENTION)
+    assert mentions.count() == 2
