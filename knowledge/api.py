@@ -7,7 +7,10 @@ appear nowhere. A refused action is 403 with the rule's reason, checked before t
 service is called (the services re-check the same predicates).
 """
 
+import re
+
 import django_filters
+from django import forms
 from django.db.models import Count, Q
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -38,6 +41,7 @@ from .services import problems as problem_services
 from .services import stories as story_services
 from .services import validation as validation_services
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 # Ids in paths and bodies: digits that fit a database integer, so that no lookup fails.
 ID_PATTERN = r"[0-9]{1,18}"
 MAX_ID = 2**63 - 1
@@ -65,6 +69,12 @@ class RecentlyUpdated(CursorPagination):
 
 class Alphabetical(CursorPagination):
     ordering = ("term", "id")
+
+
+class SlugFilter(django_filters.CharFilter):
+    """A slug parameter: anything else is a 400 with a reason, never a database error."""
+
+    field_class = forms.SlugField
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -198,9 +208,9 @@ class AcceptSerializer(serializers.Serializer):
 
 
 class ProblemFilter(django_filters.FilterSet):
-    community = django_filters.CharFilter(field_name="community__slug")
+    community = SlugFilter(field_name="community__slug")
     status = django_filters.ChoiceFilter(choices=ProblemStatus.choices)
-    tag = django_filters.CharFilter(field_name="tags__slug", distinct=True)
+    tag = SlugFilter(field_name="tags__slug", distinct=True)
 
     class Meta:
         model = Problem
@@ -339,8 +349,8 @@ class StorySerializer(CommunityItemSerializer):
 
 
 class StoryFilter(django_filters.FilterSet):
-    community = django_filters.CharFilter(field_name="community__slug")
-    tag = django_filters.CharFilter(field_name="tags__slug", distinct=True)
+    community = SlugFilter(field_name="community__slug")
+    tag = SlugFilter(field_name="tags__slug", distinct=True)
 
     class Meta:
         model = Story
@@ -467,10 +477,10 @@ class RevisionSerializer(serializers.Serializer):
 
 
 class PracticeFilter(django_filters.FilterSet):
-    community = django_filters.CharFilter(field_name="community__slug")
+    community = SlugFilter(field_name="community__slug")
     status = django_filters.ChoiceFilter(choices=EntryStatus.choices)
     kind = django_filters.ChoiceFilter(choices=EntryKind.choices)
-    tag = django_filters.CharFilter(field_name="tags__slug", distinct=True)
+    tag = SlugFilter(field_name="tags__slug", distinct=True)
 
     class Meta:
         model = PracticeEntry
@@ -603,7 +613,7 @@ class GlossaryTermSerializer(serializers.ModelSerializer):
 
 
 class GlossaryFilter(django_filters.FilterSet):
-    community = django_filters.CharFilter(field_name="community__slug")
+    community = SlugFilter(field_name="community__slug")
     status = django_filters.ChoiceFilter(choices=TermStatus.choices)
 
     class Meta:
@@ -702,6 +712,9 @@ def search(request):
             {"kind": [f"Choose one of {', '.join(SearchKind.values)}."]},
             status=status.HTTP_400_BAD_REQUEST,
         )
+    for name in ("community", "tag"):
+        if not SLUG.fullmatch(request.query_params.get(name, "") or "-"):
+            return Response({name: ["A slug: letters, digits, - and _."]}, status=400)
     try:
         limit = min(max(int(request.query_params.get("limit", 30)), 1), 100)
     except ValueError:

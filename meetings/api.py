@@ -6,6 +6,7 @@ what the caller may see.
 """
 
 import django_filters
+from django import forms
 from django.db.models import Prefetch
 from django.http import Http404
 from django.urls import reverse
@@ -144,8 +145,14 @@ class RSVPResultSerializer(serializers.Serializer):
     )
 
 
+class SlugFilter(django_filters.CharFilter):
+    """A slug parameter: anything else is a 400 with a reason, never a database error."""
+
+    field_class = forms.SlugField
+
+
 class MeetingFilter(django_filters.FilterSet):
-    community = django_filters.CharFilter(
+    community = SlugFilter(
         field_name="community__slug", help_text="Only this community's meetings (its slug)."
     )
     starts_after = django_filters.IsoDateTimeFilter(
@@ -345,7 +352,7 @@ class SeriesSerializer(serializers.ModelSerializer):
 
 
 class SeriesFilter(django_filters.FilterSet):
-    community = django_filters.CharFilter(
+    community = SlugFilter(
         field_name="community__slug", help_text="Only this community's series (its slug)."
     )
 

@@ -6,6 +6,8 @@ mentorship is 404 to anyone who may not see it (as on the pages), and a refused 
 is 403 with the rule's reason.
 """
 
+import re
+
 from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -130,7 +132,7 @@ class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         if getattr(self, "swagger_fake_view", False):
             return MentorOffer.objects.none()
         slug = self.request.query_params.get("community")
-        if not slug:
+        if not slug or not re.fullmatch(r"[-a-zA-Z0-9_]+", slug):
             raise APIValidationError({"community": "Say whose mentors: a community's slug."})
         community = access_community(self.request.user, slug)
         return selectors.mentor_directory(community).select_related("community")

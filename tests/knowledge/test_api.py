@@ -349,3 +349,19 @@ def test_story_list_query_count_is_constant(
     with django_assert_num_queries(2):
         response = api.get("/api/v1/stories/")
     assert len(response.json()["results"]) == count
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/problems/?community=a%00b",
+        "/api/v1/practices/?tag=a%00b",
+        "/api/v1/search/?q=x&community=a%00b",
+        "/api/v1/meetings/?community=a%00b",
+        "/api/v1/mentor-offers/?community=a%00b",
+    ],
+)
+def test_bad_slug_parameters_are_400_with_reason(api, path):
+    response = api.get(path)
+    assert response.status_code == 400
+    assert response.json()
