@@ -5,6 +5,8 @@ the pages: a private community's meetings are 404 to non-members, lists only hol
 what the caller may see.
 """
 
+from datetime import UTC
+
 import django_filters
 from django import forms
 from django.db.models import Prefetch
@@ -151,14 +153,32 @@ class SlugFilter(django_filters.CharFilter):
     field_class = forms.SlugField
 
 
+class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
+    """ISO 8601 in any offset the database can take: normalised to UTC, out of range
+    is a 400 with a reason."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError("This date is out of range.") from exc
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 class MeetingFilter(django_filters.FilterSet):
     community = SlugFilter(
         field_name="community__slug", help_text="Only this community's meetings (its slug)."
     )
-    starts_after = django_filters.IsoDateTimeFilter(
+    starts_after = UTCDateTimeFilter(
         field_name="starts_at", lookup_expr="gte", help_text="Starting at or after (ISO 8601)."
     )
-    starts_before = django_filters.IsoDateTimeFilter(
+    starts_before = UTCDateTimeFilter(
         field_name="starts_at", lookup_expr="lt", help_text="Starting before (ISO 8601)."
     )
     status = django_filters.ChoiceFilter(choices=MeetingStatus.choices)

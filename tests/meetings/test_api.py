@@ -70,6 +70,15 @@ def test_list_bad_date_is_400_with_reason(api, meeting):
     response = api.get("/api/v1/meetings/", {"starts_after": "next tuesday"})
     assert response.status_code == 400
     assert "starts_after" in response.json()
+    response = api.get("/api/v1/meetings/", {"starts_before": "0001-01-01T00:00:00+20:00"})
+    assert response.status_code == 400
+    assert "starts_before" in response.json()
+
+
+def test_list_date_in_an_unusual_offset_is_normalised(api, meeting):
+    response = api.get("/api/v1/meetings/", {"starts_after": "1170-01-27T12:28:23+20:18"})
+    assert response.status_code == 200
+    assert [m["id"] for m in response.json()["results"]] == [meeting.pk]
 
 
 def test_meeting_shape_has_urls_html_and_hosts(api, meeting, host):
