@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from cop import selectors
-from cop.api_support import MarkdownHTMLField
+from cop.api_support import CursorPagination, MarkdownHTMLField
 from cop.enums import JoinPolicy, Level, MembershipStatus, Role, Visibility
 from cop.models import Community, Membership
 from cop.rules import has_verified_email, is_coordinator
@@ -126,6 +126,14 @@ class JoinSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+class ByName(CursorPagination):
+    ordering = ("name", "id")
+
+
+class ById(CursorPagination):
+    ordering = ("id",)
+
+
 class CommunityViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -139,7 +147,7 @@ class CommunityViewSet(
     serializer_class = CommunitySerializer
     lookup_field = "slug"
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
-    ordering = "name"
+    pagination_class = ByName
 
     def get_queryset(self):
         return (
@@ -162,9 +170,11 @@ class CommunityViewSet(
             raise PermissionDenied("Verify your email address before starting a community.")
         data = dict(serializer.validated_data)
         tags = data.pop("tags", [])
-        serializer.instance = community_services.create_community(
+        community = community_services.create_community(
             creator=self.request.user, tags=tags, **data
         )
+        # Read it back as the list does, so the answer carries every field of the schema.
+        serializer.instance = self.get_queryset().get(pk=community.pk)
 
     def perform_update(self, serializer):
         community = serializer.instance
@@ -172,9 +182,8 @@ class CommunityViewSet(
             raise PermissionDenied("Only the community's coordinators can change it.")
         data = dict(serializer.validated_data)
         tags = data.pop("tags", None)
-        serializer.instance = community_services.update_community(
-            community=community, tags=tags, **data
-        )
+        community_services.update_community(community=community, tags=tags, **data)
+        serializer.instance = self.get_queryset().get(pk=community.pk)
 
     @extend_schema(request=None, responses=MembershipSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
@@ -199,7 +208,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Active members of a community. POST joins (or asks to join)."""
 
     serializer_class = MembershipSerializer
-    ordering = "id"
+    pagination_class = ById
 
     def get_permissions(self):
         if self.action == "list":

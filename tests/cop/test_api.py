@@ -203,3 +203,21 @@ def test_docs_page_served_without_external_assets(client):
     assert response.status_code == 200
     assert b"swagger-ui" in response.content
     assert b"cdn.jsdelivr" not in response.content
+
+
+def test_community_list_is_paged_by_name(api):
+    for name in ["Zebra keepers", "Apiarists", "Mycologists"]:
+        CommunityFactory(name=name)
+    names = [c["name"] for c in api.get("/api/v1/communities/").json()["results"]]
+    assert names == ["Apiarists", "Mycologists", "Zebra keepers"]
+
+
+def test_created_community_answer_carries_every_field(api):
+    api.force_authenticate(UserFactory())
+    body = api.post(
+        "/api/v1/communities/",
+        {"name": "N", "slug": "n", "domain": "d", "visibility": "public", "join_policy": "open"},
+        format="json",
+    ).json()
+    assert body["member_count"] == 1
+    assert body["ics_url"].endswith("/c/n/meetings/calendar.ics")
