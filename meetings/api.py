@@ -27,7 +27,7 @@ from cop.selectors import access_community, visible_communities
 from . import selectors, services
 from .enums import MeetingKind, MeetingStatus, RSVPAnswer
 from .models import Meeting, Series
-from .rules import can_manage_meeting, can_rsvp, can_schedule_meeting
+from .rules import can_manage_meeting, can_manage_series, can_rsvp, can_schedule_meeting
 
 # Ids in paths and bodies: digits that fit a database integer, so that no lookup fails.
 ID_PATTERN = r"[0-9]{1,18}"
@@ -381,8 +381,31 @@ class SeriesFilter(django_filters.FilterSet):
         fields = ["community", "status"]
 
 
-class SeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Meeting series (a rhythm of meetings) of the communities the caller may see."""
+class SeriesCreateSerializer(serializers.Serializer):
+    community = serializers.SlugField(help_text="The community's slug.")
+    title = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=MeetingKind.choices, default=MeetingKind.REGULAR)
+    rrule = serializers.CharField(
+        max_length=500, help_text="An RFC 5545 rule without DTSTART, e.g. FREQ=WEEKLY;BYDAY=TH."
+    )
+    starts_on = serializers.DateField(help_text="The local date of the first occurrence.")
+    start_time = serializers.TimeField(help_text="The local start time, kept across DST.")
+    duration_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
+    timezone = serializers.CharField(max_length=64)
+    location = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    online_url = serializers.URLField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    capacity = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class SeriesViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Meeting series (a rhythm of meetings) of the communities the caller may see.
+    Coordinators start one; its hosts and coordinators confirm or end it."""
 
     lookup_value_regex = ID_PATTERN
 
@@ -410,3 +433,61 @@ class SeriesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise Http404("No such series.")
         series = selectors.access_series(self.request.user, slug, self.kwargs["pk"])
         return self.get_queryset().get(pk=series.pk)
+
+    def get_serializer_class(self):
+        return SeriesCreateSerializer if self.action == "create" else SeriesSerializer
+
+    def get_permissions(self):
+        if self.action in ("list", "retrieve"):
+            return [permissions.IsAuthenticatedOrReadOnly()]
+        return [permissions.IsAuthenticated()]
+
+    @extend_schema(request=SeriesCreateSerializer, responses={201: SeriesSerializer})
+    def create(self, request, *args, **kwargs):
+        """Start a series; its occurrences up to the horizon become meetings."""
+        serializer = SeriesCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        community = access_community(request.user, data.pop("community"))
+        if not can_schedule_meeting(request.user, community):
+            raise PermissionDenied("Only the community's coordinators start a series.")
+        series = services.create_series(
+            community=community,
+            by=request.user,
+            timezone_name=data.pop("timezone"),
+            **data,
+        )
+        return Response(
+            SeriesSerializer(
+                self.get_queryset().get(pk=series.pk), context={"request": request}
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def _managed(self, request, pk) -> Series:
+        series = self.get_object()
+        if not can_manage_series(request.user, series):
+            raise PermissionDenied("Only the series' hosts and coordinators can do this.")
+        return series
+
+    @extend_schema(request=None, responses=SeriesSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """Confirm the series still runs, so new occurrences keep being made."""
+        series = services.confirm_series(series=self._managed(request, pk), by=request.user)
+        return Response(
+            SeriesSerializer(
+                self.get_queryset().get(pk=series.pk), context={"request": request}
+            ).data
+        )
+
+    @extend_schema(request=None, responses=SeriesSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        """End the series: its future meetings are cancelled and those who answered told."""
+        series = services.end_series(series=self._managed(request, pk), by=request.user)
+        return Response(
+            SeriesSerializer(
+                self.get_queryset().get(pk=series.pk), context={"request": request}
+            ).data
+        )

@@ -57,3 +57,20 @@ rules.add_perm("meetings.propose_agenda_item", can_propose_agenda_item)
 rules.add_perm("meetings.vote_agenda_item", can_vote_agenda_item)
 rules.add_perm("meetings.change_meeting", can_manage_meeting)
 rules.add_perm("meetings.add_meeting", can_schedule_meeting)
+
+
+# Series predicates take (user, series).
+
+
+@rules.predicate
+def is_series_host(user, series) -> bool:
+    return user.is_authenticated and series.hosts.filter(pk=user.pk).exists()
+
+
+@rules.predicate
+def is_coordinator_of_series_community(user, series) -> bool:
+    return is_coordinator(user, series.community)
+
+
+can_manage_series = is_series_host | is_coordinator_of_series_community
+rules.add_perm("meetings.change_series", can_manage_series)

@@ -2,13 +2,14 @@
 caller, on a public and a private community, against a table of expected status codes
 kept here (the communities endpoints have theirs in tests/cop/test_api_permissions.py)."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cop.enums import JoinPolicy, Role, Visibility
+from meetings.services import create_series
 from tests.factories import (
     CommunityFactory,
     GlossaryTermFactory,
@@ -77,6 +78,23 @@ ENDPOINTS = [
     ("post", "/api/v1/meetings/{meeting}/cancel/", {"reason": "Snow"}, COORDINATOR_ONLY),
     ("post", "/api/v1/meetings/{meeting}/rsvp/", {"answer": "going"}, MEMBERS_ACT),
     ("get", "/api/v1/series/", None, {"public": ALL, "private": ALL}),
+    ("get", "/api/v1/series/{series}/", None, READ),
+    (
+        "post",
+        "/api/v1/series/",
+        {
+            "community": "{slug}",
+            "title": "Weekly",
+            "rrule": "FREQ=WEEKLY;BYDAY=MO",
+            "starts_on": "{starts_on}",
+            "start_time": "17:00",
+            "duration_minutes": 60,
+            "timezone": "Europe/Berlin",
+        },
+        {"public": _row(401, 403, 403, 201, 403), "private": _row(401, 404, 403, 201, 404)},
+    ),
+    ("post", "/api/v1/series/{series}/confirm/", None, COORDINATOR_ONLY),
+    ("post", "/api/v1/series/{series}/end/", None, COORDINATOR_ONLY),
     # knowledge
     ("get", "/api/v1/problems/", None, {"public": ALL, "private": ALL}),
     ("get", "/api/v1/problems/{problem}/", None, READ),
@@ -171,6 +189,17 @@ def test_endpoint_permissions(method, path, body, visibility, caller, expected):
     meeting = MeetingFactory(community=community, hosts=[coordinator])
     problem = ProblemFactory(community=community, author=member)
     starts_at, ends_at = _starts()
+    series = create_series(
+        community=community,
+        by=coordinator,
+        title="Rhythm",
+        rrule="FREQ=WEEKLY;BYDAY=TH",
+        starts_on=timezone.localdate() + timedelta(days=2),
+        start_time=time(17, 0),
+        duration_minutes=60,
+        timezone_name="Europe/Berlin",
+        horizon_days=21,
+    )
     names = {
         "slug": community.slug,
         "meeting": meeting.pk,
@@ -182,6 +211,8 @@ def test_endpoint_permissions(method, path, body, visibility, caller, expected):
         "mentorship": make_mentorship(community, mentor=coordinator, mentee=member).pk,
         "starts_at": starts_at,
         "ends_at": ends_at,
+        "series": series.pk,
+        "starts_on": (timezone.localdate() + timedelta(days=3)).isoformat(),
     }
     callers = {
         "anonymous": None,

@@ -286,3 +286,54 @@ def test_meeting_list_query_count_is_constant(
     with django_assert_num_queries(2):
         response = api.get("/api/v1/meetings/")
     assert len(response.json()["results"]) == count
+
+
+SERIES_BODY = {
+    "community": "sre",
+    "title": "Thursday review",
+    "rrule": "FREQ=WEEKLY;BYDAY=TH",
+    "starts_on": "2027-03-04",
+    "start_time": "17:00",
+    "duration_minutes": 60,
+    "timezone": "Europe/Berlin",
+}
+
+
+def test_coordinator_starts_series_with_occurrences_at_local_time(api, community, host):
+    import time_machine
+
+    api.force_authenticate(host)
+    with time_machine.travel("2027-03-01 09:00:00+00:00"):
+        response = api.post("/api/v1/series/", SERIES_BODY, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["rrule"].endswith("FREQ=WEEKLY;BYDAY=TH") and body["url"]
+    starts = list(
+        Meeting.objects.filter(series_id=body["id"])
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+    )
+    # 17:00 in Berlin: 16:00 UTC before the change on 28 March, 15:00 UTC after it.
+    assert starts[0].hour == 16 and starts[-1].hour == 15
+
+
+def test_series_bad_rule_is_400_with_reason(api, community, host):
+    api.force_authenticate(host)
+    response = api.post("/api/v1/series/", {**SERIES_BODY, "rrule": "NONSENSE"}, format="json")
+    assert response.status_code == 400
+    assert response.json()
+
+
+def test_member_cannot_start_confirm_or_end_series(api, community, host, member):
+    soon = {**SERIES_BODY, "starts_on": (timezone.localdate() + timedelta(days=3)).isoformat()}
+    api.force_authenticate(host)
+    created = api.post("/api/v1/series/", soon, format="json")
+    assert created.status_code == 201, created.json()
+    series_id = created.json()["id"]
+    api.force_authenticate(member)
+    assert api.post("/api/v1/series/", soon, format="json").status_code == 403
+    assert api.post(f"/api/v1/series/{series_id}/end/").status_code == 403
+    api.force_authenticate(host)
+    assert api.post(f"/api/v1/series/{series_id}/confirm/").status_code == 200
+    ended = api.post(f"/api/v1/series/{series_id}/end/")
+    assert ended.status_code == 200 and ended.json()["status"] == "ended"

@@ -79,3 +79,27 @@ def test_can_propose_and_vote_members_only(meeting, member):
 def test_permissions_registered_for_has_perm(meeting, member):
     assert member.has_perm("meetings.rsvp", meeting)
     assert not member.has_perm("meetings.change_meeting", meeting)
+
+
+def test_can_manage_series_hosts_and_coordinators_only(community, host, member, coordinator):
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from meetings.rules import can_manage_series
+    from meetings.services import create_series
+
+    series = create_series(
+        community=community,
+        by=host,
+        title="Rhythm",
+        rrule="FREQ=WEEKLY;BYDAY=TH",
+        starts_on=timezone.localdate() + timedelta(days=2),
+        start_time=time(17, 0),
+        duration_minutes=60,
+        timezone_name="Europe/Berlin",
+        horizon_days=14,
+    )
+    assert can_manage_series(host, series)
+    assert can_manage_series(coordinator, series)
+    assert not can_manage_series(member, series)
