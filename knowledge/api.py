@@ -30,7 +30,10 @@ from .enums import EntryKind, EntryStatus, ProblemStatus, SearchKind, TermStatus
 from .models import GlossaryTerm, PracticeEntry, Problem, Reply, Story
 from .rules import (
     can_accept_solution,
+    can_accept_term,
+    can_delete,
     can_endorse,
+    can_manage_entry,
     can_post,
     can_reply,
     can_validate_as_expert,
@@ -40,6 +43,7 @@ from .services import glossary as glossary_services
 from .services import problems as problem_services
 from .services import stories as story_services
 from .services import validation as validation_services
+from .services.common import soft_delete
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 # Ids in paths and bodies: digits that fit a database integer, so that no lookup fails.
@@ -120,6 +124,19 @@ def _community_for(user, slug: str) -> Community:
 def _require(predicate, user, obj, message: str) -> None:
     if not predicate(user, obj):
         raise PermissionDenied(message)
+
+
+class SoftDeleteMixin(mixins.DestroyModelMixin):
+    """DELETE hides the item (author or coordinator); its history stays, nothing is lost."""
+
+    def perform_destroy(self, instance):
+        _require(
+            can_delete,
+            self.request.user,
+            instance,
+            "Only the author or a coordinator can delete this.",
+        )
+        soft_delete(item=instance, by=self.request.user)
 
 
 def _owning_community(model, pk) -> Community:
@@ -218,6 +235,7 @@ class ProblemFilter(django_filters.FilterSet):
 
 
 class ProblemViewSet(
+    SoftDeleteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -358,6 +376,7 @@ class StoryFilter(django_filters.FilterSet):
 
 
 class StoryViewSet(
+    SoftDeleteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -476,6 +495,13 @@ class RevisionSerializer(serializers.Serializer):
         return [text for _css, text in item.lines]
 
 
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[EntryStatus.DRAFT, EntryStatus.NOT_VALIDATED, EntryStatus.ARCHIVED],
+        help_text="Publish a draft (not_validated), archive, or reopen. Validation is earned.",
+    )
+
+
 class PracticeFilter(django_filters.FilterSet):
     community = SlugFilter(field_name="community__slug")
     status = django_filters.ChoiceFilter(choices=EntryStatus.choices)
@@ -488,6 +514,7 @@ class PracticeFilter(django_filters.FilterSet):
 
 
 class PracticeViewSet(
+    SoftDeleteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -541,6 +568,31 @@ class PracticeViewSet(
             publish=data.get("publish", False),
         )
         serializer.instance = self.get_queryset().get(pk=entry.pk)
+
+    @extend_schema(request=StatusChangeSerializer, responses=PracticeSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="status",
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def change_status(self, request, pk=None):
+        """Move the practice through its life cycle (author, owner or coordinator)."""
+        entry = self._entry()
+        _require(
+            can_manage_entry,
+            request.user,
+            entry,
+            "Only the author, the owner or a coordinator can change this practice's status.",
+        )
+        serializer = StatusChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry_services.change_status(
+            entry=entry, to=serializer.validated_data["status"], by=request.user
+        )
+        return Response(
+            PracticeSerializer(self._entry(), context=self.get_serializer_context()).data
+        )
 
     @extend_schema(request=ValidateSerializer, responses=PracticeSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
@@ -664,6 +716,24 @@ class GlossaryViewSet(
             examples=data.get("examples", ""),
         )
         serializer.instance = self.get_queryset().get(pk=term.pk)
+
+    @extend_schema(request=None, responses=GlossaryTermSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def accept(self, request, pk=None):
+        """Accept a proposed term into the shared language (coordinators)."""
+        term = self.get_object()
+        _require(
+            can_accept_term,
+            request.user,
+            term.community,
+            "Only a coordinator can accept a term.",
+        )
+        glossary_services.accept_term(term=term, by=request.user)
+        return Response(
+            GlossaryTermSerializer(
+                self.get_queryset().get(pk=term.pk), context=self.get_serializer_context()
+            ).data
+        )
 
 
 # --- search --------------------------------------------------------------------------------

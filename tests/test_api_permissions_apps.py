@@ -116,6 +116,15 @@ ENDPOINTS = [
     # Another member wrote it: the member and the coordinator may say it worked for them.
     ("post", "/api/v1/practices/{entry}/validate/", {}, MEMBERS_ACT),
     ("get", "/api/v1/glossary/{term}/", None, READ),
+    ("post", "/api/v1/glossary/{term}/accept/", None, COORDINATOR_ONLY),
+    # Another member wrote these: only the coordinator (or the author) may.
+    (
+        "delete",
+        "/api/v1/stories/{story}/",
+        None,
+        {"public": _row(401, 403, 403, 204, 403), "private": _row(401, 404, 403, 204, 404)},
+    ),
+    ("post", "/api/v1/practices/{entry}/status/", {"status": "archived"}, COORDINATOR_ONLY),
     (
         "post",
         "/api/v1/glossary/",

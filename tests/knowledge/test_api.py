@@ -365,3 +365,51 @@ def test_bad_slug_parameters_are_400_with_reason(api, path):
     response = api.get(path)
     assert response.status_code == 400
     assert response.json()
+
+
+def test_delete_is_soft_and_only_for_author_or_coordinator():
+    from rest_framework.test import APIClient
+
+    from knowledge.models import Story
+    from tests.factories import CommunityFactory, StoryFactory, UserFactory, make_member
+
+    coordinator = UserFactory()
+    community = CommunityFactory(coordinator=coordinator)
+    author = make_member(community)
+    story = StoryFactory(community=community, author=author)
+    api = APIClient()
+    api.force_authenticate(make_member(community))
+    refused = api.delete(f"/api/v1/stories/{story.pk}/")
+    assert refused.status_code == 403 and refused.json()["detail"]
+    api.force_authenticate(author)
+    assert api.delete(f"/api/v1/stories/{story.pk}/").status_code == 204
+    assert Story.objects.get(pk=story.pk).deleted_at is not None
+    assert api.get(f"/api/v1/stories/{story.pk}/").status_code == 404
+
+
+def test_practice_status_change_and_glossary_accept():
+    from rest_framework.test import APIClient
+
+    from knowledge.enums import EntryStatus, TermStatus
+    from knowledge.models import GlossaryTerm
+    from knowledge.services import entries, glossary
+    from tests.factories import CommunityFactory, UserFactory, make_member
+
+    coordinator = UserFactory()
+    community = CommunityFactory(coordinator=coordinator)
+    author = make_member(community)
+    entry = entries.write_entry(community=community, author=author, title="T", body="B")
+    api = APIClient()
+    api.force_authenticate(author)
+    response = api.post(
+        f"/api/v1/practices/{entry.pk}/status/", {"status": "not_validated"}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == EntryStatus.NOT_VALIDATED
+    bad = api.post(f"/api/v1/practices/{entry.pk}/status/", {"status": "validated"}, format="json")
+    assert bad.status_code == 400
+
+    term = glossary.propose_term(community=community, by=author, term="SLO", definition="d")
+    assert api.post(f"/api/v1/glossary/{term.pk}/accept/").status_code == 403
+    api.force_authenticate(coordinator)
+    assert api.post(f"/api/v1/glossary/{term.pk}/accept/").json()["status"] == "accepted"
+    assert GlossaryTerm.objects.get(pk=term.pk).status == TermStatus.ACCEPTED
