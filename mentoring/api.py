@@ -31,6 +31,7 @@ from .rules import (
     can_offer_mentoring,
     can_request_mentor,
     can_view_checkins,
+    can_withdraw_request,
 )
 
 ID_PATTERN = r"[0-9]{1,18}"
@@ -327,6 +328,21 @@ class MentorRequestViewSet(
         # It may have passed on to another mentor; who declined still sees it.
         return Response(self.get_serializer(self.get_object()).data)
 
+    @extend_schema(request=None, responses=MentorRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Withdraw your own request while it is still open."""
+        request_obj = self.get_object()
+        if not can_withdraw_request(request.user, request_obj):
+            raise PermissionDenied("Only the person who asked can withdraw an open request.")
+        services.withdraw_request(request=request_obj, by=request.user)
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+class CompleteSerializer(serializers.Serializer):
+    reflection = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    feedback = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
 
 class MentorshipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's mentorships, as mentor or mentee, newest first."""
@@ -350,6 +366,33 @@ class MentorshipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_object(self) -> Mentorship:
         pk = self.kwargs["pk"]
         return selectors.access_mentorship(self.request.user, _community_of("mentorships", pk), pk)
+
+    def _changed(self, request, change, **kwargs):
+        mentorship = self.get_object()
+        if not can_change_mentorship(request.user, mentorship):
+            raise PermissionDenied("Only the mentor and the mentee can change the mentorship.")
+        change(mentorship=mentorship, by=request.user, **kwargs)
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=None, responses=MentorshipSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        """Pause the mentorship (the pair)."""
+        return self._changed(request, services.pause_mentorship)
+
+    @extend_schema(request=None, responses=MentorshipSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Resume a paused mentorship (the pair)."""
+        return self._changed(request, services.resume_mentorship)
+
+    @extend_schema(request=CompleteSerializer, responses=MentorshipSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Complete the mentorship, early or on time, with a reflection (the pair)."""
+        body = CompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._changed(request, services.complete_mentorship, **body.validated_data)
 
     @extend_schema(methods=["GET"], responses=CheckInSerializer(many=True))
     @extend_schema(methods=["POST"], request=CheckInSerializer, responses={201: CheckInSerializer})

@@ -154,6 +154,12 @@ ENDPOINTS = [
         None,
         {"public": _row(401, 404, 200, 200, 404), "private": _row(401, 404, 200, 200, 404)},
     ),
+    (
+        "post",
+        "/api/v1/mentorships/{mentorship}/pause/",
+        None,
+        {"public": _row(401, 404, 200, 200, 404), "private": _row(401, 404, 200, 200, 404)},
+    ),
     # notifications: one's own, whatever the community
     (
         "get",

@@ -136,3 +136,33 @@ def test_check_in_in_the_future_is_400(api, community):
     )
     assert response.status_code == 400
     assert "date" in response.json()
+
+
+def test_requester_withdraws_and_pair_pauses_resumes_completes(api, community, topic):
+    from mentoring import services
+
+    mentor = make_mentor(community, topics=[topic])
+    mentee = make_member(community)
+    request = services.request_mentor(
+        community=community, requester=mentee, goals="Grow", topics=[topic],
+        cadence="monthly", timezone_name="Europe/Berlin", mentor=mentor,
+    )  # fmt: skip
+    api.force_authenticate(mentor)
+    assert api.post(f"/api/v1/mentor-requests/{request.pk}/withdraw/").status_code == 403
+    api.force_authenticate(mentee)
+    withdrawn = api.post(f"/api/v1/mentor-requests/{request.pk}/withdraw/")
+    assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
+
+    mentorship = make_mentorship(community, mentor=mentor, mentee=make_member(community))
+    api.force_authenticate(make_member(community))
+    assert api.post(f"/api/v1/mentorships/{mentorship.pk}/pause/").status_code == 404
+    api.force_authenticate(mentor)
+    assert api.post(f"/api/v1/mentorships/{mentorship.pk}/pause/").json()["status"] == "paused"
+    assert api.post(f"/api/v1/mentorships/{mentorship.pk}/resume/").json()["status"] == "active"
+    done = api.post(
+        f"/api/v1/mentorships/{mentorship.pk}/complete/",
+        {"reflection": "We met our goals."},
+        format="json",
+    )
+    assert done.status_code == 200 and done.json()["status"] == "completed"
+    assert Mentorship.objects.get(pk=mentorship.pk).reflection == "We met our goals."
