@@ -32,6 +32,8 @@ from .rules import (
     can_accept_solution,
     can_accept_term,
     can_delete,
+    can_edit,
+    can_edit_entry,
     can_endorse,
     can_manage_entry,
     can_post,
@@ -124,6 +126,21 @@ def _community_for(user, slug: str) -> Community:
 def _require(predicate, user, obj, message: str) -> None:
     if not predicate(user, obj):
         raise PermissionDenied(message)
+
+
+class EditMixin(mixins.UpdateModelMixin):
+    """PATCH/PUT edit an item through its service (the author; a practice's owner too).
+    Fields left out keep their value; `community` cannot change."""
+
+    def perform_update(self, serializer):
+        item = serializer.instance
+        data = dict(serializer.validated_data)
+        data.pop("community", None)
+        tags = _tags(item.community, data.pop("tags", None))
+        if tags is None:
+            tags = list(item.tags.all())
+        self.edit(item=item, user=self.request.user, data=data, tags=tags)
+        serializer.instance = self.get_object()
 
 
 class SoftDeleteMixin(mixins.DestroyModelMixin):
@@ -235,6 +252,7 @@ class ProblemFilter(django_filters.FilterSet):
 
 
 class ProblemViewSet(
+    EditMixin,
     SoftDeleteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -261,6 +279,17 @@ class ProblemViewSet(
 
     def get_object(self) -> Problem:
         return self._problem()
+
+    def edit(self, *, item, user, data, tags):
+        _require(can_edit, user, item, "Only the person who asked can edit this problem.")
+        problem_services.edit_problem(
+            problem=item,
+            by=user,
+            title=data.get("title", item.title),
+            context=data.get("context", item.context),
+            tried=data.get("tried", item.tried),
+            tags=tags,
+        )
 
     def _problem(self) -> Problem:
         pk = self.kwargs["pk"]
@@ -376,6 +405,7 @@ class StoryFilter(django_filters.FilterSet):
 
 
 class StoryViewSet(
+    EditMixin,
     SoftDeleteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -397,6 +427,22 @@ class StoryViewSet(
             _live_in_visible(Story, self.request.user)
             .prefetch_related("tags")
             .order_by("-created_at", "-id")
+        )
+
+    def edit(self, *, item, user, data, tags):
+        _require(can_edit, user, item, "Only the author can edit this story.")
+        story_services.edit_story(
+            story=item,
+            by=user,
+            title=data.get("title", item.title),
+            situation=data.get("situation", item.situation),
+            action=data.get("action", item.action),
+            outcome=data.get("outcome", item.outcome),
+            lesson=data.get("lesson", item.lesson),
+            tags=tags,
+            problem=item.problem,
+            entry=item.entry,
+            meeting=item.meeting,
         )
 
     def get_object(self) -> Story:
@@ -514,6 +560,7 @@ class PracticeFilter(django_filters.FilterSet):
 
 
 class PracticeViewSet(
+    EditMixin,
     SoftDeleteMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -544,6 +591,18 @@ class PracticeViewSet(
 
     def get_object(self) -> PracticeEntry:
         return self._entry()
+
+    def edit(self, *, item, user, data, tags):
+        _require(can_edit_entry, user, item, "Only the author or the owner can edit this practice.")
+        entry_services.edit_entry(
+            entry=item,
+            by=user,
+            title=data.get("title", item.title),
+            body=data.get("body", item.body),
+            kind=data.get("kind", item.kind),
+            tags=tags,
+            review_date=data.get("review_date", item.review_date),
+        )
 
     def _entry(self) -> PracticeEntry:
         pk = self.kwargs["pk"]

@@ -125,6 +125,13 @@ ENDPOINTS = [
         {"public": _row(401, 403, 403, 204, 403), "private": _row(401, 404, 403, 204, 404)},
     ),
     ("post", "/api/v1/practices/{entry}/status/", {"status": "archived"}, COORDINATOR_ONLY),
+    # Only the author edits: the member, the coordinator and staff did not write it.
+    (
+        "patch",
+        "/api/v1/stories/{story}/",
+        {"title": "Mine now"},
+        {"public": _row(401, 403, 403, 403, 403), "private": _row(401, 404, 403, 403, 404)},
+    ),
     (
         "post",
         "/api/v1/glossary/",

@@ -413,3 +413,37 @@ def test_practice_status_change_and_glossary_accept():
     api.force_authenticate(coordinator)
     assert api.post(f"/api/v1/glossary/{term.pk}/accept/").json()["status"] == "accepted"
     assert GlossaryTerm.objects.get(pk=term.pk).status == TermStatus.ACCEPTED
+
+
+def test_author_edits_problem_story_and_practice_by_patch():
+    from rest_framework.test import APIClient
+
+    from knowledge.models import PracticeEntry, Problem, Revision
+    from knowledge.services import entries, problems, stories
+    from tests.factories import CommunityFactory, UserFactory, make_member
+
+    community = CommunityFactory(coordinator=UserFactory())
+    author = make_member(community)
+    problem = problems.ask_problem(community=community, author=author, title="Q", context="c")
+    story = stories.tell_story(
+        community=community, author=author, title="S", situation="s", action="", outcome=""
+    )
+    entry = entries.write_entry(community=community, author=author, title="P", body="v1")
+    api = APIClient()
+    api.force_authenticate(make_member(community))
+    assert (
+        api.patch(f"/api/v1/problems/{problem.pk}/", {"title": "X"}, format="json").status_code
+        == 403
+    )
+    api.force_authenticate(author)
+    response = api.patch(f"/api/v1/problems/{problem.pk}/", {"title": "Q2"}, format="json")
+    assert response.status_code == 200 and response.json()["title"] == "Q2"
+    assert Problem.objects.get(pk=problem.pk).context == "c"
+    assert (
+        api.patch(f"/api/v1/stories/{story.pk}/", {"lesson": "L"}, format="json").json()["lesson"]
+        == "L"
+    )
+    response = api.patch(f"/api/v1/practices/{entry.pk}/", {"body": "v2"}, format="json")
+    assert response.status_code == 200
+    assert PracticeEntry.objects.get(pk=entry.pk).body == "v2"
+    assert Revision.objects.filter(entry=entry).count() == 2
