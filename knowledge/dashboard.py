@@ -31,11 +31,10 @@ Indicators (CHAOSS time to first response; KCS validation):
 
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils.translation import gettext_noop
 
-from cop.dashboard import Period
+from cop.dashboard import Period, monthly_counts
 from cop.metrics import median
 from cop.models import Community
 
@@ -66,22 +65,6 @@ def _hours(later: datetime, earlier: datetime) -> float:
 
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
-
-
-def _monthly(queryset, field: str, period: Period) -> list[dict]:
-    """Rows of `queryset` per calendar month of `field`, one entry for each of the
-    period's months (zero when none). One query."""
-    rows = (
-        queryset.annotate(month=TruncMonth(field))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    counts = {month.strftime("%Y-%m"): n for month, n in rows}
-    return [
-        {"month": month.strftime("%Y-%m"), "value": counts.get(month.strftime("%Y-%m"), 0)}
-        for month in period.months
-    ]
 
 
 def problem_times(community: Community, period: Period) -> dict:
@@ -199,7 +182,7 @@ def build_section(*, community: Community, period: Period) -> dict:
             {"key": "past_review", "value": entries["past_review"], "unit": "count"},
         ],
         "series": {
-            "asked": _monthly(
+            "asked": monthly_counts(
                 Problem.objects.filter(
                     community=community,
                     deleted_at__isnull=True,
@@ -209,7 +192,7 @@ def build_section(*, community: Community, period: Period) -> dict:
                 "created_at",
                 period,
             ),
-            "validated": _monthly(
+            "validated": monthly_counts(
                 PracticeEntry.objects.filter(
                     community=community,
                     deleted_at__isnull=True,

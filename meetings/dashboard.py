@@ -23,10 +23,10 @@ Indicators, over the meetings that started within the period:
 """
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_noop
 
-from cop.dashboard import Period
+from cop.dashboard import Period, monthly_counts
 from cop.models import Community
 
 from .enums import MeetingStatus, RSVPAnswer
@@ -48,22 +48,15 @@ LABELS = {
 
 def attendance_by_month(community: Community, period: Period) -> list[dict]:
     """People marked as attending, per month the meeting started in. One query."""
-    rows = (
+    return monthly_counts(
         Attendance.objects.filter(
             meeting__community=community,
             meeting__starts_at__gte=period.start,
             meeting__starts_at__lt=period.end,
-        )
-        .annotate(month=TruncMonth("meeting__starts_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
+        ),
+        "meeting__starts_at",
+        period,
     )
-    counts = {month.strftime("%Y-%m"): n for month, n in rows}
-    return [
-        {"month": month.strftime("%Y-%m"), "value": counts.get(month.strftime("%Y-%m"), 0)}
-        for month in period.months
-    ]
 
 
 def no_shows(community: Community, period: Period) -> dict:

@@ -26,10 +26,9 @@ Indicators:
 from datetime import datetime
 
 from django.db.models import Count, F, Q
-from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_noop
 
-from cop.dashboard import Period
+from cop.dashboard import Period, monthly_counts
 from cop.metrics import median
 from cop.models import Community
 
@@ -55,22 +54,6 @@ LABELS = {
 
 def _hours(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 3600
-
-
-def _monthly(queryset, field: str, period: Period) -> list[dict]:
-    """Rows of `queryset` per calendar month of `field`, for each of the period's months.
-    One query."""
-    rows = (
-        queryset.annotate(month=TruncMonth(field))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    counts = {month.strftime("%Y-%m"): n for month, n in rows}
-    return [
-        {"month": month.strftime("%Y-%m"), "value": counts.get(month.strftime("%Y-%m"), 0)}
-        for month in period.months
-    ]
 
 
 def requests_waiting(community: Community, period: Period) -> dict:
@@ -151,7 +134,7 @@ def build_section(*, community: Community, period: Period) -> dict:
             {"key": "completed", "value": mentorships["completed"], "unit": "count"},
         ],
         "series": {
-            "requests": _monthly(
+            "requests": monthly_counts(
                 MentorRequest.objects.filter(
                     community=community,
                     created_at__gte=period.start,
@@ -160,7 +143,7 @@ def build_section(*, community: Community, period: Period) -> dict:
                 "created_at",
                 period,
             ),
-            "matched": _monthly(
+            "matched": monthly_counts(
                 Mentorship.objects.filter(
                     community=community,
                     started_at__gte=period.start,
