@@ -9,13 +9,14 @@ from datetime import UTC
 
 import django_filters
 from django import forms
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 
 from cop.api_support import CursorPagination, MarkdownHTMLField
@@ -25,9 +26,16 @@ from cop.rules import is_active_member
 from cop.selectors import access_community, visible_communities
 
 from . import selectors, services
-from .enums import MeetingKind, MeetingStatus, RSVPAnswer
+from .enums import AgendaItemStatus, MeetingKind, MeetingStatus, RSVPAnswer
 from .models import Meeting, Series
-from .rules import can_manage_meeting, can_manage_series, can_rsvp, can_schedule_meeting
+from .rules import (
+    can_manage_meeting,
+    can_manage_series,
+    can_propose_agenda_item,
+    can_rsvp,
+    can_schedule_meeting,
+    can_vote_agenda_item,
+)
 
 # Ids in paths and bodies: digits that fit a database integer, so that no lookup fails.
 ID_PATTERN = r"[0-9]{1,18}"
@@ -230,6 +238,33 @@ class ByTitle(CursorPagination):
     ordering = ("title", "id")
 
 
+class AgendaItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    details = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    details_html = MarkdownHTMLField("details")
+    problem = serializers.IntegerField(
+        source="problem_id", required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+    )
+    status = serializers.CharField(read_only=True)
+    votes = serializers.SerializerMethodField()
+    proposed_by = serializers.CharField(source="proposed_by.name", read_only=True, default="")
+
+    def get_votes(self, item) -> int:
+        return getattr(item, "vote_count", None) or item.votes.count()
+
+
+class AgendaActionSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    vote = serializers.BooleanField(required=False, default=True)
+    status = serializers.ChoiceField(choices=AgendaItemStatus.choices, required=False)
+
+
+class NotesSerializer(serializers.Serializer):
+    notes = serializers.CharField(allow_blank=True, max_length=50000)
+    notes_html = MarkdownHTMLField("notes")
+
+
 class MeetingViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -306,6 +341,100 @@ class MeetingViewSet(
         )
         meeting = self.get_queryset().get(pk=meeting.pk)
         return Response(self.get_serializer(meeting).data)
+
+    @extend_schema(methods=["GET"], responses=AgendaItemSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=AgendaItemSerializer, responses={201: AgendaItemSerializer}
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def agenda(self, request, pk=None):
+        """GET: the agenda items, accepted ones first in their order. POST: propose a topic
+        (or a problem of the community by its id) for the agenda (members)."""
+        meeting = _meeting_for(request.user, pk)
+        if request.method == "GET":
+            items = meeting.agenda_items.select_related("proposed_by").annotate(
+                vote_count=Count("votes")
+            )
+            return Response(AgendaItemSerializer(items, many=True).data)
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        if not can_propose_agenda_item(request.user, meeting):
+            raise PermissionDenied("Only members of the community can propose agenda items.")
+        body = AgendaItemSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        problem = None
+        if body.validated_data.get("problem_id"):
+            from knowledge.models import Problem
+
+            problem = Problem.objects.filter(
+                pk=body.validated_data["problem_id"], community=meeting.community
+            ).first()
+            if problem is None:
+                raise serializers.ValidationError(
+                    {"problem": "Choose a problem of this community."}
+                )
+        item = services.propose_agenda_item(
+            meeting=meeting,
+            by=request.user,
+            title=body.validated_data.get("title", ""),
+            details=body.validated_data.get("details", ""),
+            problem=problem,
+        )
+        return Response(AgendaItemSerializer(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AgendaActionSerializer, responses=AgendaItemSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="agenda-vote",
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def agenda_vote(self, request, pk=None):
+        """Vote for an agenda item (`vote: false` takes the vote back; members)."""
+        meeting = _meeting_for(request.user, pk)
+        if not can_vote_agenda_item(request.user, meeting):
+            raise PermissionDenied("Only members of the community can vote.")
+        body = AgendaActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = get_object_or_404(meeting.agenda_items, pk=body.validated_data["item"])
+        services.vote_agenda_item(item=item, user=request.user, vote=body.validated_data["vote"])
+        return Response(AgendaItemSerializer(item).data)
+
+    @extend_schema(request=AgendaActionSerializer, responses=AgendaItemSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="agenda-status",
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def agenda_status(self, request, pk=None):
+        """Accept, decline or reopen an agenda item (hosts and coordinators)."""
+        meeting = _meeting_for(request.user, pk)
+        if not can_manage_meeting(request.user, meeting):
+            raise PermissionDenied("Only the meeting's hosts and coordinators set the agenda.")
+        body = AgendaActionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if "status" not in body.validated_data:
+            raise serializers.ValidationError({"status": "Say accepted, declined or proposed."})
+        item = get_object_or_404(meeting.agenda_items, pk=body.validated_data["item"])
+        item = services.set_agenda_item_status(
+            item=item, by=request.user, status=body.validated_data["status"]
+        )
+        return Response(AgendaItemSerializer(item).data)
+
+    @extend_schema(request=NotesSerializer, responses=NotesSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def notes(self, request, pk=None):
+        """Write the meeting's notes in Markdown (hosts and coordinators)."""
+        meeting = _meeting_for(request.user, pk)
+        if not can_manage_meeting(request.user, meeting):
+            raise PermissionDenied("Only the meeting's hosts and coordinators write its notes.")
+        body = NotesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        meeting = services.write_notes(
+            meeting=meeting, by=request.user, notes=body.validated_data["notes"]
+        )
+        return Response(NotesSerializer(meeting).data)
 
     @extend_schema(request=RSVPRequestSerializer, responses=RSVPResultSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])

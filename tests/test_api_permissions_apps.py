@@ -77,6 +77,9 @@ ENDPOINTS = [
     ("patch", "/api/v1/meetings/{meeting}/", {"title": "Renamed"}, COORDINATOR_ONLY),
     ("post", "/api/v1/meetings/{meeting}/cancel/", {"reason": "Snow"}, COORDINATOR_ONLY),
     ("post", "/api/v1/meetings/{meeting}/rsvp/", {"answer": "going"}, MEMBERS_ACT),
+    ("get", "/api/v1/meetings/{meeting}/agenda/", None, READ),
+    ("post", "/api/v1/meetings/{meeting}/agenda/", {"title": "Topic"}, MEMBERS_CREATE),
+    ("post", "/api/v1/meetings/{meeting}/notes/", {"notes": "Decided"}, COORDINATOR_ONLY),
     ("get", "/api/v1/series/", None, {"public": ALL, "private": ALL}),
     ("get", "/api/v1/series/{series}/", None, READ),
     (

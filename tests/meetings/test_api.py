@@ -337,3 +337,51 @@ def test_member_cannot_start_confirm_or_end_series(api, community, host, member)
     assert api.post(f"/api/v1/series/{series_id}/confirm/").status_code == 200
     ended = api.post(f"/api/v1/series/{series_id}/end/")
     assert ended.status_code == 200 and ended.json()["status"] == "ended"
+
+
+def test_agenda_through_the_api(api, community, meeting, host, member):
+    from knowledge.services.problems import ask_problem
+
+    problem = ask_problem(community=community, author=member, title="DNS flaps", context="?")
+    api.force_authenticate(member)
+    topic = api.post(
+        f"/api/v1/meetings/{meeting.pk}/agenda/", {"title": "Chaos day"}, format="json"
+    )
+    assert topic.status_code == 201 and topic.json()["title"] == "Chaos day"
+    from_problem = api.post(
+        f"/api/v1/meetings/{meeting.pk}/agenda/", {"problem": problem.pk}, format="json"
+    )
+    assert from_problem.json()["title"] == "DNS flaps"
+    voted = api.post(
+        f"/api/v1/meetings/{meeting.pk}/agenda-vote/", {"item": topic.json()["id"]}, format="json"
+    )
+    assert voted.json()["votes"] == 1
+    refused = api.post(
+        f"/api/v1/meetings/{meeting.pk}/agenda-status/",
+        {"item": topic.json()["id"], "status": "accepted"},
+        format="json",
+    )
+    assert refused.status_code == 403
+    api.force_authenticate(host)
+    accepted = api.post(
+        f"/api/v1/meetings/{meeting.pk}/agenda-status/",
+        {"item": topic.json()["id"], "status": "accepted"},
+        format="json",
+    )
+    assert accepted.json()["status"] == "accepted"
+    items = api.get(f"/api/v1/meetings/{meeting.pk}/agenda/").json()
+    assert {i["title"] for i in items} == {"Chaos day", "DNS flaps"}
+
+
+def test_notes_through_the_api_hosts_only(api, meeting, host, member):
+    api.force_authenticate(member)
+    assert (
+        api.post(f"/api/v1/meetings/{meeting.pk}/notes/", {"notes": "x"}, format="json").status_code
+        == 403
+    )
+    api.force_authenticate(host)
+    response = api.post(
+        f"/api/v1/meetings/{meeting.pk}/notes/", {"notes": "**Decided** things"}, format="json"
+    )
+    assert response.status_code == 200
+    assert "<strong>Decided</strong>" in response.json()["notes_html"]
