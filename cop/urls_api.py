@@ -33,7 +33,7 @@ v1 = [
     path("search/", knowledge_api.search, name="api-search"),
     path("communities/<slug:community_slug>/members/", members, name="api-community-members"),
     path(
-        "communities/<slug:community_slug>/members/<int:pk>/approve/",
+        "communities/<slug:community_slug>/members/<id:pk>/approve/",
         approve,
         name="api-community-member-approve",
     ),

@@ -6,7 +6,7 @@ from cop import views_notifications as views
 
 urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
-    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
+    path("notifications/<id:pk>/open/", views.notification_open, name="notification_open"),
     path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
     path(
         "notifications/preferences/",

@@ -8,19 +8,19 @@ from . import views
 app_name = "meetings"
 
 community = "c/<slug:slug>/meetings/"
-meeting = community + "<int:meeting_id>/"
+meeting = community + "<id:meeting_id>/"
 
 urlpatterns = [
     path(community, views.community_meetings, name="community"),
     path(community + "new/", views.schedule_meeting, name="schedule"),
     path(community + "series/new/", views.create_series, name="series_create"),
-    path(community + "series/<int:series_id>/", views.series_detail, name="series_detail"),
+    path(community + "series/<id:series_id>/", views.series_detail, name="series_detail"),
     path(
-        community + "series/<int:series_id>/confirm/",
+        community + "series/<id:series_id>/confirm/",
         views.confirm_series,
         name="series_confirm",
     ),
-    path(community + "series/<int:series_id>/end/", views.end_series, name="series_end"),
+    path(community + "series/<id:series_id>/end/", views.end_series, name="series_end"),
     path(community + "calendar.ics", views.community_ics, name="community_ics"),
     path(community + "agenda/problem/", views.propose_problem, name="propose_problem"),
     path(meeting, views.meeting_detail, name="detail"),
@@ -28,9 +28,9 @@ urlpatterns = [
     path(meeting + "edit/", views.edit_meeting, name="edit"),
     path(meeting + "cancel/", views.cancel_meeting, name="cancel"),
     path(meeting + "agenda/", views.propose_agenda_item, name="agenda_propose"),
-    path(meeting + "agenda/<int:item_id>/vote/", views.vote_agenda_item, name="agenda_vote"),
-    path(meeting + "agenda/<int:item_id>/status/", views.agenda_item_status, name="agenda_status"),
-    path(meeting + "agenda/<int:item_id>/move/", views.move_agenda_item, name="agenda_move"),
+    path(meeting + "agenda/<id:item_id>/vote/", views.vote_agenda_item, name="agenda_vote"),
+    path(meeting + "agenda/<id:item_id>/status/", views.agenda_item_status, name="agenda_status"),
+    path(meeting + "agenda/<id:item_id>/move/", views.move_agenda_item, name="agenda_move"),
     path(meeting + "attendance/", views.attendance, name="attendance"),
     path(meeting + "notes/", views.notes, name="notes"),
     path(meeting + "meeting.ics", views.meeting_ics, name="ics"),
