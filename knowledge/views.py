@@ -155,19 +155,55 @@ def _story_form_page(request, community, *, story=None):
         if request.GET.get("meeting", "").isdigit():
             initial["meeting"] = request.GET["meeting"]
     form = StoryForm(request.POST or None, initial=initial, community=community)
+    return _compose_page(
+        request,
+        community,
+        form=form,
+        item=story,
+        create=lambda data: stories.tell_story(community=community, author=request.user, **data),
+        edit=lambda data: stories.edit_story(story=story, by=request.user, **data),
+        created=_("Thank you for telling your story."),
+        saved=_("Your story is saved."),
+        heading=(_("Tell a story"), _("Edit your story")),
+        intro=_(
+            "A story of practice: the situation you were in, what you did, how it "
+            "turned out and what you learned."
+        ),
+        submit=_("Post story"),
+        list_url_name="knowledge:story_list",
+    )
+
+
+def _compose_page(
+    request,
+    community,
+    *,
+    form,
+    item,
+    create,
+    edit,
+    created,
+    saved,
+    heading,
+    intro,
+    submit,
+    list_url_name,
+):
+    """The write page shared by stories and problems: preview, or save through the
+    service (`create` for a new item, `edit` for an existing one) and go to it."""
     previews = []
     if _wants_preview(request):
         previews = _previews(form)
     elif request.method == "POST" and form.is_valid():
         data = {**form.cleaned_data, "tags": list(form.cleaned_data.get("tags") or [])}
         try:
-            if story is None:
-                story = stories.tell_story(community=community, author=request.user, **data)
-                messages.success(request, _("Thank you for telling your story."))
+            if item is None:
+                item = create(data)
+                messages.success(request, created)
             else:
-                story = stories.edit_story(story=story, by=request.user, **data)
-                messages.success(request, _("Your story is saved."))
-            return redirect(story.get_absolute_url())
+                item = edit(data)
+                messages.success(request, saved)
+            return redirect(item.get_absolute_url())
         except ValidationError as error:
             _apply_errors(form, error)
     return render(
@@ -178,15 +214,12 @@ def _story_form_page(request, community, *, story=None):
             community,
             form=form,
             previews=previews,
-            heading=_("Tell a story") if story is None else _("Edit your story"),
-            intro=_(
-                "A story of practice: the situation you were in, what you did, how it "
-                "turned out and what you learned."
-            ),
-            submit=_("Post story") if story is None else _("Save"),
-            cancel_url=story.get_absolute_url()
-            if story
-            else reverse("knowledge:story_list", kwargs={"slug": community.slug}),
+            heading=heading[0] if item is None else heading[1],
+            intro=intro,
+            submit=submit if item is None else _("Save"),
+            cancel_url=item.get_absolute_url()
+            if item
+            else reverse(list_url_name, kwargs={"slug": community.slug}),
         ),
     )
 
@@ -278,41 +311,22 @@ def _problem_form_page(request, community, *, problem=None):
             "tags": list(problem.tags.all()),
         }  # fmt: skip
     form = ProblemForm(request.POST or None, initial=initial, community=community)
-    previews = []
-    if _wants_preview(request):
-        previews = _previews(form)
-    elif request.method == "POST" and form.is_valid():
-        data = {**form.cleaned_data, "tags": list(form.cleaned_data.get("tags") or [])}
-        try:
-            if problem is None:
-                problem = problems.ask_problem(community=community, author=request.user, **data)
-                messages.success(
-                    request, _("Your problem is posted. Members will be able to reply.")
-                )
-            else:
-                problem = problems.edit_problem(problem=problem, by=request.user, **data)
-                messages.success(request, _("Your problem is saved."))
-            return redirect(problem.get_absolute_url())
-        except ValidationError as error:
-            _apply_errors(form, error)
-    return render(
+    return _compose_page(
         request,
-        "knowledge/form.html",
-        _context(
-            request,
-            community,
-            form=form,
-            previews=previews,
-            heading=_("Bring a problem") if problem is None else _("Edit your problem"),
-            intro=_(
-                "Say what you are trying to do and what you tried. Members answer; you "
-                "accept the answers that solved it."
-            ),
-            submit=_("Post problem") if problem is None else _("Save"),
-            cancel_url=problem.get_absolute_url()
-            if problem
-            else reverse("knowledge:problem_list", kwargs={"slug": community.slug}),
+        community,
+        form=form,
+        item=problem,
+        create=lambda data: problems.ask_problem(community=community, author=request.user, **data),
+        edit=lambda data: problems.edit_problem(problem=problem, by=request.user, **data),
+        created=_("Your problem is posted. Members will be able to reply."),
+        saved=_("Your problem is saved."),
+        heading=(_("Bring a problem"), _("Edit your problem")),
+        intro=_(
+            "Say what you are trying to do and what you tried. Members answer; you "
+            "accept the answers that solved it."
         ),
+        submit=_("Post problem"),
+        list_url_name="knowledge:problem_list",
     )
 
 
