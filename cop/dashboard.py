@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from cop.enums import Level, MembershipStatus
+from cop.enums import FollowUpOutcome, Level, MembershipStatus, ParticipationKind, ValueCycle
 from cop.metrics import gini, shares, top_share
 from cop.models import Community, CommunityMetricSnapshot, LevelChange, Membership
 
@@ -279,3 +279,59 @@ def monthly_counts(queryset, field: str, period: Period) -> list[dict]:
         {"month": month.strftime("%Y-%m"), "value": counts.get(month.strftime("%Y-%m"), 0)}
         for month in period.months
     ]
+
+
+# Which recorded activity speaks to each cycle of value, for the value matrix.
+CYCLE_INDICATORS = {
+    ValueCycle.IMMEDIATE: [ParticipationKind.ATTENDED_MEETING, ParticipationKind.ASKED_PROBLEM],
+    ValueCycle.POTENTIAL: [ParticipationKind.ANSWERED_PROBLEM, ParticipationKind.WROTE_ENTRY,
+                           ParticipationKind.TOLD_STORY],
+    ValueCycle.APPLIED: [ParticipationKind.VALIDATED_ENTRY, ParticipationKind.SOLUTION_ACCEPTED],
+    ValueCycle.REALIZED: [],
+    ValueCycle.TRANSFORMATIVE: [ParticipationKind.MENTORED, ParticipationKind.HOSTED_MEETING],
+}  # fmt: skip
+
+
+def value_matrix_rows(community: Community, period: Period) -> dict:
+    """The coordinators' value matrix: for each cycle of value, the stories that reach
+    it and the recorded activity that speaks to it, plus the follow-up outcomes.
+    Three queries."""
+    from cop.models import ParticipationEvent, ValueFollowUp, ValueStory
+
+    stories = list(
+        ValueStory.objects.filter(community=community, created_at__gte=period.start)
+        .select_related("narrator", "community")
+        .order_by("-created_at")
+    )
+    activity = dict(
+        ParticipationEvent.objects.filter(
+            membership__community=community, occurred_at__gte=period.start
+        )
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+    )
+    outcomes = ValueFollowUp.objects.filter(
+        story__community=community, answered_at__gte=period.start
+    ).aggregate(
+        happened=Count("pk", filter=Q(outcome=FollowUpOutcome.HAPPENED)),
+        partly=Count("pk", filter=Q(outcome=FollowUpOutcome.PARTLY)),
+        not_yet=Count("pk", filter=Q(outcome=FollowUpOutcome.NOT_YET)),
+        no=Count("pk", filter=Q(outcome=FollowUpOutcome.NO)),
+    )
+    labels = dict(ParticipationKind.choices)
+    rows = []
+    for key, label in ValueCycle.choices:
+        reaching = [story for story in stories if getattr(story, key).strip()]
+        rows.append(
+            {
+                "key": key,
+                "label": label,
+                "stories": len(reaching),
+                "examples": reaching[:3],
+                "indicators": [
+                    {"label": labels[kind], "value": activity.get(kind, 0)}
+                    for kind in CYCLE_INDICATORS[key]
+                ],
+            }
+        )
+    return {"rows": rows, "outcomes": outcomes, "total": len(stories)}

@@ -4,16 +4,15 @@ coordinators' value matrix."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cop import selectors
-from cop.dashboard import period_for
-from cop.enums import FollowUpOutcome, ParticipationKind, ValueCycle
+from cop.dashboard import period_for, value_matrix_rows
+from cop.enums import ValueCycle
 from cop.forms import FollowUpForm, ValueStoryForm
-from cop.models import ParticipationEvent, ValueFollowUp, ValueStory
+from cop.models import ValueFollowUp, ValueStory
 from cop.rules import is_active_member, is_coordinator, membership_of
 from cop.services import value as value_services
 
@@ -26,7 +25,7 @@ def value_story_list(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     stories = (
         ValueStory.objects.filter(community=community)
-        .select_related("narrator")
+        .select_related("narrator", "community")
         .order_by("-created_at")[:100]
     )
     return render(
@@ -75,7 +74,7 @@ def value_story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     community = selectors.access_community(request.user, slug)
     story = (
         ValueStory.objects.filter(community=community, pk=pk)
-        .select_related("narrator")
+        .select_related("narrator", "community")
         .prefetch_related("meetings", "entries", "follow_ups")
         .first()
     )
@@ -117,17 +116,6 @@ def value_follow_up(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-# Which recorded activity speaks to each cycle of value, for the value matrix.
-CYCLE_INDICATORS = {
-    ValueCycle.IMMEDIATE: [ParticipationKind.ATTENDED_MEETING, ParticipationKind.ASKED_PROBLEM],
-    ValueCycle.POTENTIAL: [ParticipationKind.ANSWERED_PROBLEM, ParticipationKind.WROTE_ENTRY,
-                           ParticipationKind.TOLD_STORY],
-    ValueCycle.APPLIED: [ParticipationKind.VALIDATED_ENTRY, ParticipationKind.SOLUTION_ACCEPTED],
-    ValueCycle.REALIZED: [],
-    ValueCycle.TRANSFORMATIVE: [ParticipationKind.MENTORED, ParticipationKind.HOSTED_MEETING],
-}  # fmt: skip
-
-
 @login_required
 def value_matrix(request: HttpRequest, slug: str) -> HttpResponse:
     """Coordinators: stories per cycle of value beside the activity indicators."""
@@ -135,46 +123,9 @@ def value_matrix(request: HttpRequest, slug: str) -> HttpResponse:
     if not is_coordinator(request.user, community):
         raise Http404("No such page.")
     period = period_for(request.GET.get("period", "90d"))
-    stories = list(
-        ValueStory.objects.filter(community=community, created_at__gte=period.start)
-        .select_related("narrator")
-        .order_by("-created_at")
-    )
-    activity = dict(
-        ParticipationEvent.objects.filter(
-            membership__community=community, occurred_at__gte=period.start
-        )
-        .values_list("kind")
-        .annotate(n=Count("pk"))
-    )
-    outcomes = ValueFollowUp.objects.filter(
-        story__community=community, answered_at__gte=period.start
-    ).aggregate(
-        happened=Count("pk", filter=Q(outcome=FollowUpOutcome.HAPPENED)),
-        partly=Count("pk", filter=Q(outcome=FollowUpOutcome.PARTLY)),
-        not_yet=Count("pk", filter=Q(outcome=FollowUpOutcome.NOT_YET)),
-        no=Count("pk", filter=Q(outcome=FollowUpOutcome.NO)),
-    )
-    labels = dict(ParticipationKind.choices)
-    rows = []
-    for key, label in ValueCycle.choices:
-        reaching = [story for story in stories if getattr(story, key).strip()]
-        rows.append(
-            {
-                "key": key,
-                "label": label,
-                "stories": len(reaching),
-                "examples": reaching[:3],
-                "indicators": [
-                    {"label": labels[kind], "value": activity.get(kind, 0)}
-                    for kind in CYCLE_INDICATORS[key]
-                ],
-            }
-        )
+    matrix = value_matrix_rows(community, period)
     return render(
         request,
         "cop/value_matrix.html",
-        _context(
-            request, community, rows=rows, period=period, outcomes=outcomes, total=len(stories)
-        ),
+        _context(request, community, period=period, **matrix),
     )

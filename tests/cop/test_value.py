@@ -166,3 +166,18 @@ def test_value_matrix_for_coordinators_only(client):
     assert rows["applied"]["stories"] == 1 and rows["realized"]["stories"] == 0
     told = {i["label"]: i["value"] for i in rows["potential"]["indicators"]}
     assert told["Told a story"] == 1
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_value_pages_query_count_is_constant(client, django_assert_num_queries, count):
+    coordinator = UserFactory()
+    community = CommunityFactory(coordinator=coordinator)
+    for _ in range(count):
+        _story(community, make_member(community))
+    client.force_login(coordinator)
+    for name, literal in (("value_story_list", 6), ("value_matrix", 8)):
+        url = reverse(name, args=[community.slug])
+        client.get(url)
+        with django_assert_num_queries(literal):
+            response = client.get(url)
+        assert response.status_code == 200
