@@ -366,3 +366,33 @@ def test_demo_seed_gives_every_level_and_policy():
     assert levels >= {Level.NEWCOMER, Level.PERIPHERAL, Level.ACTIVE, Level.CORE}
     assert set(Community.objects.values_list("join_policy", flat=True)) == set(JoinPolicy.values)
     assert set(Community.objects.values_list("visibility", flat=True)) == set(Visibility.values)
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_invite_page_query_count_is_constant(
+    client, public, coordinator, django_assert_num_queries, count
+):
+    from cop.services.communities import invite
+
+    for i in range(count):
+        invite(community=public, by=coordinator, email=f"guest{i}@example.org")
+    client.force_login(coordinator)
+    url = reverse("community_invite", args=[public.slug])
+    client.get(url)
+    with django_assert_num_queries(6):
+        response = client.get(url)
+    assert response.content.count(b"@example.org") >= count
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_api_tokens_page_query_count_is_constant(client, django_assert_num_queries, count):
+    from cop.services.tokens import create_token
+
+    user = UserFactory()
+    for i in range(count):
+        create_token(user=user, name=f"bot {i}")
+    client.force_login(user)
+    client.get(reverse("api_tokens"))
+    with django_assert_num_queries(4):
+        response = client.get(reverse("api_tokens"))
+    assert response.content.count(b"Revoke bot") == count
