@@ -1,174 +1,53 @@
-"""Every communities endpoint, as every kind of caller, on a public and a private
-community, against a table of expected status codes kept here. The other apps'
-endpoints join this table as they are added."""
+"""Every communities and notifications endpoint, as every kind of caller, on a public
+and a private community, against a table of expected status codes kept here. Each
+app keeps its own table beside its tests; tests/api_permissions.py says how."""
 
 import pytest
-from rest_framework.test import APIClient
 
-from cop.enums import JoinPolicy, MembershipStatus, Role, Visibility
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+from tests.api_permissions import (
+    COORDINATOR_ONLY,
+    EVERYONE,
+    READ,
+    SIGNED_IN,
+    cases,
+    check,
+    row,
+)
 
 pytestmark = pytest.mark.django_db
 
-CALLERS = ["anonymous", "non_member", "member", "coordinator", "staff"]
-
-# (method, path template, body) -> {visibility: {caller: status}}
-# Staff have no special rights inside communities: privacy holds for them too.
-ALL = dict.fromkeys(CALLERS, 200)
 ENDPOINTS = [
-    (
-        "get",
-        "/api/v1/communities/",
-        None,
-        {"public": ALL, "private": ALL},  # the list is filtered, never refused
-    ),
-    (
-        "get",
-        "/api/v1/communities/{slug}/",
-        None,
-        {
-            "public": ALL,
-            "private": {
-                "anonymous": 404,
-                "non_member": 404,
-                "member": 200,
-                "coordinator": 200,
-                "staff": 404,
-            },
-        },
-    ),
+    ("get", "/api/v1/communities/", None, EVERYONE),
+    ("get", "/api/v1/communities/{slug}/", None, READ),
     (
         "patch",
         "/api/v1/communities/{slug}/",
         {"purpose": "Changed"},
-        {
-            "public": {
-                "anonymous": 401,
-                "non_member": 403,
-                "member": 403,
-                "coordinator": 200,
-                "staff": 403,
-            },
-            "private": {
-                "anonymous": 401,
-                "non_member": 404,
-                "member": 403,
-                "coordinator": 200,
-                "staff": 404,
-            },
-        },
+        COORDINATOR_ONLY,
     ),
-    (
-        "get",
-        "/api/v1/communities/{slug}/members/",
-        None,
-        {
-            "public": ALL,
-            "private": {
-                "anonymous": 404,
-                "non_member": 404,
-                "member": 200,
-                "coordinator": 200,
-                "staff": 404,
-            },
-        },
-    ),
+    ("get", "/api/v1/communities/{slug}/members/", None, READ),
     (
         "post",
         "/api/v1/communities/{slug}/members/",
         {"message": "hi"},
-        {
-            # Joining an open public community; a private one is invisible to outsiders.
-            "public": {
-                "anonymous": 401,
-                "non_member": 201,
-                "member": 201,
-                "coordinator": 201,
-                "staff": 201,
-            },
-            "private": {
-                "anonymous": 401,
-                "non_member": 404,
-                "member": 201,
-                "coordinator": 201,
-                "staff": 404,
-            },
-        },
+        # Joining an open public community; a private one is invisible to outsiders.
+        {"public": row(401, 201, 201, 201, 201), "private": row(401, 404, 201, 201, 404)},
     ),
-    (
-        "post",
-        "/api/v1/communities/{slug}/members/{pending}/approve/",
-        None,
-        {
-            "public": {
-                "anonymous": 401,
-                "non_member": 403,
-                "member": 403,
-                "coordinator": 200,
-                "staff": 403,
-            },
-            "private": {
-                "anonymous": 401,
-                "non_member": 404,
-                "member": 403,
-                "coordinator": 200,
-                "staff": 404,
-            },
-        },
-    ),
+    ("post", "/api/v1/communities/{slug}/members/{pending}/approve/", None, COORDINATOR_ONLY),
     (
         "post",
         "/api/v1/communities/{slug}/leave/",
         None,
-        {
-            "public": {
-                "anonymous": 401,
-                "non_member": 400,
-                "member": 200,
-                "coordinator": 400,  # the last coordinator stays
-                "staff": 400,
-            },
-            "private": {
-                "anonymous": 401,
-                "non_member": 404,
-                "member": 200,
-                "coordinator": 400,
-                "staff": 404,
-            },
-        },
+        # The last coordinator stays; non-members have nothing to leave.
+        {"public": row(401, 400, 200, 400, 400), "private": row(401, 404, 200, 400, 404)},
     ),
+    # notifications: one's own, whatever the community
+    ("get", "/api/v1/notifications/", None, SIGNED_IN),
 ]
 
-CASES = [
-    pytest.param(method, path, body, visibility, caller, expected[visibility][caller],
-                 id=f"{method} {path} {visibility} {caller}")
-    for method, path, body, expected in ENDPOINTS
-    for visibility in ("public", "private")
-    for caller in CALLERS
-]  # fmt: skip
 
-
-@pytest.mark.parametrize(("method", "path", "body", "visibility", "caller", "expected"), CASES)
+@pytest.mark.parametrize(
+    ("method", "path", "body", "visibility", "caller", "expected"), cases(ENDPOINTS)
+)
 def test_endpoint_permissions(method, path, body, visibility, caller, expected):
-    coordinator = UserFactory()
-    community = CommunityFactory(
-        visibility=Visibility.PUBLIC if visibility == "public" else Visibility.PRIVATE,
-        join_policy=JoinPolicy.OPEN if visibility == "public" else JoinPolicy.INVITATION,
-        coordinator=coordinator,
-    )
-    pending = MembershipFactory(community=community, status=MembershipStatus.PENDING)
-    callers = {
-        "anonymous": None,
-        "non_member": UserFactory(),
-        "member": MembershipFactory(community=community, role=Role.MEMBER).user,
-        "coordinator": coordinator,
-        "staff": UserFactory(is_staff=True, is_superuser=True),
-    }
-    api = APIClient()
-    if callers[caller] is not None:
-        api.force_authenticate(callers[caller])
-    url = path.format(slug=community.slug, pending=pending.pk)
-    response = getattr(api, method)(url, body, format="json")
-    assert response.status_code == expected, response.content
-    if response.status_code >= 400:
-        assert response.json(), "every 4xx carries a reason"
+    check(method, path, body, visibility, caller, expected)
