@@ -5,9 +5,10 @@ is 404 to non-members here exactly as in the pages.
 """
 
 from django.db.models import Count, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import (
     action,
     api_view,
@@ -20,11 +21,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
 from cop import selectors
-from cop.api_support import CursorPagination, MarkdownHTMLField
-from cop.enums import JoinPolicy, Level, MembershipStatus, Role, Visibility
-from cop.models import Community, Membership
-from cop.rules import has_verified_email, is_coordinator
+from cop.api_support import CursorPagination, MarkdownHTMLField, community_tags
+from cop.enums import InvitationStatus, JoinPolicy, Level, MembershipStatus, Role, Visibility
+from cop.models import Community, Invitation, LevelChange, Membership, ParticipationEvent
+from cop.rules import forget_memberships, has_verified_email, is_coordinator
 from cop.services import communities as community_services
+from cop.services.participation import next_step
 
 
 class CommunitySerializer(serializers.ModelSerializer):
@@ -122,8 +124,124 @@ class MembershipSerializer(serializers.ModelSerializer):
         return [tag.name for tag in membership.expertise.all()]
 
 
+class ParticipationEventSerializer(serializers.ModelSerializer):
+    points = serializers.IntegerField(source="weight")
+
+    class Meta:
+        model = ParticipationEvent
+        fields = ["id", "kind", "points", "summary", "occurred_at"]
+
+
+class LevelChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LevelChange
+        fields = ["id", "from_level", "to_level", "score", "changed_at"]
+
+
+class NextStepSerializer(serializers.Serializer):
+    next_level = serializers.CharField(allow_null=True)
+    points_needed = serializers.IntegerField()
+    suggestion = serializers.CharField()
+
+
+class MonthlyPointsSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    points = serializers.IntegerField()
+
+
+class MembershipDetailSerializer(MembershipSerializer):
+    """A member's page: what counted recently and the level path. The member themself
+    also gets their next step and points month by month, as on their own page."""
+
+    score = serializers.IntegerField(read_only=True)
+    participation = serializers.SerializerMethodField()
+    level_history = serializers.SerializerMethodField()
+    next_step = serializers.SerializerMethodField()
+    monthly_points = serializers.SerializerMethodField()
+
+    class Meta(MembershipSerializer.Meta):
+        fields = [
+            *MembershipSerializer.Meta.fields,
+            "score",
+            "participation",
+            "level_history",
+            "next_step",
+            "monthly_points",
+        ]
+        read_only_fields = fields
+
+    def _is_self(self, membership) -> bool:
+        user = self.context["request"].user
+        return user.is_authenticated and membership.user_id == user.pk
+
+    @extend_schema_field(ParticipationEventSerializer(many=True))
+    def get_participation(self, membership):
+        events = selectors.recent_participation(membership)
+        return ParticipationEventSerializer(events, many=True).data
+
+    @extend_schema_field(LevelChangeSerializer(many=True))
+    def get_level_history(self, membership):
+        return LevelChangeSerializer(selectors.level_history(membership), many=True).data
+
+    @extend_schema_field(NextStepSerializer(allow_null=True))
+    def get_next_step(self, membership):
+        if not self._is_self(membership):
+            return None
+        return NextStepSerializer(next_step(membership)).data
+
+    @extend_schema_field(MonthlyPointsSerializer(many=True, allow_null=True))
+    def get_monthly_points(self, membership):
+        if not self._is_self(membership):
+            return None
+        return selectors.monthly_points(membership)
+
+
+class MembershipProfileSerializer(serializers.Serializer):
+    """The caller's own introduction and expertise in one community."""
+
+    introduction = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    expertise = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=100
+    )
+
+
 class JoinSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class MembershipDeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    community = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    invited_by = serializers.SerializerMethodField()
+    message_html = MarkdownHTMLField("message")
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "community",
+            "email",
+            "message",
+            "message_html",
+            "invited_by",
+            "status",
+            "created_at",
+            "expires_at",
+        ]
+        read_only_fields = ["id", "community", "invited_by", "status", "created_at", "expires_at"]
+        extra_kwargs = {"message": {"required": False, "allow_blank": True, "max_length": 2000}}
+
+    def get_invited_by(self, invitation) -> dict | None:
+        if invitation.invited_by is None:
+            return None
+        return {"id": invitation.invited_by_id, "name": invitation.invited_by.name}
+
+
+class AcceptInvitationSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=500)
 
 
 class ByName(CursorPagination):
@@ -211,7 +329,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     pagination_class = ById
 
     def get_permissions(self):
-        if self.action == "list":
+        if self.action in ("list", "retrieve"):
             return [permissions.AllowAny()]
         return [permissions.IsAuthenticated()]
 
@@ -253,16 +371,185 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             status=status.HTTP_201_CREATED,
         )
 
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return MembershipDetailSerializer
+        return MembershipSerializer
+
+    def retrieve(self, request, community_slug=None, pk=None):
+        """One member: what counted recently and their level path. Coordinators also
+        see pending, declined and former members; others see active members only."""
+        community = self.community()
+        memberships = Membership.objects.filter(community=community).select_related(
+            "user", "community"
+        )
+        if not is_coordinator(request.user, community):
+            memberships = memberships.filter(status=MembershipStatus.ACTIVE)
+        membership = get_object_or_404(memberships.prefetch_related("expertise"), pk=pk)
+        return Response(MembershipDetailSerializer(membership, context={"request": request}).data)
+
+    def _managed(self, pk, verb: str) -> Membership:
+        """A membership of this community that the caller, a coordinator, may act on."""
+        community = self.community()
+        if not is_coordinator(self.request.user, community):
+            raise PermissionDenied(f"Only the community's coordinators can {verb}.")
+        return get_object_or_404(
+            Membership.objects.select_related("user", "community"), pk=pk, community=community
+        )
+
+    def _answer(self, membership) -> Response:
+        forget_memberships(self.request.user)  # the caller may have changed their own role
+        return Response(MembershipSerializer(membership, context={"request": self.request}).data)
+
     @extend_schema(request=None, responses=MembershipSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, community_slug=None, pk=None):
         """Approve a pending request (coordinators)."""
-        community = self.community()
-        if not is_coordinator(request.user, community):
-            raise PermissionDenied("Only the community's coordinators can approve requests.")
-        membership = get_object_or_404(Membership, pk=pk, community=community)
-        membership = community_services.approve_request(membership=membership, by=request.user)
-        return Response(MembershipSerializer(membership, context={"request": request}).data)
+        membership = self._managed(pk, "approve requests")
+        return self._answer(
+            community_services.approve_request(membership=membership, by=request.user)
+        )
+
+    @extend_schema(request=MembershipDeclineSerializer, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, community_slug=None, pk=None):
+        """Decline a pending request (coordinators); the requester is told, with the
+        reason if one is given."""
+        membership = self._managed(pk, "decline requests")
+        serializer = MembershipDeclineSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._answer(
+            community_services.decline_request(
+                membership=membership,
+                by=request.user,
+                reason=serializer.validated_data.get("reason", ""),
+            )
+        )
+
+    @extend_schema(request=None, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def remove(self, request, community_slug=None, pk=None):
+        """Remove an active member (coordinators; the last coordinator stays)."""
+        membership = self._managed(pk, "remove members")
+        return self._answer(
+            community_services.remove_member(membership=membership, by=request.user)
+        )
+
+    @extend_schema(request=None, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def promote(self, request, community_slug=None, pk=None):
+        """Make an active member a coordinator (coordinators)."""
+        membership = self._managed(pk, "appoint coordinators")
+        return self._answer(
+            community_services.set_role(
+                membership=membership, role=Role.COORDINATOR, by=request.user
+            )
+        )
+
+    @extend_schema(request=None, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def demote(self, request, community_slug=None, pk=None):
+        """Make a coordinator a member again (coordinators; a community keeps at least
+        one coordinator)."""
+        membership = self._managed(pk, "change roles")
+        return self._answer(
+            community_services.set_role(membership=membership, role=Role.MEMBER, by=request.user)
+        )
+
+
+class MyMembershipView(generics.GenericAPIView):
+    """The caller's own membership of a community: GET it (with their next step), PATCH
+    their introduction and expertise (topics of the community's vocabulary)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = MembershipDetailSerializer
+
+    def membership(self) -> Membership:
+        community = selectors.access_community(self.request.user, self.kwargs["community_slug"])
+        membership = (
+            Membership.objects.filter(
+                community=community, user=self.request.user, status=MembershipStatus.ACTIVE
+            )
+            .select_related("user", "community")
+            .prefetch_related("expertise")
+            .first()
+        )
+        if membership is None:
+            raise Http404("You are not a member of this community.")
+        return membership
+
+    def _answer(self, membership) -> Response:
+        return Response(
+            MembershipDetailSerializer(membership, context={"request": self.request}).data
+        )
+
+    def get(self, request, community_slug=None):
+        return self._answer(self.membership())
+
+    @extend_schema(request=MembershipProfileSerializer, responses=MembershipDetailSerializer)
+    def patch(self, request, community_slug=None):
+        membership = self.membership()
+        serializer = MembershipProfileSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if "expertise" in data:
+            expertise = community_tags(membership.community, data["expertise"], field="expertise")
+        else:
+            expertise = list(membership.expertise.all())
+        community_services.update_membership_profile(
+            membership=membership,
+            introduction=data.get("introduction", membership.introduction),
+            expertise=expertise,
+        )
+        return self._answer(self.membership())
+
+
+class InvitationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Pending invitations of a community (coordinators). POST invites one address: an
+    email with a signed link that expires after 14 days; a pending invitation to the
+    same address is replaced."""
+
+    serializer_class = InvitationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = ById
+
+    def community(self) -> Community:
+        community = selectors.access_community(self.request.user, self.kwargs["community_slug"])
+        if not is_coordinator(self.request.user, community):
+            raise PermissionDenied("Only the community's coordinators can invite people.")
+        return community
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Invitation.objects.none()
+        return (
+            Invitation.objects.filter(community=self.community(), status=InvitationStatus.PENDING)
+            .select_related("community", "invited_by")
+            .order_by("id")
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = community_services.invite(
+            community=self.community(),
+            by=self.request.user,
+            email=serializer.validated_data["email"],
+            message=serializer.validated_data.get("message", ""),
+        )
+
+
+@extend_schema(request=AcceptInvitationSerializer, responses=MembershipSerializer)
+@api_view(["POST"])
+@permission_classes([permissions.IsAuthenticated])
+def accept_invitation(request):
+    """Accept an invitation with the token from its emailed link
+    (`/invitations/<token>/`): the caller becomes a member."""
+    serializer = AcceptInvitationSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    membership = community_services.accept_invitation(
+        token=serializer.validated_data["token"], user=request.user
+    )
+    forget_memberships(request.user)
+    return Response(MembershipSerializer(membership, context={"request": request}).data)
 
 
 class TokenRequestSerializer(serializers.Serializer):

@@ -11,7 +11,12 @@ from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from cop.converters import IdConverter
 from cop.markdown import render_markdown
+
+# Ids in API paths and bodies: what fits a 64-bit integer column (longer made a 500).
+ID_PATTERN = IdConverter.regex
+MAX_ID = 2**63 - 1
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -52,6 +57,21 @@ class MarkdownHTMLField(serializers.Field):
 
     def to_representation(self, value):
         return render_markdown(getattr(value, self.source_field, "") or "")
+
+
+def community_tags(community, names: list[str], *, field: str = "tags") -> list:
+    """Tags of the community's vocabulary, named by name or slug in any case; naming
+    one the community does not have is a 400 on `field`."""
+    wanted = {name.strip().lower() for name in names if name.strip()}
+    found = [
+        tag for tag in community.tags.all() if tag.name.lower() in wanted or tag.slug in wanted
+    ]
+    unknown = sorted(wanted - {tag.name.lower() for tag in found} - {tag.slug for tag in found})
+    if unknown:
+        raise serializers.ValidationError(
+            {field: f"Not topics of this community: {', '.join(unknown)}."}
+        )
+    return found
 
 
 def json_error(status: int, detail: str) -> Response:

@@ -238,6 +238,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by more than one field get one name each.
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "cop.enums.Level",
+        "MembershipStatusEnum": "cop.enums.MembershipStatus",
+        "MeetingKindEnum": "meetings.enums.MeetingKind",
+        "InvitationStatusEnum": "cop.enums.InvitationStatus",
+        "ParticipationKindEnum": "cop.enums.ParticipationKind",
+    },
 }
 
 # --- Accounts -----------------------------------------------------------------------------

@@ -5,13 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from cop import api as cop_api
-from cop import api_notifications
+from cop import api_account, api_notifications
 from knowledge import api as knowledge_api
 from meetings import api as meetings_api
 from mentoring import api as mentoring_api
 
 router = DefaultRouter()
 router.register("communities", cop_api.CommunityViewSet, basename="api-community")
+router.register("me/tokens", api_account.TokenViewSet, basename="api-token-info")
 router.register("meetings", meetings_api.MeetingViewSet, basename="api-meeting")
 router.register("series", meetings_api.SeriesViewSet, basename="api-series")
 router.register("notifications", api_notifications.NotificationViewSet, basename="api-notification")
@@ -26,16 +27,37 @@ router.register("practices", knowledge_api.PracticeViewSet, basename="api-practi
 router.register("glossary", knowledge_api.GlossaryViewSet, basename="api-glossary")
 
 members = cop_api.MemberViewSet.as_view({"get": "list", "post": "create"})
-approve = cop_api.MemberViewSet.as_view({"post": "approve"})
+member = cop_api.MemberViewSet.as_view({"get": "retrieve"})
+invitations = cop_api.InvitationViewSet.as_view({"get": "list", "post": "create"})
+MEMBER = "communities/<slug:community_slug>/members/<id:pk>/"
+
+
+def member_action(name: str):
+    return path(
+        f"{MEMBER}{name}/",
+        cop_api.MemberViewSet.as_view({"post": name}),
+        name=f"api-community-member-{name}",
+    )
+
 
 v1 = [
     path("auth/token/", cop_api.obtain_token, name="api-token"),
     path("search/", knowledge_api.search, name="api-search"),
+    path("invitations/accept/", cop_api.accept_invitation, name="api-invitation-accept"),
+    path("me/", api_account.AccountView.as_view(), name="api-me"),
+    path("me/memberships/", api_account.MyMembershipsView.as_view(), name="api-my-memberships"),
     path("communities/<slug:community_slug>/members/", members, name="api-community-members"),
+    path(MEMBER, member, name="api-community-member"),
+    *[member_action(name) for name in ("approve", "decline", "remove", "promote", "demote")],
     path(
-        "communities/<slug:community_slug>/members/<id:pk>/approve/",
-        approve,
-        name="api-community-member-approve",
+        "communities/<slug:community_slug>/me/",
+        cop_api.MyMembershipView.as_view(),
+        name="api-community-me",
+    ),
+    path(
+        "communities/<slug:community_slug>/invitations/",
+        invitations,
+        name="api-community-invitations",
     ),
     path("", include(router.urls)),
 ]

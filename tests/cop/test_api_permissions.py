@@ -4,8 +4,11 @@ app keeps its own table beside its tests; tests/api_permissions.py says how."""
 
 import pytest
 
+from cop.services.communities import invitation_token, invite
 from tests.api_permissions import (
+    COORDINATOR_CREATES,
     COORDINATOR_ONLY,
+    COORDINATOR_READS,
     EVERYONE,
     READ,
     SIGNED_IN,
@@ -15,6 +18,11 @@ from tests.api_permissions import (
 )
 
 pytestmark = pytest.mark.django_db
+
+OWN_MEMBERSHIP = {
+    "public": row(401, 404, 200, 200, 404),
+    "private": row(401, 404, 200, 200, 404),
+}
 
 ENDPOINTS = [
     ("get", "/api/v1/communities/", None, EVERYONE),
@@ -41,13 +49,41 @@ ENDPOINTS = [
         # The last coordinator stays; non-members have nothing to leave.
         {"public": row(401, 400, 200, 400, 400), "private": row(401, 404, 200, 400, 404)},
     ),
+    ("get", "/api/v1/communities/{slug}/members/{member_id}/", None, READ),
+    # A pending request is the coordinators' business.
+    ("get", "/api/v1/communities/{slug}/members/{pending}/", None, {
+        "public": row(404, 404, 404, 200, 404), "private": row(404, 404, 404, 200, 404)}),
+    ("post", "/api/v1/communities/{slug}/members/{pending}/decline/", {"reason": "No"},
+     COORDINATOR_ONLY),
+    ("post", "/api/v1/communities/{slug}/members/{author_id}/remove/", None, COORDINATOR_ONLY),
+    ("post", "/api/v1/communities/{slug}/members/{author_id}/promote/", None, COORDINATOR_ONLY),
+    ("post", "/api/v1/communities/{slug}/members/{member_id}/demote/", None, COORDINATOR_ONLY),
+    # One's own membership: only members have one.
+    ("get", "/api/v1/communities/{slug}/me/", None, OWN_MEMBERSHIP),
+    ("patch", "/api/v1/communities/{slug}/me/", {"introduction": "Hello"}, OWN_MEMBERSHIP),
+    ("get", "/api/v1/communities/{slug}/invitations/", None, COORDINATOR_READS),
+    ("post", "/api/v1/communities/{slug}/invitations/", {"email": "new@example.com"},
+     COORDINATOR_CREATES),
+    # The emailed token is what admits; whoever holds it and is signed in may use it.
+    ("post", "/api/v1/invitations/accept/", {"token": "{invitation}"}, SIGNED_IN),
+    # one's own account
+    ("get", "/api/v1/me/", None, SIGNED_IN),
+    ("patch", "/api/v1/me/", {"bio": "Hello"}, SIGNED_IN),
+    ("get", "/api/v1/me/memberships/", None, SIGNED_IN),
+    ("get", "/api/v1/me/tokens/", None, SIGNED_IN),
     # notifications: one's own, whatever the community
     ("get", "/api/v1/notifications/", None, SIGNED_IN),
-]
+]  # fmt: skip
+
+
+def _invitation(community, users) -> dict:
+    coordinator = users["coordinator"]
+    return {"invitation": invitation_token(invite(community=community, by=coordinator,
+                                                  email="guest@example.com"))}  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("method", "path", "body", "visibility", "caller", "expected"), cases(ENDPOINTS)
 )
 def test_endpoint_permissions(method, path, body, visibility, caller, expected):
-    check(method, path, body, visibility, caller, expected)
+    check(method, path, body, visibility, caller, expected, extra=_invitation)
