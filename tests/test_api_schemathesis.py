@@ -30,9 +30,13 @@ pytestmark = [
 ]
 
 EXAMPLES_PER_OPERATION = 15
-# Operations left out of the run, each with the reason. None today: every operation is
-# held to the schema.
-KNOWN_DEFECTS: set[str] = set()
+# Operations left out of the run, each with the reason. No defect is left out: every
+# operation that can run here is held to the schema.
+LEFT_OUT: dict[str, str] = {
+    # Revoking the caller's own token would turn the rest of the run into 401s; the
+    # endpoint is covered in tests/cop/test_api_members.py.
+    "DELETE /api/v1/me/tokens/{id}/": "revokes the token the run authenticates with",
+}
 
 
 @pytest.fixture
@@ -55,11 +59,9 @@ def test_api_has_no_server_errors_and_keeps_to_its_schema(caller):
     import schemathesis
 
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
-    operations = [
-        operation
-        for operation in (result.ok() for result in schema.get_all_operations())
-        if operation.label not in KNOWN_DEFECTS
-    ]
+    every = [result.ok() for result in schema.get_all_operations()]
+    assert set(LEFT_OUT) <= {operation.label for operation in every}, "stale LEFT_OUT entry"
+    operations = [operation for operation in every if operation.label not in LEFT_OUT]
     assert len(operations) > 40
     checks = [not_a_server_error, response_schema_conformance]
     failures = {}
