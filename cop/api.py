@@ -4,6 +4,7 @@ Same services and the same `rules` predicates as the pages; a private community
 is 404 to non-members here exactly as in the pages.
 """
 
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -23,10 +24,16 @@ from rest_framework.throttling import AnonRateThrottle
 from cop import selectors
 from cop.api_support import CursorPagination, MarkdownHTMLField, community_tags
 from cop.enums import InvitationStatus, JoinPolicy, Level, MembershipStatus, Role, Visibility
+from cop.forms import CommunityForm, CommunitySettingsForm
 from cop.models import Community, Invitation, LevelChange, Membership, ParticipationEvent
 from cop.rules import forget_memberships, has_verified_email, is_coordinator
 from cop.services import communities as community_services
 from cop.services.participation import next_step
+
+# The coordinators' settings beyond what starting a community asks for.
+SETTINGS_ONLY = [
+    field for field in CommunitySettingsForm.Meta.fields if field not in CommunityForm.Meta.fields
+]
 
 
 class CommunitySerializer(serializers.ModelSerializer):
@@ -57,6 +64,7 @@ class CommunitySerializer(serializers.ModelSerializer):
             "join_policy",
             "stage",
             "license",
+            *SETTINGS_ONLY,
             "tags",
             "topics",
             "member_count",
@@ -79,11 +87,31 @@ class CommunitySerializer(serializers.ModelSerializer):
     def get_topics(self, community) -> list[str]:
         return [tag.name for tag in community.tags.all()]
 
-    def validate_slug(self, value):
-        unchanged = self.instance is not None and value == self.instance.slug
-        if not unchanged and Community.objects.filter(slug=value).exists():
-            raise serializers.ValidationError("That address is taken.")
-        return value
+    def validate(self, attrs):
+        """The settings page's form decides, so the API keeps exactly its rules
+        (reserved and taken addresses, topic limits, thresholds, reminder hours)."""
+        fields = CommunitySettingsForm.Meta.fields
+        community = self.instance
+        data = {}
+        if community is not None:
+            data = {field: getattr(community, field) for field in fields}
+            data["tags"] = ", ".join(tag.name for tag in community.tags.all())
+        data.update({key: value for key, value in attrs.items() if key in fields})
+        if "tags" in attrs:
+            data["tags"] = ", ".join(attrs["tags"])
+        for field in fields:  # a new community starts from the model's defaults
+            if field not in data and Community._meta.get_field(field).has_default():
+                data[field] = Community._meta.get_field(field).get_default()
+        form = CommunitySettingsForm(data, instance=community or Community())
+        if not form.is_valid():
+            errors = form.errors.get_json_data(escape_html=False)
+            raise serializers.ValidationError(
+                {
+                    ("non_field_errors" if key == "__all__" else key): [e["message"] for e in value]
+                    for key, value in errors.items()
+                }
+            )
+        return {key: form.cleaned_data[key] for key in attrs}
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -288,9 +316,13 @@ class CommunityViewSet(
             raise PermissionDenied("Verify your email address before starting a community.")
         data = dict(serializer.validated_data)
         tags = data.pop("tags", [])
-        community = community_services.create_community(
-            creator=self.request.user, tags=tags, **data
-        )
+        settings = {key: data.pop(key) for key in SETTINGS_ONLY if key in data}
+        with transaction.atomic():
+            community = community_services.create_community(
+                creator=self.request.user, tags=tags, **data
+            )
+            if settings:
+                community_services.update_community(community=community, **settings)
         # Read it back as the list does, so the answer carries every field of the schema.
         serializer.instance = self.get_queryset().get(pk=community.pk)
 

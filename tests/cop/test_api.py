@@ -221,3 +221,78 @@ def test_created_community_answer_carries_every_field(api):
     ).json()
     assert body["member_count"] == 1
     assert body["ics_url"].endswith("/c/n/meetings/calendar.ics")
+
+
+@pytest.mark.parametrize("slug", ["new", "mine", "api"])
+def test_reserved_addresses_are_refused_as_on_the_page(api, slug):
+    api.force_authenticate(UserFactory())
+    payload = {
+        "name": "X",
+        "slug": slug,
+        "domain": "d",
+        "visibility": "public",
+        "join_policy": "open",
+    }
+    response = api.post("/api/v1/communities/", payload, format="json")
+    assert response.status_code == 400
+    assert "reserved" in response.json()["slug"][0]
+    assert not Community.objects.filter(slug=slug).exists()
+
+
+def test_coordinators_change_the_participation_settings(api, public, coordinator):
+    api.force_authenticate(coordinator)
+    url = "/api/v1/communities/public-one/"
+    response = api.patch(
+        url,
+        {"active_threshold": 5, "core_threshold": 20, "reminder_offsets_hours": "1, 48,24"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["active_threshold"], body["core_threshold"]) == (5, 20)
+    assert body["reminder_offsets_hours"] == "48,24,1"  # normalised as on the page
+    public.refresh_from_db()
+    assert public.core_threshold == 20
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"core_threshold": 3}, "core_threshold"),  # core must need more than active
+        ({"level_window_days": 2}, "level_window_days"),
+        ({"reminder_offsets_hours": "soon"}, "reminder_offsets_hours"),
+        ({"tags": ["x" * 51]}, "tags"),
+    ],
+)
+def test_bad_settings_are_400_with_the_pages_reasons(api, public, coordinator, changes, field):
+    api.force_authenticate(coordinator)
+    response = api.patch("/api/v1/communities/public-one/", changes, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    public.refresh_from_db()
+    assert public.core_threshold == 25
+
+
+def test_patch_keeps_what_it_leaves_out(api, public, coordinator):
+    api.force_authenticate(coordinator)
+    url = "/api/v1/communities/public-one/"
+    api.patch(url, {"tags": ["On-call", "Deploys"]}, format="json")
+    response = api.patch(url, {"purpose": "New purpose"}, format="json")
+    assert sorted(response.json()["topics"]) == ["Deploys", "On-call"]
+    assert response.json()["slug"] == "public-one"
+
+
+def test_settings_can_be_given_when_starting_a_community(api):
+    api.force_authenticate(UserFactory())
+    payload = {
+        "name": "Potters",
+        "slug": "potters",
+        "domain": "Stoneware.",
+        "visibility": "public",
+        "join_policy": "open",
+        "active_threshold": 4,
+        "core_threshold": 12,
+    }
+    response = api.post("/api/v1/communities/", payload, format="json")
+    assert response.status_code == 201, response.json()
+    assert Community.objects.get(slug="potters").core_threshold == 12
