@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import (
     action,
@@ -17,7 +17,7 @@ from rest_framework.decorators import (
     permission_classes,
     throttle_classes,
 )
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
@@ -372,20 +372,35 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Membership.objects.none()
         community = self.community()
-        members = Membership.objects.filter(community=community).select_related("user", "community")
-        status_filter = self.request.query_params.get("status", MembershipStatus.ACTIVE)
+        params = self.request.query_params
+        status_filter = params.get("status", MembershipStatus.ACTIVE)
+        if status_filter not in MembershipStatus.values:
+            raise ValidationError({"status": f"One of {', '.join(MembershipStatus.values)}."})
         if status_filter != MembershipStatus.ACTIVE and not is_coordinator(
             self.request.user, community
         ):
             raise PermissionDenied("Only coordinators see requests and former members.")
-        members = members.filter(status=status_filter)
-        level = self.request.query_params.get("level")
-        if level in Level.values:
-            members = members.filter(level=level)
-        role = self.request.query_params.get("role")
-        if role in Role.values:
-            members = members.filter(role=role)
-        return members.prefetch_related("expertise").order_by("id")
+        return selectors.member_directory(
+            community,
+            level=params.get("level", ""),
+            expertise=params.get("expertise", ""),
+            role=params.get("role", ""),
+            status=status_filter,
+        ).select_related("community")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", enum=MembershipStatus.values, description="Default "
+                             "`active`; coordinators also list `pending`, `declined`, `left`, "
+                             "`removed`."),
+            OpenApiParameter("level", enum=Level.values),
+            OpenApiParameter("role", enum=Role.values),
+            OpenApiParameter("expertise", description="A topic's slug."),
+        ]
+    )  # fmt: skip
+    def list(self, request, *args, **kwargs):
+        """The community's members (the member directory), filtered like its page."""
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=JoinSerializer, responses={201: MembershipSerializer})
     def create(self, request, community_slug=None):

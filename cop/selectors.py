@@ -67,11 +67,17 @@ def my_memberships(user) -> QuerySet[Membership]:
 
 
 def member_directory(
-    community: Community, *, level: str = "", expertise: str = "", role: str = ""
+    community: Community,
+    *,
+    level: str = "",
+    expertise: str = "",
+    role: str = "",
+    status: str = MembershipStatus.ACTIVE,
 ) -> QuerySet[Membership]:
-    """Active members of a community with their expertise, filterable by level and tag."""
+    """Active members of a community with their expertise, filterable by level and tag.
+    Coordinators may also list requests and former members by `status`."""
     members = (
-        Membership.objects.filter(community=community, status=MembershipStatus.ACTIVE)
+        Membership.objects.filter(community=community, status=status)
         .select_related("user")
         .prefetch_related(Prefetch("expertise", queryset=Tag.objects.order_by("name")))
     )

@@ -304,3 +304,19 @@ def test_another_users_token_is_404(api):
     response = api.delete(f"/api/v1/me/tokens/{token.pk}/")
     assert response.status_code == 404
     assert response.json()["detail"]
+
+
+def test_member_list_filters_like_the_directory(api, community, django_assert_num_queries):
+    deploys = TagFactory(community=community, name="Deploys", slug="deploys")
+    expert = MembershipFactory(community=community, level=Level.ACTIVE)
+    expert.expertise.add(deploys)
+    MembershipFactory(community=community, level=Level.ACTIVE)
+    url = f"/api/v1/communities/{community.slug}/members/"
+    with django_assert_num_queries(3):  # community, members, expertise
+        found = api.get(url, {"expertise": "deploys"}).json()["results"]
+    assert [m["id"] for m in found] == [expert.pk]
+    assert found[0]["expertise"] == ["Deploys"]
+    assert len(api.get(url, {"level": "active"}).json()["results"]) == 2
+    bad = api.get(url, {"status": "everyone"})
+    assert bad.status_code == 400
+    assert "status" in bad.json()
