@@ -9,7 +9,7 @@ from datetime import UTC
 
 import django_filters
 from django import forms
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -221,6 +221,15 @@ def _meeting_for(user, pk) -> Meeting:
     return selectors.access_meeting(user, slug, pk)
 
 
+def _agenda(meeting: Meeting) -> list:
+    accepted, proposed, declined = selectors.agenda(meeting)
+    return AgendaItemSerializer([*accepted, *proposed, *declined], many=True).data
+
+
+def _feed_url(request, token) -> str:
+    return _absolute(request, reverse("meetings:personal_ics", args=[token.token]))
+
+
 def _hosts(community, ids) -> list[User] | None:
     if ids is None:
         return None
@@ -258,6 +267,37 @@ class AgendaActionSerializer(serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     vote = serializers.BooleanField(required=False, default=True)
     status = serializers.ChoiceField(choices=AgendaItemStatus.choices, required=False)
+
+
+class AgendaMoveSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    direction = serializers.ChoiceField(choices=[("up", "up"), ("down", "down")])
+
+
+class AttendeeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="user_id")
+    name = serializers.CharField(source="user.name")
+    walk_in = serializers.BooleanField()
+    marked_at = serializers.DateTimeField()
+
+
+class AttendanceSerializer(serializers.Serializer):
+    """Who came: `attendees` from the answers, `walk_ins` members who came without
+    answering (user ids). POSTing replaces an earlier list."""
+
+    attendees = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), max_length=5000
+    )
+    walk_ins = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=5000,
+        required=False,
+        default=list,
+    )
+
+
+class FeedSerializer(serializers.Serializer):
+    url = serializers.URLField(help_text="The caller's personal iCalendar feed: keep it secret.")
 
 
 class NotesSerializer(serializers.Serializer):
@@ -348,14 +388,12 @@ class MeetingViewSet(
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
     def agenda(self, request, pk=None):
-        """GET: the agenda items, accepted ones first in their order. POST: propose a topic
+        """GET: the agenda as the page shows it: accepted items in their order, then
+        proposals by votes, then declined ones. POST: propose a topic
         (or a problem of the community by its id) for the agenda (members)."""
         meeting = _meeting_for(request.user, pk)
         if request.method == "GET":
-            items = meeting.agenda_items.select_related("proposed_by").annotate(
-                vote_count=Count("votes")
-            )
-            return Response(AgendaItemSerializer(items, many=True).data)
+            return Response(_agenda(meeting))
         if not request.user.is_authenticated:
             raise NotAuthenticated()
         if not can_propose_agenda_item(request.user, meeting):
@@ -421,6 +459,83 @@ class MeetingViewSet(
             item=item, by=request.user, status=body.validated_data["status"]
         )
         return Response(AgendaItemSerializer(item).data)
+
+    @extend_schema(request=AgendaMoveSerializer, responses=AgendaItemSerializer(many=True))
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="agenda-move",
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def agenda_move(self, request, pk=None):
+        """Move an accepted agenda item one place up or down (hosts and coordinators);
+        answers the agenda in its new order."""
+        meeting = _meeting_for(request.user, pk)
+        if not can_manage_meeting(request.user, meeting):
+            raise PermissionDenied("Only the meeting's hosts and coordinators set the agenda.")
+        body = AgendaMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = get_object_or_404(meeting.agenda_items, pk=body.validated_data["item"])
+        services.move_agenda_item(
+            item=item, by=request.user, up=body.validated_data["direction"] == "up"
+        )
+        return Response(_agenda(meeting))
+
+    @extend_schema(methods=["GET"], responses=AttendeeSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=AttendanceSerializer, responses=AttendeeSerializer(many=True)
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filterset_class=None,
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def attendance(self, request, pk=None):
+        """GET: who was marked as there. POST: mark who came once the meeting has
+        started (replaces an earlier list; attendance counts towards participation).
+        Hosts and coordinators."""
+        meeting = _meeting_for(request.user, pk)
+        if not can_manage_meeting(request.user, meeting):
+            raise PermissionDenied("Only the meeting's hosts and coordinators mark attendance.")
+        if request.method == "POST":
+            body = AttendanceSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            wanted = {*body.validated_data["attendees"], *body.validated_data["walk_ins"]}
+            people = User.objects.in_bulk(wanted)
+            if len(people) != len(wanted):
+                raise serializers.ValidationError(
+                    {"attendees": "Only members of the community can be marked as attending."}
+                )
+            services.mark_attendance(
+                meeting=meeting,
+                by=request.user,
+                attendees=[people[pk] for pk in body.validated_data["attendees"]],
+                walk_ins=[people[pk] for pk in body.validated_data["walk_ins"]],
+            )
+        rows = meeting.attendances.select_related("user").order_by("user__display_name", "pk")
+        return Response(AttendeeSerializer(rows, many=True).data)
+
+    @extend_schema(request=None, responses=FeedSerializer)
+    @action(detail=False, methods=["get"], permission_classes=[permissions.IsAuthenticated])
+    def feed(self, request):
+        """The caller's personal calendar feed (every meeting of their communities), for
+        calendar apps. The address is a secret: `feed/revoke/` replaces it."""
+        token = services.feed_token_for(user=request.user)
+        return Response({"url": _feed_url(request, token)})
+
+    @extend_schema(request=None, responses=FeedSerializer)
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="feed/revoke",
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def revoke_feed(self, request):
+        """Give the personal calendar feed a new address; the old one stops working."""
+        token = services.revoke_feed_token(user=request.user)
+        return Response({"url": _feed_url(request, token)})
 
     @extend_schema(request=NotesSerializer, responses=NotesSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])

@@ -192,17 +192,9 @@ class MeetingView:
     attendances: list[Attendance]
 
 
-def meeting_view(meeting: Meeting, user) -> MeetingView:
-    rsvps = list(meeting.rsvps.select_related("user").order_by("going_since", "created_at", "pk"))
-    going = [r for r in rsvps if r.is_going]
-    waitlist = [r for r in rsvps if r.waitlisted]
-    maybe = [r for r in rsvps if r.answer == RSVPAnswer.MAYBE]
-    mine = None
-    if user is not None and user.is_authenticated:
-        mine = next((r for r in rsvps if r.user_id == user.pk), None)
-    position = None
-    if mine is not None and mine.waitlisted:
-        position = next(i for i, r in enumerate(waitlist, start=1) if r.pk == mine.pk)
+def agenda(meeting: Meeting, user=None) -> tuple[list, list, list]:
+    """The agenda as it is shown: accepted items in their order, then proposals by
+    votes, then declined ones; each with `vote_count` (and `my_vote` for a user)."""
     items = meeting.agenda_items.select_related("proposed_by", "problem").annotate(
         vote_count=Count("votes", distinct=True)
     )
@@ -220,6 +212,21 @@ def meeting_view(meeting: Meeting, user) -> MeetingView:
         key=lambda i: (-i.vote_count, i.created_at, i.pk),
     )
     declined = [i for i in items if i.status == AgendaItemStatus.DECLINED]
+    return accepted, proposed, declined
+
+
+def meeting_view(meeting: Meeting, user) -> MeetingView:
+    rsvps = list(meeting.rsvps.select_related("user").order_by("going_since", "created_at", "pk"))
+    going = [r for r in rsvps if r.is_going]
+    waitlist = [r for r in rsvps if r.waitlisted]
+    maybe = [r for r in rsvps if r.answer == RSVPAnswer.MAYBE]
+    mine = None
+    if user is not None and user.is_authenticated:
+        mine = next((r for r in rsvps if r.user_id == user.pk), None)
+    position = None
+    if mine is not None and mine.waitlisted:
+        position = next(i for i, r in enumerate(waitlist, start=1) if r.pk == mine.pk)
+    accepted, proposed, declined = agenda(meeting, user)
     attendances = list(meeting.attendances.select_related("user").order_by("user__display_name"))
     return MeetingView(
         going=going,

@@ -11,7 +11,8 @@ Path templates and bodies name objects in braces: `{slug}`, `{meeting}`, `{probl
 `{reply}`, `{story}`, `{entry}`, `{term}`, `{mentorship}`, `{series}`, `{pending}`,
 `{member_id}` (the member's membership), `{author_id}` (the author's membership) and
 the times `{starts_at}`, `{ends_at}`, `{starts_on}`. A table that needs more passes
-`extra`, a function of (community, users) that returns more names.
+`extra`, a function of (names, users) that returns more names (`names["community"]`
+is the community itself).
 """
 
 from datetime import time, timedelta
@@ -152,7 +153,7 @@ def build_world(visibility: str) -> tuple[dict, dict]:
 def check(method, path, body, visibility, caller, expected, *, extra=None) -> None:
     names, callers = build_world(visibility)
     if extra is not None:
-        names.update(extra(names["community"], callers))
+        names.update(extra(names, callers))
     api = APIClient()
     if callers[caller] is not None:
         api.force_authenticate(callers[caller])

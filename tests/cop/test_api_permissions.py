@@ -76,8 +76,8 @@ ENDPOINTS = [
 ]  # fmt: skip
 
 
-def _invitation(community, users) -> dict:
-    coordinator = users["coordinator"]
+def _invitation(names, users) -> dict:
+    community, coordinator = names["community"], users["coordinator"]
     return {"invitation": invitation_token(invite(community=community, by=coordinator,
                                                   email="guest@example.com"))}  # fmt: skip
 

@@ -2,18 +2,27 @@
 community, against a table of expected status codes kept here
 (tests/api_permissions.py says how the tables work)."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from meetings import services
+from meetings.enums import AgendaItemStatus
+from meetings.models import Meeting
 from tests.api_permissions import (
     COORDINATOR_CREATES,
     COORDINATOR_ONLY,
+    COORDINATOR_READS,
     EVERYONE,
     MEMBERS_ACT,
     MEMBERS_CREATE,
     READ,
+    SIGNED_IN,
     cases,
     check,
 )
+from tests.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,11 +67,35 @@ ENDPOINTS = [
     ),
     ("post", "/api/v1/series/{series}/confirm/", None, COORDINATOR_ONLY),
     ("post", "/api/v1/series/{series}/end/", None, COORDINATOR_ONLY),
-]
+    ("post", "/api/v1/meetings/{meeting}/agenda-move/", {"item": "{item}", "direction": "up"},
+     COORDINATOR_ONLY),
+    ("get", "/api/v1/meetings/{started}/attendance/", None, COORDINATOR_READS),
+    ("post", "/api/v1/meetings/{started}/attendance/", {"attendees": ["{member}"]},
+     COORDINATOR_ONLY),
+    # one's own calendar feed, whatever the community
+    ("get", "/api/v1/meetings/feed/", None, SIGNED_IN),
+    ("post", "/api/v1/meetings/feed/revoke/", None, SIGNED_IN),
+]  # fmt: skip
+
+
+def _hosting(names, users) -> dict:
+    """An accepted agenda item and a meeting under way, hosted by the coordinator."""
+    community, meeting = names["community"], Meeting.objects.get(pk=names["meeting"])
+    coordinator = users["coordinator"]
+    item = services.propose_agenda_item(meeting=meeting, by=coordinator, title="Topic")
+    services.set_agenda_item_status(item=item, by=coordinator, status=AgendaItemStatus.ACCEPTED)
+    now = timezone.now()
+    started = MeetingFactory(
+        community=community,
+        hosts=[coordinator],
+        starts_at=now - timedelta(minutes=10),
+        ends_at=now + timedelta(minutes=50),
+    )
+    return {"item": item.pk, "started": started.pk, "member": users["member"].pk}
 
 
 @pytest.mark.parametrize(
     ("method", "path", "body", "visibility", "caller", "expected"), cases(ENDPOINTS)
 )
 def test_endpoint_permissions(method, path, body, visibility, caller, expected):
-    check(method, path, body, visibility, caller, expected)
+    check(method, path, body, visibility, caller, expected, extra=_hosting)
