@@ -5,10 +5,12 @@ the pages: a private community's meetings are 404 to non-members, lists only hol
 what the caller may see.
 """
 
+import zoneinfo
 from datetime import UTC
 
 import django_filters
 from django import forms
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -26,7 +28,7 @@ from cop.rules import is_active_member
 from cop.selectors import access_community, visible_communities
 
 from . import selectors, services
-from .enums import AgendaItemStatus, MeetingKind, MeetingStatus, RSVPAnswer
+from .enums import AgendaItemStatus, EditScope, MeetingKind, MeetingStatus, RSVPAnswer
 from .models import Meeting, Series
 from .rules import (
     can_manage_meeting,
@@ -63,6 +65,13 @@ class MeetingSerializer(serializers.ModelSerializer):
     agenda_html = MarkdownHTMLField("agenda")
     notes_html = MarkdownHTMLField("notes")
     hosts = PersonSerializer(many=True, read_only=True)
+    scope = serializers.ChoiceField(
+        choices=EditScope.choices,
+        required=False,
+        write_only=True,
+        help_text="On update: `this` meeting only (the default) or `following`: this one "
+        "and the later meetings of its series.",
+    )
     host_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         required=False,
@@ -99,6 +108,7 @@ class MeetingSerializer(serializers.ModelSerializer):
             "notes_html",
             "hosts",
             "host_ids",
+            "scope",
             "going_count",
             "waitlist_count",
             "my_answer",
@@ -350,6 +360,7 @@ class MeetingViewSet(
         if not can_schedule_meeting(self.request.user, community):
             raise PermissionDenied("Only the community's coordinators schedule meetings.")
         data = self._write_fields(serializer.validated_data)
+        data.pop("scope", None)  # a new meeting has nothing following
         hosts = _hosts(community, serializer.validated_data.get("host_ids"))
         meeting = services.schedule_meeting(
             community=community, by=self.request.user, hosts=hosts, **data
@@ -361,11 +372,40 @@ class MeetingViewSet(
         if not can_manage_meeting(self.request.user, meeting):
             raise PermissionDenied("Only the meeting's hosts and coordinators can change it.")
         data = self._write_fields(serializer.validated_data)
+        scope = data.pop("scope", EditScope.THIS)
         hosts = _hosts(meeting.community, serializer.validated_data.get("host_ids"))
-        meeting = services.update_meeting(
-            meeting=meeting, by=self.request.user, hosts=hosts, **data
-        )
+        if scope == EditScope.FOLLOWING:
+            self._update_following(meeting, data, hosts)
+        else:
+            services.update_meeting(meeting=meeting, by=self.request.user, hosts=hosts, **data)
         serializer.instance = self.get_queryset().get(pk=meeting.pk)
+
+    @transaction.atomic
+    def _update_following(self, meeting: Meeting, data: dict, hosts) -> None:
+        """`scope: following`, as the edit page: this meeting and the later ones of its
+        series change together; the series keeps its days and time zone."""
+        if meeting.series_id is None:
+            raise serializers.ValidationError({"scope": "This meeting is not part of a series."})
+        starts_at = data.pop("starts_at", meeting.starts_at)
+        ends_at = data.pop("ends_at", meeting.ends_at)
+        services.check_following_edit(
+            meeting=meeting,
+            starts_at=starts_at,
+            timezone_name=data.pop("timezone", meeting.timezone),
+        )
+        if ends_at <= starts_at:
+            raise serializers.ValidationError({"ends_at": "The end must come after the start."})
+        zone = zoneinfo.ZoneInfo(meeting.timezone)
+        services.update_following(
+            meeting=meeting,
+            by=self.request.user,
+            start_time=starts_at.astimezone(zone).time(),
+            duration_minutes=int((ends_at - starts_at).total_seconds()) // 60,
+            hosts=hosts,
+            **{key: data.pop(key) for key in services.SERIES_FIELDS if key in data},
+        )
+        if data:  # the rest (the agenda) is this meeting's own
+            services.update_meeting(meeting=meeting, by=self.request.user, **data)
 
     @extend_schema(request=CancelSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])

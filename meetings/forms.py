@@ -11,6 +11,7 @@ from cop.forms import timezone_choices
 
 from .enums import AgendaItemStatus, EditScope, Frequency, MeetingKind, RSVPAnswer, SeriesEnd
 from .recurrence import build_rrule
+from .services import check_following_edit
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -148,19 +149,9 @@ class EditMeetingForm(MeetingForm):
         data = super().clean()
         if self.errors or data.get("scope") != EditScope.FOLLOWING:
             return data
-        zone = zoneinfo.ZoneInfo(self.meeting.timezone)
-        if (
-            data["starts_at"].astimezone(zone).date()
-            != self.meeting.starts_at.astimezone(zone).date()
-        ):
-            raise ValidationError(
-                _(
-                    "A series keeps its days. To move one meeting to another day, apply "
-                    "the change to this meeting only."
-                )
-            )
-        if data["timezone"] != self.meeting.timezone:
-            raise ValidationError(_("A series keeps its time zone."))
+        check_following_edit(
+            meeting=self.meeting, starts_at=data["starts_at"], timezone_name=data["timezone"]
+        )
         return data
 
 

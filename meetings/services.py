@@ -428,6 +428,21 @@ def expand_series(*, series: Series, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
+def check_following_edit(*, meeting: Meeting, starts_at: datetime, timezone_name: str) -> None:
+    """What an edit of "this and the following meetings" may not change: a series
+    keeps its days and its time zone (move a single meeting instead)."""
+    if timezone_name != meeting.timezone:
+        raise ValidationError(_("A series keeps its time zone."))
+    zone = zoneinfo.ZoneInfo(meeting.timezone)
+    if starts_at.astimezone(zone).date() != meeting.starts_at.astimezone(zone).date():
+        raise ValidationError(
+            _(
+                "A series keeps its days. To move one meeting to another day, apply "
+                "the change to this meeting only."
+            )
+        )
+
+
 def update_following(
     *,
     meeting: Meeting,

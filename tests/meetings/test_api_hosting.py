@@ -148,3 +148,82 @@ def test_feed_needs_an_account(api):
     response = api.get("/api/v1/meetings/feed/")
     assert response.status_code == 401
     assert response.json()["detail"]
+
+
+# --- editing "this and the following meetings" of a series -----------------------------------
+
+
+@pytest.fixture
+def series(community, host):
+    from datetime import time
+
+    return services.create_series(
+        community=community,
+        by=host,
+        title="Weekly review",
+        rrule="FREQ=WEEKLY;BYDAY=TH",
+        starts_on=timezone.localdate() + timedelta(days=1),
+        start_time=time(17, 0),
+        duration_minutes=60,
+        timezone_name="Europe/Berlin",
+        horizon_days=35,
+    )
+
+
+def test_editing_following_meetings_of_a_series(api, series, host):
+    import zoneinfo
+
+    first, second, *later = series.meetings.order_by("starts_at")
+    api.force_authenticate(host)
+    zone = zoneinfo.ZoneInfo("Europe/Berlin")
+    local = second.starts_at.astimezone(zone)
+    response = api.patch(
+        f"/api/v1/meetings/{second.pk}/",
+        {
+            "scope": "following",
+            "title": "Weekly retro",
+            "starts_at": local.replace(hour=18).isoformat(),
+            "ends_at": local.replace(hour=19, minute=30).isoformat(),
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["title"] == "Weekly retro"
+    first.refresh_from_db()
+    assert first.title == "Weekly review"
+    for meeting in [second, *later]:
+        meeting.refresh_from_db()
+        starts = meeting.starts_at.astimezone(zone)
+        assert (meeting.title, starts.hour) == ("Weekly retro", 18)
+        assert meeting.ends_at - meeting.starts_at == timedelta(minutes=90)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"starts_at": "move a day"}, "keeps its days"),
+        ({"timezone": "America/Lima"}, "time zone"),
+    ],
+)
+def test_following_edits_keep_the_series_days_and_zone(api, series, host, change, reason):
+    meeting = series.meetings.order_by("starts_at")[1]
+    if change.get("starts_at") == "move a day":
+        change = {
+            "starts_at": (meeting.starts_at + timedelta(days=1)).isoformat(),
+            "ends_at": (meeting.ends_at + timedelta(days=1)).isoformat(),
+        }
+    api.force_authenticate(host)
+    response = api.patch(
+        f"/api/v1/meetings/{meeting.pk}/", {"scope": "following", **change}, format="json"
+    )
+    assert response.status_code == 400
+    assert reason in str(response.json())
+
+
+def test_following_needs_a_series(api, meeting, host):
+    api.force_authenticate(host)
+    response = api.patch(
+        f"/api/v1/meetings/{meeting.pk}/", {"scope": "following", "title": "X"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "not part of a series" in response.json()["scope"]
