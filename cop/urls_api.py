@@ -23,6 +23,7 @@ router.register(
 router.register("mentorships", mentoring_api.MentorshipViewSet, basename="api-mentorship")
 router.register("stories", knowledge_api.StoryViewSet, basename="api-story")
 router.register("problems", knowledge_api.ProblemViewSet, basename="api-problem")
+router.register("replies", knowledge_api.ReplyViewSet, basename="api-reply")
 router.register("practices", knowledge_api.PracticeViewSet, basename="api-practice")
 router.register("glossary", knowledge_api.GlossaryViewSet, basename="api-glossary")
 
@@ -53,6 +54,11 @@ v1 = [
         "communities/<slug:community_slug>/me/",
         cop_api.MyMembershipView.as_view(),
         name="api-community-me",
+    ),
+    path(
+        "communities/<slug:community_slug>/deleted/",
+        knowledge_api.deleted,
+        name="api-community-deleted",
     ),
     path(
         "communities/<slug:community_slug>/invitations/",

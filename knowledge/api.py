@@ -17,26 +17,29 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 
 from cop.api_support import CursorPagination, MarkdownHTMLField
 from cop.models import Community, Tag
+from cop.rules import is_coordinator
 from cop.selectors import access_community, visible_communities
 
 from . import search as knowledge_search
 from . import selectors
-from .enums import EntryKind, EntryStatus, ProblemStatus, SearchKind, TermStatus
-from .models import GlossaryTerm, PracticeEntry, Problem, Reply, Story
+from .enums import EntryKind, EntryStatus, NoteKind, ProblemStatus, SearchKind, TermStatus
+from .models import GlossaryTerm, Note, PracticeEntry, Problem, Reply, Story
 from .rules import (
     can_accept_solution,
     can_accept_term,
+    can_add_note,
     can_delete,
     can_edit,
     can_edit_entry,
     can_endorse,
     can_manage_entry,
     can_post,
+    can_promote,
     can_reply,
     can_validate_as_expert,
 )
@@ -45,7 +48,7 @@ from .services import glossary as glossary_services
 from .services import problems as problem_services
 from .services import stories as story_services
 from .services import validation as validation_services
-from .services.common import soft_delete
+from .services.common import restore, soft_delete
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 # Ids in paths and bodies: digits that fit a database integer, so that no lookup fails.
@@ -156,18 +159,35 @@ class SoftDeleteMixin(mixins.DestroyModelMixin):
         soft_delete(item=instance, by=self.request.user)
 
 
+class RestoreMixin:
+    """POST `{id}/restore/` brings back a deleted item (coordinators); nothing was lost."""
+
+    restore_kind = ""  # the kind `selectors.access_deleted` knows: story, problem, entry
+    owner_lookup = ""  # the Community relation to the model, for `_owning_community`
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def restore(self, request, pk=None):
+        """Restore a deleted item (coordinators of its community)."""
+        community = _owning_community(self.owner_lookup, pk)
+        item = selectors.access_deleted(request.user, community, self.restore_kind, pk)
+        _require(
+            lambda user, c: is_coordinator(user, c),
+            request.user,
+            community,
+            "Only a coordinator can restore deleted content.",
+        )
+        restore(item=item, by=request.user)
+        self.kwargs["pk"] = item.pk
+        return Response(self.get_serializer(self.get_object()).data)
+
+
 def _owning_community(model, pk) -> Community:
     """The community an item belongs to, for the selectors' fetch-and-authorise."""
     community = Community.objects.filter(**{f"{model}__pk": pk}).first()
     if community is None:
         raise Http404("Not found.")
     return community
-
-
-def _live_in_visible(model, user):
-    return model.objects.filter(
-        community__in=visible_communities(user), deleted_at__isnull=True
-    ).select_related("community", "author")
 
 
 class CommunityItemSerializer(serializers.ModelSerializer):
@@ -178,6 +198,48 @@ class CommunityItemSerializer(serializers.ModelSerializer):
 
     def get_url(self, obj) -> str:
         return _absolute(self, obj)
+
+
+class PracticeSerializer(CommunityItemSerializer):
+    body_html = MarkdownHTMLField("body")
+    kind = EntryKindField(default=EntryKind.HOW_TO)
+    owner = AuthorSerializer(read_only=True)
+    publish = serializers.BooleanField(
+        write_only=True, default=False, help_text="Publish at once (not validated) or keep a draft."
+    )
+    endorsement_count = serializers.IntegerField(read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = PracticeEntry
+        fields = [
+            "id",
+            "url",
+            "community",
+            "title",
+            "body",
+            "body_html",
+            "kind",
+            "tags",
+            "status",
+            "author",
+            "owner",
+            "review_date",
+            "publish",
+            "endorsement_count",
+            "validated_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "status", "validated_at", "created_at", "updated_at"]
+
+
+class PromoteSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    body = serializers.CharField(required=False, allow_blank=True, max_length=100000)
+    kind = EntryKindField(required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=100
+    )
 
 
 # --- problems and replies ------------------------------------------------------------------
@@ -254,6 +316,7 @@ class ProblemFilter(django_filters.FilterSet):
 class ProblemViewSet(
     EditMixin,
     SoftDeleteMixin,
+    RestoreMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -262,6 +325,8 @@ class ProblemViewSet(
     """Problems members brought, newest first; filter by `community`, `status`, `tag`."""
 
     lookup_value_regex = ID_PATTERN
+    restore_kind = "problem"
+    owner_lookup = "problems"
 
     serializer_class = ProblemSerializer
     filterset_class = ProblemFilter
@@ -271,7 +336,7 @@ class ProblemViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Problem.objects.none()
         return (
-            _live_in_visible(Problem, self.request.user)
+            selectors.live_in_visible(Problem, self.request.user)
             .annotate(reply_count=Count("replies", filter=Q(replies__deleted_at__isnull=True)))
             .prefetch_related("tags")
             .order_by("-created_at", "-id")
@@ -355,6 +420,163 @@ class ProblemViewSet(
         reply = problem_services.accept_solution(reply=reply, by=request.user)
         return Response(ReplySerializer(reply, context={"request": request}).data)
 
+    @extend_schema(request=AcceptSerializer, responses=ReplySerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def unaccept(self, request, pk=None):
+        """Take back the acceptance of a solution (the person who asked, or a
+        coordinator); with no solution left the problem is open again."""
+        problem = self._problem()
+        body = AcceptSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reply = selectors.access_reply(
+            request.user, problem.community, body.validated_data["reply"]
+        )
+        if reply.problem_id != problem.pk:
+            raise serializers.ValidationError({"reply": "That reply answers another problem."})
+        _require(
+            can_accept_solution,
+            request.user,
+            reply,
+            "Only the person who asked or a coordinator can change the solutions.",
+        )
+        reply = problem_services.unaccept_solution(reply=reply, by=request.user)
+        return Response(ReplySerializer(reply, context={"request": request}).data)
+
+    @extend_schema(request=PromoteSerializer, responses={201: PracticeSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def promote(self, request, pk=None):
+        """Turn a solved problem into a draft practice, written from its accepted
+        solutions (the person who asked, or a coordinator). Title, body, kind and tags
+        default to that draft."""
+        problem = self._problem()
+        _require(
+            can_promote,
+            request.user,
+            problem,
+            "Only the person who asked or a coordinator can turn this into a practice.",
+        )
+        body = PromoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        entry = entry_services.promote_problem(
+            problem=problem,
+            by=request.user,
+            title=data.get("title") or None,
+            body=data.get("body") or None,
+            kind=data.get("kind") or None,
+            tags=_tags(problem.community, data.get("tags")),
+        )
+        entry = PracticeViewSet.queryset_for(request.user).get(pk=entry.pk)
+        return Response(
+            PracticeSerializer(entry, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ReplyViewSet(
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    SoftDeleteMixin,
+    viewsets.GenericViewSet,
+):
+    """One reply to a problem (they are listed and posted under `problems/{id}/replies/`).
+    PATCH `{"body": ...}` edits it (its author); DELETE hides it (author or
+    coordinator); `endorse/` says “this worked for me” on an accepted solution."""
+
+    lookup_value_regex = ID_PATTERN
+    serializer_class = ReplySerializer
+    http_method_names = ["get", "patch", "post", "delete", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Reply.objects.none()
+        return Reply.objects.annotate(endorsement_count=Count("endorsements")).select_related(
+            "author"
+        )
+
+    def get_object(self) -> Reply:
+        pk = self.kwargs["pk"]
+        reply = selectors.access_reply(
+            self.request.user, _owning_community("problems__replies", pk), pk
+        )
+        return self.get_queryset().get(pk=reply.pk)
+
+    def perform_update(self, serializer):
+        reply = serializer.instance
+        _require(can_edit, self.request.user, reply, "Only the author can edit this reply.")
+        problem_services.edit_reply(
+            reply=reply,
+            by=self.request.user,
+            body=serializer.validated_data.get("body", reply.body),
+        )
+        serializer.instance = self.get_object()
+
+    @extend_schema(methods=["POST", "DELETE"], request=None, responses=ReplySerializer)
+    @action(
+        detail=True, methods=["post", "delete"], permission_classes=[permissions.IsAuthenticated]
+    )
+    def endorse(self, request, pk=None):
+        """POST: “this worked for me” on an accepted solution (members other than its
+        author). DELETE: take it back."""
+        reply = self.get_object()
+        if request.method == "DELETE":
+            validation_services.withdraw_endorsement(user=request.user, reply=reply)
+        else:
+            _require(
+                can_endorse,
+                request.user,
+                reply,
+                "Members of the community other than the author can endorse a solution.",
+            )
+            validation_services.endorse_solution(reply=reply, user=request.user)
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(request=None, responses=ReplySerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def restore(self, request, pk=None):
+        """Restore a deleted reply (coordinators of its community)."""
+        community = _owning_community("problems__replies", pk)
+        reply = selectors.access_deleted(request.user, community, "reply", pk)
+        _require(
+            lambda user, c: is_coordinator(user, c),
+            request.user,
+            community,
+            "Only a coordinator can restore deleted content.",
+        )
+        restore(item=reply, by=request.user)
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+class DeletedItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    title = serializers.SerializerMethodField()
+    deleted_at = serializers.DateTimeField()
+    deleted_by = AuthorSerializer(allow_null=True)
+
+    def get_title(self, item) -> str:
+        if isinstance(item, Reply):
+            return item.problem.title
+        return item.title
+
+
+class DeletedSerializer(serializers.Serializer):
+    stories = DeletedItemSerializer(many=True)
+    problems = DeletedItemSerializer(many=True)
+    replies = DeletedItemSerializer(many=True, help_text="Titled by their problem.")
+    practices = DeletedItemSerializer(many=True, source="entries")
+
+
+@extend_schema(responses=DeletedSerializer)
+@api_view(["GET"])
+@permission_classes([permissions.IsAuthenticated])
+def deleted(request, community_slug: str):
+    """What was deleted in a community, newest first (at most 50 of each kind), for its
+    coordinators to restore with `{kind}/{id}/restore/`."""
+    community = access_community(request.user, community_slug)
+    if not is_coordinator(request.user, community):
+        raise PermissionDenied("Only the community's coordinators can see deleted content.")
+    return Response(DeletedSerializer(selectors.deleted_items(community)).data)
+
 
 # --- stories -------------------------------------------------------------------------------
 
@@ -407,6 +629,7 @@ class StoryFilter(django_filters.FilterSet):
 class StoryViewSet(
     EditMixin,
     SoftDeleteMixin,
+    RestoreMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -415,6 +638,8 @@ class StoryViewSet(
     """Stories (situation, action, outcome, lesson), newest first."""
 
     lookup_value_regex = ID_PATTERN
+    restore_kind = "story"
+    owner_lookup = "stories"
 
     serializer_class = StorySerializer
     filterset_class = StoryFilter
@@ -424,7 +649,7 @@ class StoryViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Story.objects.none()
         return (
-            _live_in_visible(Story, self.request.user)
+            selectors.live_in_visible(Story, self.request.user)
             .prefetch_related("tags")
             .order_by("-created_at", "-id")
         )
@@ -484,39 +709,6 @@ class StoryViewSet(
 # --- practices -----------------------------------------------------------------------------
 
 
-class PracticeSerializer(CommunityItemSerializer):
-    body_html = MarkdownHTMLField("body")
-    kind = EntryKindField(default=EntryKind.HOW_TO)
-    owner = AuthorSerializer(read_only=True)
-    publish = serializers.BooleanField(
-        write_only=True, default=False, help_text="Publish at once (not validated) or keep a draft."
-    )
-    endorsement_count = serializers.IntegerField(read_only=True, allow_null=True, default=None)
-
-    class Meta:
-        model = PracticeEntry
-        fields = [
-            "id",
-            "url",
-            "community",
-            "title",
-            "body",
-            "body_html",
-            "kind",
-            "tags",
-            "status",
-            "author",
-            "owner",
-            "review_date",
-            "publish",
-            "endorsement_count",
-            "validated_at",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["id", "status", "validated_at", "created_at", "updated_at"]
-
-
 class ValidateSerializer(serializers.Serializer):
     expert = serializers.BooleanField(
         default=False,
@@ -541,6 +733,22 @@ class RevisionSerializer(serializers.Serializer):
         return [text for _css, text in item.lines]
 
 
+class NoteSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer(read_only=True, allow_null=True)
+    body_html = MarkdownHTMLField("body")
+    kind = serializers.ChoiceField(choices=NoteKind.choices, default=NoteKind.ALTERNATIVE)
+
+    class Meta:
+        model = Note
+        fields = ["id", "kind", "body", "body_html", "author", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"body": {"max_length": 10000}}
+
+
+class RevertSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
 class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[EntryStatus.DRAFT, EntryStatus.NOT_VALIDATED, EntryStatus.ARCHIVED],
@@ -562,6 +770,7 @@ class PracticeFilter(django_filters.FilterSet):
 class PracticeViewSet(
     EditMixin,
     SoftDeleteMixin,
+    RestoreMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -571,23 +780,30 @@ class PracticeViewSet(
     ones are left out, as on the pages."""
 
     lookup_value_regex = ID_PATTERN
+    restore_kind = "entry"
+    owner_lookup = "entries"
 
     serializer_class = PracticeSerializer
     filterset_class = PracticeFilter
     pagination_class = RecentlyUpdated
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return PracticeEntry.objects.none()
-        user = self.request.user
-        entries = _live_in_visible(PracticeEntry, user).select_related("owner")
-        if self.action == "list" and "status" not in self.request.query_params:
-            entries = entries.exclude(status=EntryStatus.ARCHIVED)
+    @staticmethod
+    def queryset_for(user):
         return (
-            entries.annotate(endorsement_count=Count("endorsements", distinct=True))
+            selectors.live_in_visible(PracticeEntry, user)
+            .select_related("owner")
+            .annotate(endorsement_count=Count("endorsements", distinct=True))
             .prefetch_related("tags")
             .order_by("-updated_at", "-id")
         )
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PracticeEntry.objects.none()
+        entries = self.queryset_for(self.request.user)
+        if self.action == "list" and "status" not in self.request.query_params:
+            entries = entries.exclude(status=EntryStatus.ARCHIVED)
+        return entries
 
     def get_object(self) -> PracticeEntry:
         return self._entry()
@@ -653,11 +869,18 @@ class PracticeViewSet(
             PracticeSerializer(self._entry(), context=self.get_serializer_context()).data
         )
 
-    @extend_schema(request=ValidateSerializer, responses=PracticeSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    @extend_schema(methods=["POST"], request=ValidateSerializer, responses=PracticeSerializer)
+    @extend_schema(methods=["DELETE"], request=None, responses=PracticeSerializer)
+    @action(
+        detail=True, methods=["post", "delete"], permission_classes=[permissions.IsAuthenticated]
+    )
     def validate(self, request, pk=None):
-        """Peer validation: “this worked for me”, or an expert's validation."""
+        """Peer validation: “this worked for me”, or an expert's validation. DELETE takes
+        one's “this worked for me” back (a validation that happened stays)."""
         entry = self._entry()
+        if request.method == "DELETE":
+            validation_services.withdraw_endorsement(user=request.user, entry=entry)
+            return Response(self.get_serializer(self._entry()).data)
         body = ValidateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if body.validated_data["expert"]:
@@ -680,6 +903,40 @@ class PracticeViewSet(
             )
             validation_services.endorse_entry(entry=entry, user=request.user)
         return Response(self.get_serializer(self._entry()).data)
+
+    @extend_schema(methods=["GET"], responses=NoteSerializer(many=True))
+    @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def notes(self, request, pk=None):
+        """GET: dissenting and alternative notes shown beside the practice, oldest first.
+        POST `{"kind": "dissent"|"alternative", "body": ...}`: add one (members)."""
+        entry = self._entry()
+        if request.method == "GET":
+            notes = entry.notes.select_related("author").order_by("created_at", "pk")
+            return Response(NoteSerializer(notes, many=True).data)
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        _require(can_add_note, request.user, entry, "Only members of this community can add notes.")
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        note = entry_services.add_note(entry=entry, author=request.user, **body.validated_data)
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RevertSerializer, responses=RevisionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def revert(self, request, pk=None):
+        """Bring back the title and body of an earlier revision as a new revision (the
+        author or the owner); the history keeps every version. Answers the new one."""
+        entry = self._entry()
+        _require(
+            can_edit_entry, request.user, entry, "Only the author or the owner can revert this."
+        )
+        body = RevertSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        entry_services.revert_entry(
+            entry=entry, to_number=body.validated_data["revision"], by=request.user
+        )
+        return Response(RevisionSerializer(selectors.revision_history(entry)[0]).data)
 
     @extend_schema(responses=RevisionSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)

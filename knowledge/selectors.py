@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from cop.models import Community, Tag
 from cop.rules import can_view_community
+from cop.selectors import visible_communities
 
 from .enums import EntryStatus, ProblemStatus, TermStatus
 from .models import (
@@ -34,6 +35,14 @@ def _live(queryset: QuerySet) -> QuerySet:
 
 
 # --- lists -------------------------------------------------------------------------------
+
+
+def live_in_visible(model, user) -> QuerySet:
+    """Live (not deleted) stories, problems or practices of every community `user` may
+    see: the one visibility filter for lists that span communities."""
+    return _live(model.objects.filter(community__in=visible_communities(user))).select_related(
+        "community", "author"
+    )
 
 
 def story_list(community: Community, *, tag: str = "") -> QuerySet[Story]:

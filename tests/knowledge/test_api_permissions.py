@@ -4,8 +4,12 @@ community, against a table of expected status codes kept here
 
 import pytest
 
+from knowledge.models import Problem, Reply
+from knowledge.services import problems as problem_services
+from knowledge.services.common import soft_delete
 from tests.api_permissions import (
     COORDINATOR_ONLY,
+    COORDINATOR_READS,
     EVERYONE,
     MEMBERS_ACT,
     MEMBERS_CREATE,
@@ -14,8 +18,13 @@ from tests.api_permissions import (
     check,
     row,
 )
+from tests.factories import ReplyFactory, StoryFactory
 
 pytestmark = pytest.mark.django_db
+
+# Another member wrote it: nobody here may change it.
+AUTHOR_ONLY = {"public": row(401, 403, 403, 403, 403), "private": row(401, 404, 403, 403, 404)}
+SEEN_OWN = {"public": row(401, 200, 200, 200, 200), "private": row(401, 404, 200, 200, 404)}
 
 ENDPOINTS = [
     ("get", "/api/v1/problems/", None, EVERYONE),
@@ -61,11 +70,41 @@ ENDPOINTS = [
         MEMBERS_CREATE,
     ),
     ("get", "/api/v1/search/?q=stuck", None, EVERYONE),
-]
+    # The member asked: they and the coordinator may take a solution back.
+    ("post", "/api/v1/problems/{problem}/unaccept/", {"reply": "{reply}"}, MEMBERS_ACT),
+    # The problem is solved (see _curation): the asker or the coordinator promotes it.
+    ("post", "/api/v1/problems/{problem}/promote/", {}, MEMBERS_CREATE),
+    ("get", "/api/v1/replies/{reply}/", None, READ),
+    ("patch", "/api/v1/replies/{reply}/", {"body": "Mine now"}, AUTHOR_ONLY),
+    ("delete", "/api/v1/replies/{reply}/", None, {
+        "public": row(401, 403, 403, 204, 403), "private": row(401, 404, 403, 204, 404)}),
+    ("post", "/api/v1/replies/{solution}/endorse/", None, MEMBERS_ACT),
+    # Taking back one's own "this worked for me" needs no membership: it is one's own.
+    ("delete", "/api/v1/replies/{solution}/endorse/", None, SEEN_OWN),
+    ("delete", "/api/v1/practices/{entry}/validate/", None, SEEN_OWN),
+    ("get", "/api/v1/practices/{entry}/notes/", None, READ),
+    ("post", "/api/v1/practices/{entry}/notes/", {"body": "Another way"}, MEMBERS_CREATE),
+    ("post", "/api/v1/practices/{entry}/revert/", {"revision": 1}, AUTHOR_ONLY),
+    ("get", "/api/v1/communities/{slug}/deleted/", None, COORDINATOR_READS),
+    ("post", "/api/v1/stories/{deleted_story}/restore/", None, COORDINATOR_ONLY),
+    ("post", "/api/v1/replies/{deleted_reply}/restore/", None, COORDINATOR_ONLY),
+]  # fmt: skip
+
+
+def _curation(names, users) -> dict:
+    """An accepted solution, and a story and a reply someone deleted."""
+    problem = Problem.objects.get(pk=names["problem"])
+    solution = Reply.objects.create(problem=problem, author=users["author"], body="This.")
+    problem_services.accept_solution(reply=solution, by=users["coordinator"])
+    story = StoryFactory(community=names["community"], author=users["author"])
+    reply = ReplyFactory(problem=problem, author=users["author"])
+    soft_delete(item=story, by=users["author"])
+    soft_delete(item=reply, by=users["author"])
+    return {"solution": solution.pk, "deleted_story": story.pk, "deleted_reply": reply.pk}
 
 
 @pytest.mark.parametrize(
     ("method", "path", "body", "visibility", "caller", "expected"), cases(ENDPOINTS)
 )
 def test_endpoint_permissions(method, path, body, visibility, caller, expected):
-    check(method, path, body, visibility, caller, expected)
+    check(method, path, body, visibility, caller, expected, extra=_curation)
