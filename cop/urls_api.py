@@ -21,6 +21,9 @@ router.register(
     "mentor-requests", mentoring_api.MentorRequestViewSet, basename="api-mentor-request"
 )
 router.register("mentorships", mentoring_api.MentorshipViewSet, basename="api-mentorship")
+router.register(
+    "onboarding-steps", mentoring_api.OnboardingStepViewSet, basename="api-onboarding-step"
+)
 router.register("stories", knowledge_api.StoryViewSet, basename="api-story")
 router.register("problems", knowledge_api.ProblemViewSet, basename="api-problem")
 router.register("replies", knowledge_api.ReplyViewSet, basename="api-reply")
@@ -59,6 +62,11 @@ v1 = [
         "communities/<slug:community_slug>/deleted/",
         knowledge_api.deleted,
         name="api-community-deleted",
+    ),
+    path(
+        "communities/<slug:community_slug>/mentoring/",
+        mentoring_api.overview,
+        name="api-community-mentoring",
     ),
     path(
         "communities/<slug:community_slug>/invitations/",

@@ -13,24 +13,28 @@ from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
 from cop.api_support import CursorPagination, MarkdownHTMLField
 from cop.models import Community, Tag, User
+from cop.rules import is_active_member, membership_of
 from cop.selectors import access_community
 
 from . import selectors, services
-from .enums import Cadence
-from .models import CheckIn, MentorOffer, MentorRequest, Mentorship
+from .enums import AUTO_KIND_CHOICES, Cadence
+from .models import CheckIn, MentorOffer, MentorRequest, Mentorship, OnboardingStep
 from .rules import (
     can_answer_request,
+    can_assign_mentor,
     can_change_mentorship,
+    can_edit_onboarding,
     can_offer_mentoring,
     can_request_mentor,
     can_view_checkins,
+    can_view_mentoring_overview,
     can_withdraw_request,
 )
 
@@ -111,6 +115,24 @@ class MentorOfferSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(path)
 
 
+class ReasonSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    points = serializers.IntegerField()
+
+
+class CandidateSerializer(serializers.Serializer):
+    mentor = PartySerializer()
+    offer = serializers.IntegerField(source="offer.pk")
+    score = serializers.IntegerField()
+    common_topics = serializers.SerializerMethodField()
+    free_places = serializers.IntegerField()
+    timezone_hours = serializers.FloatField(help_text="Hours between your zone and theirs.")
+    reasons = ReasonSerializer(many=True)
+
+    def get_common_topics(self, candidate) -> list[str]:
+        return [tag.name for tag in candidate.common_topics]
+
+
 class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """The mentors of a community (`community` is required), and offering to mentor:
     POST creates or changes the caller's own offer there."""
@@ -118,6 +140,7 @@ class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
     serializer_class = MentorOfferSerializer
     pagination_class = ById
     filterset_class = None
+    lookup_value_regex = ID_PATTERN
 
     @extend_schema(
         parameters=[
@@ -128,6 +151,67 @@ class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+    def _own_offer(self, pk) -> MentorOffer:
+        community = _community_of("mentor_offers", pk)
+        access_community(self.request.user, community.slug)
+        offer = MentorOffer.objects.select_related("community", "mentor").get(pk=pk)
+        if offer.mentor_id != self.request.user.pk:
+            raise PermissionDenied("Only the mentor can pause or resume their offer.")
+        return offer
+
+    def _answer_offer(self, offer) -> Response:
+        offer = selectors.mentor_directory(offer.community).filter(pk=offer.pk).first() or offer
+        return Response(self.get_serializer(offer).data)
+
+    @extend_schema(request=None, responses=MentorOfferSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def pause(self, request, pk=None):
+        """Pause your offer: no new requests come to you until you resume it."""
+        return self._answer_offer(services.pause_offer(offer=self._own_offer(pk)))
+
+    @extend_schema(request=None, responses=MentorOfferSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def resume(self, request, pk=None):
+        """Open your paused offer again."""
+        return self._answer_offer(services.resume_offer(offer=self._own_offer(pk)))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("community", OpenApiTypes.STR, required=True),
+            OpenApiParameter(
+                "topics", OpenApiTypes.STR, description="Topic names or slugs, comma-separated."
+            ),
+            OpenApiParameter(
+                "timezone", OpenApiTypes.STR, description="IANA name; yours when left out."
+            ),
+        ],
+        responses=CandidateSerializer(many=True),
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def matches(self, request):
+        """Who could mentor you now, best first, each with the reasons for their place
+        (the find-a-mentor page). Nothing is sent: ask with POST mentor-requests/."""
+        slug = request.query_params.get("community", "")
+        if not re.fullmatch(r"[-a-zA-Z0-9_]+", slug):
+            raise APIValidationError({"community": "Say where: a community's slug."})
+        community = access_community(request.user, slug)
+        if not can_request_mentor(request.user, community):
+            raise PermissionDenied("Only members of this community can ask for a mentor.")
+        names = [name for name in request.query_params.get("topics", "").split(",") if name]
+        zone = request.query_params.get("timezone") or request.user.timezone
+        candidates = services.rank_candidates(
+            community=community,
+            requester=request.user,
+            topic_ids={tag.pk for tag in _topics(community, names)},
+            timezone_name=zone,
+        )
+        return Response(CandidateSerializer(candidates, many=True).data)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -244,6 +328,12 @@ class DeclineSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+class AssignSerializer(serializers.Serializer):
+    mentor = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The user id of a mentor of the community."
+    )
+
+
 class MentorRequestViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -338,10 +428,45 @@ class MentorRequestViewSet(
         services.withdraw_request(request=request_obj, by=request.user)
         return Response(self.get_serializer(self.get_object()).data)
 
+    @extend_schema(request=AssignSerializer, responses=MentorRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Offer a waiting request to a mentor of your choosing (coordinators); the
+        mentor still accepts or declines."""
+        request_obj = self.get_object()
+        if not can_assign_mentor(request.user, request_obj):
+            raise PermissionDenied("Only coordinators can assign a mentor to a waiting request.")
+        body = AssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        offers = selectors.assignable_mentors(request_obj.community)
+        mentor = next(
+            (o.mentor for o in offers if o.mentor_id == body.validated_data["mentor"]), None
+        )
+        if mentor is None:
+            raise APIValidationError({"mentor": "Choose one of the community's mentors."})
+        services.assign_mentor(request=request_obj, mentor=mentor, by=request.user)
+        return Response(self.get_serializer(self.get_object()).data)
+
 
 class CompleteSerializer(serializers.Serializer):
     reflection = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     feedback = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+
+
+class AgreementSerializer(serializers.Serializer):
+    goals = serializers.CharField(max_length=2000)
+    cadence = serializers.ChoiceField(choices=Cadence.choices)
+    share_checkins = serializers.BooleanField(
+        default=False, help_text="Let the coordinators read the check-in notes."
+    )
+
+
+class ExtendSerializer(serializers.Serializer):
+    end_date = serializers.DateField()
+
+
+class FeedbackSerializer(serializers.Serializer):
+    feedback = serializers.CharField(max_length=1000)
 
 
 class MentorshipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -394,6 +519,31 @@ class MentorshipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         body.is_valid(raise_exception=True)
         return self._changed(request, services.complete_mentorship, **body.validated_data)
 
+    @extend_schema(request=AgreementSerializer, responses=MentorshipSerializer)
+    @action(detail=True, methods=["post"])
+    def agreement(self, request, pk=None):
+        """Change the goals, the cadence, and whether coordinators may read the
+        check-in notes (the pair)."""
+        body = AgreementSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._changed(request, services.update_agreement, **body.validated_data)
+
+    @extend_schema(request=ExtendSerializer, responses=MentorshipSerializer)
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        """Move the end date later (the pair)."""
+        body = ExtendSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._changed(request, services.extend_mentorship, **body.validated_data)
+
+    @extend_schema(request=FeedbackSerializer, responses=MentorshipSerializer)
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, pk=None):
+        """Short feedback from your side once the mentorship is completed (the pair)."""
+        body = FeedbackSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._changed(request, services.leave_feedback, **body.validated_data)
+
     @extend_schema(methods=["GET"], responses=CheckInSerializer(many=True))
     @extend_schema(methods=["POST"], request=CheckInSerializer, responses={201: CheckInSerializer})
     @action(detail=True, methods=["get", "post"], url_path="check-ins", pagination_class=None)
@@ -424,3 +574,217 @@ class MentorshipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             CheckInSerializer(checkin, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+
+# --- onboarding ------------------------------------------------------------------------------
+
+
+class OnboardingStepSerializer(serializers.ModelSerializer):
+    community = serializers.SlugField(source="community.slug")
+    description_html = MarkdownHTMLField("description")
+    auto_kind = serializers.ChoiceField(
+        choices=[("", "ticked by hand"), *AUTO_KIND_CHOICES],
+        required=False,
+        allow_blank=True,
+        help_text="What ticks the step by itself; empty for a step ticked by hand.",
+    )
+    done = serializers.SerializerMethodField()
+    how = serializers.SerializerMethodField()
+    done_at = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OnboardingStep
+        fields = [
+            "id",
+            "community",
+            "position",
+            "title",
+            "description",
+            "description_html",
+            "auto_kind",
+            "done",
+            "how",
+            "done_at",
+        ]
+        read_only_fields = ["id", "position"]
+
+    def _progress(self, step):
+        return self.context.get("progress", {}).get(step.pk)
+
+    def get_done(self, step) -> bool:
+        return self._progress(step) is not None
+
+    def get_how(self, step) -> str | None:
+        progress = self._progress(step)
+        return progress.how if progress else None
+
+    def get_done_at(self, step) -> str | None:
+        progress = self._progress(step)
+        return serializers.DateTimeField().to_representation(progress.done_at) if progress else None
+
+
+class TickSerializer(serializers.Serializer):
+    done = serializers.BooleanField(default=True, help_text="false unticks a step ticked by hand.")
+
+
+class MoveSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=[("up", "up"), ("down", "down")])
+
+
+class OnboardingStepViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A community's onboarding checklist (`community` is required), with the caller's
+    progress: `done`, and `how` (ticked by hand, or by itself from participation).
+    Members tick steps; coordinators add, change, reorder and remove them (a removed
+    step is archived, with everyone's progress kept)."""
+
+    serializer_class = OnboardingStepSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = None
+    filterset_class = None
+    lookup_value_regex = ID_PATTERN
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _community(self, slug: str) -> Community:
+        if not re.fullmatch(r"[-a-zA-Z0-9_]+", slug or ""):
+            raise APIValidationError({"community": "Say whose checklist: a community's slug."})
+        community = access_community(self.request.user, slug)
+        if not is_active_member(self.request.user, community):
+            raise PermissionDenied("Only members of this community have its onboarding checklist.")
+        return community
+
+    def _step(self, pk, *, edit: bool = False) -> OnboardingStep:
+        community = _community_of("onboarding_steps", pk)
+        self._community(community.slug)
+        if edit and not can_edit_onboarding(self.request.user, community):
+            raise PermissionDenied("Only coordinators can edit the onboarding checklist.")
+        step = OnboardingStep.objects.select_related("community").get(pk=pk)
+        if step.archived:
+            raise Http404("This step is no longer on the checklist.")
+        return step
+
+    def _checklist(self, community: Community) -> Response:
+        user = self.request.user
+        membership = membership_of(user, community)
+        items = selectors.onboarding_checklist(
+            membership=membership, community=community, user=user
+        )
+        progress = {item["step"].pk: item["progress"] for item in items if item["progress"]}
+        steps = [item["step"] for item in items]
+        return Response(
+            OnboardingStepSerializer(steps, many=True, context={"progress": progress}).data
+        )
+
+    def get_queryset(self):
+        return OnboardingStep.objects.none()  # the checklist is built by the selector
+
+    @extend_schema(
+        parameters=[OpenApiParameter("community", OpenApiTypes.STR, required=True)],
+        responses=OnboardingStepSerializer(many=True),
+    )
+    def list(self, request, *args, **kwargs):
+        """The checklist with your progress; steps you did tick themselves first."""
+        return self._checklist(self._community(request.query_params.get("community", "")))
+
+    @extend_schema(request=OnboardingStepSerializer, responses={201: OnboardingStepSerializer})
+    def create(self, request, *args, **kwargs):
+        """Add a step at the end of the checklist (coordinators)."""
+        body = OnboardingStepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        community = self._community(body.validated_data["community"]["slug"])
+        if not can_edit_onboarding(request.user, community):
+            raise PermissionDenied("Only coordinators can edit the onboarding checklist.")
+        step = services.add_onboarding_step(
+            community=community,
+            title=body.validated_data["title"],
+            description=body.validated_data.get("description", ""),
+            auto_kind=body.validated_data.get("auto_kind", ""),
+        )
+        return Response(OnboardingStepSerializer(step).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OnboardingStepSerializer, responses=OnboardingStepSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Change a step's title, description or what ticks it (coordinators)."""
+        step = self._step(kwargs["pk"], edit=True)
+        body = OnboardingStepSerializer(step, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        step = services.update_onboarding_step(
+            step=step,
+            title=data.get("title", step.title),
+            description=data.get("description", step.description),
+            auto_kind=data.get("auto_kind", step.auto_kind),
+        )
+        return Response(OnboardingStepSerializer(step).data)
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            return self.partial_update(request, *args, **kwargs)
+        return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        """Take a step off the checklist (coordinators); progress on it is kept."""
+        services.remove_onboarding_step(step=self._step(kwargs["pk"], edit=True))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=MoveSerializer, responses=OnboardingStepSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Move a step one place up or down (coordinators); answers the checklist."""
+        step = self._step(pk, edit=True)
+        body = MoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.move_onboarding_step(step=step, up=body.validated_data["direction"] == "up")
+        return self._checklist(step.community)
+
+    @extend_schema(request=TickSerializer, responses=OnboardingStepSerializer(many=True))
+    @action(detail=True, methods=["post"])
+    def tick(self, request, pk=None):
+        """Tick a step you did (or untick one you ticked by hand); answers your checklist."""
+        step = self._step(pk)
+        body = TickSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.tick_onboarding_step(
+            membership=membership_of(request.user, step.community),
+            step=step,
+            done=body.validated_data["done"],
+        )
+        return self._checklist(step.community)
+
+
+# --- the coordinators' overview --------------------------------------------------------------
+
+
+class OverviewSerializer(serializers.Serializer):
+    needs_mentor = MentorRequestSerializer(
+        many=True, help_text="Open requests nobody was found for: assign a mentor."
+    )
+    stalled = MentorRequestSerializer(
+        many=True, help_text="Overdue, or already offered to two or more mentors."
+    )
+    running = MentorshipSerializer(many=True)
+    ending_soon = serializers.SerializerMethodField(
+        help_text="Ids of running mentorships that end within two weeks."
+    )
+    completed_count = serializers.IntegerField()
+
+    def get_ending_soon(self, data) -> list[int]:
+        return [mentorship.pk for mentorship in data["ending_soon"]]
+
+
+@extend_schema(responses=OverviewSerializer)
+@api_view(["GET"])
+@permission_classes([permissions.IsAuthenticated])
+def overview(request, community_slug: str):
+    """The coordinators' mentoring overview: requests without a mentor, stalled ones,
+    and running mentorships."""
+    community = access_community(request.user, community_slug)
+    if not can_view_mentoring_overview(request.user, community):
+        raise PermissionDenied("Only coordinators see the mentoring overview.")
+    data = selectors.coordinator_overview(community)
+    return Response(OverviewSerializer(data, context={"request": request}).data)
