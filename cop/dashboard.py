@@ -335,3 +335,55 @@ def value_matrix_rows(community: Community, period: Period) -> dict:
             }
         )
     return {"rows": rows, "outcomes": outcomes, "total": len(stories)}
+
+
+# --- Exports: each series of the dashboard as rows (the CSV downloads and the API) --------
+
+_BASE_EXPORTS = {
+    "mix": (["level", "count", "share"], lambda d: [
+        [r["level"], r["count"], f"{r['share']:.4f}"] for r in d["mix"]["rows"]
+    ]),
+    "movements": (["from", "to", "count"], lambda d: [
+        [r["from"], r["to"], r["count"]] for r in d["movements"]
+    ]),
+    "contributors": (["month", "new", "returning", "lapsed"], lambda d: [
+        [r["month"], r["new"], r["returning"], r["lapsed"]] for r in d["contributors"]
+    ]),
+    "concentration": (["members", "contributors", "contributions", "top10_share", "gini"],
+                      lambda d: [[
+        d["concentration"]["members"], d["concentration"]["contributors"],
+        d["concentration"]["contributions"], f"{d['concentration']['top10_share']:.4f}",
+        f"{d['concentration']['gini']:.4f}",
+    ]]),
+}  # fmt: skip
+
+
+def _section_exports(key: str) -> dict:
+    """CSV exports of one section: its monthly series (long format), its figures, and
+    the oldest waiting items it lists."""
+
+    def section(d: dict) -> dict:
+        return d.get("sections", {}).get(key, {})
+
+    return {
+        f"{key}-series": (["series", "month", "value"], lambda d: [
+            [name, point["month"], point["value"]]
+            for name, points in section(d).get("series", {}).items() for point in points
+        ]),
+        f"{key}-figures": (["figure", "value", "unit"], lambda d: [
+            [stat["key"], "" if stat["value"] is None else stat["value"], stat["unit"]]
+            for stat in section(d).get("stats", [])
+        ]),
+        f"{key}-waiting": (["title", "age_hours", "url"], lambda d: [
+            [row["title"], row["age_hours"], row["url"]] for row in section(d).get("table", [])
+        ]),
+    }  # fmt: skip
+
+
+def export_series() -> dict:
+    """Every exportable series by name: (header, rows of a snapshot's data). The
+    practice apps' sections are registered when the apps load, so this is built on use."""
+    series = dict(_BASE_EXPORTS)
+    for _order, key, _build in DASHBOARD_SECTIONS:
+        series.update(_section_exports(key))
+    return series

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from cop import selectors
 from cop.charts import column_chart, hbar_chart, lorenz_chart
 from cop.dashboard import (
-    DASHBOARD_SECTIONS,
     PERIODS,
     dashboard_snapshot,
+    export_series,
     period_for,
     with_labels,
 )
@@ -66,33 +66,15 @@ def community_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-CSV_SERIES = {
-    "mix": (["level", "count", "share"], lambda d: [
-        [r["level"], r["count"], f"{r['share']:.4f}"] for r in d["mix"]["rows"]
-    ]),
-    "movements": (["from", "to", "count"], lambda d: [
-        [r["from"], r["to"], r["count"]] for r in d["movements"]
-    ]),
-    "contributors": (["month", "new", "returning", "lapsed"], lambda d: [
-        [r["month"], r["new"], r["returning"], r["lapsed"]] for r in d["contributors"]
-    ]),
-    "concentration": (["members", "contributors", "contributions", "top10_share", "gini"],
-                      lambda d: [[
-        d["concentration"]["members"], d["concentration"]["contributors"],
-        d["concentration"]["contributions"], f"{d['concentration']['top10_share']:.4f}",
-        f"{d['concentration']['gini']:.4f}",
-    ]]),
-}  # fmt: skip
-
-
 @login_required
 def dashboard_csv(request: HttpRequest, slug: str, series: str) -> HttpResponse:
     community = _coordinator_community(request, slug)
-    if series not in CSV_SERIES:
+    exports = export_series()
+    if series not in exports:
         raise Http404("No such series.")
     period = period_for(request.GET.get("period", "90d"))
     data = dashboard_snapshot(community, period.key).data
-    header, rows = CSV_SERIES[series]
+    header, rows = exports[series]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{community.slug}-{series}-{period.key}.csv"'
@@ -146,29 +128,3 @@ def section_views(data: dict) -> list[dict]:
             }
         )
     return views
-
-
-def _section_csv(key: str) -> dict:
-    """CSV exports of one section: its monthly series (long format), its figures, and
-    the oldest waiting items it lists."""
-
-    def section(d: dict) -> dict:
-        return d.get("sections", {}).get(key, {})
-
-    return {
-        f"{key}-series": (["series", "month", "value"], lambda d: [
-            [name, point["month"], point["value"]]
-            for name, points in section(d).get("series", {}).items() for point in points
-        ]),
-        f"{key}-figures": (["figure", "value", "unit"], lambda d: [
-            [stat["key"], "" if stat["value"] is None else stat["value"], stat["unit"]]
-            for stat in section(d).get("stats", [])
-        ]),
-        f"{key}-waiting": (["title", "age_hours", "url"], lambda d: [
-            [row["title"], row["age_hours"], row["url"]] for row in section(d).get("table", [])
-        ]),
-    }  # fmt: skip
-
-
-for _order, _key, _build in DASHBOARD_SECTIONS:
-    CSV_SERIES.update(_section_csv(_key))
