@@ -1,6 +1,8 @@
 """What every app's REST API shares: pagination, errors as JSON with a reason,
 and the base for object lookups that answer 404 exactly where the pages do."""
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -72,6 +74,12 @@ def community_tags(community, names: list[str], *, field: str = "tags") -> list:
             {field: f"Not topics of this community: {', '.join(unknown)}."}
         )
     return found
+
+
+class SlugFilter(django_filters.CharFilter):
+    """A slug parameter: anything else is a 400 with a reason, never a database error."""
+
+    field_class = forms.SlugField
 
 
 def json_error(status: int, detail: str) -> Response:

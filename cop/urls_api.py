@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from cop import api as cop_api
-from cop import api_account, api_notifications
+from cop import api_account, api_notifications, api_value
 from knowledge import api as knowledge_api
 from meetings import api as meetings_api
 from mentoring import api as mentoring_api
@@ -13,6 +13,7 @@ from mentoring import api as mentoring_api
 router = DefaultRouter()
 router.register("communities", cop_api.CommunityViewSet, basename="api-community")
 router.register("me/tokens", api_account.TokenViewSet, basename="api-token-info")
+router.register("value-stories", api_value.ValueStoryViewSet, basename="api-value-story")
 router.register("meetings", meetings_api.MeetingViewSet, basename="api-meeting")
 router.register("series", meetings_api.SeriesViewSet, basename="api-series")
 router.register("notifications", api_notifications.NotificationViewSet, basename="api-notification")
@@ -62,6 +63,17 @@ v1 = [
         "communities/<slug:community_slug>/deleted/",
         knowledge_api.deleted,
         name="api-community-deleted",
+    ),
+    path(
+        "communities/<slug:community_slug>/value-matrix/",
+        api_value.value_matrix,
+        name="api-community-value-matrix",
+    ),
+    path("communities/<slug:community_slug>/health/", api_value.health, name="api-health"),
+    path(
+        "communities/<slug:community_slug>/health/<slug:series>/",
+        api_value.health_series,
+        name="api-health-series",
     ),
     path(
         "communities/<slug:community_slug>/mentoring/",

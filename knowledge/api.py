@@ -10,7 +10,6 @@ service is called (the services re-check the same predicates).
 import re
 
 import django_filters
-from django import forms
 from django.db.models import Count, Q
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +19,7 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 
-from cop.api_support import CursorPagination, MarkdownHTMLField
+from cop.api_support import CursorPagination, MarkdownHTMLField, SlugFilter
 from cop.models import Community, Tag
 from cop.rules import is_coordinator
 from cop.selectors import access_community, visible_communities
@@ -78,12 +77,6 @@ class RecentlyUpdated(CursorPagination):
 
 class Alphabetical(CursorPagination):
     ordering = ("term", "id")
-
-
-class SlugFilter(django_filters.CharFilter):
-    """A slug parameter: anything else is a 400 with a reason, never a database error."""
-
-    field_class = forms.SlugField
 
 
 class AuthorSerializer(serializers.Serializer):

@@ -4,12 +4,15 @@ app keeps its own table beside its tests; tests/api_permissions.py says how."""
 
 import pytest
 
+from cop.models import ValueFollowUp
 from cop.services.communities import invitation_token, invite
+from cop.services.value import tell_value_story
 from tests.api_permissions import (
     COORDINATOR_CREATES,
     COORDINATOR_ONLY,
     COORDINATOR_READS,
     EVERYONE,
+    MEMBERS_CREATE,
     READ,
     SIGNED_IN,
     cases,
@@ -71,19 +74,37 @@ ENDPOINTS = [
     ("patch", "/api/v1/me/", {"bio": "Hello"}, SIGNED_IN),
     ("get", "/api/v1/me/memberships/", None, SIGNED_IN),
     ("get", "/api/v1/me/tokens/", None, SIGNED_IN),
+    # value stories; the author told the one in the world and answers its follow-up
+    ("get", "/api/v1/value-stories/", None, EVERYONE),
+    ("get", "/api/v1/value-stories/{value_story}/", None, READ),
+    ("post", "/api/v1/value-stories/", {"community": "{slug}", "title": "T", "immediate": "I"},
+     MEMBERS_CREATE),
+    ("post", "/api/v1/value-stories/{value_story}/follow-ups/{follow_up}/",
+     {"outcome": "happened"}, {
+        "public": row(401, 403, 403, 403, 403), "private": row(401, 404, 403, 403, 404)}),
+    # the coordinators' views
+    ("get", "/api/v1/communities/{slug}/value-matrix/", None, COORDINATOR_READS),
+    ("get", "/api/v1/communities/{slug}/health/", None, COORDINATOR_READS),
+    ("get", "/api/v1/communities/{slug}/health/contributors/", None, COORDINATOR_READS),
     # notifications: one's own, whatever the community
     ("get", "/api/v1/notifications/", None, SIGNED_IN),
 ]  # fmt: skip
 
 
-def _invitation(names, users) -> dict:
+def _world(names, users) -> dict:
+    """An invitation, and a value story the author told with a follow-up question."""
     community, coordinator = names["community"], users["coordinator"]
-    return {"invitation": invitation_token(invite(community=community, by=coordinator,
-                                                  email="guest@example.com"))}  # fmt: skip
+    invitation = invite(community=community, by=coordinator, email="guest@example.com")
+    story = tell_value_story(
+        community=community, narrator=users["author"], title="T", immediate="It helped."
+    )
+    follow_up = ValueFollowUp.objects.create(story=story, after_days=30)
+    return {"invitation": invitation_token(invitation), "value_story": story.pk,
+            "follow_up": follow_up.pk}  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("method", "path", "body", "visibility", "caller", "expected"), cases(ENDPOINTS)
 )
 def test_endpoint_permissions(method, path, body, visibility, caller, expected):
-    check(method, path, body, visibility, caller, expected, extra=_invitation)
+    check(method, path, body, visibility, caller, expected, extra=_world)
