@@ -1,16 +1,18 @@
-"""REST API of the caller's own notifications: list them, mark one or all read.
+"""REST API of the caller's own notifications: list them, mark one or all read, and
+the preferences that decide what reaches them by email.
 
 Over `cop.services.notifications`; nobody sees or touches another person's."""
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import generics, mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cop.api_support import CursorPagination
 from cop.enums import NotificationKind
-from cop.models import Notification
+from cop.forms import NotificationPreferencesForm
+from cop.models import Community, DeliveryChannel, DigestFrequency, Notification
 from cop.services import notifications as notification_services
 
 
@@ -92,3 +94,76 @@ class NotificationViewSet(
     def read_all(self, request):
         """Mark every unread notification read."""
         return Response({"marked": notification_services.mark_all_read(user=request.user)})
+
+
+class NotificationSettingsSerializer(serializers.Serializer):
+    channels = serializers.DictField(
+        child=serializers.ChoiceField(choices=DeliveryChannel.choices),
+        required=False,
+        help_text="Where each kind of notification's email goes, by kind: "
+        + ", ".join(DeliveryChannel.values)
+        + ". Kinds left out keep their setting.",
+    )
+    digest_frequency = serializers.ChoiceField(choices=DigestFrequency.choices, required=False)
+    muted = serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        max_length=1000,
+        help_text="Slugs of communities you belong to that send no email and no digest.",
+    )
+
+
+def _settings_of(user) -> dict:
+    return {
+        "channels": notification_services.channels_for(user),
+        "digest_frequency": notification_services.notification_settings_of(user).digest_frequency,
+        "muted": sorted(user.community_mutes.values_list("community__slug", flat=True)),
+    }
+
+
+class NotificationSettingsView(generics.GenericAPIView):
+    """Your notification preferences, as on the preferences page: an email channel per
+    kind, the digest's rhythm, and the communities you muted. PATCH changes what it
+    names and keeps the rest."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = NotificationSettingsSerializer
+
+    def get(self, request):
+        return Response(NotificationSettingsSerializer(_settings_of(request.user)).data)
+
+    @extend_schema(request=NotificationSettingsSerializer)
+    def patch(self, request):
+        body = NotificationSettingsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = body.validated_data
+        unknown = set(changes.get("channels", {})) - set(NotificationKind.values)
+        if unknown:
+            raise serializers.ValidationError(
+                {"channels": f"Unknown kinds: {', '.join(sorted(unknown))}."}
+            )
+        current = _settings_of(request.user)
+        muted = changes.get("muted", current["muted"])
+        communities = dict(Community.objects.filter(slug__in=muted).values_list("slug", "pk"))
+        data = {
+            **{
+                f"kind_{kind}": changes.get("channels", {}).get(kind, channel)
+                for kind, channel in current["channels"].items()
+            },
+            "digest_frequency": changes.get("digest_frequency", current["digest_frequency"]),
+            "muted": [communities.get(slug, 0) for slug in muted],
+        }
+        form = NotificationPreferencesForm(data, user=request.user)
+        if not form.is_valid():
+            if "muted" in form.errors:
+                raise serializers.ValidationError(
+                    {"muted": "Mute only communities you are an active member of."}
+                )
+            raise serializers.ValidationError(form.errors.get_json_data(escape_html=False))
+        notification_services.save_notification_settings(
+            user=request.user,
+            channels=form.channels(),
+            digest_frequency=form.cleaned_data["digest_frequency"],
+            muted_communities=list(form.cleaned_data["muted"]),
+        )
+        return Response(NotificationSettingsSerializer(_settings_of(request.user)).data)

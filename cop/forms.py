@@ -7,8 +7,17 @@ from django.conf import settings
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
-from .enums import FollowUpOutcome
-from .models import Community, Membership, Tag, User, ValueStory
+from .enums import FollowUpOutcome, MembershipStatus, NotificationKind
+from .models import (
+    Community,
+    DeliveryChannel,
+    DigestFrequency,
+    Membership,
+    Tag,
+    User,
+    ValueStory,
+)
+from .services import notifications
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -298,3 +307,51 @@ class FollowUpForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class NotificationPreferencesForm(forms.Form):
+    """A channel per kind, the digest rhythm and the communities to mute."""
+
+    digest_frequency = forms.ChoiceField(
+        label=_("Digest"),
+        choices=DigestFrequency.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Sent at 08:00 in your time zone, only when you were away and there is news."),
+    )
+    muted = forms.ModelMultipleChoiceField(
+        label=_("Muted communities"),
+        queryset=Community.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("No email and no digest about these; you still see their notifications here."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        channels = notifications.channels_for(user)
+        prefs = notifications.notification_settings_of(user)
+        muted = list(user.community_mutes.values_list("community_id", flat=True))
+        kwargs.setdefault(
+            "initial",
+            {
+                **{f"kind_{kind}": channel for kind, channel in channels.items()},
+                "digest_frequency": prefs.digest_frequency,
+                "muted": muted,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["muted"].queryset = Community.objects.filter(
+            memberships__user=user, memberships__status=MembershipStatus.ACTIVE
+        ).order_by("name")
+        for kind, label in NotificationKind.choices:
+            self.fields[f"kind_{kind}"] = forms.ChoiceField(
+                label=label, choices=DeliveryChannel.choices, widget=forms.RadioSelect
+            )
+
+    def kind_rows(self):
+        return [self[f"kind_{kind}"] for kind in NotificationKind.values]
+
+    def other_fields(self):
+        return [self["digest_frequency"], self["muted"]]
+
+    def channels(self) -> dict[str, str]:
+        return {kind: self.cleaned_data[f"kind_{kind}"] for kind in NotificationKind.values}

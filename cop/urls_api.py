@@ -51,6 +51,11 @@ v1 = [
     path("invitations/accept/", cop_api.accept_invitation, name="api-invitation-accept"),
     path("me/", api_account.AccountView.as_view(), name="api-me"),
     path("me/memberships/", api_account.MyMembershipsView.as_view(), name="api-my-memberships"),
+    path(
+        "me/notification-settings/",
+        api_notifications.NotificationSettingsView.as_view(),
+        name="api-notification-settings",
+    ),
     path("communities/<slug:community_slug>/members/", members, name="api-community-members"),
     path(MEMBER, member, name="api-community-member"),
     *[member_action(name) for name in ("approve", "decline", "remove", "promote", "demote")],

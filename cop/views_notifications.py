@@ -1,6 +1,5 @@
 """Views of notifications: the list, read marks, preferences and one-click unsubscribe."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -9,68 +8,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cop.enums import MembershipStatus, NotificationKind
-from cop.models import Community, DeliveryChannel, DigestFrequency
+from cop.forms import NotificationPreferencesForm
+from cop.models import DeliveryChannel
 from cop.services import notifications as service
 
 PAGE_SIZE = 20
-
-
-class NotificationPreferencesForm(forms.Form):
-    """A channel per kind, the digest rhythm and the communities to mute."""
-
-    digest_frequency = forms.ChoiceField(
-        label=gettext_lazy("Digest"),
-        choices=DigestFrequency.choices,
-        widget=forms.RadioSelect,
-        help_text=gettext_lazy(
-            "Sent at 08:00 in your time zone, only when you were away and there is news."
-        ),
-    )
-    muted = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Muted communities"),
-        queryset=Community.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy(
-            "No email and no digest about these; you still see their notifications here."
-        ),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        channels = service.channels_for(user)
-        prefs = service.notification_settings_of(user)
-        muted = list(user.community_mutes.values_list("community_id", flat=True))
-        kwargs.setdefault(
-            "initial",
-            {
-                **{f"kind_{kind}": channel for kind, channel in channels.items()},
-                "digest_frequency": prefs.digest_frequency,
-                "muted": muted,
-            },
-        )
-        super().__init__(*args, **kwargs)
-        self.fields["muted"].queryset = Community.objects.filter(
-            memberships__user=user, memberships__status=MembershipStatus.ACTIVE
-        ).order_by("name")
-        for kind, label in NotificationKind.choices:
-            self.fields[f"kind_{kind}"] = forms.ChoiceField(
-                label=label, choices=DeliveryChannel.choices, widget=forms.RadioSelect
-            )
-
-    def kind_rows(self):
-        return [self[f"kind_{kind}"] for kind in NotificationKind.values]
-
-    def other_fields(self):
-        return [self["digest_frequency"], self["muted"]]
-
-    def channels(self) -> dict[str, str]:
-        return {kind: self.cleaned_data[f"kind_{kind}"] for kind in NotificationKind.values}
 
 
 @login_required

@@ -72,3 +72,54 @@ def test_notification_list_query_count_is_constant(api, count, django_assert_num
     with django_assert_num_queries(1):
         response = api.get("/api/v1/notifications/")
     assert len(response.json()["results"]) == count
+
+
+# --- preferences -----------------------------------------------------------------------------
+
+
+def test_notification_settings_read_and_change(api):
+    from cop.models import NotificationPreference
+    from tests.factories import make_member
+
+    community = CommunityFactory(slug="sre")
+    me = make_member(community)
+    api.force_authenticate(me)
+    url = "/api/v1/me/notification-settings/"
+    current = api.get(url).json()
+    assert set(current["channels"]) == set(NotificationKind.values)
+    assert current["muted"] == []
+    reply_channel = current["channels"][NotificationKind.REPLY]
+    response = api.patch(
+        url,
+        {"channels": {"mention": "off"}, "digest_frequency": "daily", "muted": ["sre"]},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["channels"]["mention"] == "off"
+    assert body["channels"][NotificationKind.REPLY] == reply_channel  # left as it was
+    assert (body["digest_frequency"], body["muted"]) == ("daily", ["sre"])
+    assert NotificationPreference.objects.filter(user=me, kind="mention").exists()
+    # Leaving the mutes out keeps them.
+    assert api.patch(url, {"digest_frequency": "weekly"}, format="json").json()["muted"] == ["sre"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"channels": {"gossip": "off"}}, "channels"),
+        ({"channels": {"mention": "loudly"}}, "channels"),
+        ({"digest_frequency": "hourly"}, "digest_frequency"),
+        ({"muted": ["not-mine"]}, "muted"),
+    ],
+)
+def test_notification_settings_refuse_bad_input(api, body, field):
+    CommunityFactory(slug="not-mine")
+    api.force_authenticate(UserFactory())
+    response = api.patch("/api/v1/me/notification-settings/", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_notification_settings_need_an_account(api):
+    assert api.get("/api/v1/me/notification-settings/").status_code == 401

@@ -74,6 +74,8 @@ ENDPOINTS = [
     ("patch", "/api/v1/me/", {"bio": "Hello"}, SIGNED_IN),
     ("get", "/api/v1/me/memberships/", None, SIGNED_IN),
     ("get", "/api/v1/me/tokens/", None, SIGNED_IN),
+    ("get", "/api/v1/me/notification-settings/", None, SIGNED_IN),
+    ("patch", "/api/v1/me/notification-settings/", {"digest_frequency": "daily"}, SIGNED_IN),
     # value stories; the author told the one in the world and answers its follow-up
     ("get", "/api/v1/value-stories/", None, EVERYONE),
     ("get", "/api/v1/value-stories/{value_story}/", None, READ),
