@@ -19,7 +19,14 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 
-from cop.api_support import CursorPagination, MarkdownHTMLField, SlugFilter
+from cop.api_support import (
+    ID_PATTERN,
+    MAX_ID,
+    CursorPagination,
+    MarkdownHTMLField,
+    SlugFilter,
+    community_tags,
+)
 from cop.models import Community, Tag
 from cop.rules import is_coordinator
 from cop.selectors import access_community, visible_communities
@@ -50,9 +57,6 @@ from .services import validation as validation_services
 from .services.common import restore, soft_delete
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-# Ids in paths and bodies: digits that fit a database integer, so that no lookup fails.
-ID_PATTERN = r"[0-9]{1,18}"
-MAX_ID = 2**63 - 1
 
 
 def _inline_enum(values) -> dict:
@@ -94,21 +98,7 @@ class TagNamesField(serializers.ListField):
 
 
 def _tags(community: Community, names: list[str] | None) -> list[Tag] | None:
-    if names is None:
-        return None
-    wanted = {name.strip().lower() for name in names if name.strip()}
-    found = [
-        tag
-        for tag in Tag.objects.filter(community=community)
-        if tag.name.lower() in wanted or tag.slug in wanted
-    ]
-    known = {tag.name.lower() for tag in found} | {tag.slug for tag in found}
-    unknown = sorted(wanted - known)
-    if unknown:
-        raise serializers.ValidationError(
-            {"tags": f"Not topics of this community: {', '.join(unknown)}."}
-        )
-    return found
+    return None if names is None else community_tags(community, names, field="tags")
 
 
 def _absolute(serializer, obj) -> str:

@@ -21,7 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 
-from cop.api_support import CursorPagination, MarkdownHTMLField
+from cop.api_support import ID_PATTERN, MAX_ID, CursorPagination, MarkdownHTMLField
 from cop.enums import MembershipStatus
 from cop.models import Membership, User
 from cop.rules import is_active_member
@@ -38,10 +38,6 @@ from .rules import (
     can_schedule_meeting,
     can_vote_agenda_item,
 )
-
-# Ids in paths and bodies: digits that fit a database integer, so that no lookup fails.
-ID_PATTERN = r"[0-9]{1,18}"
-MAX_ID = 2**63 - 1
 
 
 class PersonSerializer(serializers.Serializer):
@@ -263,7 +259,7 @@ class AgendaItemSerializer(serializers.Serializer):
     details = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     details_html = MarkdownHTMLField("details")
     problem = serializers.IntegerField(
-        source="problem_id", required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+        source="problem_id", required=False, allow_null=True, min_value=1, max_value=MAX_ID
     )
     status = serializers.CharField(read_only=True)
     votes = serializers.SerializerMethodField()
@@ -274,7 +270,7 @@ class AgendaItemSerializer(serializers.Serializer):
 
 
 class AgendaActionSerializer(serializers.Serializer):
-    item = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     vote = serializers.BooleanField(required=False, default=True)
     status = serializers.ChoiceField(choices=AgendaItemStatus.choices, required=False)
 

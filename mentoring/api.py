@@ -18,7 +18,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from cop.api_support import CursorPagination, MarkdownHTMLField
+from cop.api_support import ID_PATTERN, MAX_ID, CursorPagination, MarkdownHTMLField, community_tags
 from cop.models import Community, Tag, User
 from cop.rules import is_active_member, membership_of
 from cop.selectors import access_community
@@ -37,9 +37,6 @@ from .rules import (
     can_view_mentoring_overview,
     can_withdraw_request,
 )
-
-ID_PATTERN = r"[0-9]{1,18}"
-MAX_ID = 2**63 - 1
 
 
 class ById(CursorPagination):
@@ -61,16 +58,7 @@ class TopicsField(serializers.ListField):
 
 
 def _topics(community: Community, names: list[str]) -> list[Tag]:
-    wanted = {name.strip().lower() for name in names if name.strip()}
-    found = [
-        tag
-        for tag in Tag.objects.filter(community=community)
-        if tag.name.lower() in wanted or tag.slug in wanted
-    ]
-    unknown = sorted(wanted - {t.name.lower() for t in found} - {t.slug for t in found})
-    if unknown:
-        raise APIValidationError({"topics": f"Not topics of this community: {', '.join(unknown)}."})
-    return found
+    return community_tags(community, names, field="topics")
 
 
 def _community_of(model, pk) -> Community:
