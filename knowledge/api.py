@@ -575,6 +575,14 @@ class StorySerializer(CommunityItemSerializer):
     entry = serializers.IntegerField(
         source="entry_id", required=False, allow_null=True, min_value=1, max_value=MAX_ID
     )
+    meeting = serializers.IntegerField(
+        source="meeting_id",
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="The meeting it was told at (one of the community's held meetings).",
+    )
 
     class Meta:
         model = Story
@@ -594,6 +602,7 @@ class StorySerializer(CommunityItemSerializer):
             "tags",
             "problem",
             "entry",
+            "meeting",
             "author",
             "created_at",
         ]
@@ -674,6 +683,13 @@ class StoryViewSet(
             entry = PracticeEntry.objects.filter(pk=data["entry_id"], community=community).first()
             if entry is None:
                 raise serializers.ValidationError({"entry": "Choose a practice of this community."})
+        meeting = None
+        if data.get("meeting_id"):
+            meeting = selectors.meeting_choices(community).filter(pk=data["meeting_id"]).first()
+            if meeting is None:
+                raise serializers.ValidationError(
+                    {"meeting": "Choose a meeting this community held."}
+                )
         story = story_services.tell_story(
             community=community,
             author=user,
@@ -685,6 +701,7 @@ class StoryViewSet(
             tags=_tags(community, data.get("tags", [])),
             problem=problem,
             entry=entry,
+            meeting=meeting,
         )
         serializer.instance = self.get_queryset().get(pk=story.pk)
 

@@ -295,3 +295,36 @@ def test_deleted_list_costs_a_fixed_number_of_queries(
     api.force_authenticate(coordinator)
     with django_assert_max_num_queries(8):
         assert api.get(f"/api/v1/communities/{community.slug}/deleted/").status_code == 200
+
+
+# --- stories told at a meeting ---------------------------------------------------------------
+
+
+def test_a_story_links_the_meeting_it_was_told_at(api, community, helper):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import MeetingFactory
+
+    now = timezone.now()
+    held = MeetingFactory(
+        community=community,
+        starts_at=now - timedelta(days=2),
+        ends_at=now - timedelta(days=2, hours=-1),
+    )
+    coming = MeetingFactory(community=community)
+    api.force_authenticate(helper)
+    story = {
+        "community": community.slug,
+        "title": "Told at the review",
+        "situation": "A disk filled up.",
+        "action": "We rotated logs.",
+        "outcome": "Back in ten minutes.",
+    }
+    response = api.post("/api/v1/stories/", {**story, "meeting": held.pk}, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["meeting"] == held.pk
+    refused = api.post("/api/v1/stories/", {**story, "meeting": coming.pk}, format="json")
+    assert refused.status_code == 400
+    assert "meeting" in refused.json()
