@@ -5,7 +5,6 @@ is 404 to non-members here exactly as in the pages.
 """
 
 from django.db import transaction
-from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -296,16 +295,15 @@ class CommunityViewSet(
     pagination_class = ByName
 
     def get_queryset(self):
-        return (
-            selectors.visible_communities(self.request.user)
-            .annotate(
-                member_count=Count(
-                    "memberships", filter=Q(memberships__status=MembershipStatus.ACTIVE)
-                )
-            )
-            .prefetch_related("tags")
-            .order_by("name")
-        )
+        search = self.request.query_params.get("search", "") if self.action == "list" else ""
+        return selectors.community_directory(self.request.user, search=search[:100])
+
+    @extend_schema(
+        parameters=[OpenApiParameter("search", description="Words of the name, domain or a topic.")]
+    )
+    def list(self, request, *args, **kwargs):
+        """The directory: communities you can see, by name."""
+        return super().list(request, *args, **kwargs)
 
     def get_object(self) -> Community:
         community = selectors.access_community(self.request.user, self.kwargs["slug"])

@@ -296,3 +296,14 @@ def test_settings_can_be_given_when_starting_a_community(api):
     response = api.post("/api/v1/communities/", payload, format="json")
     assert response.status_code == 201, response.json()
     assert Community.objects.get(slug="potters").core_threshold == 12
+
+
+def test_directory_search_matches_name_domain_and_topics(api, coordinator):
+    CommunityFactory(name="Potters", slug="potters", domain="Stoneware", coordinator=coordinator)
+    CommunityFactory(name="Knitters", slug="knitters", domain="Wool", coordinator=coordinator)
+    tagged = CommunityFactory(name="Makers", slug="makers", domain="All", coordinator=coordinator)
+    from tests.factories import TagFactory
+
+    TagFactory(community=tagged, name="Stoneware glazes")
+    found = api.get("/api/v1/communities/", {"search": "stoneware"}).json()["results"]
+    assert [c["slug"] for c in found] == ["makers", "potters"]
