@@ -293,7 +293,7 @@ class HealthSeriesSerializer(serializers.Serializer):
 @extend_schema(
     parameters=[PERIOD],
     responses=HealthSeriesSerializer,
-    operation_id="v1_communities_health_series_retrieve",
+    operation_id="communities_health_series_retrieve",
 )
 @api_view(["GET"])
 @permission_classes([permissions.IsAuthenticated])

@@ -238,6 +238,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Group the docs by resource (communities, meetings, problems...) rather than "v1".
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Choice sets used by more than one field get one name each.
     "ENUM_NAME_OVERRIDES": {
         "LevelEnum": "cop.enums.Level",
