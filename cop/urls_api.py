@@ -65,6 +65,11 @@ v1 = [
         name="api-community-me",
     ),
     path(
+        "communities/<slug:community_slug>/export/",
+        knowledge_api.export,
+        name="api-community-export",
+    ),
+    path(
         "communities/<slug:community_slug>/deleted/",
         knowledge_api.deleted,
         name="api-community-deleted",

@@ -11,7 +11,7 @@ import re
 
 import django_filters
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -34,6 +34,7 @@ from cop.selectors import access_community, visible_communities
 from . import search as knowledge_search
 from . import selectors
 from .enums import EntryKind, EntryStatus, NoteKind, ProblemStatus, SearchKind, TermStatus
+from .export import export_filename, export_zip
 from .models import GlossaryTerm, Note, PracticeEntry, Problem, Reply, Story
 from .rules import (
     can_accept_solution,
@@ -559,6 +560,20 @@ def deleted(request, community_slug: str):
     if not is_coordinator(request.user, community):
         raise PermissionDenied("Only the community's coordinators can see deleted content.")
     return Response(DeletedSerializer(selectors.deleted_items(community)).data)
+
+
+@extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+@api_view(["GET"])
+@permission_classes([permissions.IsAuthenticated])
+def export(request, community_slug: str):
+    """The community's repertoire as a zip of Markdown files under its license: stories,
+    problems with their solutions, practices and the glossary (coordinators)."""
+    community = access_community(request.user, community_slug)
+    if not is_coordinator(request.user, community):
+        raise PermissionDenied("Only the community's coordinators can export its repertoire.")
+    response = HttpResponse(export_zip(community), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(community)}"'
+    return response
 
 
 # --- stories -------------------------------------------------------------------------------

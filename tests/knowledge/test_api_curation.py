@@ -328,3 +328,24 @@ def test_a_story_links_the_meeting_it_was_told_at(api, community, helper):
     refused = api.post("/api/v1/stories/", {**story, "meeting": coming.pk}, format="json")
     assert refused.status_code == 400
     assert "meeting" in refused.json()
+
+
+# --- the repertoire export ------------------------------------------------------------------
+
+
+def test_coordinators_export_the_repertoire_as_a_zip(api, community, coordinator, helper):
+    import io
+    import zipfile
+
+    StoryFactory(community=community, author=helper, title="The night the pager rang")
+    api.force_authenticate(coordinator)
+    response = api.get(f"/api/v1/communities/{community.slug}/export/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert "attachment" in response["Content-Disposition"]
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert "LICENSE" in names and any(name.startswith("stories/") for name in names)
+    api.force_authenticate(helper)
+    refused = api.get(f"/api/v1/communities/{community.slug}/export/")
+    assert refused.status_code == 403
+    assert "coordinators" in refused.json()["detail"]
