@@ -31,6 +31,7 @@ def community_directory(user, *, search: str = "") -> QuerySet[Community]:
                 )
             )
         )
+    search = search.replace("\x00", "")  # PostgreSQL refuses NUL in text: no community has it
     if search:
         communities = communities.filter(
             Q(name__icontains=search)
@@ -85,7 +86,9 @@ def member_directory(
         members = members.filter(level=level)
     if role in Role.values:
         members = members.filter(role=role)
-    if expertise:
+    if "\x00" in expertise:  # PostgreSQL refuses NUL in text; no topic has one
+        members = members.none()
+    elif expertise:
         members = members.filter(expertise__slug=expertise)
     return members.order_by("role", "user__display_name", "user__email")
 

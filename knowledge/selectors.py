@@ -14,7 +14,7 @@ from cop.models import Community, Tag
 from cop.rules import can_view_community
 from cop.selectors import visible_communities
 
-from .enums import EntryStatus, ProblemStatus, TermStatus
+from .enums import EntryKind, EntryStatus, ProblemStatus, TermStatus
 from .models import (
     Endorsement,
     GlossaryTerm,
@@ -45,10 +45,16 @@ def live_in_visible(model, user) -> QuerySet:
     )
 
 
+def _tagged(queryset: QuerySet, tag: str) -> QuerySet:
+    """Items carrying the topic `tag` (a slug); no filter without one. A tag with a NUL
+    byte matches nothing rather than reaching PostgreSQL, which refuses NUL in text."""
+    if "\x00" in tag:
+        return queryset.none()
+    return queryset.filter(tags__slug=tag) if tag else queryset
+
+
 def story_list(community: Community, *, tag: str = "") -> QuerySet[Story]:
-    stories = _live(Story.objects.filter(community=community))
-    if tag:
-        stories = stories.filter(tags__slug=tag)
+    stories = _tagged(_live(Story.objects.filter(community=community)), tag)
     return stories.select_related("author").prefetch_related(_TAGS).order_by("-created_at")
 
 
@@ -58,8 +64,7 @@ def problem_list(community: Community, *, status: str = "", tag: str = "") -> Qu
         problems = problems.filter(status=status)
     if status == "unanswered":
         problems = problems.filter(status=ProblemStatus.OPEN)
-    if tag:
-        problems = problems.filter(tags__slug=tag)
+    problems = _tagged(problems, tag)
     problems = problems.annotate(
         reply_count=Count("replies", filter=Q(replies__deleted_at__isnull=True))
     )
@@ -76,10 +81,9 @@ def entry_list(
         entries = entries.filter(status=status)
     else:
         entries = entries.exclude(status=EntryStatus.ARCHIVED)
-    if kind:
+    if kind in EntryKind.values:
         entries = entries.filter(kind=kind)
-    if tag:
-        entries = entries.filter(tags__slug=tag)
+    entries = _tagged(entries, tag)
     return (
         entries.select_related("author", "owner")
         .prefetch_related(_TAGS)

@@ -307,3 +307,20 @@ def test_directory_search_matches_name_domain_and_topics(api, coordinator):
     TagFactory(community=tagged, name="Stoneware glazes")
     found = api.get("/api/v1/communities/", {"search": "stoneware"}).json()["results"]
     assert [c["slug"] for c in found] == ["makers", "potters"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/communities/?search=a%00b",
+        "/communities/?q=a%00b",
+        "/api/v1/communities/public-one/members/?expertise=a%00b",
+        "/c/public-one/members/?expertise=a%00b",
+        "/c/public-one/knowledge/stories/?tag=a%00b",
+        "/c/public-one/knowledge/problems/?tag=a%00b",
+        "/c/public-one/knowledge/practices/?tag=a%00b&kind=a%00b",
+    ],
+)
+def test_nul_bytes_in_search_words_are_no_server_error(client, public, url):
+    """PostgreSQL refuses NUL in text: a search carrying one finds nothing instead."""
+    assert client.get(url).status_code == 200
