@@ -153,17 +153,17 @@ class RestoreMixin:
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def restore(self, request, pk=None):
         """Restore a deleted item (coordinators of its community)."""
-        community = _owning_community(self.owner_lookup, pk)
-        item = selectors.access_deleted(request.user, community, self.restore_kind, pk)
-        _require(
-            lambda user, c: is_coordinator(user, c),
-            request.user,
-            community,
-            "Only a coordinator can restore deleted content.",
-        )
-        restore(item=item, by=request.user)
-        self.kwargs["pk"] = item.pk
+        _restore(request.user, self.owner_lookup, self.restore_kind, pk)
         return Response(self.get_serializer(self.get_object()).data)
+
+
+def _restore(user, owner_lookup: str, kind: str, pk) -> None:
+    """Restore a deleted item of `kind` after the same checks as the restore page."""
+    community = _owning_community(owner_lookup, pk)
+    item = selectors.access_deleted(user, community, kind, pk)
+    if not is_coordinator(user, community):
+        raise PermissionDenied("Only a coordinator can restore deleted content.")
+    restore(item=item, by=user)
 
 
 def _owning_community(model, pk) -> Community:
@@ -519,15 +519,7 @@ class ReplyViewSet(
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def restore(self, request, pk=None):
         """Restore a deleted reply (coordinators of its community)."""
-        community = _owning_community("problems__replies", pk)
-        reply = selectors.access_deleted(request.user, community, "reply", pk)
-        _require(
-            lambda user, c: is_coordinator(user, c),
-            request.user,
-            community,
-            "Only a coordinator can restore deleted content.",
-        )
-        restore(item=reply, by=request.user)
+        _restore(request.user, "problems__replies", "reply", pk)
         return Response(self.get_serializer(self.get_object()).data)
 
 
