@@ -1,4 +1,5 @@
-"""REST API of the core domain: communities and their members.
+"""REST API of the core domain: communities, their members and the coordinators'
+actions on them, one's own membership, and invitations.
 
 Same services and the same `rules` predicates as the pages; a private community
 is 404 to non-members here exactly as in the pages.
