@@ -70,6 +70,9 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "cop/profile_settings.html", {"form": form})
 
 
+FRESH_SECRET_SESSION_KEY = "copse_fresh_api_secret"  # noqa: S105 (a session key)
+
+
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """Personal access tokens: create (the secret is shown once), list, revoke."""
@@ -91,11 +94,15 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         return redirect("api_tokens")
     if request.method == "POST" and form.is_valid():
         try:
-            token, new_secret = create_token(user=request.user, name=form.cleaned_data["name"])
+            _token, secret = create_token(user=request.user, name=form.cleaned_data["name"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            form = TokenForm()
+            # Shown once, after a redirect: reloading the page must not make another token.
+            request.session[FRESH_SECRET_SESSION_KEY] = secret
+            return redirect("api_tokens")
+    if request.method == "GET":
+        new_secret = request.session.pop(FRESH_SECRET_SESSION_KEY, None)
     tokens = PersonalAccessToken.objects.filter(user=request.user)
     return render(
         request,

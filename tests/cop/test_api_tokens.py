@@ -93,7 +93,8 @@ def test_obtain_token_refused_for_mfa_accounts():
 def test_token_settings_page_shows_secret_once_and_revokes(client):
     user = UserFactory()
     client.force_login(user)
-    response = client.post(reverse("api_tokens"), {"name": "chat bot"})
+    response = client.post(reverse("api_tokens"), {"name": "chat bot"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("api_tokens")  # reloading makes no other
     secret = response.context["new_secret"]
     assert secret.encode() in response.content
     page = client.get(reverse("api_tokens"))
