@@ -24,7 +24,8 @@ def test_token_made_on_the_settings_page_works_until_revoked(browser_page, live_
     assert secret.startswith("cps_")
     expect(page.get_by_role("cell", name="team chat bot", exact=True)).to_be_visible()
 
-    script = page.context.browser.new_context(base_url=live_server.url).request
+    outside = page.context.browser.new_context(base_url=live_server.url)
+    script = outside.request
     headers = {"Authorization": f"Bearer {secret}"}
     me = script.get("/api/v1/me/", headers=headers)
     assert me.status == 200
@@ -39,3 +40,4 @@ def test_token_made_on_the_settings_page_works_until_revoked(browser_page, live_
     refused = script.get("/api/v1/me/", headers=headers)
     assert refused.status == 401
     assert "revoked" in refused.json()["detail"]
+    outside.close()  # its kept-alive connections end before the test server stops
