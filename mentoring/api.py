@@ -146,6 +146,8 @@ class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         offer = MentorOffer.objects.select_related("community", "mentor").get(pk=pk)
         if offer.mentor_id != self.request.user.pk:
             raise PermissionDenied("Only the mentor can pause or resume their offer.")
+        if not can_offer_mentoring(self.request.user, community):
+            raise PermissionDenied("Only active members of this community can change an offer.")
         return offer
 
     def _answer_offer(self, offer) -> Response:

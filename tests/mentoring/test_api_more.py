@@ -276,3 +276,13 @@ def test_only_the_pair_changes_a_mentorship(api, community, coordinator):
     )
     assert response.status_code in (403, 404)
     assert response.json()["detail"]
+
+
+def test_a_former_member_cannot_change_their_offer(api, community):
+    mentor = make_mentor(community)
+    offer = MentorOffer.objects.get(mentor=mentor)
+    Membership.objects.filter(user=mentor).update(status="left")
+    api.force_authenticate(mentor)
+    refused = api.post(f"/api/v1/mentor-offers/{offer.pk}/pause/")
+    assert refused.status_code == 403
+    assert "active members" in refused.json()["detail"]
