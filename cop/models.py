@@ -179,6 +179,9 @@ class Tag(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(_("name"), max_length=50)
     slug = models.SlugField(max_length=60)
+    # Live stories, problems and practices filed under the topic, kept by the knowledge
+    # services as they tag, delete and restore, so the topic list never counts per request.
+    use_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

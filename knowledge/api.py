@@ -10,7 +10,7 @@ service is called (the services re-check the same predicates).
 import re
 
 import django_filters
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -321,7 +321,6 @@ class ProblemViewSet(
             return Problem.objects.none()
         return (
             selectors.live_in_visible(Problem, self.request.user)
-            .annotate(reply_count=Count("replies", filter=Q(replies__deleted_at__isnull=True)))
             .prefetch_related("tags")
             .order_by("-created_at", "-id")
         )
@@ -799,7 +798,6 @@ class PracticeViewSet(
         return (
             selectors.live_in_visible(PracticeEntry, user)
             .select_related("owner")
-            .annotate(endorsement_count=Count("endorsements", distinct=True))
             .prefetch_related("tags")
             .order_by("-updated_at", "-id")
         )

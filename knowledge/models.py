@@ -16,6 +16,9 @@ from cop.models import Community, Tag
 
 from .enums import EntryKind, EntryStatus, NoteKind, ProblemStatus, SearchKind, TermStatus
 
+# What lists show: rows not soft-deleted. Their indexes are partial on this condition.
+LIVE = models.Q(deleted_at__isnull=True)
+
 MARKDOWN_HELP = _("Markdown: **bold**, *italic*, lists, `code` and [links](https://…).")
 
 
@@ -81,7 +84,16 @@ class Story(SoftDeletable):
         verbose_name = _("story")
         verbose_name_plural = _("stories")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["community", "deleted_at", "created_at"])]
+        # Lists read live items newest first and page by (created_at, id): partial
+        # indexes on exactly that, so no page scans or sorts what it does not show.
+        indexes = [
+            models.Index(
+                fields=["community", "created_at", "id"],
+                condition=LIVE,
+                name="story_live_recent",
+            ),
+            models.Index(fields=["created_at", "id"], condition=LIVE, name="story_live_all"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -111,6 +123,9 @@ class Problem(SoftDeletable):
         _("status"), max_length=10, choices=ProblemStatus.choices, default=ProblemStatus.OPEN
     )
     solved_at = models.DateTimeField(null=True, blank=True)
+    # Live replies, kept by the services in the transaction that adds, deletes or
+    # restores one, so that no list counts replies per request.
+    reply_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -118,7 +133,24 @@ class Problem(SoftDeletable):
         verbose_name = _("problem")
         verbose_name_plural = _("problems")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["community", "deleted_at", "status", "created_at"])]
+        indexes = [
+            models.Index(
+                fields=["community", "created_at", "id"],
+                condition=LIVE,
+                name="problem_live_recent",
+            ),
+            models.Index(
+                fields=["community", "status", "created_at", "id"],
+                condition=LIVE,
+                name="problem_live_status",
+            ),
+            models.Index(
+                fields=["community", "created_at", "id"],
+                condition=LIVE & models.Q(status=ProblemStatus.OPEN, reply_count=0),
+                name="problem_live_unanswered",
+            ),
+            models.Index(fields=["created_at", "id"], condition=LIVE, name="problem_live_all"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -153,7 +185,10 @@ class Reply(SoftDeletable):
         verbose_name = _("reply")
         verbose_name_plural = _("replies")
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["problem", "created_at"])]
+        indexes = [
+            models.Index(fields=["problem", "created_at"]),
+            models.Index(fields=["created_at", "id"], condition=LIVE, name="reply_live_all"),
+        ]
 
     def __str__(self) -> str:
         return f"Reply {self.pk} to {self.problem_id}"
@@ -203,6 +238,8 @@ class PracticeEntry(SoftDeletable):
         related_name="promoted_entry",
     )
     validated_at = models.DateTimeField(null=True, blank=True)
+    # “This worked for me” endorsements, kept by the validation services.
+    endorsement_count = models.PositiveIntegerField(default=0, editable=False)
     # The review date the owner was last reminded of: one reminder per review date.
     review_reminded_for = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -212,7 +249,19 @@ class PracticeEntry(SoftDeletable):
         verbose_name = _("practice")
         verbose_name_plural = _("practices")
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["community", "deleted_at", "status", "updated_at"])]
+        indexes = [
+            models.Index(
+                fields=["community", "updated_at", "id"],
+                condition=LIVE,
+                name="entry_live_recent",
+            ),
+            models.Index(
+                fields=["community", "status", "updated_at", "id"],
+                condition=LIVE,
+                name="entry_live_status",
+            ),
+            models.Index(fields=["updated_at", "id"], condition=LIVE, name="entry_live_all"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -7,6 +7,7 @@ import difflib
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.urls import reverse
 
@@ -53,24 +54,43 @@ def _tagged(queryset: QuerySet, tag: str) -> QuerySet:
     return queryset.filter(tags__slug=tag) if tag else queryset
 
 
+# The columns a list shows: the long texts and the author's other fields (password hash
+# included) stay in the database.
+_AUTHOR = ("author__id", "author__display_name", "author__email")
+STORY_COLUMNS = ("id", "community_id", "title", "created_at", "author", *_AUTHOR)
+PROBLEM_COLUMNS = (
+    "id", "community_id", "title", "status", "reply_count", "created_at", "author", *_AUTHOR
+)  # fmt: skip
+
+
 def story_list(community: Community, *, tag: str = "") -> QuerySet[Story]:
+    """Live stories of `community`, newest first (the `story_live_recent` index)."""
     stories = _tagged(_live(Story.objects.filter(community=community)), tag)
-    return stories.select_related("author").prefetch_related(_TAGS).order_by("-created_at")
+    return (
+        stories.select_related("author")
+        .only(*STORY_COLUMNS)
+        .annotate(lesson_excerpt=Substr("lesson", 1, 200))
+        .prefetch_related(_TAGS)
+        .order_by("-created_at", "-id")
+    )
 
 
 def problem_list(community: Community, *, status: str = "", tag: str = "") -> QuerySet[Problem]:
+    """Live problems of `community`, newest first, by status ("unanswered": open with no
+    live reply) and topic. Reply counts are the stored counter: nothing is aggregated
+    per request, and each filter has a partial index in its order."""
     problems = _live(Problem.objects.filter(community=community))
     if status in ProblemStatus.values:
         problems = problems.filter(status=status)
     if status == "unanswered":
-        problems = problems.filter(status=ProblemStatus.OPEN)
+        problems = problems.filter(status=ProblemStatus.OPEN, reply_count=0)
     problems = _tagged(problems, tag)
-    problems = problems.annotate(
-        reply_count=Count("replies", filter=Q(replies__deleted_at__isnull=True))
+    return (
+        problems.select_related("author")
+        .only(*PROBLEM_COLUMNS)
+        .prefetch_related(_TAGS)
+        .order_by("-created_at", "-id")
     )
-    if status == "unanswered":
-        problems = problems.filter(reply_count=0)
-    return problems.select_related("author").prefetch_related(_TAGS).order_by("-created_at")
 
 
 def entry_list(
@@ -86,28 +106,16 @@ def entry_list(
     entries = _tagged(entries, tag)
     return (
         entries.select_related("author", "owner")
+        .defer("body", "author__password", "owner__password", "author__bio", "owner__bio")
         .prefetch_related(_TAGS)
-        .annotate(endorsement_count=Count("endorsements", distinct=True))
-        .order_by("-updated_at")
+        .order_by("-updated_at", "-id")
     )
 
 
 def knowledge_home(community: Community, *, limit: int = 5) -> dict:
     """The knowledge home: recent stories, unanswered problems, validated practices, tags
-    with how much is filed under each."""
-    tags = (
-        Tag.objects.filter(community=community)
-        .annotate(
-            uses=Count("stories", filter=Q(stories__deleted_at__isnull=True), distinct=True)
-            + Count("problems", filter=Q(problems__deleted_at__isnull=True), distinct=True)
-            + Count(
-                "practice_entries",
-                filter=Q(practice_entries__deleted_at__isnull=True),
-                distinct=True,
-            )
-        )
-        .order_by("name")
-    )
+    with how much is filed under each (their stored use counts)."""
+    tags = Tag.objects.filter(community=community).order_by("name")
     return {
         "stories": list(story_list(community)[:limit]),
         "unanswered": list(problem_list(community, status="unanswered")[:limit]),
@@ -123,13 +131,13 @@ def home_section(*, community: Community, user, membership) -> dict:
         "stories": list(
             _live(Story.objects.filter(community=community))
             .select_related("author")
-            .order_by("-created_at")[:3]
+            .only(*STORY_COLUMNS)
+            .order_by("-created_at", "-id")[:3]
         ),
         "open_problems": list(
             _live(Problem.objects.filter(community=community, status=ProblemStatus.OPEN))
-            .select_related("author")
-            .annotate(reply_count=Count("replies", filter=Q(replies__deleted_at__isnull=True)))
-            .order_by("-created_at")[:5]
+            .only("id", "community_id", "title", "reply_count", "created_at")
+            .order_by("-created_at", "-id")[:5]
         ),
     }
 
@@ -301,13 +309,22 @@ def export_items(community: Community) -> dict:
     """Everything a coordinator exports: live stories, problems with their replies,
     non-draft practices and accepted glossary terms."""
     return {
-        "stories": list(story_list(community)),
+        "stories": list(
+            _live(Story.objects.filter(community=community))
+            .select_related("author")
+            .prefetch_related(_TAGS)
+            .order_by("-created_at", "-id")
+        ),
         "problems": list(
-            problem_list(community).prefetch_related(
+            _live(Problem.objects.filter(community=community))
+            .select_related("author")
+            .order_by("-created_at", "-id")
+            .prefetch_related(
+                _TAGS,
                 Prefetch(
                     "replies",
                     queryset=_live(Reply.objects.select_related("author")).order_by("created_at"),
-                )
+                ),
             )
         ),
         "entries": list(
@@ -443,10 +460,8 @@ def digest_unanswered_in_expertise(*, user, since) -> dict | None:
     if not expertise:
         return None
     problems = list(
-        _live(Problem.objects.filter(status=ProblemStatus.OPEN, tags__in=expertise))
+        _live(Problem.objects.filter(status=ProblemStatus.OPEN, tags__in=expertise, reply_count=0))
         .exclude(author=user)
-        .annotate(reply_count=Count("replies", filter=Q(replies__deleted_at__isnull=True)))
-        .filter(reply_count=0)
         .select_related("community")
         .distinct()
         .order_by("created_at")[:5]

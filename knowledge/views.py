@@ -5,7 +5,6 @@ redirect. Services raise ValidationError with a message the person is shown."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cop.markdown import render_markdown
 from cop.models import Community
+from cop.pagination import KeysetPage, keyset_page
 from cop.rules import is_coordinator, membership_of
 from cop.selectors import access_community, visible_communities
 
@@ -75,6 +75,17 @@ def _previews(form) -> list[tuple[str, str]]:
     return previews
 
 
+def _page(request: HttpRequest, items, field: str) -> KeysetPage:
+    """One "older/newer" page of a list ordered by `field`, newest first."""
+    return keyset_page(
+        items,
+        field=field,
+        size=PAGE_SIZE,
+        older=request.GET.get("older", ""),
+        newer=request.GET.get("newer", ""),
+    )
+
+
 def _query(**filters) -> str:
     """The list filters as a query-string prefix for pagination links."""
     kept = {key: value for key, value in filters.items() if value}
@@ -108,9 +119,7 @@ def knowledge_home(request: HttpRequest, slug: str) -> HttpResponse:
 def story_list(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
     tag = request.GET.get("tag", "")[:60]
-    page = Paginator(selectors.story_list(community, tag=tag), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = _page(request, selectors.story_list(community, tag=tag), "created_at")
     return render(
         request,
         "knowledge/story_list.html",
@@ -248,9 +257,7 @@ def problem_list(request: HttpRequest, slug: str) -> HttpResponse:
     if status not in (*ProblemStatus.values, "unanswered"):
         status = ""
     tag = request.GET.get("tag", "")[:60]
-    page = Paginator(selectors.problem_list(community, status=status, tag=tag), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = _page(request, selectors.problem_list(community, status=status, tag=tag), "created_at")
     return render(
         request,
         "knowledge/problem_list.html",
@@ -507,9 +514,9 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in EntryKind.values else ""
     tag = request.GET.get("tag", "")[:60]
-    page = Paginator(
-        selectors.entry_list(community, status=status, kind=kind, tag=tag), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = _page(
+        request, selectors.entry_list(community, status=status, kind=kind, tag=tag), "updated_at"
+    )
     return render(
         request,
         "knowledge/entry_list.html",

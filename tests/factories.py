@@ -2,6 +2,7 @@
 
 import factory
 from allauth.account.models import EmailAddress
+from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -118,6 +119,17 @@ class ReplyFactory(factory.django.DjangoModelFactory):
     problem = factory.SubFactory(ProblemFactory)
     author = factory.SubFactory(UserFactory)
     body = "Pin the base image."
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The problem's reply counter, as `post_reply` keeps it.
+        reply = super()._create(model_class, *args, **kwargs)
+        if reply.deleted_at is None:
+            type(reply.problem).objects.filter(pk=reply.problem_id).update(
+                reply_count=models.F("reply_count") + 1
+            )
+            reply.problem.reply_count += 1
+        return reply
 
 
 class PracticeEntryFactory(factory.django.DjangoModelFactory):

@@ -4,6 +4,8 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,17 +35,60 @@ def require_text(**fields: str) -> None:
             raise ValidationError({name: _("This field cannot be empty.")})
 
 
+def bump(counter: str, delta: int):
+    """`counter + delta` as one UPDATE expression, exact under concurrent writers. It
+    never goes below zero, so rows written outside the services (an admin edit, an
+    import) cannot make a later delete fail; `knowledge.services.counters.recount`
+    puts such counts right."""
+    return Greatest(F(counter) + delta, 0)
+
+
+def _bump_tags(tag_ids, delta: int) -> None:
+    if tag_ids:
+        Tag.objects.filter(pk__in=tag_ids).update(use_count=bump("use_count", delta))
+
+
+def set_tags(item: Story | Problem | PracticeEntry, tags: list[Tag]) -> None:
+    """Give `item` exactly these topics and keep the topics' use counts in step. Call it
+    inside the service's transaction: the item's row is locked so that two concurrent
+    edits cannot both count the same change."""
+    type(item).objects.select_for_update().filter(pk=item.pk).values_list("pk").first()
+    before = set(item.tags.values_list("pk", flat=True))
+    after = {tag.pk for tag in tags}
+    item.tags.set(tags)
+    if item.deleted_at is None:
+        _bump_tags(after - before, +1)
+        _bump_tags(before - after, -1)
+
+
+def _count_live(item, delta: int) -> None:
+    """An item left (-1) or came back to (+1) the live lists: its counters follow."""
+    if isinstance(item, Reply):
+        Problem.objects.filter(pk=item.problem_id).update(reply_count=bump("reply_count", delta))
+    else:
+        _bump_tags(list(item.tags.values_list("pk", flat=True)), delta)
+
+
 @transaction.atomic
 def soft_delete(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     """Hide a story, problem, reply or entry (author or coordinator). Nothing is lost:
     the row and its history stay, only `deleted_at`/`deleted_by` are set, and it leaves
-    the search index. Deleting a problem hides its replies from search too."""
+    the search index. Deleting a problem hides its replies from search too. Side
+    effects: the problem's reply count or the topics' use counts go down, once even
+    when two people delete at the same moment."""
     from knowledge.rules import can_delete
 
     require(can_delete, by, item, _("Only the author or a coordinator can delete this."))
-    item.deleted_at = timezone.now()
+    now = timezone.now()
+    changed = (
+        type(item)
+        .objects.filter(pk=item.pk, deleted_at__isnull=True)
+        .update(deleted_at=now, deleted_by=by)
+    )
+    item.deleted_at = now
     item.deleted_by = by
-    item.save(update_fields=["deleted_at", "deleted_by"])
+    if changed:
+        _count_live(item, -1)
     unindex_object(item)
     if isinstance(item, Problem):
         for reply in item.replies.all():
@@ -53,15 +98,22 @@ def soft_delete(*, item: Story | Problem | Reply | PracticeEntry, by: User):
 
 @transaction.atomic
 def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
-    """Bring back a soft-deleted item (coordinators only); it returns to search."""
+    """Bring back a soft-deleted item (coordinators only); it returns to search and its
+    counters count it again (once, however many restore it at the same moment)."""
     from cop.rules import is_coordinator
     from knowledge.rules import _community
 
     if not is_coordinator(by, _community(item)):
         raise ValidationError(_("Only a coordinator can restore deleted content."))
+    changed = (
+        type(item)
+        .objects.filter(pk=item.pk, deleted_at__isnull=False)
+        .update(deleted_at=None, deleted_by=None)
+    )
     item.deleted_at = None
     item.deleted_by = None
-    item.save(update_fields=["deleted_at", "deleted_by"])
+    if changed:
+        _count_live(item, +1)
     index_object(item)
     if isinstance(item, Problem):
         for reply in item.replies.filter(deleted_at__isnull=True):

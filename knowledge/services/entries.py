@@ -19,7 +19,7 @@ from knowledge.models import Note, PracticeEntry, Problem, Revision
 from knowledge.rules import can_add_note, can_edit_entry, can_manage_entry, can_promote
 from knowledge.search import index_object
 
-from .common import clean_tags, notify_mentioned, require, require_text
+from .common import clean_tags, notify_mentioned, require, require_text, set_tags
 
 # Which life-cycle moves a person may make by hand. Validation happens through
 # endorsements and expert validation (knowledge.services.validation), never here.
@@ -84,7 +84,7 @@ def write_entry(
         status=EntryStatus.NOT_VALIDATED if publish else EntryStatus.DRAFT,
         source_problem=source_problem,
     )
-    entry.tags.set(tags)
+    set_tags(entry, tags)
     _add_revision(entry, author=author, summary=_("First version"))
     record_participation(
         kind=ParticipationKind.WROTE_ENTRY,
@@ -130,7 +130,7 @@ def edit_entry(
     entry.review_date = review_date
     entry.updated_at = timezone.now()
     entry.save(update_fields=["title", "body", "kind", "owner", "review_date", "updated_at"])
-    entry.tags.set(tags)
+    set_tags(entry, tags)
     if changed:
         _add_revision(entry, author=by, summary=summary or _("Edited"))
     index_object(entry)

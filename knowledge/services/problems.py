@@ -15,7 +15,7 @@ from knowledge.models import Problem, Reply
 from knowledge.rules import can_accept_solution, can_edit, can_reply
 from knowledge.search import index_object
 
-from .common import clean_tags, notify_mentioned, require, require_text
+from .common import bump, clean_tags, notify_mentioned, require, require_text, set_tags
 
 
 @transaction.atomic
@@ -37,7 +37,7 @@ def ask_problem(
     problem = Problem.objects.create(
         community=community, author=author, title=title.strip(), context=context, tried=tried
     )
-    problem.tags.set(tags)
+    set_tags(problem, tags)
     record_participation(
         kind=ParticipationKind.ASKED_PROBLEM,
         user=author,
@@ -70,7 +70,7 @@ def edit_problem(
     problem.tried = tried
     problem.updated_at = timezone.now()
     problem.save(update_fields=["title", "context", "tried", "updated_at"])
-    problem.tags.set(tags)
+    set_tags(problem, tags)
     index_object(problem)
     for reply in problem.replies.filter(deleted_at__isnull=True):
         index_object(reply)  # replies carry the problem's title and tags
@@ -82,13 +82,17 @@ def edit_problem(
 
 @transaction.atomic
 def post_reply(*, problem: Problem, author: User, body: str) -> Reply:
-    """Answer a problem (active members). Side effects: ANSWERED_PROBLEM participation
-    (once per problem), a REPLY notification to the asker, search index."""
+    """Answer a problem (active members). Side effects: the problem's reply count and
+    last activity, ANSWERED_PROBLEM participation (once per problem), a REPLY
+    notification to the asker, search index."""
     require(can_reply, author, problem, _("Only members of this community can reply."))
     require_text(body=body)
     reply = Reply.objects.create(problem=problem, author=author, body=body)
+    # One UPDATE keeps the count exact under concurrent replies (no read-modify-write).
+    Problem.objects.filter(pk=problem.pk).update(
+        reply_count=bump("reply_count", 1), updated_at=reply.created_at
+    )
     problem.updated_at = reply.created_at
-    problem.save(update_fields=["updated_at"])
     if author.pk != problem.author_id:
         record_participation(
             kind=ParticipationKind.ANSWERED_PROBLEM,

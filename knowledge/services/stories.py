@@ -14,7 +14,7 @@ from knowledge.rules import can_edit
 from knowledge.search import index_object
 from meetings.models import Meeting
 
-from .common import clean_tags, notify_mentioned, require, require_text
+from .common import clean_tags, notify_mentioned, require, require_text, set_tags
 
 
 def _check_links(
@@ -64,7 +64,7 @@ def tell_story(
         entry=entry,
         meeting=meeting,
     )
-    story.tags.set(tags)
+    set_tags(story, tags)
     record_participation(
         kind=ParticipationKind.TOLD_STORY,
         user=author,
@@ -117,7 +117,7 @@ def edit_story(
             "updated_at",
         ]
     )  # fmt: skip
-    story.tags.set(tags)
+    set_tags(story, tags)
     index_object(story)
     notify_mentioned(item=story, author=by, text=_story_text(story), previous_text=previous_text)
     return story

@@ -15,7 +15,7 @@ from knowledge.models import Endorsement, ExpertValidation, PracticeEntry, Reply
 from knowledge.rules import can_endorse, can_validate_as_expert
 from knowledge.search import index_object
 
-from .common import require
+from .common import bump, require
 
 
 def _mark_validated(entry: PracticeEntry, *, by: User) -> bool:
@@ -57,6 +57,8 @@ def endorse_entry(*, entry: PracticeEntry, user: User) -> Endorsement:
             endorsement = Endorsement.objects.create(entry=entry, user=user)
     except IntegrityError:
         return Endorsement.objects.get(entry=entry, user=user)
+    PracticeEntry.objects.filter(pk=entry.pk).update(endorsement_count=bump("endorsement_count", 1))
+    entry.refresh_from_db(fields=["endorsement_count"])
     record_participation(
         kind=ParticipationKind.VALIDATED_ENTRY,
         user=user,
@@ -64,7 +66,7 @@ def endorse_entry(*, entry: PracticeEntry, user: User) -> Endorsement:
         subject=entry,
         summary=entry.title,
     )
-    if entry.endorsements.count() >= entry.community.validation_threshold:
+    if entry.endorsement_count >= entry.community.validation_threshold:
         _mark_validated(entry, by=user)
     return endorsement
 
@@ -84,7 +86,11 @@ def endorse_solution(*, reply: Reply, user: User) -> Endorsement:
 def withdraw_endorsement(*, user: User, entry: PracticeEntry | None = None, reply=None) -> None:
     """Take back one's “this worked for me”. A validated entry stays validated: the
     validation happened, and the history of who vouched is not rewritten."""
-    Endorsement.objects.filter(user=user, entry=entry, reply=reply).delete()
+    deleted, _by_model = Endorsement.objects.filter(user=user, entry=entry, reply=reply).delete()
+    if entry is not None and deleted:
+        PracticeEntry.objects.filter(pk=entry.pk).update(
+            endorsement_count=bump("endorsement_count", -deleted)
+        )
 
 
 @transaction.atomic

@@ -58,7 +58,7 @@ def _tagged(community, factory, n, **kwargs):
 def test_story_list_query_count(client, member, community, count, django_assert_num_queries):
     _tagged(community, StoryFactory, count)
     client.get(url("story_list", community))  # warm up (first request records last-seen)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(url("story_list", community))
     assert response.content.count(b'class="tags"') == count
 
@@ -68,7 +68,7 @@ def test_problem_list_query_count(client, member, community, count, django_asser
     for problem in _tagged(community, ProblemFactory, count):
         ReplyFactory(problem=problem)
     client.get(url("problem_list", community))  # warm up (first request records last-seen)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(url("problem_list", community))
     assert response.content.count(b"1 reply") == count
 
@@ -77,7 +77,7 @@ def test_problem_list_query_count(client, member, community, count, django_asser
 def test_entry_list_query_count(client, member, community, count, django_assert_num_queries):
     _tagged(community, PracticeEntryFactory, count)
     client.get(url("entry_list", community))  # warm up (first request records last-seen)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(url("entry_list", community))
     assert response.content.count(b"status-not_validated") == count
 

@@ -1,0 +1,99 @@
+"""Keyset pagination ("older" / "newer") for long lists ordered newest first.
+
+An offset page makes the database read and throw away every row it skips, and a page
+count needs a COUNT over the whole list: both grow with the list. A keyset page starts
+from the last row shown (its timestamp and id), so page 1 and page 5,000 cost the same
+index range read. Cursors are plain text (`<epoch microseconds>-<id>`); a cursor that
+does not parse is ignored and the list starts from the newest.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Q, QuerySet
+
+_CURSOR = re.compile(r"^(\d{1,16})-(\d{1,18})$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class KeysetPage:
+    object_list: list = field(default_factory=list)
+    older: str = ""  # cursor of the next page towards the oldest, "" on the last page
+    newer: str = ""  # cursor of the page before, "" on the first page
+
+    @property
+    def has_other_pages(self) -> bool:
+        return bool(self.older or self.newer)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def encode_cursor(moment: datetime, pk: int) -> str:
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    return f"{max(micros, 0)}-{pk}"
+
+
+def decode_cursor(text: str | None) -> tuple[datetime, int] | None:
+    match = _CURSOR.match(text or "")
+    if match is None:
+        return None
+    try:
+        moment = _EPOCH + timedelta(microseconds=int(match[1]))
+    except OverflowError:
+        return None
+    return moment, int(match[2])
+
+
+def keyset_page(
+    queryset: QuerySet, *, field: str, size: int, older: str = "", newer: str = ""
+) -> KeysetPage:
+    """One page of `queryset` ordered by `field` then id, both descending.
+
+    `older` names the last row of the page before (show what comes after it), `newer`
+    the first row of the page after (show what comes before it). The filter repeats
+    `field <= moment` beside the tie-break so that the index range starts at the cursor
+    instead of at the newest row."""
+    after_older = decode_cursor(older)
+    before_newer = None if after_older else decode_cursor(newer)
+    if after_older:
+        moment, pk = after_older
+        rows = list(
+            queryset.filter(
+                Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk}),
+                **{f"{field}__lte": moment},
+            ).order_by(f"-{field}", "-pk")[: size + 1]
+        )
+        has_older, has_newer = len(rows) > size, True
+        rows = rows[:size]
+    elif before_newer:
+        moment, pk = before_newer
+        rows = list(
+            queryset.filter(
+                Q(**{f"{field}__gt": moment}) | Q(**{field: moment, "pk__gt": pk}),
+                **{f"{field}__gte": moment},
+            ).order_by(field, "pk")[: size + 1]
+        )
+        has_older, has_newer = True, len(rows) > size
+        rows = list(reversed(rows[:size]))
+    else:
+        rows = list(queryset.order_by(f"-{field}", "-pk")[: size + 1])
+        has_older, has_newer = len(rows) > size, False
+        rows = rows[:size]
+    if not rows:
+        # The rows around a cursor can be deleted meanwhile: start again from the newest
+        # rather than leave the reader on an empty page.
+        if after_older or before_newer:
+            return keyset_page(queryset, field=field, size=size)
+        return KeysetPage()
+    first, last = rows[0], rows[-1]
+    return KeysetPage(
+        object_list=rows,
+        older=encode_cursor(getattr(last, field), last.pk) if has_older else "",
+        newer=encode_cursor(getattr(first, field), first.pk) if has_newer else "",
+    )

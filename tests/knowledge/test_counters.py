@@ -1,0 +1,202 @@
+"""Counters kept by the services: problems' reply counts, practices' endorsement counts
+and topics' use counts, always equal to a fresh count of the rows."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from cop.enums import Role
+from cop.models import Tag
+from knowledge.models import PracticeEntry, Problem, Reply, Story
+from knowledge.services import entries, problems, stories, validation
+from knowledge.services.common import restore, soft_delete
+from knowledge.services.counters import counters_agree, recount
+from tests.factories import CommunityFactory, TagFactory, make_member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    community = CommunityFactory()
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    asker = make_member(community)
+    tags = [TagFactory(community=community), TagFactory(community=community)]
+    return community, coordinator, asker, tags
+
+
+def _ask(community, author, tags):
+    return problems.ask_problem(
+        community=community, author=author, title="Flaky deploys", context="One in ten.", tags=tags
+    )
+
+
+def test_reply_count_follows_replies_deletes_and_restores(world):
+    community, coordinator, asker, tags = world
+    problem = _ask(community, asker, tags)
+    helpers = [make_member(community) for _ in range(3)]
+    replies = [
+        problems.post_reply(problem=problem, author=h, body="Pin the image.") for h in helpers
+    ]
+    problem.refresh_from_db()
+    assert problem.reply_count == 3
+    soft_delete(item=replies[0], by=coordinator)
+    with pytest.raises(ValidationError):
+        soft_delete(item=replies[0], by=coordinator)  # already gone: nothing counted twice
+    problem.refresh_from_db()
+    assert problem.reply_count == 2
+    restore(item=replies[0], by=coordinator)
+    restore(item=replies[0], by=coordinator)
+    problem.refresh_from_db()
+    assert problem.reply_count == 3
+    assert counters_agree(community)
+
+
+def test_topic_use_count_follows_tagging_editing_deleting_and_restoring(world):
+    community, coordinator, asker, (ops, infra) = world
+    problem = _ask(community, asker, [ops])
+    story = stories.tell_story(
+        community=community,
+        author=asker,
+        title="The pager",
+        situation="3am.",
+        action="Rotated logs.",
+        outcome="Back up.",
+        tags=[ops, infra],
+    )
+    entry = entries.write_entry(
+        community=community, author=asker, title="Roll back", body="Redeploy.", tags=[infra]
+    )
+    ops.refresh_from_db(), infra.refresh_from_db()
+    assert (ops.use_count, infra.use_count) == (2, 2)
+    problems.edit_problem(problem=problem, by=asker, title="Flaky", context="x", tags=[infra])
+    ops.refresh_from_db(), infra.refresh_from_db()
+    assert (ops.use_count, infra.use_count) == (1, 3)
+    soft_delete(item=story, by=coordinator)
+    ops.refresh_from_db(), infra.refresh_from_db()
+    assert (ops.use_count, infra.use_count) == (0, 2)
+    restore(item=story, by=coordinator)
+    soft_delete(item=entry, by=asker)
+    ops.refresh_from_db(), infra.refresh_from_db()
+    assert (ops.use_count, infra.use_count) == (1, 2)
+    assert counters_agree(community)
+
+
+def test_endorsement_count_follows_endorse_and_withdraw(world):
+    community, _coordinator, asker, _tags = world
+    community.validation_threshold = 5
+    community.save(update_fields=["validation_threshold"])
+    entry = entries.write_entry(
+        community=community, author=asker, title="Roll back", body="Redeploy.", publish=True
+    )
+    people = [make_member(community) for _ in range(3)]
+    for person in people:
+        validation.endorse_entry(entry=entry, user=person)
+    validation.endorse_entry(entry=entry, user=people[0])  # again: counted once
+    entry.refresh_from_db()
+    assert entry.endorsement_count == 3
+    validation.withdraw_endorsement(user=people[1], entry=entry)
+    validation.withdraw_endorsement(user=people[1], entry=entry)
+    entry.refresh_from_db()
+    assert entry.endorsement_count == 2
+    assert counters_agree(community)
+
+
+def test_recount_repairs_counters_written_outside_the_services(world):
+    community, coordinator, asker, tags = world
+    problem = _ask(community, asker, tags)
+    problems.post_reply(problem=problem, author=coordinator, body="Try this.")
+    Problem.objects.update(reply_count=7)
+    Tag.objects.update(use_count=0)
+    PracticeEntry.objects.update(endorsement_count=3)
+    assert not counters_agree(community)
+    recount(community)
+    assert counters_agree(community)
+    problem.refresh_from_db()
+    assert problem.reply_count == 1
+
+
+def _quietly(fn):
+    """Run `fn`; a refusal (the item was deleted meanwhile) is a normal outcome here."""
+    try:
+        return fn()
+    except ValidationError:
+        return None
+
+
+def _all_at_once(functions):
+    barrier = threading.Barrier(len(functions))
+
+    def run(fn):
+        try:
+            barrier.wait(timeout=30)
+            return fn()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(functions)) as pool:
+        return [future.result() for future in [pool.submit(run, fn) for fn in functions]]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_counters_stay_exact_under_concurrent_replies_deletes_and_restores(world):
+    community, coordinator, asker, tags = world
+    problem = _ask(community, asker, tags)
+    helpers = [make_member(community) for _ in range(12)]
+    replies = _all_at_once(
+        [
+            (lambda h=h: problems.post_reply(problem=problem, author=h, body="Pin it."))
+            for h in helpers
+        ]
+    )
+    problem.refresh_from_db()
+    assert problem.reply_count == 12
+    # Everyone deletes the same four replies at once, and a coordinator restores two
+    # of them twice over: each change counts once.
+    doomed = replies[:4]
+    _all_at_once(
+        [
+            (
+                lambda r=r: _quietly(
+                    lambda: soft_delete(item=Reply.objects.get(pk=r.pk), by=coordinator)
+                )
+            )
+            for r in doomed
+            for _ in range(3)
+        ]
+    )
+    problem.refresh_from_db()
+    assert problem.reply_count == 8
+    _all_at_once(
+        [
+            (lambda r=r: restore(item=Reply.objects.get(pk=r.pk), by=coordinator))
+            for r in doomed[:2] * 3
+        ]
+    )
+    problem.refresh_from_db()
+    assert problem.reply_count == 10
+    # Concurrent edits of the tags and deletes of tagged items leave exact topic counts.
+    extra = TagFactory(community=community)
+    story = stories.tell_story(
+        community=community, author=asker, title="t", situation="s", action="a", outcome="o",
+        tags=tags,
+    )  # fmt: skip
+    _all_at_once(
+        [
+            lambda: problems.edit_problem(
+                problem=problem, by=asker, title="x", context="y", tags=[extra]
+            ),
+            lambda: problems.edit_problem(
+                problem=problem, by=asker, title="x", context="y", tags=[extra, tags[0]]
+            ),
+            lambda: _quietly(
+                lambda: soft_delete(item=Story.objects.get(pk=story.pk), by=coordinator)
+            ),
+            lambda: _quietly(lambda: soft_delete(item=Story.objects.get(pk=story.pk), by=asker)),
+        ]
+    )
+    assert counters_agree(community)
