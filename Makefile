@@ -50,7 +50,10 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A cop beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler
 
+# Pages at two sizes of the repertoire on PostgreSQL (BENCH_SCALE=small for a quick run),
+# then the health dashboard's precompute.
 bench: install
+	$(PY) bench/pages.py
 	$(PY) bench/dashboard.py
 
 clean:
