@@ -227,7 +227,14 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["community", "user"], name="membership_unique"),
         ]
-        indexes = [models.Index(fields=["community", "status", "role"])]
+        indexes = [
+            models.Index(fields=["community", "status", "role"]),
+            # The community home's newest newcomers to welcome.
+            models.Index(
+                fields=["community", "status", "level", "joined_at"],
+                name="membership_by_level_joined",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.community}"

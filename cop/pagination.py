@@ -50,6 +50,15 @@ def decode_cursor(text: str | None) -> tuple[datetime, int] | None:
     return moment, int(match[2])
 
 
+def older_than(queryset: QuerySet, field: str, moment: datetime, pk: int) -> QuerySet:
+    """Rows after (`moment`, `pk`) in newest-first order. `field <= moment` beside the
+    tie-break bounds the index range, so the scan starts at the cursor."""
+    return queryset.filter(
+        Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk}),
+        **{f"{field}__lte": moment},
+    ).order_by(f"-{field}", "-pk")
+
+
 def keyset_page(
     queryset: QuerySet, *, field: str, size: int, older: str = "", newer: str = ""
 ) -> KeysetPage:
@@ -62,13 +71,7 @@ def keyset_page(
     after_older = decode_cursor(older)
     before_newer = None if after_older else decode_cursor(newer)
     if after_older:
-        moment, pk = after_older
-        rows = list(
-            queryset.filter(
-                Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "pk__lt": pk}),
-                **{f"{field}__lte": moment},
-            ).order_by(f"-{field}", "-pk")[: size + 1]
-        )
+        rows = list(older_than(queryset, field, *after_older)[: size + 1])
         has_older, has_newer = len(rows) > size, True
         rows = rows[:size]
     elif before_newer:

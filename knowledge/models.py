@@ -435,12 +435,18 @@ class SearchDocument(models.Model):
     tag_slugs = models.CharField(max_length=1000, blank=True)  # " a b c " for a cheap filter
     updated_at = models.DateTimeField(default=timezone.now)
     vector = SearchVectorField(null=True, blank=True)
+    # The title alone, so that title matches can be found among a million documents
+    # without reading every body match (GIN index, PostgreSQL only).
+    title_vector = SearchVectorField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_unique")
         ]
-        indexes = [models.Index(fields=["community", "kind"])]
+        indexes = [
+            models.Index(fields=["community", "kind"]),
+            models.Index(fields=["updated_at", "id"], name="searchdoc_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id}"

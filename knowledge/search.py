@@ -5,9 +5,10 @@ row (title, plain-text body, community, status, tags), written by the services
 through `index_object` and removed by `unindex_object`.
 
 - PostgreSQL: `SearchDocument.vector` is a stored tsvector (title weight A, body B,
-  `english` configuration) with a GIN index, refreshed by `index_object`. A query is
-  parsed with `websearch_to_tsquery`; at most `CANDIDATE_CAP` matches, newest first,
-  are ranked by `ts_rank`; snippets come from `ts_headline`.
+  `english` configuration) and `title_vector` (the title alone), each with a GIN index,
+  refreshed by `index_object`. A query is parsed with `websearch_to_tsquery`; the
+  newest title matches and the newest text matches (a bounded set, see
+  `_search_postgres`) are ranked by `ts_rank`; snippets come from `ts_headline`.
 - SQLite: an external-content FTS5 table with the porter tokenizer, kept in step by
   triggers; each user term is quoted, results are ordered by `bm25()` with title
   weighted above body; snippets come from `snippet()`.
@@ -30,7 +31,9 @@ from cop.selectors import visible_communities
 from .enums import SearchKind
 from .models import GlossaryTerm, PracticeEntry, Problem, Reply, SearchDocument, Story
 
-CANDIDATE_CAP = 1000
+CANDIDATE_CAP = 1000  # SQLite: at most this many matches
+TITLE_CANDIDATES = 200  # PostgreSQL: the newest title matches ranked …
+TEXT_CANDIDATES = 300  # … with the newest matches anywhere in the text
 # Highlight sentinels: control characters never stored in text, turned into <mark> after
 # the snippet has been escaped.
 _START, _STOP = "\x02", "\x03"
@@ -125,7 +128,8 @@ def index_object(obj) -> SearchDocument | None:
 
         SearchDocument.objects.filter(pk=document.pk).update(
             vector=SearchVector(Value(document.title), weight="A", config="english")
-            + SearchVector(Value(document.body), weight="B", config="english")
+            + SearchVector(Value(document.body), weight="B", config="english"),
+            title_vector=SearchVector(Value(document.title), config="english"),
         )
     return document
 
@@ -155,7 +159,11 @@ def visible_documents(
     user, *, kind: str = "", tag: str = "", status: str = "", community: str = ""
 ) -> QuerySet[SearchDocument]:
     """Documents of the communities the user may see, with the filters applied."""
-    documents = SearchDocument.objects.filter(community__in=visible_communities(user))
+    # The ids as literals, not a subquery: the planner then estimates how many documents
+    # match and walks the `updated_at` index for common words instead of intersecting
+    # bitmaps per community.
+    communities = list(visible_communities(user).values_list("pk", flat=True))
+    documents = SearchDocument.objects.filter(community__in=communities)
     if kind in SearchKind.values:
         documents = documents.filter(kind=kind)
     if tag:
@@ -179,12 +187,26 @@ def search(user, query: str, *, limit: int = 30, **filters) -> list[SearchHit]:
 
 
 def _search_postgres(documents, query: str, limit: int) -> list[SearchHit]:
+    """Rank a bounded candidate set: the newest documents whose title matches and the
+    newest whose text matches. A word found in most of a million documents then costs
+    a short walk down the `updated_at` index instead of reading every match, and older
+    documents about the subject (title matches, which rank highest) still compete."""
     from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
     search_query = SearchQuery(query, search_type="websearch", config="english")
-    candidates = (
-        documents.filter(vector=search_query).order_by("-updated_at").values("pk")[:CANDIDATE_CAP]
+    newest = ("-updated_at", "-id")
+    candidates = set(
+        documents.filter(title_vector=search_query)
+        .order_by(*newest)
+        .values_list("pk", flat=True)[:TITLE_CANDIDATES]
     )
+    candidates.update(
+        documents.filter(vector=search_query)
+        .order_by(*newest)
+        .values_list("pk", flat=True)[:TEXT_CANDIDATES]
+    )
+    if not candidates:
+        return []
     options = {
         "start_sel": _START,
         "stop_sel": _STOP,

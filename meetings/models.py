@@ -131,6 +131,8 @@ class Meeting(models.Model):
         ordering = ["starts_at", "pk"]
         indexes = [
             models.Index(fields=["community", "starts_at"]),
+            # "Not ended yet" lists: a community's history never lengthens their scan.
+            models.Index(fields=["community", "ends_at"], name="meeting_community_ends"),
             models.Index(fields=["status", "starts_at"]),
         ]
         constraints = [

@@ -14,13 +14,14 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Value,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -33,19 +34,23 @@ from .models import RSVP, AgendaItem, AgendaVote, Attendance, CalendarFeedToken,
 from .rules import can_view_meeting
 
 
+def _count(queryset: QuerySet) -> Coalesce:
+    """A per-meeting count as a correlated subquery over an index: evaluated only for
+    the meetings a page shows, where a join and GROUP BY would count every answer of
+    every meeting the filter matched (and multiply by attendance when both are joined)."""
+    counted = queryset.filter(meeting=OuterRef("pk")).order_by().values("meeting")
+    return Coalesce(
+        Subquery(counted.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
+        Value(0),
+    )
+
+
 def _with_counts(meetings: QuerySet[Meeting], user) -> QuerySet[Meeting]:
     """Going and waitlist counts, the viewer's own answer, and the hosts."""
+    going = RSVP.objects.filter(answer=RSVPAnswer.GOING)
     meetings = meetings.select_related("community").annotate(
-        going_count=Count(
-            "rsvps",
-            filter=Q(rsvps__answer=RSVPAnswer.GOING, rsvps__waitlisted=False),
-            distinct=True,
-        ),
-        waitlist_count=Count(
-            "rsvps",
-            filter=Q(rsvps__answer=RSVPAnswer.GOING, rsvps__waitlisted=True),
-            distinct=True,
-        ),
+        going_count=_count(going.filter(waitlisted=False)),
+        waitlist_count=_count(going.filter(waitlisted=True)),
     )
     if user is not None and user.is_authenticated:
         mine = RSVP.objects.filter(meeting=OuterRef("pk"), user=user)
@@ -79,7 +84,7 @@ def past_meetings(community: Community, user, *, limit: int = 20) -> list[Meetin
         community_meetings(community, user)
         .filter(ends_at__lte=now)
         .exclude(status=MeetingStatus.CANCELLED)
-        .annotate(attendance_count=Count("attendances", distinct=True))
+        .annotate(attendance_count=_count(Attendance.objects.all()))
         .order_by("-starts_at")[:limit]
     )
 

@@ -418,7 +418,7 @@ class Command(BaseCommand):
                     CASE WHEN g %% 5 < 2 THEN ts + interval '2 hours' END,
                     CASE WHEN g %% 5 = 4 AND g %% 3 = 0 THEN 0 ELSE %(k)s END,
                     ts, ts
-                FROM generate_series(1, %(count)s) g
+                FROM generate_series(1::bigint, %(count)s) g
                 CROSS JOIN LATERAL (SELECT now() - ((%(count)s - g)::float8 / %(count)s)
                     * {span} AS ts) t0
                 JOIN seed_members m ON m.community_id = %(c)s AND m.n = (g * 7919) %% %(m)s
@@ -480,7 +480,7 @@ class Command(BaseCommand):
                 INSERT INTO knowledge_story (community_id, author_id, title, situation, action,
                     outcome, lesson, created_at, updated_at)
                 SELECT %(c)s, m.user_id, t.text, s1.text, s2.text, s3.text, s4.text, ts, ts
-                FROM generate_series(1, %(count)s) g
+                FROM generate_series(1::bigint, %(count)s) g
                 CROSS JOIN LATERAL (SELECT now() - ((%(count)s - g)::float8 / %(count)s)
                     * interval '1095 days' AS ts) t0
                 JOIN seed_members m ON m.community_id = %(c)s AND m.n = (g * 6007) %% %(m)s
@@ -514,7 +514,7 @@ class Command(BaseCommand):
                     (ts + interval '180 days')::date,
                     CASE WHEN st.status = 'validated' THEN 3 ELSE 0 END,
                     ts, ts
-                FROM generate_series(1, %(count)s) g
+                FROM generate_series(1::bigint, %(count)s) g
                 CROSS JOIN LATERAL (SELECT now() - ((%(count)s - g)::float8 / %(count)s)
                     * interval '1095 days' AS ts,
                     (ARRAY['draft','not_validated','not_validated','not_validated',
@@ -685,10 +685,11 @@ class Command(BaseCommand):
                 self._sql(
                     f"""
                     INSERT INTO knowledge_searchdocument (kind, object_id, parent_id,
-                        community_id, title, body, status, tag_slugs, updated_at, vector)
+                        community_id, title, body, status, tag_slugs, updated_at, vector,
+                        title_vector)
                     SELECT 'reply', r.id, p.id, p.community_id, p.title, r.body, {status},
                         pt.tag_slugs, r.updated_at,
-                        setweight(tv.vector, 'A') || setweight(bv.vector, 'B')
+                        setweight(tv.vector, 'A') || setweight(bv.vector, 'B'), tv.vector
                     FROM knowledge_reply r
                     JOIN knowledge_problem p ON p.id = r.problem_id
                     JOIN knowledge_searchdocument pt ON pt.kind = 'problem'
@@ -702,9 +703,10 @@ class Command(BaseCommand):
             self._sql(
                 f"""
                 INSERT INTO knowledge_searchdocument (kind, object_id, parent_id, community_id,
-                    title, body, status, tag_slugs, updated_at, vector)
+                    title, body, status, tag_slugs, updated_at, vector, title_vector)
                 SELECT %(kind)s, {pk}, {parent}, {community}, {title}, {body}, {status},
-                    {tags}, {updated}, {vector.format(t=title, b=body)}
+                    {tags}, {updated}, {vector.format(t=title, b=body)},
+                    to_tsvector('english', {title})
                 FROM {source}
                 """,  # noqa: S608 -- fixed SQL fragments above, no user input
                 {"kind": kind},
