@@ -21,6 +21,7 @@ Snippets are HTML-escaped before the highlight marks are put in.
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, QuerySet, Value
 from django.utils.html import escape, strip_tags
@@ -257,7 +258,10 @@ def _search_sqlite(documents, query: str, limit: int) -> list[SearchHit]:
     match = fts5_query(query)
     if not match:
         return []
-    allowed_sql, allowed_params = documents.values("pk").query.sql_with_params()
+    try:
+        allowed_sql, allowed_params = documents.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # no community is visible: nothing can match
+        return []
     sql = f"""
         SELECT fts.rowid,
                bm25(knowledge_searchdocument_fts, 10.0, 1.0) AS score,

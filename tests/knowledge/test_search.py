@@ -172,3 +172,31 @@ def test_archived_status_is_searchable_by_filter():
     entries.change_status(entry=entry, to=EntryStatus.ARCHIVED, by=entry.author)
     hits = search(None, "pager", status="archived")
     assert [h.document.object_id for h in hits] == [entry.pk]
+
+
+@pytest.mark.postgres
+def test_an_older_title_match_competes_with_many_newer_text_matches():
+    """Very common words are ranked over a bounded set; an old document about the
+    subject (its title matches) still ranks first among hundreds of newer documents
+    that merely mention the word."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from knowledge.models import SearchDocument
+    from knowledge.search import TEXT_CANDIDATES, index_object
+    from tests.factories import ProblemFactory
+
+    community = CommunityFactory()
+    old = ProblemFactory(community=community, title="Failover drill", context="Quarterly.")
+    index_object(old)
+    for n in range(TEXT_CANDIDATES + 20):
+        index_object(
+            ProblemFactory(community=community, title=f"Notes {n}", context="A failover came up.")
+        )
+    SearchDocument.objects.filter(object_id=old.pk).update(
+        updated_at=timezone.now() - timedelta(days=900)
+    )
+    hits = search(UserFactory(), "failover", limit=5)
+    assert hits[0].document.object_id == old.pk
+    assert len(hits) == 5
