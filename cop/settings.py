@@ -206,6 +206,15 @@ CELERY_BEAT_SCHEDULE["knowledge-remind-due-reviews"] = {
     "schedule": 3600.0,
 }
 
+# --- Client addresses ---------------------------------------------------------------------
+
+# How many reverse proxies in front of Copse append to X-Forwarded-For. The client's
+# address is the entry that many places from the end; with 0 the header is ignored and
+# REMOTE_ADDR is the client. One number for allauth's login limits and DRF's throttles,
+# so neither can be escaped by sending a new X-Forwarded-For with each request.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 # --- REST API -----------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -221,6 +230,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
     ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_THROTTLE_USER", default="2000/hour"),
         "anon": env.str("API_THROTTLE_ANON", default="200/hour"),
