@@ -28,6 +28,7 @@ from cop.enums import (
 from cop.models import Community, Invitation, Membership, Tag, User
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
+from cop.text import email_subject
 
 INVITATION_SALT = "copse.invitation"
 INVITATION_DAYS = 14
@@ -239,8 +240,10 @@ def invite(*, community: Community, by: User, email: str, message: str = "") -> 
     context = {"invitation": invitation, "community": community, "inviter": by, "link": link}
     transaction.on_commit(
         lambda: send_mail(
-            subject=_("[Copse] %(name)s invites you to %(community)s")
-            % {"name": by.name, "community": community.name},
+            subject=email_subject(
+                _("[Copse] %(name)s invites you to %(community)s")
+                % {"name": by.name, "community": community.name}
+            ),
             message=render_to_string("cop/email/invitation.txt", context),
             from_email=None,
             recipient_list=[email],
