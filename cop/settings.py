@@ -81,6 +81,7 @@ for _provider in ("github", "google", "gitlab"):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cop.csp.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -253,6 +254,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI loads nothing from elsewhere (no validator badge), so it keeps to the CSP.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Group the docs by resource (communities, meetings, problems...) rather than "v1".
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Choice sets used by more than one field get one name each.
@@ -337,7 +340,10 @@ STORAGES = {
 
 # --- Security (production) ----------------------------------------------------------------
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only when told that a proxy in front sets it (and strips it
+# from what clients send); otherwise any client could claim its request was HTTPS.
+if env.bool("PROXY_SETS_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
@@ -348,6 +354,46 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# No inline script or style, nothing from another origin (cop/csp.py). Social login
+# posts a form that redirects to its provider, which form-action must allow.
+_SOCIAL_ORIGINS = {
+    "github": "https://github.com",
+    "google": "https://accounts.google.com",
+    "gitlab": "https://gitlab.com",
+}
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        " ".join(
+            ["form-action 'self'"]
+            + [_SOCIAL_ORIGINS[name] for name in SOCIALACCOUNT_PROVIDERS if name in _SOCIAL_ORIGINS]
+        ),
+    ]
+)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
 
 LOGGING = {
     "version": 1,
