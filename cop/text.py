@@ -7,12 +7,15 @@ rows that display oddly everywhere. Multi-line fields (Markdown bodies) keep the
 """
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 SUBJECT_MAX_LENGTH = 200
+# The longest address a mailbox can have (RFC 5321 path limit) and the users' column.
+EMAIL_MAX_LENGTH = 254
 
 
 def single_line(value: str) -> str:
@@ -49,3 +52,40 @@ def clean_single_line_fields(sender, instance, **kwargs) -> None:
             cleaned = single_line(value)
             if cleaned is not value:
                 setattr(instance, field.attname, cleaned)
+
+
+# Scripts that look alike letter for letter: a domain label mixing them (a Cyrillic "а"
+# among Latin letters) is how a homograph imitates another domain.
+_CONFUSABLE_SCRIPTS = {"LATIN", "CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC"}
+
+
+def _scripts(label: str) -> set[str]:
+    scripts = set()
+    for char in label:
+        if unicodedata.category(char).startswith("L"):
+            scripts.add(unicodedata.name(char, "UNKNOWN").split()[0])
+    return scripts
+
+
+def normalise_email_domain(email: str) -> str:
+    """The address with its domain lower-cased and, when it is international, in its
+    ASCII form (IDNA, `xn--...`), so a look-alike domain reads as what it is. A domain
+    label that mixes look-alike scripts (Latin with Cyrillic, Greek...) is refused."""
+    local, sep, domain = email.rpartition("@")
+    if not sep:
+        return email
+    domain = unicodedata.normalize("NFKC", domain).lower().rstrip(".")
+    if domain.isascii():
+        return f"{local}@{domain}"
+    for label in domain.split("."):
+        if len(_scripts(label) & _CONFUSABLE_SCRIPTS) > 1:
+            raise ValidationError(
+                _("This email domain mixes alphabets that look alike: %(label)s")
+                % {"label": label},
+                code="mixed_script",
+            )
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValidationError(_("This email domain is not valid."), code="idna") from exc
+    return f"{local}@{ascii_domain}"
