@@ -1,8 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import Community, DigestDelivery, EmailDelivery, Membership, User
+
+# The admin has no login of its own: /admin/login/ sends to the site's login, so
+# two-factor authentication and allauth's rate limits apply to staff as to everyone.
+admin.site.login = secure_admin_login(admin.site.login)
 
 
 @admin.register(User)

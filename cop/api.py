@@ -623,20 +623,30 @@ class TokenThrottle(AnonRateThrottle):
 def obtain_token(request):
     """Exchange email and password for a new personal access token (for scripts).
     Accounts with two-factor authentication create tokens on the settings page instead."""
+    from allauth.account.adapter import get_adapter as get_account_adapter
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
     from django.conf import settings
-    from django.contrib.auth import authenticate
+    from django.core.exceptions import ValidationError as DjangoValidationError
 
     from cop.services.tokens import create_token
 
     serializer = TokenRequestSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    user = authenticate(
-        request._request,
-        email=serializer.validated_data["email"],
-        password=serializer.validated_data["password"],
-    )
+    # The login form's accounting: allauth counts failed attempts per account and per
+    # client address (TRUSTED_PROXY_COUNT), so a lockout there is a lockout here.
+    adapter = get_account_adapter(request._request)
+    try:
+        user = adapter.authenticate(
+            request._request,
+            email=serializer.validated_data["email"],
+            password=serializer.validated_data["password"],
+        )
+    except DjangoValidationError:
+        return Response(
+            {"detail": adapter.error_messages["too_many_login_attempts"]},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+        )
     if user is None:
         return Response(
             {"detail": "Email or password is wrong."}, status=status.HTTP_400_BAD_REQUEST

@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,3 +16,14 @@ class CopConfig(AppConfig):
         register_converter(IdConverter, "id")
 
         register_community_tab(order=40, label=_("Value stories"), url_name="value_story_list")
+
+        from django.db.models.signals import pre_save
+
+        from cop.text import clean_single_line_fields
+
+        # Every single-line field of Copse's own models is saved as one line.
+        for app in ("cop", "meetings", "knowledge", "mentoring"):
+            for model in apps.get_app_config(app).get_models():
+                pre_save.connect(
+                    clean_single_line_fields, sender=model, dispatch_uid=f"single-line-{model}"
+                )

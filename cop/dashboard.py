@@ -380,6 +380,21 @@ def _section_exports(key: str) -> dict:
     }  # fmt: skip
 
 
+# A cell a spreadsheet would read as a formula (OWASP "CSV injection"): a title such as
+# `=HYPERLINK(...)`, `+cmd|...` or `@SUM(...)` must stay text when a coordinator opens
+# the export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell that no spreadsheet evaluates: text that starts (after any spaces)
+    with = + - @, a tab or a carriage return gets a leading apostrophe. Numbers are
+    left as they are (a negative number is not a formula)."""
+    if isinstance(value, str) and value.lstrip(" ").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def export_series() -> dict:
     """Every exportable series by name: (header, rows of a snapshot's data). The
     practice apps' sections are registered when the apps load, so this is built on use."""

@@ -146,6 +146,13 @@ class CommunitySettingsForm(CommunityForm):
             raise forms.ValidationError(_("Choose a window between 7 and 730 days."))
         return value
 
+    def clean_validation_threshold(self):
+        # 0 endorsements would make every published practice validated at once.
+        value = self.cleaned_data["validation_threshold"]
+        if not 1 <= value <= 100:
+            raise forms.ValidationError(_("Choose between 1 and 100 endorsements."))
+        return value
+
     def clean_reminder_offsets_hours(self):
         raw = self.cleaned_data["reminder_offsets_hours"]
         try:

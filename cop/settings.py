@@ -81,6 +81,7 @@ for _provider in ("github", "google", "gitlab"):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cop.csp.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -206,6 +207,15 @@ CELERY_BEAT_SCHEDULE["knowledge-remind-due-reviews"] = {
     "schedule": 3600.0,
 }
 
+# --- Client addresses ---------------------------------------------------------------------
+
+# How many reverse proxies in front of Copse append to X-Forwarded-For. The client's
+# address is the entry that many places from the end; with 0 the header is ignored and
+# REMOTE_ADDR is the client. One number for allauth's login limits and DRF's throttles,
+# so neither can be escaped by sending a new X-Forwarded-For with each request.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 # --- REST API -----------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -214,6 +224,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": [
+        "cop.api_support.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "cop.api_support.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -221,6 +236,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
     ],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_THROTTLE_USER", default="2000/hour"),
         "anon": env.str("API_THROTTLE_ANON", default="200/hour"),
@@ -238,6 +254,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI loads nothing from elsewhere (no validator badge), so it keeps to the CSP.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Group the docs by resource (communities, meetings, problems...) rather than "v1".
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Choice sets used by more than one field get one name each.
@@ -268,6 +286,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_ADAPTER = "cop.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -321,7 +340,10 @@ STORAGES = {
 
 # --- Security (production) ----------------------------------------------------------------
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only when told that a proxy in front sets it (and strips it
+# from what clients send); otherwise any client could claim its request was HTTPS.
+if env.bool("PROXY_SETS_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
@@ -332,6 +354,46 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# No inline script or style, nothing from another origin (cop/csp.py). Social login
+# posts a form that redirects to its provider, which form-action must allow.
+_SOCIAL_ORIGINS = {
+    "github": "https://github.com",
+    "google": "https://accounts.google.com",
+    "gitlab": "https://gitlab.com",
+}
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "frame-ancestors 'none'",
+        " ".join(
+            ["form-action 'self'"]
+            + [_SOCIAL_ORIGINS[name] for name in SOCIALACCOUNT_PROVIDERS if name in _SOCIAL_ORIGINS]
+        ),
+    ]
+)
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+)
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ from cop.dashboard import (
     dashboard_snapshot,
     export_series,
     period_for,
+    spreadsheet_safe,
     with_labels,
 )
 from cop.rules import is_coordinator, membership_of
@@ -81,7 +82,7 @@ def dashboard_csv(request: HttpRequest, slug: str, series: str) -> HttpResponse:
     )
     writer = csv.writer(response)
     writer.writerow(header)
-    writer.writerows(rows(data))
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows(data))
     return response
 
 

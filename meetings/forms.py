@@ -11,7 +11,7 @@ from cop.forms import timezone_choices
 
 from .enums import AgendaItemStatus, EditScope, Frequency, MeetingKind, RSVPAnswer, SeriesEnd
 from .recurrence import build_rrule
-from .services import check_following_edit
+from .services import check_following_edit, check_meeting_start
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -103,6 +103,7 @@ class MeetingForm(_DetailsMixin):
             return data
         starts_at = _aware(data["day"], data["start_time"], data["timezone"])
         ends_at = _aware(data["day"], data["end_time"], data["timezone"])
+        check_meeting_start(starts_at)  # before any arithmetic near year 1 or 9999
         if ends_at <= starts_at:
             ends_at += timedelta(days=1)  # ends after midnight
         data["starts_at"], data["ends_at"] = starts_at, ends_at

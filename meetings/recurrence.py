@@ -6,6 +6,7 @@ that zone, so a 17:00 Europe/Berlin meeting stays at 17:00 in Berlin across
 daylight-saving changes (its UTC time moves instead).
 """
 
+import re
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -61,24 +62,154 @@ def build_rrule(
     return ";".join(parts)
 
 
+# The parts of an RRULE a series may use. A series meets once on each of its days at
+# its own start time, so BYHOUR, BYMINUTE and BYSECOND (several meetings a day) are
+# refused; BYSETPOS, BYYEARDAY and BYWEEKNO are left out because they make rules that can
+# match nothing for thousands of years, which dateutil searches to the year 9999.
+RULE_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH", "WKST"}
+TIME_PARTS = {"BYHOUR", "BYMINUTE", "BYSECOND"}
+UNSUPPORTED_PARTS = {"BYSETPOS", "BYYEARDAY", "BYWEEKNO"}
+FREQUENCIES = {"DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+SUB_DAILY = {"HOURLY", "MINUTELY", "SECONDLY"}
+MAX_INTERVAL = 100
+MAX_COUNT = 1000
+DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]  # February as in a leap year
+_BYDAY = re.compile(r"^([+-]?)(\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+_UNTIL = re.compile(r"^(\d{8})(T\d{6}Z?)?$")
+
+
+def _invalid(reason: str) -> ValidationError:
+    return ValidationError(_("The recurrence rule is not valid: %(error)s") % {"error": reason})
+
+
+def _integers(key: str, value: str, low: int, high: int, *, signed: bool = False) -> list[int]:
+    numbers = []
+    for item in value.split(","):
+        if not re.fullmatch(r"[+-]?\d{1,4}" if signed else r"\d{1,4}", item):
+            raise _invalid(_("%(key)s must be a list of numbers.") % {"key": key})
+        number = int(item)
+        if not low <= abs(number) <= high:
+            raise _invalid(
+                _("%(key)s takes numbers from %(low)s to %(high)s.")
+                % {"key": key, "low": low, "high": high}
+            )
+        numbers.append(number)
+    return numbers
+
+
+def check_rule(rule: str) -> dict[str, str]:
+    """The parts of an RRULE text a series can use, or ValidationError saying what is
+    wrong with it. One line, RRULE parts only (no DTSTART, EXDATE or RDATE), each value
+    in its range, and no combination that can never (or only once in centuries) match."""
+    text = rule.strip()
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise _invalid(_("a rule is one line, without control characters."))
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if not text or ":" in text:
+        raise _invalid(_("give the RRULE parts only (no DTSTART, EXDATE or RDATE)."))
+    parts: dict[str, str] = {}
+    for item in text.split(";"):
+        key, sep, value = item.partition("=")
+        key, value = key.strip().upper(), value.strip().upper()
+        if not sep or not value:
+            raise _invalid(_("each part is NAME=VALUE."))
+        if key in parts:
+            raise _invalid(_("%(key)s is given twice.") % {"key": key})
+        if key in TIME_PARTS:
+            raise ValidationError(
+                _(
+                    "A series meets once a day, at its start time: BYHOUR, BYMINUTE and "
+                    "BYSECOND cannot be used."
+                )
+            )
+        if key in UNSUPPORTED_PARTS:
+            raise _invalid(_("%(key)s is not supported.") % {"key": key})
+        if key not in RULE_PARTS:
+            raise _invalid(_("%(key)s is not a recurrence rule part.") % {"key": key})
+        parts[key] = value
+    freq = parts.get("FREQ")
+    if freq in SUB_DAILY:
+        raise ValidationError(_("A series repeats daily at most."))
+    if freq not in FREQUENCIES:
+        raise _invalid(_("FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY."))
+    if "INTERVAL" in parts:
+        _integers("INTERVAL", parts["INTERVAL"], 1, MAX_INTERVAL)
+        if "," in parts["INTERVAL"]:
+            raise _invalid(_("INTERVAL is one number."))
+    if "COUNT" in parts:
+        if "UNTIL" in parts:
+            raise _invalid(_("give COUNT or UNTIL, not both."))
+        _integers("COUNT", parts["COUNT"], 1, MAX_COUNT)
+        if "," in parts["COUNT"]:
+            raise _invalid(_("COUNT is one number."))
+    if "UNTIL" in parts:
+        match = _UNTIL.match(parts["UNTIL"])
+        try:
+            datetime.strptime(match.group(1), "%Y%m%d") if match else None
+        except ValueError:
+            match = None
+        if not match:
+            raise _invalid(_("UNTIL is a date such as 20271231 or 20271231T235959Z."))
+    if "WKST" in parts and parts["WKST"] not in WEEKDAY_CODES:
+        raise _invalid(_("WKST is a weekday such as MO."))
+    months = _integers("BYMONTH", parts["BYMONTH"], 1, 12) if "BYMONTH" in parts else []
+    monthdays = (
+        _integers("BYMONTHDAY", parts["BYMONTHDAY"], 1, 31, signed=True)
+        if "BYMONTHDAY" in parts
+        else []
+    )
+    if any(n < 0 for n in months):
+        raise _invalid(_("BYMONTH takes months from 1 to 12."))
+    if months and monthdays:
+        possible = any(
+            abs(day) <= DAYS_IN_MONTH[month - 1] for month in months for day in monthdays
+        )
+        if not possible:
+            raise _invalid(_("none of these months has that day."))
+    if "BYDAY" in parts:
+        highest = {"MONTHLY": 5, "YEARLY": 5 if months else 53}.get(freq, 0)
+        for item in parts["BYDAY"].split(","):
+            match = _BYDAY.match(item)
+            if not match:
+                raise _invalid(_("BYDAY takes weekdays such as MO, 2TU or -1FR."))
+            if match.group(2) is not None:
+                nth = int(match.group(2))
+                if highest == 0:
+                    raise _invalid(
+                        _("a numbered weekday (such as 2TU) needs FREQ=MONTHLY or YEARLY.")
+                    )
+                if not 1 <= nth <= highest:
+                    raise _invalid(
+                        _("a numbered weekday counts from 1 to %(n)s, or back from -1.")
+                        % {"n": highest}
+                    )
+        if monthdays:
+            raise _invalid(_("give weekdays (BYDAY) or days of the month, not both."))
+    return parts
+
+
 def parse_rule(rule: str, *, starts_on: date, start_time: time):
     """The dateutil rule for this RRULE text anchored at the local first start.
-    Raises ValidationError for text that is not a usable rule."""
+    Raises ValidationError for text that is not a usable rule (see `check_rule`)."""
+    check_rule(rule)
     text = rule.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
-    if not text or "DTSTART" in text.upper():
-        raise ValidationError(_("The recurrence rule is not valid."))
     dtstart = datetime.combine(starts_on, start_time)
     try:
         parsed = rrulestr(text, dtstart=dtstart)
-    except (ValueError, TypeError) as exc:
-        raise ValidationError(
-            _("The recurrence rule is not valid: %(error)s") % {"error": exc}
-        ) from exc
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:
+        raise _invalid(str(exc)) from exc
     if parsed._freq not in (DAILY, WEEKLY, MONTHLY, YEARLY):
         raise ValidationError(_("A series repeats daily at most."))
     return parsed
+
+
+def rule_until(rule: str) -> date | None:
+    """The date of the rule's UNTIL, if it has one (the rule must pass `check_rule`)."""
+    until = check_rule(rule).get("UNTIL")
+    return datetime.strptime(until[:8], "%Y%m%d").date() if until else None
 
 
 def local_occurrences(
@@ -92,6 +223,8 @@ def local_occurrences(
     for moment in parsed.xafter(lower, count=MAX_OCCURRENCES, inc=True):
         if moment > upper:
             break
+        if found and found[-1].date() == moment.date():
+            continue  # one meeting a day: the occurrence key is the date
         found.append(moment)
     return found
 

@@ -35,7 +35,7 @@ from .models import (
     Series,
     new_feed_token,
 )
-from .recurrence import occurrence_window, parse_rule
+from .recurrence import occurrence_window, parse_rule, rule_until
 
 # A confirmation keeps a series running this long. Occurrences are made on a rolling
 # horizon (Series.horizon_days, 90) but never past the confirmed date; when the horizon
@@ -45,6 +45,9 @@ CONFIRM_PERIOD_DAYS = 180
 CONFIRM_NOTICE_DAYS = 14
 LAPSE_AFTER_DAYS = 28
 MAX_REMINDER_HOURS = 168
+# How far back and ahead a meeting may be set (see `meeting_time_bounds`).
+EARLIEST_MEETING_DAYS = 365
+LATEST_MEETING_DAYS = 3652
 
 # Fields of a meeting a host may change; a change of any bumps the iCalendar SEQUENCE.
 MEETING_FIELDS = (
@@ -86,13 +89,57 @@ def _when(meeting: Meeting, user: User | None = None) -> str:
     return f"{date_format(local, 'D j M Y, H:i')} ({tz_name})"
 
 
+def meeting_time_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The earliest and latest start a meeting may be given: a year back (to record one
+    afterwards) to ten years ahead. Times near year 1 or 9999 could not be converted
+    between zones, and broke every page, feed and API list that showed them."""
+    now = now or timezone.now()
+    return now - timedelta(days=EARLIEST_MEETING_DAYS), now + timedelta(days=LATEST_MEETING_DAYS)
+
+
+def _out_of_bounds(now: datetime | None = None) -> ValidationError:
+    earliest, latest = meeting_time_bounds(now)
+    return ValidationError(
+        _("A meeting must start between %(earliest)s and %(latest)s.")
+        % {"earliest": earliest.date().isoformat(), "latest": latest.date().isoformat()}
+    )
+
+
+def check_meeting_start(starts_at: datetime, *, now: datetime | None = None) -> None:
+    """ValidationError unless the (aware) start lies within `meeting_time_bounds`."""
+    earliest, latest = meeting_time_bounds(now)
+    try:
+        inside = earliest <= starts_at <= latest
+    except OverflowError:  # an offset pushes it past year 1 or 9999
+        inside = False
+    if not inside:
+        raise _out_of_bounds(now)
+
+
+def check_series_dates(*, rrule: str, starts_on: date, now: datetime | None = None) -> None:
+    """A series starts, and ends if its rule says when, within `meeting_time_bounds`."""
+    earliest, latest = meeting_time_bounds(now)
+    if not earliest.date() <= starts_on <= latest.date():
+        raise ValidationError({"starts_on": _out_of_bounds(now).messages})
+    until = rule_until(rrule)
+    if until is not None and until > latest.date():
+        raise ValidationError(
+            _("A series must end by %(latest)s, or never.") % {"latest": latest.date().isoformat()}
+        )
+
+
 def _check_times(starts_at: datetime, ends_at: datetime, tz_name: str) -> None:
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise ValueError("Meeting times must be aware datetimes.")
+    check_meeting_start(starts_at)
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": _("A meeting must end after it starts.")})
     if ends_at - starts_at > timedelta(days=7):
         raise ValidationError({"ends_at": _("A meeting can last at most a week.")})
+    _check_zone(tz_name)
+
+
+def _check_zone(tz_name: str) -> None:
     try:
         zoneinfo.ZoneInfo(tz_name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
@@ -215,7 +262,10 @@ def _apply_changes(
     }
     if not changed and not hosts_changed:
         return meeting, False
-    _check_times(meeting.starts_at, meeting.ends_at, meeting.timezone)
+    if "starts_at" in changed or "ends_at" in changed:
+        _check_times(meeting.starts_at, meeting.ends_at, meeting.timezone)
+    else:  # a meeting of long ago can still have its details corrected
+        _check_zone(meeting.timezone)
     meeting.full_clean(exclude=["hosts"])
     meeting.sequence += 1
     meeting.save(update_fields=[*changed, "sequence", "detached", "updated_at"])
@@ -346,6 +396,7 @@ def create_series(
     """
     now = now or timezone.now()
     parse_rule(rrule, starts_on=starts_on, start_time=start_time)
+    check_series_dates(rrule=rrule, starts_on=starts_on, now=now)
     if not 1 <= duration_minutes <= 24 * 60:
         raise ValidationError({"duration_minutes": _("A meeting lasts 1 minute to 24 hours.")})
     hosts = _check_hosts(community, hosts if hosts is not None else [by])
@@ -423,6 +474,7 @@ def expand_series(*, series: Series, now: datetime | None = None) -> int:
             created_by=series.created_by,
         )
         meeting.hosts.set(hosts)
+        existing.add(local_date)
         made += 1
     return made
 

@@ -44,6 +44,9 @@ from .rules import (
     can_vote_agenda_item,
 )
 
+CALENDAR_FIRST_YEAR = 1970
+CALENDAR_YEARS_AHEAD = 11
+
 
 def _error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
@@ -74,6 +77,9 @@ def community_meetings(request: HttpRequest, slug: str) -> HttpResponse:
         date(year, month, 1)
     except ValueError:
         year, month = today.year, today.month
+    # Months at the ends of the calendar (year 1, 9999) cannot be laid out or converted
+    # between zones: the calendar stays within the years meetings can be in.
+    year = min(max(year, CALENDAR_FIRST_YEAR), today.year + CALENDAR_YEARS_AHEAD)
     context = _community_context(
         request,
         community,

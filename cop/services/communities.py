@@ -28,6 +28,7 @@ from cop.enums import (
 from cop.models import Community, Invitation, Membership, Tag, User
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
+from cop.text import EMAIL_MAX_LENGTH, email_subject, normalise_email_domain
 
 INVITATION_SALT = "copse.invitation"
 INVITATION_DAYS = 14
@@ -220,7 +221,11 @@ def invitation_url(invitation: Invitation) -> str:
 def invite(*, community: Community, by: User, email: str, message: str = "") -> Invitation:
     """Invite someone by email. Sends a signed link that expires after 14 days.
     A pending invitation to the same address is replaced (its old link stops working)."""
-    email = email.strip().lower()
+    email = normalise_email_domain(email.strip().lower())
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise ValidationError(
+            _("An email address has at most %(n)s characters.") % {"n": EMAIL_MAX_LENGTH}
+        )
     if Membership.objects.filter(
         community=community, user__email__iexact=email, status=MembershipStatus.ACTIVE
     ).exists():
@@ -239,8 +244,10 @@ def invite(*, community: Community, by: User, email: str, message: str = "") -> 
     context = {"invitation": invitation, "community": community, "inviter": by, "link": link}
     transaction.on_commit(
         lambda: send_mail(
-            subject=_("[Copse] %(name)s invites you to %(community)s")
-            % {"name": by.name, "community": community.name},
+            subject=email_subject(
+                _("[Copse] %(name)s invites you to %(community)s")
+                % {"name": by.name, "community": community.name}
+            ),
             message=render_to_string("cop/email/invitation.txt", context),
             from_email=None,
             recipient_list=[email],

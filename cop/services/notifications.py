@@ -48,6 +48,7 @@ from cop.models import (
     NotificationSettings,
     User,
 )
+from cop.text import email_subject
 
 logger = logging.getLogger(__name__)
 
@@ -491,7 +492,7 @@ def build_email(
         text = render_to_string(f"cop/email/{template}.txt", context)
         html = render_to_string(f"cop/email/{template}.html", context)
     message = EmailMultiAlternatives(
-        subject=subject,
+        subject=email_subject(subject),  # one line: a title can never break the header
         body=text,
         to=[user.email],
         headers={

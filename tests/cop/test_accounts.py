@@ -109,3 +109,16 @@ def test_mfa_page_available_to_logged_in_user(client):
     response = client.get(reverse("mfa_index"))
     assert response.status_code == 200
     assert b"Authenticator" in response.content
+
+
+def test_signup_with_an_email_longer_than_254_characters_is_a_form_error(client):
+    long_email = "a" * 247 + "@ex.org"  # 254 characters: the longest allowed
+    too_long = "b" * 252 + "@ex.org"  # 259
+    for _attempt in range(2):  # the second try used to hit the unique constraint
+        response = client.post(reverse("account_signup"), {**SIGNUP, "email": too_long})
+        assert response.status_code == 200
+        assert "at most 254 characters" in response.content.decode()
+    assert not User.objects.exists()
+    response = client.post(reverse("account_signup"), {**SIGNUP, "email": long_email})
+    assert response.status_code == 302
+    assert User.objects.get().email == long_email
