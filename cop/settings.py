@@ -185,6 +185,12 @@ CELERY_BEAT_SCHEDULE["meetings-extend-series"] = {
     "task": "meetings.extend_series",
     "schedule": 24 * 3600.0,
 }
+CELERY_BEAT_SCHEDULE["cop-sweep-email-outbox"] = {
+    # Every minute: emails whose task was lost (broker restarted, worker killed, enqueue
+    # failed) are enqueued again; see cop.services.notifications.sweep_email_outbox.
+    "task": "cop.sweep_email_outbox",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["cop-send-due-digests"] = {
     # Hourly: each member's digest goes out from 08:00 in their own time zone.
     "task": "cop.send_due_digests",
@@ -292,6 +298,9 @@ MFA_TOTP_ISSUER = "Copse"
 
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(_email)
+# An SMTP server that stops answering must not hold a worker past the email task's time
+# limit (cop.tasks.send_notification_email).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Copse <copse@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
