@@ -137,13 +137,18 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Misses instead of raising while Redis is down, so pages, forms and the API
+            # keep working (last-seen, throttles and rate limits fail open).
+            "BACKEND": "cop.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "copse",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database, never only in Redis: nobody is signed out when it goes.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Celery -------------------------------------------------------------------------------
 
