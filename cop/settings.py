@@ -82,6 +82,7 @@ for _provider in ("github", "google", "gitlab"):
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cop.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -124,8 +125,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if test_name := env.str("TEST_DATABASE_NAME", default=""):
     # Lets two test runs share one PostgreSQL server without dropping each other's database.
     DATABASES["default"]["TEST"] = {"NAME": test_name}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Persistent connections on PostgreSQL, each checked before its first use in a request,
+# so one the server dropped (restart, failover, idle timeout) is replaced, not a 500.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if USING_POSTGRES else 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if not USING_POSTGRES:
     # Wait for the writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
