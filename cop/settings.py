@@ -160,10 +160,36 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task lost with its worker (killed, machine gone) runs again within about five
+# minutes: it is acknowledged only when done (acks late, rejected if the worker is lost),
+# a worker holds one task at a time, and Redis gives an unacknowledged task to another
+# worker after the visibility timeout (300 s; kombu looks every 10 s). Every task ends
+# before that: soft time limit 240 s, hard 270 s (the email task: 60 s and 90 s, inside
+# its 2-minute lease), so a task still running is never handed out twice. Retries
+# with a countdown stay below the visibility timeout (cop.tasks.MAX_RETRY_COUNTDOWN).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 270
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 300,
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+    # A broker that vanished without closing the socket does not hang a publish.
+    "socket_timeout": 5,
+    "socket_connect_timeout": 2,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 2}
+# A publish to a broker that is down gives up after about a second; the caller logs it
+# and the outbox sweeper enqueues the work later (cop.tasks.enqueue).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
