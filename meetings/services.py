@@ -652,6 +652,15 @@ def rsvp(*, meeting: Meeting, user: User, answer: str) -> RSVP:
         community_id=meeting.community_id, user=user, status=MembershipStatus.ACTIVE
     ).exists():
         raise ValidationError(_("Only members of the community can answer. Join it first."))
+    unchanged = RSVP.objects.filter(
+        meeting_id=meeting.pk,
+        user=user,
+        answer=answer,
+        meeting__status=MeetingStatus.SCHEDULED,
+        meeting__starts_at__gt=timezone.now(),
+    ).first()
+    if unchanged is not None:
+        return unchanged  # the same answer again (a double click): no lock needed
     with transaction.atomic():
         # The meeting row alone: joining the community would lock its row too.
         locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
