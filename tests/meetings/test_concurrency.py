@@ -153,3 +153,30 @@ def test_rsvp_holds_the_meeting_lock_only_for_the_capacity_decision():
     assert Notification.objects.filter(
         kind=NotificationKind.WAITLIST_PROMOTED, recipient=second
     ).exists()
+
+
+def test_the_same_answer_again_does_not_wait_for_the_meeting_lock():
+    host = UserFactory()
+    community = CommunityFactory(coordinator=host)
+    meeting = MeetingFactory(community=community, hosts=[host], capacity=10)
+    member = make_member(community)
+    first = services.rsvp(meeting=meeting, user=member, answer="going")
+    conf = connection.settings_dict
+    with psycopg.connect(
+        dbname=conf["NAME"],
+        user=conf["USER"] or None,
+        host=conf["HOST"] or None,
+        port=conf["PORT"] or None,
+    ) as other:
+        # Another answer holds the meeting's lock for as long as it likes.
+        other.execute("SELECT id FROM meetings_meeting WHERE id = %s FOR UPDATE", [meeting.pk])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")
+        try:
+            again = services.rsvp(meeting=meeting, user=member, answer="going")
+        finally:
+            other.rollback()
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
+    assert again.pk == first.pk
+    assert RSVP.objects.filter(meeting=meeting).count() == 1
