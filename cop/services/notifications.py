@@ -689,7 +689,7 @@ def retry_email_deliveries(*, deliveries: QuerySet[EmailDelivery]) -> int:
 
     with transaction.atomic():
         ids = list(
-            deliveries.select_for_update()
+            deliveries.select_for_update(of=("self",))
             .filter(status=EmailStatus.FAILED)
             .values_list("pk", "notification_id")
         )
