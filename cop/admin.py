@@ -1,9 +1,11 @@
 from allauth.account.decorators import secure_admin_login
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import Community, DigestDelivery, EmailDelivery, Membership, User
+from .services.notifications import retry_email_deliveries
 
 # The admin has no login of its own: /admin/login/ sends to the site's login, so
 # two-factor authentication and allauth's rate limits apply to staff as to everyone.
@@ -44,11 +46,28 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(EmailDelivery)
 class EmailDeliveryAdmin(admin.ModelAdmin):
-    """Failed and stuck deliveries are found here."""
+    """The email outbox: failed and stuck deliveries are found here, and failed ones can
+    be sent again (same Message-ID, fresh attempts)."""
 
-    list_display = ["notification", "status", "attempts", "created_at", "sent_at"]
+    list_display = ["notification", "status", "attempts", "created_at", "sent_at", "error"]
     list_filter = ["status"]
     raw_id_fields = ["notification", "digest"]
+    readonly_fields = ["message_id", "lease_until", "next_attempt_at"]
+    actions = ["retry"]
+
+    @admin.action(description=_("Retry the selected failed emails"))
+    def retry(self, request, queryset):
+        count = retry_email_deliveries(deliveries=queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d failed email queued again.",
+                "%(count)d failed emails queued again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
 
 
 @admin.register(DigestDelivery)

@@ -480,7 +480,10 @@ class DigestDelivery(models.Model):
 
 class EmailDelivery(models.Model):
     """The email side of one notification: queued for now, held for the digest, then sent.
-    The sending task claims the row (queued → sending) before it sends, so it goes out once."""
+
+    The row is the truth (an outbox): a sending task claims it (queued → sending) with a
+    lease, sends it with the row's own Message-ID and records the outcome; a periodic
+    sweeper re-enqueues rows whose task was lost. See `cop.services.notifications`."""
 
     notification = models.OneToOneField(
         Notification, on_delete=models.CASCADE, related_name="email_delivery"
@@ -492,10 +495,19 @@ class EmailDelivery(models.Model):
     digest = models.ForeignKey(
         DigestDelivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
     )
-    error = models.TextField(blank=True)
+    error = models.TextField("last error", blank=True)
+    # Set when a task claims the row; past it, a `sending` row is taken to be lost.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # The sweeper enqueues a `queued` row again only from then on (backoff after a failure).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The same on every attempt, so a resend after an unknown outcome is recognisable.
+    message_id = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "lease_until"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.notification_id}: {self.status}"

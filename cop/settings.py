@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "cop.csp.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cop.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,8 +126,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if test_name := env.str("TEST_DATABASE_NAME", default=""):
     # Lets two test runs share one PostgreSQL server without dropping each other's database.
     DATABASES["default"]["TEST"] = {"NAME": test_name}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Persistent connections on PostgreSQL, each checked before its first use in a request,
+# so one the server dropped (restart, failover, idle timeout) is replaced, not a 500.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60 if USING_POSTGRES else 0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if not USING_POSTGRES:
     # Wait for the writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -138,13 +142,18 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Misses instead of raising while Redis is down, so pages, forms and the API
+            # keep working (last-seen, throttles and rate limits fail open).
+            "BACKEND": "cop.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "copse",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database, never only in Redis: nobody is signed out when it goes.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Celery -------------------------------------------------------------------------------
 
@@ -152,10 +161,36 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A task lost with its worker (killed, machine gone) runs again within about five
+# minutes: it is acknowledged only when done (acks late, rejected if the worker is lost),
+# a worker holds one task at a time, and Redis gives an unacknowledged task to another
+# worker after the visibility timeout (300 s; kombu looks every 10 s). Every task ends
+# before that: soft time limit 240 s, hard 270 s (the email task: 60 s and 90 s, inside
+# its 2-minute lease), so a task still running is never handed out twice. Retries
+# with a countdown stay below the visibility timeout (cop.tasks.MAX_RETRY_COUNTDOWN).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 270
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 300,
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+    # A broker that vanished without closing the socket does not hang a publish.
+    "socket_timeout": 5,
+    "socket_connect_timeout": 2,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 2}
+# A publish to a broker that is down gives up after about a second; the caller logs it
+# and the outbox sweeper enqueues the work later (cop.tasks.enqueue).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.3,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
@@ -185,6 +220,12 @@ CELERY_BEAT_SCHEDULE["meetings-extend-series"] = {
     # Daily: series keep 90 days of meetings ahead; hosts confirm them now and then.
     "task": "meetings.extend_series",
     "schedule": 24 * 3600.0,
+}
+CELERY_BEAT_SCHEDULE["cop-sweep-email-outbox"] = {
+    # Every minute: emails whose task was lost (broker restarted, worker killed, enqueue
+    # failed) are enqueued again; see cop.services.notifications.sweep_email_outbox.
+    "task": "cop.sweep_email_outbox",
+    "schedule": 60.0,
 }
 CELERY_BEAT_SCHEDULE["cop-send-due-digests"] = {
     # Hourly: each member's digest goes out from 08:00 in their own time zone.
@@ -311,6 +352,9 @@ MFA_TOTP_ISSUER = "Copse"
 
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(_email)
+# An SMTP server that stops answering must not hold a worker past the email task's time
+# limit (cop.tasks.send_notification_email).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Copse <copse@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

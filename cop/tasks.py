@@ -1,28 +1,114 @@
-"""Celery tasks of the core app: thin, keyword ids only, safe to run twice."""
+"""Celery tasks of the core app: thin, keyword ids only, safe to run twice.
 
+Also the two ways the project enqueues a task: `enqueue_on_commit` from a service that
+writes rows (the task goes to the broker only once they are committed) and `enqueue`
+from a periodic task. Neither ever raises for a broker that is down: the failure is
+logged and the rows stay for the sweeper (`sweep_email_outbox`), so a request whose
+transaction committed is never answered with an error.
+"""
+
+import logging
+import time
+
+import kombu.exceptions
+import redis.exceptions
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from cop.models import Community
 from cop.services.notifications import (
     MAX_EMAIL_ATTEMPTS,
     deliver_notification_email,
+    email_backoff,
     send_due_digests,
+    sweep_email_outbox,
 )
 from cop.services.participation import recompute_community_levels
 
+logger = logging.getLogger(__name__)
+
+# What a publish raises when the broker (Redis) is down or unreachable.
+BROKER_ERRORS = (
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    OSError,
+)
+# After a failed publish, later ones are skipped for this long (no request waits on a
+# broker known to be down); the sweeper enqueues what was skipped.
+BROKER_PAUSE_SECONDS = 5.0
+_broker_down_until = 0.0
+
+
+def enqueue(task, **kwargs) -> bool:
+    """Send `task` to the broker now. Returns False, having logged why, when the broker
+    is down; never raises for it. (With eager tasks, the task's own email or database
+    error is logged instead of raised.)"""
+    global _broker_down_until
+    if task.app.conf.task_always_eager:
+        try:
+            task.delay(**kwargs)
+        except (OSError, DatabaseError) as exc:
+            logger.warning("Task %s(%s) failed: %r", task.name, kwargs, exc)
+        return True
+    if time.monotonic() < _broker_down_until:
+        logger.warning("Broker down: %s(%s) left for the sweeper", task.name, kwargs)
+        return False
+    try:
+        task.delay(**kwargs)
+    except BROKER_ERRORS as exc:
+        _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        logger.error("Could not enqueue %s(%s), left for the sweeper: %r", task.name, kwargs, exc)
+        return False
+    return True
+
+
+def enqueue_on_commit(task, **kwargs) -> None:
+    """Enqueue `task` once the current transaction commits (at once outside one). A
+    broker error then is logged, never raised: the request that committed succeeds."""
+    # robust: whatever else goes wrong, the committed request is not turned into an error
+    # (eager tasks, as in tests and on embedded defaults, still raise their own bugs).
+    transaction.on_commit(
+        lambda: enqueue(task, **kwargs), robust=not task.app.conf.task_always_eager
+    )
+
+
+# Celery's own retries wait at most this long: a countdown longer than the broker's
+# visibility timeout (settings) would be delivered twice. Longer backoffs are the
+# sweeper's, through the row's next_attempt_at.
+MAX_RETRY_COUNTDOWN = 240
+RETRYABLE = (OSError, DatabaseError, SoftTimeLimitExceeded)
+
 
 @shared_task(
+    bind=True,
     name="cop.send_notification_email",
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    retry_jitter=True,
+    ignore_result=True,
     max_retries=MAX_EMAIL_ATTEMPTS - 1,
+    # Shorter than EMAIL_LEASE, so a row is never claimed while its send still runs.
+    soft_time_limit=60,
+    time_limit=90,
 )
-def send_notification_email(*, notification_id: int) -> bool:
-    """Email one notification; the delivery row it claims makes a second run a no-op."""
-    return deliver_notification_email(notification_id=notification_id)
+def send_notification_email(self, *, notification_id: int) -> bool:
+    """Email one notification; the delivery row it claims makes a second run a no-op.
+    SMTP, network and database errors are retried with backoff."""
+    try:
+        return deliver_notification_email(notification_id=notification_id)
+    except RETRYABLE as exc:
+        if self.request.is_eager:
+            raise  # no worker to wait in: the sweeper tries again
+        countdown = min(
+            email_backoff(self.request.retries + 1).total_seconds(), MAX_RETRY_COUNTDOWN
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(name="cop.sweep_email_outbox", ignore_result=True)
+def sweep_email_outbox_task() -> int:
+    """Every minute: enqueue again the emails whose task was lost."""
+    return sweep_email_outbox(now=timezone.now())
 
 
 @shared_task(name="cop.send_due_digests")

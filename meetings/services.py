@@ -495,6 +495,7 @@ def check_following_edit(*, meeting: Meeting, starts_at: datetime, timezone_name
         )
 
 
+@transaction.atomic
 def update_following(
     *,
     meeting: Meeting,
@@ -647,9 +648,10 @@ def _going_count(meeting: Meeting) -> int:
     return meeting.rsvps.filter(answer=RSVPAnswer.GOING, waitlisted=False).count()
 
 
-def _promote_waitlisted(meeting: Meeting) -> list[RSVP]:
-    """Fill free places from the head of the waitlist; each promoted member is told.
-    The caller holds the meeting's row lock."""
+def _promote_waitlisted(meeting: Meeting, *, tell: bool = True) -> list[RSVP]:
+    """Fill free places from the head of the waitlist; each promoted member is told
+    (or, with `tell=False`, left for the caller to tell with `_tell_promoted` once the
+    lock is released). The caller holds the meeting's row lock."""
     promoted = []
     if meeting.capacity is None:
         free = None
@@ -665,6 +667,13 @@ def _promote_waitlisted(meeting: Meeting) -> list[RSVP]:
         rsvp.waitlisted = False
         rsvp.save(update_fields=["waitlisted", "updated_at"])
         promoted.append(rsvp)
+    if tell:
+        _tell_promoted(meeting, promoted)
+    return promoted
+
+
+def _tell_promoted(meeting: Meeting, promoted: list[RSVP]) -> None:
+    for rsvp in promoted:
         notify(
             recipient=rsvp.user,
             kind=NotificationKind.WAITLIST_PROMOTED,
@@ -674,62 +683,75 @@ def _promote_waitlisted(meeting: Meeting) -> list[RSVP]:
             url=meeting.get_absolute_url(),
             community=meeting.community,
         )
-    return promoted
 
 
-@transaction.atomic
 def rsvp(*, meeting: Meeting, user: User, answer: str) -> RSVP:
     """Answer going, maybe or not going for a meeting.
 
-    Correct under concurrency: the meeting row is locked while places are counted, so
-    N simultaneous "going" answers at capacity C give C going and N−C waitlisted,
-    first come first served. Leaving "going" promotes the first waitlisted member
+    Correct under concurrency: the meeting row is locked while places are counted and
+    the answer saved, so N simultaneous "going" answers at capacity C give C going and
+    N−C waitlisted, first come first served. The lock is held for that decision only (a
+    few statements); participation and notifications follow in a second short
+    transaction, so answers to a popular meeting do not queue behind each other's
+    side effects. Leaving "going" promotes the first waitlisted member
     (WAITLIST_PROMOTED). Only active members answer; answers close when the meeting
     starts. Side effects: the RSVP row (one per member and meeting); going or maybe
     records RSVPED participation (no points; onboarding ticks on it).
     """
     if answer not in RSVPAnswer.values:
         raise ValidationError(_("Unknown answer."))
-    meeting = _lock(meeting)
-    if meeting.status != MeetingStatus.SCHEDULED:
-        raise ValidationError(
-            _("This meeting was cancelled.")
-            if meeting.is_cancelled
-            else _("This meeting already took place.")
-        )
-    now = timezone.now()
-    if now >= meeting.starts_at:
-        raise ValidationError(_("Answers closed when the meeting started."))
     if not Membership.objects.filter(
         community_id=meeting.community_id, user=user, status=MembershipStatus.ACTIVE
     ).exists():
         raise ValidationError(_("Only members of the community can answer. Join it first."))
-    current = RSVP.objects.filter(meeting=meeting, user=user).first()
-    if current is not None and current.answer == answer:
-        return current
-    was_going = current is not None and current.is_going
-    if current is None:
-        current = RSVP(meeting=meeting, user=user, created_at=now)
-    current.answer = answer
-    if answer == RSVPAnswer.GOING:
-        current.going_since = now
-        current.waitlisted = (
-            meeting.capacity is not None and _going_count(meeting) >= meeting.capacity
-        )
-    else:
-        current.going_since = None
-        current.waitlisted = False
-    current.save()
-    if answer in (RSVPAnswer.GOING, RSVPAnswer.MAYBE):
-        record_participation(
-            kind=ParticipationKind.RSVPED,
-            user=user,
-            community=meeting.community,
-            subject=meeting,
-            summary=meeting.title,
-        )
-    if was_going:
-        _promote_waitlisted(meeting)
+    unchanged = RSVP.objects.filter(
+        meeting_id=meeting.pk,
+        user=user,
+        answer=answer,
+        meeting__status=MeetingStatus.SCHEDULED,
+        meeting__starts_at__gt=timezone.now(),
+    ).first()
+    if unchanged is not None:
+        return unchanged  # the same answer again (a double click): no lock needed
+    with transaction.atomic():
+        # The meeting row alone: joining the community would lock its row too.
+        locked = Meeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
+        if locked.status != MeetingStatus.SCHEDULED:
+            raise ValidationError(
+                _("This meeting was cancelled.")
+                if locked.is_cancelled
+                else _("This meeting already took place.")
+            )
+        now = timezone.now()
+        if now >= locked.starts_at:
+            raise ValidationError(_("Answers closed when the meeting started."))
+        current = RSVP.objects.filter(meeting=locked, user=user).first()
+        if current is not None and current.answer == answer:
+            return current
+        was_going = current is not None and current.is_going
+        if current is None:
+            current = RSVP(meeting=locked, user=user, created_at=now)
+        current.answer = answer
+        if answer == RSVPAnswer.GOING:
+            current.going_since = now
+            current.waitlisted = (
+                locked.capacity is not None and _going_count(locked) >= locked.capacity
+            )
+        else:
+            current.going_since = None
+            current.waitlisted = False
+        current.save()
+        promoted = _promote_waitlisted(locked, tell=False) if was_going else []
+    with transaction.atomic():
+        if answer in (RSVPAnswer.GOING, RSVPAnswer.MAYBE):
+            record_participation(
+                kind=ParticipationKind.RSVPED,
+                user=user,
+                community=locked.community,
+                subject=locked,
+                summary=locked.title,
+            )
+        _tell_promoted(locked, promoted)
     return current
 
 

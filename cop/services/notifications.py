@@ -3,9 +3,14 @@
 `notify` writes an in-app notification and, by the recipient's preference for its
 kind and their community mutes, queues an email now, holds it for the digest, or
 sends nothing by email. `notify_mentions` turns `@name` in a text into MENTION
-notifications. The email task claims an `EmailDelivery` row before sending, so each
-notification is emailed at most once; the digest claims a `DigestDelivery` row per
-member and period the same way.
+notifications.
+
+Email is an outbox: the `EmailDelivery` row is the truth. The email task claims it
+with a lease before sending and records the outcome; a periodic sweeper enqueues
+again the rows whose task was lost (broker restarted, worker killed, enqueue failed).
+So each notification is emailed until the SMTP server acknowledges it, with one
+Message-ID on every attempt (see README, "Email delivery"). The digest claims a
+`DigestDelivery` row per member and period, at most once.
 
 Privacy: nothing about a private community reaches someone who is not an active
 member of it, except the answers and invitations addressed to people on their way
@@ -15,17 +20,19 @@ is written and again when its email or digest is sent.
 
 import logging
 import re
+import uuid
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Lower, Replace
+from django.db.models.functions import Concat, Lower, Replace
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -77,8 +84,16 @@ DEFAULT_CHANNELS: dict[str, str] = {
     NotificationKind.VALUE_FOLLOW_UP: DeliveryChannel.DIGEST,
 }
 
-# An email is tried this many times (the task retries with backoff in between).
+# An email is tried this many times (with backoff in between), then marked failed.
 MAX_EMAIL_ATTEMPTS = 6
+EMAIL_BACKOFF_BASE = timedelta(seconds=30)
+EMAIL_BACKOFF_MAX = timedelta(hours=1)
+# A claimed row is taken to be lost when its task has not recorded an outcome by then.
+# Longer than the email task's hard time limit (cop.tasks), so a slow send is never
+# claimed twice.
+EMAIL_LEASE = timedelta(minutes=2)
+# The sweeper enqueues a queued row again once it is this old (and again this long after).
+SWEEP_QUEUED_AFTER = timedelta(minutes=1)
 # `last_seen_at` is written at most once per this many minutes per member.
 SEEN_EVERY_MINUTES = 15
 # Digests go out from this local hour (Monday for weekly ones) ...
@@ -230,7 +245,8 @@ def notify(
 
     Side effects: a Notification row; by the recipient's preference for `kind` and
     their mute of `community`, an EmailDelivery row queued (and, after commit, a
-    Celery task that sends it) or held for the digest; nothing by email when off.
+    Celery task that sends it; if enqueueing fails the sweeper sends it) or held for
+    the digest; nothing by email when off.
     """
     if not recipient.is_active:
         return None
@@ -252,13 +268,12 @@ def notify(
         EmailDelivery.objects.create(
             notification=notification,
             status=EmailStatus.QUEUED if channel == DeliveryChannel.IMMEDIATE else EmailStatus.HELD,
+            message_id=new_message_id() if channel == DeliveryChannel.IMMEDIATE else "",
         )
     if channel == DeliveryChannel.IMMEDIATE:
-        from cop.tasks import send_notification_email
+        from cop.tasks import enqueue_on_commit, send_notification_email
 
-        transaction.on_commit(
-            lambda: send_notification_email.delay(notification_id=notification.pk)
-        )
+        enqueue_on_commit(send_notification_email, notification_id=notification.pk)
     return notification
 
 
@@ -521,19 +536,64 @@ def _blocked_reason(notification: Notification) -> str:
     return ""
 
 
-def deliver_notification_email(*, notification_id: int) -> bool:
-    """Send one queued notification email, at most once. Returns whether it went out.
+def new_message_id() -> str:
+    """A globally unique Message-ID (RFC 5322) for one delivery row."""
+    domain = urlsplit(settings.SITE_URL).hostname or "copse.localhost"
+    return f"<{uuid.uuid4().hex}@{domain}>"
 
-    Claims the EmailDelivery row (queued → sending) first; a second run finds it
-    claimed and does nothing. Privacy, mute and preference are checked again here, so
-    a member removed since the notification gets nothing. On an SMTP or network error
-    the row goes back to queued (or failed after MAX_EMAIL_ATTEMPTS) and the error is
-    raised for the task to retry.
+
+def email_backoff(attempts: int) -> timedelta:
+    """How long to wait before attempt `attempts + 1`: 30 s, 1, 2, 4, 8 minutes..."""
+    return min(EMAIL_BACKOFF_BASE * 2 ** max(attempts - 1, 0), EMAIL_BACKOFF_MAX)
+
+
+def _claim(*, notification_id: int, now: datetime) -> bool:
+    """Take the row for one attempt: queued, or sending with its lease run out (its
+    worker died). One UPDATE, so of two concurrent tasks only one wins."""
+    claimable = Q(status=EmailStatus.QUEUED) | Q(
+        Q(lease_until__lt=now) | Q(lease_until__isnull=True), status=EmailStatus.SENDING
+    )
+    return bool(
+        EmailDelivery.objects.filter(claimable, notification_id=notification_id)
+        .filter(attempts__lt=MAX_EMAIL_ATTEMPTS)
+        .update(
+            status=EmailStatus.SENDING,
+            attempts=F("attempts") + 1,
+            lease_until=now + EMAIL_LEASE,
+        )
+    )
+
+
+def _record_sent(delivery: EmailDelivery) -> None:
+    """Mark the row sent. The message has left: the write is retried once on a fresh
+    connection, since a row left `sending` is sent again when its lease runs out."""
+    fields = {"status": EmailStatus.SENT, "sent_at": timezone.now(), "lease_until": None}
+    fields["error"] = ""
+    for attempt in (1, 2):
+        try:
+            EmailDelivery.objects.filter(pk=delivery.pk).update(**fields)
+            return
+        except DatabaseError:
+            if attempt == 2 or connection.in_atomic_block:
+                raise
+            logger.warning("Email %s sent but not yet recorded; reconnecting", delivery.pk)
+            connection.close()
+
+
+def deliver_notification_email(*, notification_id: int) -> bool:
+    """Send one queued notification email. Returns whether it went out.
+
+    The EmailDelivery row is the truth. The task claims it (queued → sending, attempts
+    + 1, a lease of EMAIL_LEASE) in one UPDATE, so a concurrent or repeated run does
+    nothing; a row whose lease ran out (its worker died between claim and outcome) may
+    be claimed again. The message carries the row's own Message-ID on every attempt.
+    Privacy, mute and preference are checked again here, so a member removed since the
+    notification gets nothing (skipped). On any error while sending, the row goes back
+    to queued with a backoff (next_attempt_at), or to failed after MAX_EMAIL_ATTEMPTS,
+    the error is recorded and raised for the task to retry.
     """
-    claimed = EmailDelivery.objects.filter(
-        notification_id=notification_id, status=EmailStatus.QUEUED
-    ).update(status=EmailStatus.SENDING, attempts=F("attempts") + 1)
-    if not claimed:
+    now = timezone.now()
+    if not _claim(notification_id=notification_id, now=now):
         return False
     delivery = EmailDelivery.objects.select_related(
         "notification__recipient", "notification__community", "notification__actor"
@@ -542,8 +602,12 @@ def deliver_notification_email(*, notification_id: int) -> bool:
     if reason := _blocked_reason(notification):
         delivery.status = EmailStatus.SKIPPED
         delivery.error = reason
-        delivery.save(update_fields=["status", "error"])
+        delivery.lease_until = None
+        delivery.save(update_fields=["status", "error", "lease_until"])
         return False
+    if not delivery.message_id:
+        delivery.message_id = new_message_id()
+        delivery.save(update_fields=["message_id"])
     message = build_email(
         user=notification.recipient,
         subject=f"[Copse] {notification.title}",
@@ -551,20 +615,91 @@ def deliver_notification_email(*, notification_id: int) -> bool:
         context={"notification": notification, "link": absolute(notification.url)},
         unsubscribe_kind=notification.kind,
     )
+    message.extra_headers["Message-ID"] = delivery.message_id
     try:
         message.send()
-    except OSError as exc:  # smtplib.SMTPException is an OSError
-        delivery.status = (
-            EmailStatus.FAILED if delivery.attempts >= MAX_EMAIL_ATTEMPTS else EmailStatus.QUEUED
-        )
+    except Exception as exc:  # SMTP, network, a time limit: the outcome is "not sent"
+        failed = delivery.attempts >= MAX_EMAIL_ATTEMPTS
+        delivery.status = EmailStatus.FAILED if failed else EmailStatus.QUEUED
         delivery.error = f"{exc.__class__.__name__}: {exc}"[:1000]
-        delivery.save(update_fields=["status", "error"])
+        delivery.lease_until = None
+        delivery.next_attempt_at = (
+            None if failed else timezone.now() + email_backoff(delivery.attempts)
+        )
+        delivery.save(update_fields=["status", "error", "lease_until", "next_attempt_at"])
+        logger.warning(
+            "Email %s attempt %s failed%s: %s",
+            delivery.pk,
+            delivery.attempts,
+            " for good" if failed else "",
+            delivery.error,
+        )
         raise
-    delivery.status = EmailStatus.SENT
-    delivery.sent_at = timezone.now()
-    delivery.error = ""
-    delivery.save(update_fields=["status", "sent_at", "error"])
+    _record_sent(delivery)
     return True
+
+
+def sweep_email_outbox(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Enqueue again what no task is going to send: `queued` rows older than
+    SWEEP_QUEUED_AFTER whose backoff is over (their task was lost with the broker, or
+    enqueueing failed), and `sending` rows whose lease ran out (their worker died).
+    A lost row out of attempts is marked failed. Each row enqueued waits
+    SWEEP_QUEUED_AFTER before this sweeper enqueues it again. Returns how many it enqueued.
+    """
+    from cop.tasks import enqueue, send_notification_email
+
+    now = now or timezone.now()
+    lost = Q(Q(lease_until__lt=now) | Q(lease_until__isnull=True), status=EmailStatus.SENDING)
+    EmailDelivery.objects.filter(lost, attempts__gte=MAX_EMAIL_ATTEMPTS).update(
+        status=EmailStatus.FAILED,
+        lease_until=None,
+        error=Concat(F("error"), Value(" (lost while sending, out of attempts)")),
+    )
+    EmailDelivery.objects.filter(lost).update(
+        status=EmailStatus.QUEUED, lease_until=None, next_attempt_at=None
+    )
+    due = Q(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        status=EmailStatus.QUEUED,
+        created_at__lte=now - SWEEP_QUEUED_AFTER,
+    )
+    ids = list(
+        EmailDelivery.objects.filter(due)
+        .order_by("created_at", "pk")
+        .values_list("pk", "notification_id")[:limit]
+    )
+    if not ids:
+        return 0
+    EmailDelivery.objects.filter(pk__in=[pk for pk, _ in ids]).update(
+        next_attempt_at=now + SWEEP_QUEUED_AFTER
+    )
+    enqueued = 0
+    for _pk, notification_id in ids:
+        if not enqueue(send_notification_email, notification_id=notification_id):
+            break  # the broker is down: the next sweep tries again
+        enqueued += 1
+    if enqueued:
+        logger.info("Email outbox sweep enqueued %s deliveries", enqueued)
+    return enqueued
+
+
+def retry_email_deliveries(*, deliveries: QuerySet[EmailDelivery]) -> int:
+    """Send failed deliveries again (a site admin's retry): back to queued with fresh
+    attempts and the same Message-ID, each enqueued after commit. Returns how many."""
+    from cop.tasks import enqueue_on_commit, send_notification_email
+
+    with transaction.atomic():
+        ids = list(
+            deliveries.select_for_update(of=("self",))
+            .filter(status=EmailStatus.FAILED)
+            .values_list("pk", "notification_id")
+        )
+        EmailDelivery.objects.filter(pk__in=[pk for pk, _ in ids]).update(
+            status=EmailStatus.QUEUED, attempts=0, lease_until=None, next_attempt_at=None
+        )
+        for _pk, notification_id in ids:
+            enqueue_on_commit(send_notification_email, notification_id=notification_id)
+    return len(ids)
 
 
 # --- Digest ---------------------------------------------------------------------------------

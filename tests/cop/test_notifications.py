@@ -263,12 +263,13 @@ def test_deliver_gives_up_after_max_attempts(member, community, settings):
     assert service.deliver_notification_email(notification_id=notification.pk) is False
 
 
-def test_email_task_retries_with_backoff_on_smtp_errors():
-    from cop.tasks import send_notification_email
+def test_email_task_retries_smtp_and_database_errors():
+    from django.db import DatabaseError
 
-    assert OSError in send_notification_email.autoretry_for
-    assert issubclass(smtplib.SMTPException, OSError)
-    assert send_notification_email.retry_backoff
+    from cop.tasks import RETRYABLE, send_notification_email
+
+    assert issubclass(smtplib.SMTPException, RETRYABLE)
+    assert issubclass(DatabaseError, RETRYABLE)
     assert send_notification_email.max_retries == service.MAX_EMAIL_ATTEMPTS - 1
 
 
