@@ -74,6 +74,16 @@ def is_live(user, item) -> bool:
 
 
 @rules.predicate
+def is_draft(user, item) -> bool:
+    """A practice entry still in draft: private to its author and the coordinators."""
+    return (
+        item is not None
+        and item._meta.model_name == "practiceentry"
+        and item.status == EntryStatus.DRAFT
+    )
+
+
+@rules.predicate
 def entry_is_open_for_validation(user, entry) -> bool:
     return entry is not None and entry.status in (EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED)
 
@@ -84,8 +94,9 @@ can_post = is_active_member
 can_export = is_coordinator
 can_accept_term = is_coordinator
 
-# Item level
-can_view = can_view_item
+# Item level. A draft is seen by its author and the community's coordinators only; the
+# queryset form of this rule is `knowledge.selectors.visible_entries`.
+can_view = can_view_item & (~is_draft | is_author | is_coordinator_of_item_community)
 can_edit = is_live & is_member_of_item_community & is_author
 can_edit_entry = is_live & is_member_of_item_community & (is_author | is_owner)
 can_delete = is_live & (

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.utils.html import escape, strip_tags
 
 from cop.markdown import render_markdown
@@ -154,8 +154,16 @@ def _mark(text: str) -> str:
 def visible_documents(
     user, *, kind: str = "", tag: str = "", status: str = "", community: str = ""
 ) -> QuerySet[SearchDocument]:
-    """Documents of the communities the user may see, with the filters applied."""
+    """Documents of the communities the user may see, with the filters applied. A draft
+    practice is found only by those who may see it (its author, the coordinators)."""
+    from .enums import EntryStatus
+    from .selectors import visible_entries
+
     documents = SearchDocument.objects.filter(community__in=visible_communities(user))
+    drafts = visible_entries(PracticeEntry.objects.filter(status=EntryStatus.DRAFT), user)
+    documents = documents.filter(
+        ~Q(kind=SearchKind.ENTRY, status=EntryStatus.DRAFT) | Q(object_id__in=drafts.values("pk"))
+    )
     if kind in SearchKind.values:
         documents = documents.filter(kind=kind)
     if tag:

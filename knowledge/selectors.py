@@ -10,10 +10,12 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
-from cop.models import Community, Tag
+from cop.enums import MembershipStatus, Role
+from cop.models import Community, Membership, Tag
 from cop.rules import can_view_community
 from cop.selectors import visible_communities
 
+from . import rules as perms
 from .enums import EntryKind, EntryStatus, ProblemStatus, TermStatus
 from .models import (
     Endorsement,
@@ -37,12 +39,26 @@ def _live(queryset: QuerySet) -> QuerySet:
 # --- lists -------------------------------------------------------------------------------
 
 
+def visible_entries(queryset: QuerySet, user) -> QuerySet:
+    """Practice entries `user` may see among `queryset`: published ones, and drafts only
+    for their author and the coordinators of their community. The queryset form of
+    `knowledge.rules.can_view` (pages, API, search, export and feeds all use it)."""
+    shown = ~Q(status=EntryStatus.DRAFT)
+    if user is not None and user.is_authenticated:
+        coordinated = Membership.objects.filter(
+            user=user, role=Role.COORDINATOR, status=MembershipStatus.ACTIVE
+        ).values("community_id")
+        shown |= Q(author=user) | Q(community__in=coordinated)
+    return queryset.filter(shown)
+
+
 def live_in_visible(model, user) -> QuerySet:
     """Live (not deleted) stories, problems or practices of every community `user` may
     see: the one visibility filter for lists that span communities."""
-    return _live(model.objects.filter(community__in=visible_communities(user))).select_related(
-        "community", "author"
-    )
+    items = _live(model.objects.filter(community__in=visible_communities(user)))
+    if model is PracticeEntry:
+        items = visible_entries(items, user)
+    return items.select_related("community", "author")
 
 
 def _tagged(queryset: QuerySet, tag: str) -> QuerySet:
@@ -74,9 +90,11 @@ def problem_list(community: Community, *, status: str = "", tag: str = "") -> Qu
 
 
 def entry_list(
-    community: Community, *, status: str = "", kind: str = "", tag: str = ""
+    community: Community, *, status: str = "", kind: str = "", tag: str = "", user=None
 ) -> QuerySet[PracticeEntry]:
-    entries = _live(PracticeEntry.objects.filter(community=community))
+    """Live practices of the community; drafts only those `user` may see (none without a
+    user)."""
+    entries = visible_entries(_live(PracticeEntry.objects.filter(community=community)), user)
     if status in EntryStatus.values:
         entries = entries.filter(status=status)
     else:
@@ -155,7 +173,7 @@ def _access(queryset: QuerySet, user, pk: int, *, include_deleted: bool = False)
     if obj is None:
         raise Http404("Not found.")
     community = obj.problem.community if isinstance(obj, Reply) else obj.community
-    if not can_view_community(user, community):
+    if not can_view_community(user, community) or not perms.can_view(user, obj):
         raise Http404("Not found.")
     if obj.deleted_at is not None and not include_deleted:
         raise Http404("Deleted.")
@@ -290,8 +308,10 @@ def problem_choices(community: Community) -> QuerySet[Problem]:
 
 
 def entry_choices(community: Community) -> QuerySet[PracticeEntry]:
+    """Practices a story can point to: published ones (a draft is private to its author)."""
     return (
         _live(PracticeEntry.objects.filter(community=community))
+        .exclude(status=EntryStatus.DRAFT)
         .only("pk", "title")
         .order_by("title")
     )

@@ -135,6 +135,13 @@ def story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             request,
             community,
             story=story,
+            related_entry=(
+                story.entry
+                if story.entry
+                and story.entry.deleted_at is None
+                and perms.can_view(request.user, story.entry)
+                else None
+            ),
             can_edit=perms.can_edit(request.user, story),
             can_delete=perms.can_delete(request.user, story),
         ),
@@ -296,7 +303,11 @@ def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) ->
             can_edit=perms.can_edit(user, problem),
             can_delete=perms.can_delete(user, problem),
             can_promote=problem.is_solved and promoted is None and perms.can_promote(user, problem),
-            promoted=promoted if promoted and promoted.deleted_at is None else None,
+            promoted=(
+                promoted
+                if promoted and promoted.deleted_at is None and perms.can_view(user, promoted)
+                else None
+            ),
             can_tell_story=perms.can_post(user, community),
             agenda_meetings=agenda_meetings,
         ),
@@ -508,7 +519,8 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
     kind = kind if kind in EntryKind.values else ""
     tag = request.GET.get("tag", "")[:60]
     page = Paginator(
-        selectors.entry_list(community, status=status, kind=kind, tag=tag), PAGE_SIZE
+        selectors.entry_list(community, status=status, kind=kind, tag=tag, user=request.user),
+        PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     return render(
         request,

@@ -3,6 +3,7 @@ cycle, add notes beside them, and promote a solved problem into one."""
 
 import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cop.enums import NotificationKind, ParticipationKind
-from cop.models import Community, Tag, User
+from cop.models import Community, ParticipationEvent, Tag, User
 from cop.rules import is_active_member
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
@@ -91,10 +92,13 @@ def write_entry(
         user=author,
         community=community,
         subject=entry,
-        summary=entry.title,
+        # A draft is private to its author: its title shows on the member's page
+        # only once it is published.
+        summary="" if entry.status == EntryStatus.DRAFT else entry.title,
     )
     index_object(entry)
-    notify_mentioned(item=entry, author=author, text=body)
+    if entry.status != EntryStatus.DRAFT:
+        notify_mentioned(item=entry, author=author, text=body)
     return entry
 
 
@@ -134,7 +138,8 @@ def edit_entry(
     if changed:
         _add_revision(entry, author=by, summary=summary or _("Edited"))
     index_object(entry)
-    notify_mentioned(item=entry, author=by, text=body, previous_text=previous_text)
+    if entry.status != EntryStatus.DRAFT:
+        notify_mentioned(item=entry, author=by, text=body, previous_text=previous_text)
     return entry
 
 
@@ -181,12 +186,21 @@ def change_status(*, entry: PracticeEntry, to: str, by: User) -> PracticeEntry:
                 "to": EntryStatus(to).label if to in EntryStatus.values else to,
             }
         )
+    was_draft = entry.status == EntryStatus.DRAFT
     entry.status = to
     if to != EntryStatus.VALIDATED:
         entry.validated_at = None
     entry.updated_at = timezone.now()
     entry.save(update_fields=["status", "validated_at", "updated_at"])
     index_object(entry)
+    if was_draft and to == EntryStatus.NOT_VALIDATED:
+        # Published: what was private to the author is now the community's.
+        ParticipationEvent.objects.filter(
+            kind=ParticipationKind.WROTE_ENTRY,
+            subject_type=ContentType.objects.get_for_model(PracticeEntry),
+            subject_id=entry.pk,
+        ).update(summary=entry.title[:200])
+        notify_mentioned(item=entry, author=by, text=entry.body)
     return entry
 
 
