@@ -385,14 +385,37 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         try:
             membership = community_services.accept_invitation(token=token, user=request.user)
         except ValidationError as error:
-            return render(
-                request, "cop/invitation_invalid.html", {"reason": _error_text(error)}, status=400
+            if getattr(error, "code", None) != "address":
+                return render(
+                    request,
+                    "cop/invitation_invalid.html",
+                    {"reason": _error_text(error)},
+                    status=400,
+                )
+            messages.error(request, _error_text(error))
+        else:
+            forget_memberships(request.user)
+            messages.success(
+                request, _("Welcome to %(name)s!") % {"name": membership.community.name}
             )
-        forget_memberships(request.user)
-        messages.success(request, _("Welcome to %(name)s!") % {"name": membership.community.name})
-        return redirect(membership.community)
+            return redirect(membership.community)
+    address_ok = address_unverified = False
+    if request.user.is_authenticated:
+        from allauth.account.models import EmailAddress
+
+        address = EmailAddress.objects.filter(
+            user=request.user, email__iexact=invitation.email
+        ).first()
+        address_ok = address is not None and address.verified
+        address_unverified = address is not None and not address.verified
     return render(
         request,
         "cop/invitation_accept.html",
-        {"invitation": invitation, "community": invitation.community, "next": here},
+        {
+            "invitation": invitation,
+            "community": invitation.community,
+            "next": here,
+            "address_ok": address_ok,
+            "address_unverified": address_unverified,
+        },
     )

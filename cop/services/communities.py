@@ -272,17 +272,37 @@ def invitation_from_token(token: str) -> Invitation:
     return invitation
 
 
+def has_verified_address(user: User, email: str) -> bool:
+    """Whether `email` is a verified address of `user`'s account (allauth's records)."""
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
 @transaction.atomic
 def accept_invitation(*, token: str, user: User) -> Membership:
-    """Accept an invitation as the logged-in user; they become an active member."""
+    """Accept an invitation as the logged-in user; they become an active member. The
+    invitation is tied to the address it was sent to: the user's account must hold that
+    address, verified (a forwarded link lets nobody else in)."""
     invitation = invitation_from_token(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != InvitationStatus.PENDING:
         raise ValidationError(_("This invitation has already been used."))
-    membership, _created = Membership.objects.select_for_update().get_or_create(
+    if not has_verified_address(user, invitation.email):
+        raise ValidationError(
+            _(
+                "This invitation was sent to %(email)s. To accept it, add that address to "
+                "your account and verify it."
+            )
+            % {"email": invitation.email},
+            code="address",
+        )
+    membership, created = Membership.objects.select_for_update().get_or_create(
         community=invitation.community, user=user
     )
-    if membership.status != MembershipStatus.ACTIVE:
+    if created or membership.status != MembershipStatus.ACTIVE:
+        # A new row starts active by the model's default: `_activate` still stamps
+        # when they joined (their newcomer period starts then).
         _activate(membership, role=Role.MEMBER)
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_by = user

@@ -307,10 +307,35 @@ def test_invite_then_accept_after_signup(
             "next": link,
         },
     )
+    # The invitation is tied to its address: it needs verifying first.
+    refused = client.post(link)
+    assert refused.status_code == 200
+    assert "Confirm friend@example.org first" in refused.content.decode()
+    assert not Membership.objects.filter(community=private, user__email="friend@example.org")
+    confirm = re.search(r"(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    client.post(confirm)
     response = client.post(link)
     assert response.status_code == 302
     membership = Membership.objects.get(community=private, user__email="friend@example.org")
     assert membership.status == MembershipStatus.ACTIVE
+    assert membership.joined_at is not None
+
+
+def test_invitation_forwarded_to_another_account_offers_to_add_the_address(
+    client, private, coordinator, django_capture_on_commit_callbacks
+):
+    from cop.services.communities import invitation_url, invite
+
+    invitation = invite(community=private, by=coordinator, email="invited@example.org")
+    link = invitation_url(invitation)
+    forwarded_to = UserFactory(email="forwarded@example.org")
+    client.force_login(forwarded_to)
+    page = client.get(link).content.decode()
+    assert "Accept the invitation" not in page
+    assert "invited@example.org" in page and reverse("account_email") in page
+    response = client.post(link)
+    assert "Only the person who owns invited@example.org" in response.content.decode()
+    assert not Membership.objects.filter(community=private, user=forwarded_to).exists()
 
 
 def test_bad_invitation_link_is_400_with_reason(client):
