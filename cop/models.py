@@ -211,6 +211,12 @@ class Membership(models.Model):
     expertise = models.ManyToManyField(
         Tag, blank=True, related_name="experts", verbose_name=_("expertise")
     )
+    # The topics coordinators recognise this member as an expert in. Declared expertise
+    # alone helps people find each other; recognised (or earned) expertise is what lets
+    # one member's validation validate a practice (`knowledge.rules.is_expert_for_entry`).
+    recognised_expertise = models.ManyToManyField(
+        Tag, blank=True, related_name="recognised_experts", verbose_name=_("recognised expertise")
+    )
     level = models.CharField(
         _("level"), max_length=12, choices=Level.choices, default=Level.NEWCOMER
     )

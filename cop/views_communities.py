@@ -26,7 +26,7 @@ from cop.forms import (
     JoinRequestForm,
     MembershipProfileForm,
 )
-from cop.models import Community, Membership
+from cop.models import Community, Membership, Tag
 from cop.rules import (
     can_join_community,
     can_request_to_join,
@@ -41,6 +41,11 @@ from cop.services.participation import LEVEL_ORDER, next_step
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _ids(values: list[str]) -> list[int]:
+    """The numeric ids among form values (anything else is ignored)."""
+    return [int(value) for value in values if value.isdigit() and len(value) < 19]
 
 
 def _community_context(request: HttpRequest, community: Community, **extra) -> dict:
@@ -260,6 +265,12 @@ def member_profile(request: HttpRequest, slug: str, user_id: int) -> HttpRespons
             history=selectors.level_history(member),
             step=next_step(member) if is_self else None,
             is_coordinator=is_coordinator(request.user, community),
+            recognised=list(member.recognised_expertise.order_by("name")),
+            topics=(
+                list(community.tags.order_by("name"))
+                if is_coordinator(request.user, community)
+                else []
+            ),
             level_order=LEVEL_ORDER,
             monthly=monthly,
             monthly_chart=chart,
@@ -320,6 +331,14 @@ def member_action(request: HttpRequest, slug: str, membership_id: int, action: s
                 membership=membership, role=Role.COORDINATOR, by=request.user
             )
             message = _("%(name)s is now a coordinator.") % {"name": name}
+        elif action == "expertise":
+            tags = Tag.objects.filter(
+                community=community, pk__in=_ids(request.POST.getlist("recognised_expertise"))
+            )
+            community_services.recognise_expertise(
+                membership=membership, by=request.user, tags=list(tags)
+            )
+            message = _("%(name)s's recognised expertise was saved.") % {"name": name}
         elif action == "demote":
             community_services.set_role(membership=membership, role=Role.MEMBER, by=request.user)
             message = _("%(name)s is no longer a coordinator.") % {"name": name}

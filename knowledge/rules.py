@@ -58,14 +58,47 @@ def is_asker(user, reply) -> bool:
     return reply is not None and user.is_authenticated and reply.problem.author_id == user.pk
 
 
+def earned_expertise(user, community, tag_ids) -> bool:
+    """Whether the user earned expertise in one of `tag_ids` in the community: a reply of
+    theirs accepted as a solution to a problem on the topic, or a practice of theirs on
+    the topic that others validated."""
+    from .models import PracticeEntry, Reply
+
+    if not tag_ids:
+        return False
+    return (
+        Reply.objects.filter(
+            author=user,
+            is_solution=True,
+            deleted_at__isnull=True,
+            problem__community=community,
+            problem__deleted_at__isnull=True,
+            problem__tags__in=tag_ids,
+        ).exists()
+        or PracticeEntry.objects.filter(
+            author=user,
+            community=community,
+            status=EntryStatus.VALIDATED,
+            deleted_at__isnull=True,
+            tags__in=tag_ids,
+        ).exists()
+    )
+
+
 @rules.predicate
 def is_expert_for_entry(user, entry) -> bool:
-    """The user's membership lists one of the entry's tags as expertise."""
+    """The user is an expert in one of the entry's topics: recognised by the community's
+    coordinators, or earned (see `earned_expertise`). Expertise one declares on one's own
+    profile is not enough to validate alone."""
     membership = membership_of(user, entry.community) if entry is not None else None
     if membership is None or not membership.is_active:
         return False
     tag_ids = {tag.pk for tag in entry.tags.all()}
-    return bool(tag_ids) and membership.expertise.filter(pk__in=tag_ids).exists()
+    if not tag_ids:
+        return False
+    if membership.recognised_expertise.filter(pk__in=tag_ids).exists():
+        return True
+    return earned_expertise(user, entry.community, tag_ids)
 
 
 @rules.predicate

@@ -16,7 +16,7 @@ from cop.rules import can_view_community
 from cop.selectors import visible_communities
 
 from . import rules as perms
-from .enums import EntryKind, EntryStatus, ProblemStatus, TermStatus
+from .enums import EntryKind, EntryStatus, NoteKind, ProblemStatus, TermStatus
 from .models import (
     Endorsement,
     GlossaryTerm,
@@ -256,17 +256,20 @@ class EntryValidation:
     endorsed_by_me: bool
     experts: list
     notes: list[Note]
+    reset_note: Note | None = None  # the last time a rewrite sent it back to validation
 
 
 def entry_validation(entry: PracticeEntry, user) -> EntryValidation:
     endorsements = list(Endorsement.objects.filter(entry=entry).values_list("user_id", flat=True))
     experts = list(entry.expert_validations.select_related("validator").order_by("created_at"))
     notes = list(entry.notes.select_related("author").order_by("created_at"))
+    resets = [note for note in notes if note.kind == NoteKind.REVALIDATION]
     return EntryValidation(
         endorsements=len(endorsements),
         endorsed_by_me=user.is_authenticated and user.pk in endorsements,
         experts=experts,
         notes=notes,
+        reset_note=resets[-1] if resets else None,
     )
 
 

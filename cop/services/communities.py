@@ -358,6 +358,23 @@ def remove_member(*, membership: Membership, by: User) -> Membership:
 
 
 @transaction.atomic
+def recognise_expertise(*, membership: Membership, by: User, tags: list[Tag]) -> Membership:
+    """Set the topics a member is recognised as an expert in (coordinators). Recognised
+    expertise lets their validation of a practice on the topic count alone; topics of
+    another community are ignored."""
+    from cop.rules import is_coordinator
+
+    if not is_coordinator(by, membership.community):
+        raise ValidationError(_("Only a coordinator can recognise expertise."))
+    if membership.status != MembershipStatus.ACTIVE:
+        raise ValidationError(_("Only active members can be recognised as experts."))
+    membership.recognised_expertise.set(
+        [tag for tag in tags if tag.community_id == membership.community_id]
+    )
+    return membership
+
+
+@transaction.atomic
 def set_role(*, membership: Membership, role: str, by: User) -> Membership:
     """Make a member a coordinator, or a coordinator a member. The last coordinator stays."""
     if role not in Role.values:
