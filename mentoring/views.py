@@ -248,8 +248,12 @@ def accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         can_answer_request(request.user, mentor_request),
         _("This request is not waiting for your answer."),
     )
+    form = DeclineForm(request.POST)  # the one message field of the answer form
+    message = form.cleaned_data["message"] if form.is_valid() else ""
     try:
-        mentorship = services.accept_request(request=mentor_request, mentor=request.user)
+        mentorship = services.accept_request(
+            request=mentor_request, mentor=request.user, message=message
+        )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect(mentor_request.get_absolute_url())
@@ -332,6 +336,7 @@ def mentorship_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if context["show_checkins"]:
         context["checkins"] = selectors.checkins(mentorship)
     if is_party:
+        context["acceptance_message"] = selectors.acceptance_message(mentorship)
         completed = mentorship.status == MentorshipStatus.COMPLETED
         my_side = (
             "mentor_feedback" if request.user.pk == mentorship.mentor_id else "mentee_feedback"
