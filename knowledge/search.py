@@ -17,6 +17,7 @@ of communities visible to them (public ones and those they are an active member 
 Snippets are HTML-escaped before the highlight marks are put in.
 """
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -38,8 +39,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _plain(markdown_text: str) -> str:
-    """Markdown as plain text for indexing and snippets."""
-    text = strip_tags(render_markdown(markdown_text))
+    """Markdown as plain text for indexing and snippets: the rendered HTML without its
+    tags and with its entities turned back into characters (`&amp;` is "&"), since the
+    snippet is escaped once, when it is shown."""
+    text = html.unescape(strip_tags(render_markdown(markdown_text)))
     return _CONTROL.sub(" ", text)
 
 
