@@ -27,6 +27,7 @@ from cop.forms import (
     MembershipProfileForm,
 )
 from cop.models import Community, Membership, Tag
+from cop.next_url import safe_next
 from cop.rules import (
     can_join_community,
     can_request_to_join,
@@ -349,10 +350,7 @@ def member_action(request: HttpRequest, slug: str, membership_id: int, action: s
     else:
         messages.success(request, message)
     forget_memberships(request.user)
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
-        return redirect(next_url)
-    return redirect("community_members", slug=community.slug)
+    return redirect(safe_next(request, reverse("community_members", args=[community.slug])))
 
 
 @login_required

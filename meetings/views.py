@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cop.next_url import safe_next
 from cop.rules import membership_of
 from cop.selectors import access_community
 
@@ -426,7 +427,7 @@ def propose_problem(request: HttpRequest, slug: str) -> HttpResponse:
     problem_id, meeting_id = request.POST.get("problem", ""), request.POST.get("meeting", "")
     if not (problem_id.isdigit() and meeting_id.isdigit()):
         messages.error(request, _("Choose a meeting."))
-        return redirect(request.POST.get("next") or community.get_absolute_url())
+        return redirect(safe_next(request, community.get_absolute_url()))
     problem = access_problem(request.user, community, int(problem_id))
     meeting = selectors.access_meeting(request.user, slug, int(meeting_id))
     if not can_propose_agenda_item(request.user, meeting):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cop.models import User
+from cop.next_url import safe_next
 from cop.rules import is_active_member, membership_of
 from cop.selectors import access_community
 
@@ -318,7 +319,7 @@ def assign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.success(
             request, _("The request now waits for %(name)s's answer.") % {"name": mentor.name}
         )
-    return redirect(request.POST.get("next") or mentor_request.get_absolute_url())
+    return redirect(safe_next(request, mentor_request.get_absolute_url()))
 
 
 @login_required
@@ -477,7 +478,7 @@ def onboarding(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
-        return redirect(request.POST.get("next") or reverse("mentoring_onboarding", args=[slug]))
+        return redirect(safe_next(request, reverse("mentoring_onboarding", args=[slug])))
     items = selectors.onboarding_checklist(
         membership=membership, community=community, user=request.user
     )
