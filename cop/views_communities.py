@@ -13,9 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from cop import selectors
+from cop.confirm import confirmation, undo_message
 from cop.enums import InvitationStatus, Level, MembershipStatus, Role
 from cop.extensions import HOME_SECTIONS
 from cop.forms import (
@@ -240,6 +241,17 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@login_required
+def community_audit(request: HttpRequest, slug: str) -> HttpResponse:
+    """The coordinators' audit log: who removed, demoted, deleted, restored, archived,
+    cancelled or ended what, and when; newest first."""
+    community = selectors.access_community(request.user, slug)
+    _require_coordinator(request, community)
+    entries = community.audit.select_related("actor").order_by("-created_at", "-pk")
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "cop/audit_log.html", _community_context(request, community, page=page))
+
+
 def member_profile(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     member = selectors.access_member(community, user_id)
@@ -300,9 +312,11 @@ def membership_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_action(request: HttpRequest, slug: str, membership_id: int, action: str) -> HttpResponse:
-    """Coordinator actions on a membership: approve, decline, remove, promote, demote."""
+    """Coordinator actions on a membership: approve, decline, remove (and undo it),
+    promote, demote, recognise expertise. Removing and demoting answer GET with a
+    confirmation page first."""
     community = selectors.access_community(request.user, slug)
     _require_coordinator(request, community)
     membership = (
@@ -313,6 +327,12 @@ def member_action(request: HttpRequest, slug: str, membership_id: int, action: s
     if membership is None:
         raise Http404("No such membership.")
     name = membership.user.name
+    back = safe_next(request, reverse("community_members", args=[community.slug]))
+    if request.method == "GET":
+        if action not in ("remove", "demote"):
+            raise Http404("Nothing to confirm.")
+        return _confirm_member_action(request, community, membership, action, back)
+    undo = ""
     try:
         if action == "approve":
             community_services.approve_request(membership=membership, by=request.user)
@@ -327,6 +347,10 @@ def member_action(request: HttpRequest, slug: str, membership_id: int, action: s
         elif action == "remove":
             community_services.remove_member(membership=membership, by=request.user)
             message = _("%(name)s was removed.") % {"name": name}
+            undo = reverse("member_action", args=[community.slug, membership.pk, "undo_remove"])
+        elif action == "undo_remove":
+            community_services.undo_removal(membership=membership, by=request.user)
+            message = _("%(name)s is a member again.") % {"name": name}
         elif action == "promote":
             community_services.set_role(
                 membership=membership, role=Role.COORDINATOR, by=request.user
@@ -348,9 +372,44 @@ def member_action(request: HttpRequest, slug: str, membership_id: int, action: s
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, message)
+        if undo:
+            undo_message(request, message, undo)
+        else:
+            messages.success(request, message)
     forget_memberships(request.user)
-    return redirect(safe_next(request, reverse("community_members", args=[community.slug])))
+    return redirect(back)
+
+
+def _confirm_member_action(request, community, membership, action, back) -> HttpResponse:
+    name = membership.user.name
+    itself = membership.user_id == request.user.pk
+    if action == "remove":
+        return confirmation(
+            request,
+            question=_("Remove %(name)s from %(community)s?") % {"name": name,
+                                                               "community": community.name},
+            detail=_("They lose access to the community's members-only pages and stop "
+                     "hearing its news. You can undo this for a few minutes; after that, "
+                     "invite them again."),
+            button=_("Remove %(name)s") % {"name": name},
+            cancel_url=back,
+            hidden={"next": back},
+            community=community,
+        )  # fmt: skip
+    return confirmation(
+        request,
+        question=_("Step down as coordinator of %(community)s?") % {"community": community.name}
+        if itself
+        else _("Remove %(name)s's coordinator role?") % {"name": name},
+        detail=_("You stay a member, but can no longer manage members, meetings or settings.")
+        if itself
+        else _("%(name)s stays a member, but can no longer manage the community.")
+        % {"name": name},
+        button=_("Step down") if itself else _("Remove coordinator role"),
+        cancel_url=back,
+        hidden={"next": back},
+        community=community,
+    )  # fmt: skip
 
 
 @login_required

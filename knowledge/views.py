@@ -11,8 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
+from cop.confirm import confirmation, undo_message
 from cop.markdown import render_markdown
 from cop.models import Community
 from cop.rules import is_coordinator, membership_of
@@ -37,7 +39,7 @@ from .forms import (
 )
 from .rendering import link_glossary
 from .services import entries, glossary, problems, stories, validation
-from .services.common import restore, soft_delete
+from .services.common import can_undo_delete, restore, soft_delete
 
 PAGE_SIZE = 20
 
@@ -644,10 +646,29 @@ def entry_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def entry_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """POST moves the practice through its life cycle; archiving is asked first (GET
+    `?to=archived` shows the confirmation)."""
     community = access_community(request.user, slug)
     entry = selectors.access_entry(request.user, community, pk)
+    if request.method == "GET":
+        if request.GET.get("to") != EntryStatus.ARCHIVED or not perms.can_manage_entry(
+            request.user, entry
+        ):
+            return redirect(entry)
+        return confirmation(
+            request,
+            question=_("Archive “%(title)s”?") % {"title": entry.title},
+            detail=_(
+                "An archived practice is kept for the record but no longer shown as current "
+                "practice. It can be reopened later."
+            ),
+            button=_("Archive"),
+            cancel_url=entry.get_absolute_url(),
+            hidden={"to": EntryStatus.ARCHIVED},
+            community=community,
+        )
     to = request.POST.get("to", "")
     return _act(
         request,
@@ -754,9 +775,14 @@ def entry_revert(request: HttpRequest, slug: str, pk: int, number: int) -> HttpR
 # --- deletion ----------------------------------------------------------------------------
 
 
+_KIND_LABELS = {"story": _lazy("story"), "problem": _lazy("problem"), "reply": _lazy("reply"),
+                "entry": _lazy("practice")}  # fmt: skip
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def delete_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes (softly) and offers an Undo."""
     community = access_community(request.user, slug)
     access = {
         "story": selectors.access_story,
@@ -766,8 +792,29 @@ def delete_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
     }[kind]
     item = access(request.user, community, pk)
     _check(perms.can_delete, request, item, _("Only the author or a coordinator can delete this."))
+    title = item.problem.title if kind == "reply" else item.title
+    back = item.problem.get_absolute_url() if kind == "reply" else item.get_absolute_url()
+    if request.method == "GET":
+        return confirmation(
+            request,
+            question=_("Delete this %(kind)s?") % {"kind": _KIND_LABELS[kind]}
+            if kind != "reply"
+            else _("Delete your reply to “%(title)s”?") % {"title": title},
+            detail=(
+                _("“%(title)s” will no longer be shown or found. Nothing is lost: you can undo "
+                  "this for a few minutes, and a coordinator can restore it later.")
+                % {"title": title}
+            ),
+            button=_("Delete"),
+            cancel_url=back,
+            community=community,
+        )  # fmt: skip
     soft_delete(item=item, by=request.user)
-    messages.success(request, _("Deleted. A coordinator can restore it if needed."))
+    undo_message(
+        request,
+        _("Deleted. You can undo this for a few minutes; a coordinator can restore it later."),
+        reverse(f"knowledge:{kind}_restore", kwargs={"slug": slug, "pk": pk}),
+    )
     if kind == "reply":
         return redirect(item.problem.get_absolute_url())
     return redirect("knowledge:home", slug=community.slug)
@@ -788,14 +835,17 @@ def deleted_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def restore_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    """Restore a deleted item: a coordinator from the deleted page, or whoever deleted it
+    with Undo (back to the item then)."""
     community = access_community(request.user, slug)
     item = selectors.access_deleted(request.user, community, kind, pk)
-    return _act(
-        request,
-        lambda: restore(item=item, by=request.user),
-        _("Restored."),
-        redirect_to=reverse("knowledge:deleted", kwargs={"slug": slug}),
-    )
+    undoing = can_undo_delete(request.user, item)
+    if undoing:
+        target = item.problem.get_absolute_url() if kind == "reply" else item.get_absolute_url()
+    else:
+        target = reverse("knowledge:deleted", kwargs={"slug": slug})
+    return _act(request, lambda: restore(item=item, by=request.user), _("Restored."),
+                redirect_to=target)  # fmt: skip
 
 
 # --- glossary ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cop.enums import (
+    AuditAction,
     InvitationStatus,
     JoinPolicy,
     MembershipStatus,
@@ -25,7 +26,8 @@ from cop.enums import (
     ParticipationKind,
     Role,
 )
-from cop.models import Community, Invitation, Membership, Tag, User
+from cop.models import AuditEntry, Community, Invitation, Membership, Tag, User
+from cop.services import audit
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
 
@@ -351,9 +353,57 @@ def remove_member(*, membership: Membership, by: User) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.status != MembershipStatus.ACTIVE:
         raise ValidationError(_("Only active members can be removed."))
+    role = membership.role
     membership.status = MembershipStatus.REMOVED
     membership.role = Role.MEMBER
     membership.save(update_fields=["status", "role", "updated_at"])
+    audit.record(
+        community=membership.community,
+        actor=by,
+        action=AuditAction.MEMBER_REMOVED,
+        summary=membership.user.name,
+        url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
+        data={"membership": membership.pk, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def undo_removal(*, membership: Membership, by: User) -> Membership:
+    """Undo a removal made within the last few minutes (`audit.UNDO_WINDOW`, coordinators):
+    the member is back with the role they had, as if nothing happened."""
+    from cop.rules import is_coordinator
+
+    if not is_coordinator(by, membership.community):
+        raise ValidationError(_("Only a coordinator can undo a removal."))
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    removal = (
+        AuditEntry.objects.filter(
+            community=membership.community,
+            action=AuditAction.MEMBER_REMOVED,
+            data__membership=membership.pk,
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if (
+        membership.status != MembershipStatus.REMOVED
+        or removal is None
+        or not audit.within_undo_window(removal.created_at)
+    ):
+        raise ValidationError(
+            _("This removal can no longer be undone. Invite the person again instead.")
+        )
+    membership.status = MembershipStatus.ACTIVE
+    membership.role = removal.data.get("role", Role.MEMBER)
+    membership.save(update_fields=["status", "role", "updated_at"])
+    audit.record(
+        community=membership.community,
+        actor=by,
+        action=AuditAction.MEMBER_RESTORED,
+        summary=membership.user.name,
+        url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
+    )
     return membership
 
 
@@ -390,6 +440,18 @@ def set_role(*, membership: Membership, role: str, by: User) -> Membership:
     if membership.role != role:
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
+        audit.record(
+            community=membership.community,
+            actor=by,
+            action=AuditAction.ROLE_CHANGED,
+            summary=(
+                _("%(name)s is now a coordinator")
+                if role == Role.COORDINATOR
+                else _("%(name)s is now a member (no longer a coordinator)")
+            )
+            % {"name": membership.user.name},
+            url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
+        )
         notify(
             recipient=membership.user,
             kind=NotificationKind.MEMBERSHIP,

@@ -37,3 +37,11 @@ def community_tabs(context, community) -> list[dict]:
     members = reverse("community_members", kwargs={"slug": community.slug})
     tabs.append({"label": _("Members"), "url": members, "active": current.startswith(members)})
     return tabs
+
+
+@register.filter
+def undo_url(message) -> str:
+    """The Undo address a flash message carries (see cop.confirm.undo_message), or ""."""
+    from cop.confirm import undo_url as _undo_url
+
+    return _undo_url(message)

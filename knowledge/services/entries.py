@@ -252,6 +252,17 @@ def change_status(*, entry: PracticeEntry, to: str, by: User) -> PracticeEntry:
             }
         )
     was_draft = entry.status == EntryStatus.DRAFT
+    if to == EntryStatus.ARCHIVED:
+        from cop.enums import AuditAction
+        from cop.services.audit import record
+
+        record(
+            community=entry.community,
+            actor=by,
+            action=AuditAction.ENTRY_ARCHIVED,
+            summary=entry.title,
+            url=entry.get_absolute_url(),
+        )
     entry.status = to
     if to != EntryStatus.VALIDATED:
         entry.validated_at = None
