@@ -63,3 +63,16 @@ def plain_text(text: str | None) -> str:
     rendered = _BLOCK_END.sub("\n", render_markdown(text or ""))
     plain = html.unescape(strip_tags(rendered))
     return _BLANK_LINES.sub("\n", plain).strip()
+
+
+@register.filter
+def ago(when) -> str:
+    """ "just now" under a minute (never "0 minutes ago"), else "3 days ago"."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    if not when:
+        return ""
+    if (timezone.now() - when).total_seconds() < 60:
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(when)}

@@ -83,7 +83,7 @@ def test_community_home_puts_domain_first(client, public):
     content = response.content.decode()
     assert content.index("Our domain") < content.index("About")
     assert public.domain in content
-    assert "Log in to join" in content
+    assert "Sign in to join" in content
 
 
 def test_settings_forbidden_to_plain_members_with_reason(client, public):
@@ -230,7 +230,7 @@ def test_create_community_needs_verified_email(client):
         },
     )
     assert response.status_code == 200
-    assert b"verify your email address" in response.content
+    assert b"First, confirm your email address" in response.content
     assert not Community.objects.filter(slug="x").exists()
 
 
