@@ -118,6 +118,7 @@ class NotificationKind(models.TextChoices):
     MEMBERSHIP = "membership", _("Changes to my membership")
     SERIES_CONFIRM = "series_confirm", _("A meeting series needs confirming")
     VALUE_FOLLOW_UP = "value_follow_up", _("Follow-ups on my value stories")
+    GLOSSARY = "glossary", _("Glossary terms proposed, accepted or declined")
 
 
 class ValueCycle(models.TextChoices):

@@ -39,6 +39,7 @@ MEMBER_NOTE_KINDS = (NoteKind.DISSENT, NoteKind.ALTERNATIVE)
 class TermStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 class SearchKind(models.TextChoices):

@@ -153,7 +153,11 @@ def home_section(*, community: Community, user, membership) -> dict:
 
 
 def glossary(community: Community, *, include_proposed: bool = True) -> QuerySet[GlossaryTerm]:
-    terms = GlossaryTerm.objects.filter(community=community).select_related("proposed_by")
+    terms = (
+        GlossaryTerm.objects.filter(community=community)
+        .exclude(status=TermStatus.DECLINED)
+        .select_related("proposed_by")
+    )
     if not include_proposed:
         terms = terms.filter(status=TermStatus.ACCEPTED)
     return terms.order_by("term")

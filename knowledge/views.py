@@ -23,7 +23,7 @@ from cop.selectors import access_community, visible_communities
 from . import rules as perms
 from . import search as search_backend
 from . import selectors
-from .enums import EntryKind, EntryStatus, ProblemStatus
+from .enums import EntryKind, EntryStatus, ProblemStatus, TermStatus
 from .export import export_filename, export_zip
 from .forms import (
     MARKDOWN_FIELDS,
@@ -876,13 +876,15 @@ def glossary_page(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect(term.get_absolute_url())
             except ValidationError as error:
                 _apply_errors(form, error)
+    terms = list(selectors.glossary(community))
     return render(
         request,
         "knowledge/glossary.html",
         _context(
             request,
             community,
-            terms=list(selectors.glossary(community)),
+            terms=[t for t in terms if t.status == TermStatus.ACCEPTED],
+            proposed=[t for t in terms if t.status == TermStatus.PROPOSED],
             form=form,
             previews=previews,
             can_post=can_post,
@@ -901,6 +903,21 @@ def term_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         lambda: glossary.accept_term(term=term, by=request.user),
         _("The term is accepted and will be linked from practices."),
         redirect_to=term.get_absolute_url(),
+    )
+
+
+@login_required
+@require_POST
+def term_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A coordinator declines a proposed term, with an optional reason for its proposer."""
+    community = access_community(request.user, slug)
+    term = selectors.access_term(request.user, community, pk)
+    reason = request.POST.get("reason", "")[:1000]
+    return _act(
+        request,
+        lambda: glossary.decline_term(term=term, by=request.user, reason=reason),
+        _("“%(term)s” was declined; whoever proposed it is told.") % {"term": term.term},
+        redirect_to=reverse("knowledge:glossary", kwargs={"slug": slug}) + "#proposed",
     )
 
 
