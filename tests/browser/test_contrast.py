@@ -89,3 +89,20 @@ def test_focus_ring_of_community_tabs_is_not_clipped(browser_page):
         tab.element_handle(),
     )
     assert clipped == ""
+
+
+def test_members_table_keeps_manage_on_screen_on_a_phone(browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 800})
+    coordinator = UserFactory(email="coord@example.org", display_name="Coord")
+    community = CommunityFactory(name="Night Nurses", slug="night-nurses", coordinator=coordinator)
+    make_member(community, display_name="Mo Member")
+    log_in(page, "coord@example.org")
+    page.goto("/c/night-nurses/members/")
+    remove = page.get_by_role("row").filter(has_text="Mo Member").get_by_role("link", name="Remove")
+    box = remove.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow == 0
