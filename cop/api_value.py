@@ -8,7 +8,7 @@ The same services, forms and selectors as the pages (`cop/views_value.py`,
 import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied
@@ -28,10 +28,20 @@ CYCLES = ["immediate", "potential", "applied", "realized", "transformative"]
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
+    outcome = serializers.SerializerMethodField(
+        help_text="The narrator's answer, or null while the question is unanswered."
+    )
+
     class Meta:
         model = ValueFollowUp
         fields = ["id", "after_days", "asked_at", "outcome", "note", "answered_at"]
         read_only_fields = fields
+
+    @extend_schema_field(
+        {"type": "string", "enum": [*FollowUpOutcome.values, None], "nullable": True}
+    )
+    def get_outcome(self, follow_up) -> str | None:
+        return follow_up.outcome or None
 
 
 class IdsField(serializers.ListField):

@@ -118,6 +118,7 @@ class NotificationKind(models.TextChoices):
     MEMBERSHIP = "membership", _("Changes to my membership")
     SERIES_CONFIRM = "series_confirm", _("A meeting series needs confirming")
     VALUE_FOLLOW_UP = "value_follow_up", _("Follow-ups on my value stories")
+    GLOSSARY = "glossary", _("Glossary terms proposed, accepted or declined")
 
 
 class ValueCycle(models.TextChoices):
@@ -135,3 +136,16 @@ class FollowUpOutcome(models.TextChoices):
     PARTLY = "partly", _("Partly")
     NOT_YET = "not_yet", _("Not yet")
     NO = "no", _("No, it did not")
+
+
+class AuditAction(models.TextChoices):
+    """Consequential actions coordinators see in their community's audit log."""
+
+    MEMBER_REMOVED = "member_removed", _("Removed a member")
+    MEMBER_RESTORED = "member_restored", _("Undid a member's removal")
+    ROLE_CHANGED = "role_changed", _("Changed a member's role")
+    ITEM_DELETED = "item_deleted", _("Deleted")
+    ITEM_RESTORED = "item_restored", _("Restored")
+    ENTRY_ARCHIVED = "entry_archived", _("Archived a practice")
+    MEETING_CANCELLED = "meeting_cancelled", _("Cancelled a meeting")
+    SERIES_ENDED = "series_ended", _("Ended a series")

@@ -13,6 +13,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
 from .enums import (
+    AuditAction,
     FollowUpOutcome,
     InvitationStatus,
     JoinPolicy,
@@ -213,6 +214,12 @@ class Membership(models.Model):
     introduction = models.TextField(_("introduction"), max_length=2000, blank=True)
     expertise = models.ManyToManyField(
         Tag, blank=True, related_name="experts", verbose_name=_("expertise")
+    )
+    # The topics coordinators recognise this member as an expert in. Declared expertise
+    # alone helps people find each other; recognised (or earned) expertise is what lets
+    # one member's validation validate a practice (`knowledge.rules.is_expert_for_entry`).
+    recognised_expertise = models.ManyToManyField(
+        Tag, blank=True, related_name="recognised_experts", verbose_name=_("recognised expertise")
     )
     level = models.CharField(
         _("level"), max_length=12, choices=Level.choices, default=Level.NEWCOMER
@@ -654,3 +661,27 @@ class ValueFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.story} after {self.after_days} days"
+
+
+class AuditEntry(models.Model):
+    """Who did what consequential thing in a community, and when: removals, role changes,
+    deletions and restores, archiving, cancelled meetings and ended series. Written by
+    the services through `cop.services.audit.record`; coordinators read it."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="audit")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=24, choices=AuditAction.choices)
+    summary = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["community", "created_at"])]
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.summary}"

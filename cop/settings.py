@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingKindEnum": "meetings.enums.MeetingKind",
         "InvitationStatusEnum": "cop.enums.InvitationStatus",
         "ParticipationKindEnum": "cop.enums.ParticipationKind",
+        "TermStatusEnum": "knowledge.enums.TermStatus",
     },
 }
 

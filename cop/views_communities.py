@@ -13,9 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from cop import selectors
+from cop.confirm import confirmation, undo_message
 from cop.enums import InvitationStatus, Level, MembershipStatus, Role
 from cop.extensions import HOME_SECTIONS
 from cop.forms import (
@@ -26,7 +27,8 @@ from cop.forms import (
     JoinRequestForm,
     MembershipProfileForm,
 )
-from cop.models import Community, Membership
+from cop.models import Community, Membership, Tag
+from cop.next_url import safe_next
 from cop.rules import (
     can_join_community,
     can_request_to_join,
@@ -41,6 +43,11 @@ from cop.services.participation import LEVEL_ORDER, next_step
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
+
+
+def _ids(values: list[str]) -> list[int]:
+    """The numeric ids among form values (anything else is ignored)."""
+    return [int(value) for value in values if value.isdigit() and len(value) < 19]
 
 
 def _community_context(request: HttpRequest, community: Community, **extra) -> dict:
@@ -234,6 +241,17 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@login_required
+def community_audit(request: HttpRequest, slug: str) -> HttpResponse:
+    """The coordinators' audit log: who removed, demoted, deleted, restored, archived,
+    cancelled or ended what, and when; newest first."""
+    community = selectors.access_community(request.user, slug)
+    _require_coordinator(request, community)
+    entries = community.audit.select_related("actor").order_by("-created_at", "-pk")
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "cop/audit_log.html", _community_context(request, community, page=page))
+
+
 def member_profile(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     member = selectors.access_member(community, user_id)
@@ -260,6 +278,12 @@ def member_profile(request: HttpRequest, slug: str, user_id: int) -> HttpRespons
             history=selectors.level_history(member),
             step=next_step(member) if is_self else None,
             is_coordinator=is_coordinator(request.user, community),
+            recognised=list(member.recognised_expertise.order_by("name")),
+            topics=(
+                list(community.tags.order_by("name"))
+                if is_coordinator(request.user, community)
+                else []
+            ),
             level_order=LEVEL_ORDER,
             monthly=monthly,
             monthly_chart=chart,
@@ -288,9 +312,11 @@ def membership_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_action(request: HttpRequest, slug: str, membership_id: int, action: str) -> HttpResponse:
-    """Coordinator actions on a membership: approve, decline, remove, promote, demote."""
+    """Coordinator actions on a membership: approve, decline, remove (and undo it),
+    promote, demote, recognise expertise. Removing and demoting answer GET with a
+    confirmation page first."""
     community = selectors.access_community(request.user, slug)
     _require_coordinator(request, community)
     membership = (
@@ -301,6 +327,12 @@ def member_action(request: HttpRequest, slug: str, membership_id: int, action: s
     if membership is None:
         raise Http404("No such membership.")
     name = membership.user.name
+    back = safe_next(request, reverse("community_members", args=[community.slug]))
+    if request.method == "GET":
+        if action not in ("remove", "demote"):
+            raise Http404("Nothing to confirm.")
+        return _confirm_member_action(request, community, membership, action, back)
+    undo = ""
     try:
         if action == "approve":
             community_services.approve_request(membership=membership, by=request.user)
@@ -315,11 +347,23 @@ def member_action(request: HttpRequest, slug: str, membership_id: int, action: s
         elif action == "remove":
             community_services.remove_member(membership=membership, by=request.user)
             message = _("%(name)s was removed.") % {"name": name}
+            undo = reverse("member_action", args=[community.slug, membership.pk, "undo_remove"])
+        elif action == "undo_remove":
+            community_services.undo_removal(membership=membership, by=request.user)
+            message = _("%(name)s is a member again.") % {"name": name}
         elif action == "promote":
             community_services.set_role(
                 membership=membership, role=Role.COORDINATOR, by=request.user
             )
             message = _("%(name)s is now a coordinator.") % {"name": name}
+        elif action == "expertise":
+            tags = Tag.objects.filter(
+                community=community, pk__in=_ids(request.POST.getlist("recognised_expertise"))
+            )
+            community_services.recognise_expertise(
+                membership=membership, by=request.user, tags=list(tags)
+            )
+            message = _("%(name)s's recognised expertise was saved.") % {"name": name}
         elif action == "demote":
             community_services.set_role(membership=membership, role=Role.MEMBER, by=request.user)
             message = _("%(name)s is no longer a coordinator.") % {"name": name}
@@ -328,12 +372,44 @@ def member_action(request: HttpRequest, slug: str, membership_id: int, action: s
     except ValidationError as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, message)
+        if undo:
+            undo_message(request, message, undo)
+        else:
+            messages.success(request, message)
     forget_memberships(request.user)
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
-        return redirect(next_url)
-    return redirect("community_members", slug=community.slug)
+    return redirect(back)
+
+
+def _confirm_member_action(request, community, membership, action, back) -> HttpResponse:
+    name = membership.user.name
+    itself = membership.user_id == request.user.pk
+    if action == "remove":
+        return confirmation(
+            request,
+            question=_("Remove %(name)s from %(community)s?") % {"name": name,
+                                                               "community": community.name},
+            detail=_("They lose access to the community's members-only pages and stop "
+                     "hearing its news. You can undo this for a few minutes; after that, "
+                     "invite them again."),
+            button=_("Remove %(name)s") % {"name": name},
+            cancel_url=back,
+            hidden={"next": back},
+            community=community,
+        )  # fmt: skip
+    return confirmation(
+        request,
+        question=_("Step down as coordinator of %(community)s?") % {"community": community.name}
+        if itself
+        else _("Remove %(name)s's coordinator role?") % {"name": name},
+        detail=_("You stay a member, but can no longer manage members, meetings or settings.")
+        if itself
+        else _("%(name)s stays a member, but can no longer manage the community.")
+        % {"name": name},
+        button=_("Step down") if itself else _("Remove coordinator role"),
+        cancel_url=back,
+        hidden={"next": back},
+        community=community,
+    )  # fmt: skip
 
 
 @login_required
@@ -385,14 +461,37 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         try:
             membership = community_services.accept_invitation(token=token, user=request.user)
         except ValidationError as error:
-            return render(
-                request, "cop/invitation_invalid.html", {"reason": _error_text(error)}, status=400
+            if getattr(error, "code", None) != "address":
+                return render(
+                    request,
+                    "cop/invitation_invalid.html",
+                    {"reason": _error_text(error)},
+                    status=400,
+                )
+            messages.error(request, _error_text(error))
+        else:
+            forget_memberships(request.user)
+            messages.success(
+                request, _("Welcome to %(name)s!") % {"name": membership.community.name}
             )
-        forget_memberships(request.user)
-        messages.success(request, _("Welcome to %(name)s!") % {"name": membership.community.name})
-        return redirect(membership.community)
+            return redirect(membership.community)
+    address_ok = address_unverified = False
+    if request.user.is_authenticated:
+        from allauth.account.models import EmailAddress
+
+        address = EmailAddress.objects.filter(
+            user=request.user, email__iexact=invitation.email
+        ).first()
+        address_ok = address is not None and address.verified
+        address_unverified = address is not None and not address.verified
     return render(
         request,
         "cop/invitation_accept.html",
-        {"invitation": invitation, "community": invitation.community, "next": here},
+        {
+            "invitation": invitation,
+            "community": invitation.community,
+            "next": here,
+            "address_ok": address_ok,
+            "address_unverified": address_unverified,
+        },
     )

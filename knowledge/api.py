@@ -985,6 +985,10 @@ class GlossaryTermSerializer(serializers.ModelSerializer):
         return _absolute(self, term)
 
 
+class DeclineTermSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
 class GlossaryFilter(django_filters.FilterSet):
     community = SlugFilter(field_name="community__slug")
     status = django_filters.ChoiceFilter(choices=TermStatus.choices)
@@ -1050,6 +1054,29 @@ class GlossaryViewSet(
             "Only a coordinator can accept a term.",
         )
         glossary_services.accept_term(term=term, by=request.user)
+        return Response(
+            GlossaryTermSerializer(
+                self.get_queryset().get(pk=term.pk), context=self.get_serializer_context()
+            ).data
+        )
+
+    @extend_schema(request=DeclineTermSerializer, responses=GlossaryTermSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def decline(self, request, pk=None):
+        """Decline a proposed term (coordinators), with an optional reason for whoever
+        proposed it. Declined terms leave the glossary; proposing one again reopens it."""
+        term = self.get_object()
+        _require(
+            can_accept_term,
+            request.user,
+            term.community,
+            "Only a coordinator can decline a term.",
+        )
+        body = DeclineTermSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        glossary_services.decline_term(
+            term=term, by=request.user, reason=body.validated_data.get("reason", "")
+        )
         return Response(
             GlossaryTermSerializer(
                 self.get_queryset().get(pk=term.pk), context=self.get_serializer_context()

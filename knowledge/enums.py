@@ -20,7 +20,7 @@ class EntryStatus(models.TextChoices):
     """The KCS article states."""
 
     DRAFT = "draft", _("Draft")
-    NOT_VALIDATED = "not_validated", _("Not validated")
+    NOT_VALIDATED = "not_validated", _("Published, awaiting validation")
     VALIDATED = "validated", _("Validated")
     ARCHIVED = "archived", _("Archived")
 
@@ -28,11 +28,18 @@ class EntryStatus(models.TextChoices):
 class NoteKind(models.TextChoices):
     DISSENT = "dissent", _("Dissenting view")
     ALTERNATIVE = "alternative", _("Alternative approach")
+    # Written by Copse when a substantial rewrite sends a validated practice back to
+    # validation; members write the two kinds above.
+    REVALIDATION = "revalidation", _("Validation reset")
+
+
+MEMBER_NOTE_KINDS = (NoteKind.DISSENT, NoteKind.ALTERNATIVE)
 
 
 class TermStatus(models.TextChoices):
     PROPOSED = "proposed", _("Proposed")
     ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 class SearchKind(models.TextChoices):

@@ -7,7 +7,7 @@ from cop.enums import MembershipStatus
 from cop.models import Community, User
 
 from . import selectors
-from .enums import EntryKind, NoteKind
+from .enums import MEMBER_NOTE_KINDS, EntryKind
 from .models import MARKDOWN_HELP
 
 # Fields rendered as Markdown; the preview shows each of them.
@@ -114,7 +114,9 @@ class EntryForm(_CommunityForm):
 
 
 class NoteForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=NoteKind.choices)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[(kind.value, kind.label) for kind in MEMBER_NOTE_KINDS]
+    )
     body = _markdown(_("Your note"), rows=4, max_length=10000)
 
 

@@ -58,19 +58,62 @@ def is_asker(user, reply) -> bool:
     return reply is not None and user.is_authenticated and reply.problem.author_id == user.pk
 
 
+def earned_expertise(user, community, tag_ids) -> bool:
+    """Whether the user earned expertise in one of `tag_ids` in the community: a reply of
+    theirs accepted as a solution to a problem on the topic, or a practice of theirs on
+    the topic that others validated."""
+    from .models import PracticeEntry, Reply
+
+    if not tag_ids:
+        return False
+    return (
+        Reply.objects.filter(
+            author=user,
+            is_solution=True,
+            deleted_at__isnull=True,
+            problem__community=community,
+            problem__deleted_at__isnull=True,
+            problem__tags__in=tag_ids,
+        ).exists()
+        or PracticeEntry.objects.filter(
+            author=user,
+            community=community,
+            status=EntryStatus.VALIDATED,
+            deleted_at__isnull=True,
+            tags__in=tag_ids,
+        ).exists()
+    )
+
+
 @rules.predicate
 def is_expert_for_entry(user, entry) -> bool:
-    """The user's membership lists one of the entry's tags as expertise."""
+    """The user is an expert in one of the entry's topics: recognised by the community's
+    coordinators, or earned (see `earned_expertise`). Expertise one declares on one's own
+    profile is not enough to validate alone."""
     membership = membership_of(user, entry.community) if entry is not None else None
     if membership is None or not membership.is_active:
         return False
     tag_ids = {tag.pk for tag in entry.tags.all()}
-    return bool(tag_ids) and membership.expertise.filter(pk__in=tag_ids).exists()
+    if not tag_ids:
+        return False
+    if membership.recognised_expertise.filter(pk__in=tag_ids).exists():
+        return True
+    return earned_expertise(user, entry.community, tag_ids)
 
 
 @rules.predicate
 def is_live(user, item) -> bool:
     return item is not None and getattr(item, "deleted_at", None) is None
+
+
+@rules.predicate
+def is_draft(user, item) -> bool:
+    """A practice entry still in draft: private to its author and the coordinators."""
+    return (
+        item is not None
+        and item._meta.model_name == "practiceentry"
+        and item.status == EntryStatus.DRAFT
+    )
 
 
 @rules.predicate
@@ -84,8 +127,9 @@ can_post = is_active_member
 can_export = is_coordinator
 can_accept_term = is_coordinator
 
-# Item level
-can_view = can_view_item
+# Item level. A draft is seen by its author and the community's coordinators only; the
+# queryset form of this rule is `knowledge.selectors.visible_entries`.
+can_view = can_view_item & (~is_draft | is_author | is_coordinator_of_item_community)
 can_edit = is_live & is_member_of_item_community & is_author
 can_edit_entry = is_live & is_member_of_item_community & (is_author | is_owner)
 can_delete = is_live & (

@@ -18,12 +18,13 @@ of communities visible to them (public ones and those they are an active member 
 Snippets are HTML-escaped before the highlight marks are put in.
 """
 
+import html
 import re
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.utils.html import escape, strip_tags
 
 from cop.markdown import render_markdown
@@ -42,8 +43,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _plain(markdown_text: str) -> str:
-    """Markdown as plain text for indexing and snippets."""
-    text = strip_tags(render_markdown(markdown_text))
+    """Markdown as plain text for indexing and snippets: the rendered HTML without its
+    tags and with its entities turned back into characters (`&amp;` is "&"), since the
+    snippet is escaped once, when it is shown."""
+    text = html.unescape(strip_tags(render_markdown(markdown_text)))
     return _CONTROL.sub(" ", text)
 
 
@@ -159,12 +162,20 @@ def _mark(text: str) -> str:
 def visible_documents(
     user, *, kind: str = "", tag: str = "", status: str = "", community: str = ""
 ) -> QuerySet[SearchDocument]:
-    """Documents of the communities the user may see, with the filters applied."""
+    """Documents of the communities the user may see, with the filters applied. A draft
+    practice is found only by those who may see it (its author, the coordinators)."""
+    from .enums import EntryStatus
+    from .selectors import visible_entries
+
     # The ids as literals, not a subquery: the planner then estimates how many documents
     # match and walks the `updated_at` index for common words instead of intersecting
     # bitmaps per community.
     communities = list(visible_communities(user).values_list("pk", flat=True))
     documents = SearchDocument.objects.filter(community__in=communities)
+    drafts = visible_entries(PracticeEntry.objects.filter(status=EntryStatus.DRAFT), user)
+    documents = documents.filter(
+        ~Q(kind=SearchKind.ENTRY, status=EntryStatus.DRAFT) | Q(object_id__in=drafts.values("pk"))
+    )
     if kind in SearchKind.values:
         documents = documents.filter(kind=kind)
     if tag:

@@ -11,11 +11,13 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.urls import reverse
 
-from cop.models import Community, Tag
+from cop.enums import MembershipStatus, Role
+from cop.models import Community, Membership, Tag
 from cop.rules import can_view_community
 from cop.selectors import visible_communities
 
-from .enums import EntryKind, EntryStatus, ProblemStatus, TermStatus
+from . import rules as perms
+from .enums import EntryKind, EntryStatus, NoteKind, ProblemStatus, TermStatus
 from .models import (
     Endorsement,
     GlossaryTerm,
@@ -38,12 +40,26 @@ def _live(queryset: QuerySet) -> QuerySet:
 # --- lists -------------------------------------------------------------------------------
 
 
+def visible_entries(queryset: QuerySet, user) -> QuerySet:
+    """Practice entries `user` may see among `queryset`: published ones, and drafts only
+    for their author and the coordinators of their community. The queryset form of
+    `knowledge.rules.can_view` (pages, API, search, export and feeds all use it)."""
+    shown = ~Q(status=EntryStatus.DRAFT)
+    if user is not None and user.is_authenticated:
+        coordinated = Membership.objects.filter(
+            user=user, role=Role.COORDINATOR, status=MembershipStatus.ACTIVE
+        ).values("community_id")
+        shown |= Q(author=user) | Q(community__in=coordinated)
+    return queryset.filter(shown)
+
+
 def live_in_visible(model, user) -> QuerySet:
     """Live (not deleted) stories, problems or practices of every community `user` may
     see: the one visibility filter for lists that span communities."""
-    return _live(model.objects.filter(community__in=visible_communities(user))).select_related(
-        "community", "author"
-    )
+    items = _live(model.objects.filter(community__in=visible_communities(user)))
+    if model is PracticeEntry:
+        items = visible_entries(items, user)
+    return items.select_related("community", "author")
 
 
 def _tagged(queryset: QuerySet, tag: str) -> QuerySet:
@@ -94,9 +110,11 @@ def problem_list(community: Community, *, status: str = "", tag: str = "") -> Qu
 
 
 def entry_list(
-    community: Community, *, status: str = "", kind: str = "", tag: str = ""
+    community: Community, *, status: str = "", kind: str = "", tag: str = "", user=None
 ) -> QuerySet[PracticeEntry]:
-    entries = _live(PracticeEntry.objects.filter(community=community))
+    """Live practices of the community; drafts only those `user` may see (none without a
+    user)."""
+    entries = visible_entries(_live(PracticeEntry.objects.filter(community=community)), user)
     if status in EntryStatus.values:
         entries = entries.filter(status=status)
     else:
@@ -143,7 +161,11 @@ def home_section(*, community: Community, user, membership) -> dict:
 
 
 def glossary(community: Community, *, include_proposed: bool = True) -> QuerySet[GlossaryTerm]:
-    terms = GlossaryTerm.objects.filter(community=community).select_related("proposed_by")
+    terms = (
+        GlossaryTerm.objects.filter(community=community)
+        .exclude(status=TermStatus.DECLINED)
+        .select_related("proposed_by")
+    )
     if not include_proposed:
         terms = terms.filter(status=TermStatus.ACCEPTED)
     return terms.order_by("term")
@@ -163,7 +185,7 @@ def _access(queryset: QuerySet, user, pk: int, *, include_deleted: bool = False)
     if obj is None:
         raise Http404("Not found.")
     community = obj.problem.community if isinstance(obj, Reply) else obj.community
-    if not can_view_community(user, community):
+    if not can_view_community(user, community) or not perms.can_view(user, obj):
         raise Http404("Not found.")
     if obj.deleted_at is not None and not include_deleted:
         raise Http404("Deleted.")
@@ -246,17 +268,20 @@ class EntryValidation:
     endorsed_by_me: bool
     experts: list
     notes: list[Note]
+    reset_note: Note | None = None  # the last time a rewrite sent it back to validation
 
 
 def entry_validation(entry: PracticeEntry, user) -> EntryValidation:
     endorsements = list(Endorsement.objects.filter(entry=entry).values_list("user_id", flat=True))
     experts = list(entry.expert_validations.select_related("validator").order_by("created_at"))
     notes = list(entry.notes.select_related("author").order_by("created_at"))
+    resets = [note for note in notes if note.kind == NoteKind.REVALIDATION]
     return EntryValidation(
         endorsements=len(endorsements),
         endorsed_by_me=user.is_authenticated and user.pk in endorsements,
         experts=experts,
         notes=notes,
+        reset_note=resets[-1] if resets else None,
     )
 
 
@@ -298,8 +323,10 @@ def problem_choices(community: Community) -> QuerySet[Problem]:
 
 
 def entry_choices(community: Community) -> QuerySet[PracticeEntry]:
+    """Practices a story can point to: published ones (a draft is private to its author)."""
     return (
         _live(PracticeEntry.objects.filter(community=community))
+        .exclude(status=EntryStatus.DRAFT)
         .only("pk", "title")
         .order_by("title")
     )

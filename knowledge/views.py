@@ -10,8 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
+from cop.confirm import confirmation, undo_message
 from cop.markdown import render_markdown
 from cop.models import Community
 from cop.pagination import KeysetPage, keyset_page
@@ -21,7 +23,7 @@ from cop.selectors import access_community, visible_communities
 from . import rules as perms
 from . import search as search_backend
 from . import selectors
-from .enums import EntryKind, EntryStatus, ProblemStatus
+from .enums import EntryKind, EntryStatus, ProblemStatus, TermStatus
 from .export import export_filename, export_zip
 from .forms import (
     MARKDOWN_FIELDS,
@@ -37,7 +39,7 @@ from .forms import (
 )
 from .rendering import link_glossary
 from .services import entries, glossary, problems, stories, validation
-from .services.common import restore, soft_delete
+from .services.common import can_undo_delete, restore, soft_delete
 
 PAGE_SIZE = 20
 
@@ -144,6 +146,13 @@ def story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             request,
             community,
             story=story,
+            related_entry=(
+                story.entry
+                if story.entry
+                and story.entry.deleted_at is None
+                and perms.can_view(request.user, story.entry)
+                else None
+            ),
             can_edit=perms.can_edit(request.user, story),
             can_delete=perms.can_delete(request.user, story),
         ),
@@ -303,7 +312,11 @@ def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) ->
             can_edit=perms.can_edit(user, problem),
             can_delete=perms.can_delete(user, problem),
             can_promote=problem.is_solved and promoted is None and perms.can_promote(user, problem),
-            promoted=promoted if promoted and promoted.deleted_at is None else None,
+            promoted=(
+                promoted
+                if promoted and promoted.deleted_at is None and perms.can_view(user, promoted)
+                else None
+            ),
             can_tell_story=perms.can_post(user, community),
             agenda_meetings=agenda_meetings,
         ),
@@ -515,7 +528,9 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
     kind = kind if kind in EntryKind.values else ""
     tag = request.GET.get("tag", "")[:60]
     page = _page(
-        request, selectors.entry_list(community, status=status, kind=kind, tag=tag), "updated_at"
+        request,
+        selectors.entry_list(community, status=status, kind=kind, tag=tag, user=request.user),
+        "updated_at",
     )
     return render(
         request,
@@ -639,10 +654,29 @@ def entry_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def entry_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """POST moves the practice through its life cycle; archiving is asked first (GET
+    `?to=archived` shows the confirmation)."""
     community = access_community(request.user, slug)
     entry = selectors.access_entry(request.user, community, pk)
+    if request.method == "GET":
+        if request.GET.get("to") != EntryStatus.ARCHIVED or not perms.can_manage_entry(
+            request.user, entry
+        ):
+            return redirect(entry)
+        return confirmation(
+            request,
+            question=_("Archive “%(title)s”?") % {"title": entry.title},
+            detail=_(
+                "An archived practice is kept for the record but no longer shown as current "
+                "practice. It can be reopened later."
+            ),
+            button=_("Archive"),
+            cancel_url=entry.get_absolute_url(),
+            hidden={"to": EntryStatus.ARCHIVED},
+            community=community,
+        )
     to = request.POST.get("to", "")
     return _act(
         request,
@@ -749,9 +783,14 @@ def entry_revert(request: HttpRequest, slug: str, pk: int, number: int) -> HttpR
 # --- deletion ----------------------------------------------------------------------------
 
 
+_KIND_LABELS = {"story": _lazy("story"), "problem": _lazy("problem"), "reply": _lazy("reply"),
+                "entry": _lazy("practice")}  # fmt: skip
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def delete_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST deletes (softly) and offers an Undo."""
     community = access_community(request.user, slug)
     access = {
         "story": selectors.access_story,
@@ -761,8 +800,29 @@ def delete_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
     }[kind]
     item = access(request.user, community, pk)
     _check(perms.can_delete, request, item, _("Only the author or a coordinator can delete this."))
+    title = item.problem.title if kind == "reply" else item.title
+    back = item.problem.get_absolute_url() if kind == "reply" else item.get_absolute_url()
+    if request.method == "GET":
+        return confirmation(
+            request,
+            question=_("Delete this %(kind)s?") % {"kind": _KIND_LABELS[kind]}
+            if kind != "reply"
+            else _("Delete your reply to “%(title)s”?") % {"title": title},
+            detail=(
+                _("“%(title)s” will no longer be shown or found. Nothing is lost: you can undo "
+                  "this for a few minutes, and a coordinator can restore it later.")
+                % {"title": title}
+            ),
+            button=_("Delete"),
+            cancel_url=back,
+            community=community,
+        )  # fmt: skip
     soft_delete(item=item, by=request.user)
-    messages.success(request, _("Deleted. A coordinator can restore it if needed."))
+    undo_message(
+        request,
+        _("Deleted. You can undo this for a few minutes; a coordinator can restore it later."),
+        reverse(f"knowledge:{kind}_restore", kwargs={"slug": slug, "pk": pk}),
+    )
     if kind == "reply":
         return redirect(item.problem.get_absolute_url())
     return redirect("knowledge:home", slug=community.slug)
@@ -783,14 +843,17 @@ def deleted_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def restore_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    """Restore a deleted item: a coordinator from the deleted page, or whoever deleted it
+    with Undo (back to the item then)."""
     community = access_community(request.user, slug)
     item = selectors.access_deleted(request.user, community, kind, pk)
-    return _act(
-        request,
-        lambda: restore(item=item, by=request.user),
-        _("Restored."),
-        redirect_to=reverse("knowledge:deleted", kwargs={"slug": slug}),
-    )
+    undoing = can_undo_delete(request.user, item)
+    if undoing:
+        target = item.problem.get_absolute_url() if kind == "reply" else item.get_absolute_url()
+    else:
+        target = reverse("knowledge:deleted", kwargs={"slug": slug})
+    return _act(request, lambda: restore(item=item, by=request.user), _("Restored."),
+                redirect_to=target)  # fmt: skip
 
 
 # --- glossary ----------------------------------------------------------------------------
@@ -821,13 +884,15 @@ def glossary_page(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect(term.get_absolute_url())
             except ValidationError as error:
                 _apply_errors(form, error)
+    terms = list(selectors.glossary(community))
     return render(
         request,
         "knowledge/glossary.html",
         _context(
             request,
             community,
-            terms=list(selectors.glossary(community)),
+            terms=[t for t in terms if t.status == TermStatus.ACCEPTED],
+            proposed=[t for t in terms if t.status == TermStatus.PROPOSED],
             form=form,
             previews=previews,
             can_post=can_post,
@@ -846,6 +911,21 @@ def term_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         lambda: glossary.accept_term(term=term, by=request.user),
         _("The term is accepted and will be linked from practices."),
         redirect_to=term.get_absolute_url(),
+    )
+
+
+@login_required
+@require_POST
+def term_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A coordinator declines a proposed term, with an optional reason for its proposer."""
+    community = access_community(request.user, slug)
+    term = selectors.access_term(request.user, community, pk)
+    reason = request.POST.get("reason", "")[:1000]
+    return _act(
+        request,
+        lambda: glossary.decline_term(term=term, by=request.user, reason=reason),
+        _("“%(term)s” was declined; whoever proposed it is told.") % {"term": term.term},
+        redirect_to=reverse("knowledge:glossary", kwargs={"slug": slug}) + "#proposed",
     )
 
 

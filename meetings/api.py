@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
@@ -616,11 +616,26 @@ class MeetingViewSet(
         )
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+        "example": "17:00:00",
+        "description": "A local time of day (HH:MM or HH:MM:SS), in the series' time zone.",
+    }
+)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time without a UTC offset. OpenAPI's `format: time` (RFC 3339) needs
+    an offset, which a time kept across daylight-saving changes does not have."""
+
+
 class SeriesSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     community = serializers.SlugField(source="community.slug", read_only=True)
     description_html = MarkdownHTMLField("description")
     hosts = PersonSerializer(many=True, read_only=True)
+    start_time = LocalTimeField(read_only=True, help_text="The local start time, kept across DST.")
+    online_url = serializers.SerializerMethodField(help_text="The online link, or null.")
 
     class Meta:
         model = Series
@@ -650,6 +665,10 @@ class SeriesSerializer(serializers.ModelSerializer):
     def get_url(self, series) -> str:
         return _absolute(self.context["request"], series.get_absolute_url())
 
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_online_url(self, series) -> str | None:
+        return series.online_url or None
+
 
 class SeriesFilter(django_filters.FilterSet):
     community = SlugFilter(
@@ -669,7 +688,7 @@ class SeriesCreateSerializer(serializers.Serializer):
         max_length=500, help_text="An RFC 5545 rule without DTSTART, e.g. FREQ=WEEKLY;BYDAY=TH."
     )
     starts_on = serializers.DateField(help_text="The local date of the first occurrence.")
-    start_time = serializers.TimeField(help_text="The local start time, kept across DST.")
+    start_time = LocalTimeField(help_text="The local start time, kept across DST.")
     duration_minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
     timezone = serializers.CharField(max_length=64)
     location = serializers.CharField(max_length=200, required=False, allow_blank=True)

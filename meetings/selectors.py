@@ -124,6 +124,11 @@ class MonthCalendar:
     previous: date
     next: date
 
+    @property
+    def has_meetings(self) -> bool:
+        """Whether any meeting falls in the month itself (the agenda list's empty state)."""
+        return any(day.meetings for week in self.weeks for day in week if day.in_month)
+
 
 def month_calendar(community: Community, user, *, year: int, month: int) -> MonthCalendar:
     """A month grid (weeks from Monday) with the community's meetings placed on the

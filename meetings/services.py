@@ -328,9 +328,12 @@ def update_meeting(
 
 
 @transaction.atomic
-def cancel_meeting(*, meeting: Meeting, by: User | None, reason: str = "") -> Meeting:
+def cancel_meeting(
+    *, meeting: Meeting, by: User | None, reason: str = "", audit: bool = True
+) -> Meeting:
     """Cancel a meeting that has not ended. Side effects: status cancelled, SEQUENCE up,
-    everyone who answered is told (MEETING_CHANGED) with the reason."""
+    everyone who answered is told (MEETING_CHANGED) with the reason, an audit entry
+    (unless `audit` is false: a series that ends records itself once)."""
     meeting = _lock(meeting)
     if meeting.status == MeetingStatus.CANCELLED:
         return meeting
@@ -347,6 +350,17 @@ def cancel_meeting(*, meeting: Meeting, by: User | None, reason: str = "") -> Me
         ),
         body=reason,
     )
+    if audit:
+        from cop.enums import AuditAction
+        from cop.services.audit import record
+
+        record(
+            community=meeting.community,
+            actor=by,
+            action=AuditAction.MEETING_CANCELLED,
+            summary=f"{meeting.title} ({meeting.starts_at:%Y-%m-%d %H:%M} UTC)",
+            url=meeting.get_absolute_url(),
+        )
     return meeting
 
 
@@ -582,13 +596,26 @@ def confirm_series(*, series: Series, by: User, now: datetime | None = None) -> 
 @transaction.atomic
 def end_series(*, series: Series, by: User, now: datetime | None = None) -> Series:
     """End a series: no new occurrences, and its future meetings are cancelled (those who
-    answered are told)."""
+    answered are told), and one audit entry."""
     now = now or timezone.now()
     series = Series.objects.select_for_update().get(pk=series.pk)
     series.status = SeriesStatus.ENDED
     series.save(update_fields=["status", "updated_at"])
+    cancelled = 0
     for meeting in series.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gt=now):
-        cancel_meeting(meeting=meeting, by=by, reason=_("The series has ended."))
+        cancel_meeting(meeting=meeting, by=by, reason=_("The series has ended."), audit=False)
+        cancelled += 1
+    from cop.enums import AuditAction
+    from cop.services.audit import record
+
+    record(
+        community=series.community,
+        actor=by,
+        action=AuditAction.SERIES_ENDED,
+        summary=_("%(title)s (%(n)d future meetings cancelled)")
+        % {"title": series.title, "n": cancelled},
+        url=series.get_absolute_url(),
+    )
     return series
 
 

@@ -15,13 +15,16 @@ from django.utils import timezone
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
 
+from cop.confirm import confirmation
+from cop.next_url import safe_next
 from cop.rules import membership_of
 from cop.selectors import access_community
 
 from . import selectors, services
-from .enums import EditScope, RSVPAnswer
+from .enums import EditScope, MeetingStatus, RSVPAnswer
 from .forms import (
     AgendaItemForm,
     AgendaStatusForm,
@@ -240,9 +243,29 @@ def confirm_series(request: HttpRequest, slug: str, series_id: int) -> HttpRespo
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def end_series(request: HttpRequest, slug: str, series_id: int) -> HttpResponse:
+    """GET asks for confirmation; POST ends the series."""
     series = _series_manager(request, slug, series_id)
+    if request.method == "GET":
+        upcoming = series.meetings.filter(
+            status=MeetingStatus.SCHEDULED, starts_at__gt=timezone.now()
+        ).count()
+        return confirmation(
+            request,
+            question=_("End the series “%(title)s”?") % {"title": series.title},
+            detail=ngettext(
+                "Its %(n)d future meeting is cancelled and everyone who answered is told. "
+                "This cannot be undone: a new series would have to be started.",
+                "Its %(n)d future meetings are cancelled and everyone who answered is told. "
+                "This cannot be undone: a new series would have to be started.",
+                upcoming,
+            )
+            % {"n": upcoming},
+            button=_("End the series"),
+            cancel_url=series.get_absolute_url(),
+            community=series.community,
+        )
     services.end_series(series=series, by=request.user)
     messages.success(request, _("The series has ended; its future meetings are cancelled."))
     return redirect(series)
@@ -432,7 +455,7 @@ def propose_problem(request: HttpRequest, slug: str) -> HttpResponse:
     problem_id, meeting_id = request.POST.get("problem", ""), request.POST.get("meeting", "")
     if not (problem_id.isdigit() and meeting_id.isdigit()):
         messages.error(request, _("Choose a meeting."))
-        return redirect(request.POST.get("next") or community.get_absolute_url())
+        return redirect(safe_next(request, community.get_absolute_url()))
     problem = access_problem(request.user, community, int(problem_id))
     meeting = selectors.access_meeting(request.user, slug, int(meeting_id))
     if not can_propose_agenda_item(request.user, meeting):

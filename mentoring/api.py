@@ -383,11 +383,18 @@ class MentorRequestViewSet(
             raise PermissionDenied("Only the mentor this request is offered to can answer it.")
         return request_obj
 
-    @extend_schema(request=None, responses={201: MentorshipSerializer})
+    @extend_schema(request=DeclineSerializer, responses={201: MentorshipSerializer})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        """Accept the request offered to you: a mentorship starts."""
-        mentorship = services.accept_request(request=self._answerable(pk), mentor=request.user)
+        """Accept the request offered to you, with an optional message for the mentee: a
+        mentorship starts."""
+        body = DeclineSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        mentorship = services.accept_request(
+            request=self._answerable(pk),
+            mentor=request.user,
+            message=body.validated_data.get("message", ""),
+        )
         mentorship = selectors.access_mentorship(request.user, mentorship.community, mentorship.pk)
         return Response(
             MentorshipSerializer(mentorship, context={"request": request}).data,

@@ -99,6 +99,8 @@ class RequestForm(_TopicsMixin, forms.Form):
 
 
 class DeclineForm(forms.Form):
+    """The mentor's answer: one message, sent with "Accept" or with "Decline"."""
+
     message = forms.CharField(
         label=_("A message for the requester (optional)"),
         max_length=1000,

@@ -148,6 +148,23 @@ def access_mentorship(user, community: Community, pk: int) -> Mentorship:
     return mentorship
 
 
+def acceptance_message(mentorship: Mentorship) -> str:
+    """What the mentor wrote when they accepted the request ("" if nothing)."""
+    from .enums import OfferOutcome
+    from .models import RequestOffer
+
+    return (
+        RequestOffer.objects.filter(
+            request_id=mentorship.request_id,
+            mentor_id=mentorship.mentor_id,
+            outcome=OfferOutcome.ACCEPTED,
+        )
+        .values_list("message", flat=True)
+        .first()
+        or ""
+    )
+
+
 def checkins(mentorship: Mentorship) -> list[CheckIn]:
     return list(mentorship.checkins.select_related("author").order_by("-date", "-pk"))
 

@@ -391,24 +391,75 @@ def _tag_fields(model) -> list[models.ManyToManyField]:
     ]
 
 
+def _by_type(subjects: set[tuple[int, int]]) -> dict[int, set[int]]:
+    by_type: dict[int, set[int]] = defaultdict(set)
+    for type_id, object_id in subjects:
+        by_type[type_id].add(object_id)
+    return by_type
+
+
+def _deleted_subjects(subjects: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which subjects were deleted since (soft-deleted: a `deleted_at`, or gone): a
+    deleted story or answer no longer counts. One query per subject model."""
+    deleted = set()
+    for type_id, object_ids in sorted(_by_type(subjects).items()):
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        if model is None:
+            continue
+        live = model._default_manager.filter(pk__in=object_ids)
+        if any(f.name == "deleted_at" for f in model._meta.get_fields()):
+            live = live.filter(deleted_at__isnull=True)
+        live_ids = set(live.values_list("pk", flat=True))
+        deleted.update((type_id, object_id) for object_id in object_ids - live_ids)
+    return deleted
+
+
+def _tagged_parent(model):
+    """The (foreign key, parent model) through which a subject without topics of its own
+    takes them from what it belongs to (an answer from its problem), or None."""
+    for f in model._meta.get_fields():
+        if (
+            isinstance(f, models.ForeignKey)
+            and not f.null
+            and f.related_model is not None
+            and _tag_fields(f.related_model)
+        ):
+            return f
+    return None
+
+
 def _subjects_tagged_with(
     subjects: set[tuple[int, int]], topic_ids: set[int]
 ) -> set[tuple[int, int]]:
     """Which (content type id, object id) subjects carry one of the topics. Works for any
-    subject model with a many-to-many to Tag; one query per such field."""
-    by_type: dict[int, set[int]] = defaultdict(set)
-    for type_id, object_id in subjects:
-        by_type[type_id].add(object_id)
+    subject model with a many-to-many to Tag (one query per such field); a subject
+    without one (an answer) carries the topics of the object it belongs to (its problem:
+    one more query)."""
     tagged = set()
-    for type_id, object_ids in sorted(by_type.items()):
-        for tags in _tag_fields(ContentType.objects.get_for_id(type_id).model_class()):
+    for type_id, object_ids in sorted(_by_type(subjects).items()):
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        parent_of = {object_id: object_id for object_id in object_ids}
+        fields = _tag_fields(model)
+        if model is not None and not fields:
+            parent = _tagged_parent(model)
+            if parent is None:
+                continue
+            parent_of = dict(
+                model._default_manager.filter(pk__in=object_ids).values_list("pk", parent.attname)
+            )
+            fields = _tag_fields(parent.related_model)
+        for tags in fields:
             through = tags.remote_field.through
             source = tags.m2m_field_name()
             target = tags.m2m_reverse_field_name()
-            rows = through.objects.filter(
-                **{f"{source}__in": object_ids, f"{target}__in": topic_ids}
-            ).values_list(f"{source}_id", flat=True)
-            tagged.update((type_id, object_id) for object_id in rows)
+            rows = set(
+                through.objects.filter(
+                    **{f"{source}__in": set(parent_of.values()), f"{target}__in": topic_ids}
+                ).values_list(f"{source}_id", flat=True)
+            )
+            tagged.update(
+                (type_id, object_id) for object_id, owner in parent_of.items() if owner in rows
+            )
     return tagged
 
 
@@ -454,7 +505,16 @@ def rank_candidates(
         .prefetch_related("topics")
     )
     if requester is not None:
-        offers = offers.exclude(mentor=requester)
+        offers = offers.exclude(mentor=requester).exclude(
+            Exists(
+                Mentorship.objects.filter(
+                    community=community,
+                    mentor=OuterRef("mentor"),
+                    mentee=requester,
+                    status__in=OPEN_MENTORSHIP_STATUSES,
+                )
+            )
+        )
     offers = [offer for offer in offers if offer.open_mentorships < offer.capacity]
     if not offers:
         return []
@@ -466,9 +526,12 @@ def rank_candidates(
             kind__in=TRACK_RECORD_KINDS,
         ).values_list("membership__user_id", "kind", "subject_type_id", "subject_id")
     )
+    subjects = {(t, s) for _u, _k, t, s in events if t is not None and s is not None}
+    deleted = _deleted_subjects(subjects) if subjects else set()
+    events = [event for event in events if (event[2], event[3]) not in deleted]
     tagged: set[tuple[int, int]] = set()
     if topic_ids:
-        subjects = {(t, s) for _u, _k, t, s in events if t is not None and s is not None}
+        subjects -= deleted
         tagged = _subjects_tagged_with(subjects, topic_ids) if subjects else set()
     in_topics: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(TRACK_RECORD_KINDS, 0))
     overall: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(TRACK_RECORD_KINDS, 0))
@@ -521,23 +584,20 @@ def _candidate(
 
     acts_in_topics = sum(in_topics.values())
     other_acts = sum(overall.values()) - acts_in_topics
-    record_points = min(
-        POINTS_PER_ACT_IN_TOPICS * acts_in_topics + POINTS_PER_OTHER_ACT * other_acts,
-        MAX_TRACK_RECORD_POINTS,
-    )
-    record = []
+    # Each line carries its own points; the cap is taken from the acts elsewhere first,
+    # so the lines still add up to the score.
+    topic_points = min(POINTS_PER_ACT_IN_TOPICS * acts_in_topics, MAX_TRACK_RECORD_POINTS)
+    other_points = min(POINTS_PER_OTHER_ACT * other_acts, MAX_TRACK_RECORD_POINTS - topic_points)
     if acts_in_topics:
-        record.append(_("In your topics: %(acts)s") % {"acts": _acts_text(in_topics)})
+        reasons.append(
+            Reason(_("In your topics: %(acts)s") % {"acts": _acts_text(in_topics)}, topic_points)
+        )
     if other_acts:
         others = {kind: overall[kind] - in_topics[kind] for kind in TRACK_RECORD_KINDS}
         label = _("Elsewhere in the community: %(acts)s") if topic_ids else _("Did: %(acts)s")
-        record.append(label % {"acts": _acts_text(others)})
-    if not record:
-        record.append(_("No answers, practices or meetings recorded here yet"))
-    # The record's points go on its first line, so the reasons add up to the score.
-    reasons.extend(
-        Reason(text, record_points if index == 0 else 0) for index, text in enumerate(record)
-    )
+        reasons.append(Reason(label % {"acts": _acts_text(others)}, other_points))
+    if not acts_in_topics and not other_acts:
+        reasons.append(Reason(_("No answers, practices or meetings recorded here yet"), 0))
 
     free = offer.capacity - offer.open_mentorships
     capacity_points = min(free, MAX_CAPACITY_POINTS)
@@ -741,12 +801,14 @@ def default_end_date(start: date) -> date:
 
 
 @transaction.atomic
-def accept_request(*, request: MentorRequest, mentor: User) -> Mentorship:
+def accept_request(*, request: MentorRequest, mentor: User, message: str = "") -> Mentorship:
     """The offered mentor accepts: a mentorship starts with the request's goals and cadence
     and an end date three months ahead.
 
     Capacity holds under concurrency: the mentor's offer row is locked before their
     open mentorships are counted, so two acceptances at once are serialised.
+    A second open mentorship of the same pair is refused. The mentor's `message` is kept
+    on the request's history and shown to the mentee.
     Side effects: the mentorship, MENTORED and WAS_MENTORED participation, a
     MENTOR_ANSWER notification to the mentee.
     """
@@ -759,6 +821,19 @@ def accept_request(*, request: MentorRequest, mentor: User) -> Mentorship:
     )
     if offer is None:
         raise ValidationError(_("You have no mentor offer in this community."))
+    if Mentorship.objects.filter(
+        community=community,
+        mentor=mentor,
+        mentee=request.requester,
+        status__in=OPEN_MENTORSHIP_STATUSES,
+    ).exists():
+        raise ValidationError(
+            _(
+                "You already mentor %(name)s here: carry on in that mentorship, or decline "
+                "so the request can pass on."
+            )
+            % {"name": request.requester.name}
+        )
     if open_mentorship_count(community=community, mentor=mentor) >= offer.capacity:
         raise ValidationError(
             _(
@@ -779,7 +854,7 @@ def accept_request(*, request: MentorRequest, mentor: User) -> Mentorship:
         started_at=now,
         next_checkin_on=_next_checkin(request.cadence, timezone.localdate(now)),
     )
-    _close_pending_offer(request, outcome=OfferOutcome.ACCEPTED, now=now)
+    _close_pending_offer(request, outcome=OfferOutcome.ACCEPTED, now=now, message=message)
     request.status = RequestStatus.ACCEPTED
     request.closed_at = now
     request.deadline = None
@@ -799,6 +874,7 @@ def accept_request(*, request: MentorRequest, mentor: User) -> Mentorship:
         title=_("%(name)s accepted to be your mentor in %(community)s")
         % {"name": mentor.name, "community": community.name},
         url=mentorship.get_absolute_url(),
+        body=message[:1000],
         community=community,
         actor=mentor,
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cop.models import User
+from cop.next_url import safe_next
 from cop.rules import is_active_member, membership_of
 from cop.selectors import access_community
 
@@ -248,8 +249,12 @@ def accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         can_answer_request(request.user, mentor_request),
         _("This request is not waiting for your answer."),
     )
+    form = DeclineForm(request.POST)  # the one message field of the answer form
+    message = form.cleaned_data["message"] if form.is_valid() else ""
     try:
-        mentorship = services.accept_request(request=mentor_request, mentor=request.user)
+        mentorship = services.accept_request(
+            request=mentor_request, mentor=request.user, message=message
+        )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
         return redirect(mentor_request.get_absolute_url())
@@ -314,7 +319,7 @@ def assign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.success(
             request, _("The request now waits for %(name)s's answer.") % {"name": mentor.name}
         )
-    return redirect(request.POST.get("next") or mentor_request.get_absolute_url())
+    return redirect(safe_next(request, mentor_request.get_absolute_url()))
 
 
 @login_required
@@ -332,6 +337,7 @@ def mentorship_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if context["show_checkins"]:
         context["checkins"] = selectors.checkins(mentorship)
     if is_party:
+        context["acceptance_message"] = selectors.acceptance_message(mentorship)
         completed = mentorship.status == MentorshipStatus.COMPLETED
         my_side = (
             "mentor_feedback" if request.user.pk == mentorship.mentor_id else "mentee_feedback"
@@ -472,7 +478,7 @@ def onboarding(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
-        return redirect(request.POST.get("next") or reverse("mentoring_onboarding", args=[slug]))
+        return redirect(safe_next(request, reverse("mentoring_onboarding", args=[slug])))
     items = selectors.onboarding_checklist(
         membership=membership, community=community, user=request.user
     )

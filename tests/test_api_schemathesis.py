@@ -51,6 +51,21 @@ def caller(settings):
     ReplyFactory(problem=problem, author=other)
     StoryFactory(community=community, author=other)
     PracticeEntryFactory(community=community, author=other)
+    # A series without an online link and an unanswered follow-up: both once broke
+    # their schema (a blank URI, a blank outcome outside its enum, a time without offset).
+    from datetime import date, time
+
+    from cop.models import ValueFollowUp
+    from cop.services.value import tell_value_story
+    from meetings.services import create_series
+
+    create_series(
+        community=community, by=user, title="Weekly", rrule="FREQ=WEEKLY;BYDAY=TU",
+        starts_on=date.today(), start_time=time(17, 0), duration_minutes=60,
+        timezone_name="Europe/Berlin", hosts=[user],
+    )  # fmt: skip
+    story = tell_value_story(community=community, narrator=other, title="T", immediate="Helped")
+    ValueFollowUp.objects.create(story=story, after_days=30)
     _token, secret = create_token(user=user, name="schemathesis")
     return {"Authorization": f"Bearer {secret}"}
 

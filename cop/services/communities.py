@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cop.enums import (
+    AuditAction,
     InvitationStatus,
     JoinPolicy,
     MembershipStatus,
@@ -25,7 +26,8 @@ from cop.enums import (
     ParticipationKind,
     Role,
 )
-from cop.models import Community, Invitation, Membership, Tag, User
+from cop.models import AuditEntry, Community, Invitation, Membership, Tag, User
+from cop.services import audit
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
 from cop.text import EMAIL_MAX_LENGTH, email_subject, normalise_email_domain
@@ -279,17 +281,37 @@ def invitation_from_token(token: str) -> Invitation:
     return invitation
 
 
+def has_verified_address(user: User, email: str) -> bool:
+    """Whether `email` is a verified address of `user`'s account (allauth's records)."""
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
 @transaction.atomic
 def accept_invitation(*, token: str, user: User) -> Membership:
-    """Accept an invitation as the logged-in user; they become an active member."""
+    """Accept an invitation as the logged-in user; they become an active member. The
+    invitation is tied to the address it was sent to: the user's account must hold that
+    address, verified (a forwarded link lets nobody else in)."""
     invitation = invitation_from_token(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != InvitationStatus.PENDING:
         raise ValidationError(_("This invitation has already been used."))
-    membership, _created = Membership.objects.select_for_update().get_or_create(
+    if not has_verified_address(user, invitation.email):
+        raise ValidationError(
+            _(
+                "This invitation was sent to %(email)s. To accept it, add that address to "
+                "your account and verify it."
+            )
+            % {"email": invitation.email},
+            code="address",
+        )
+    membership, created = Membership.objects.select_for_update().get_or_create(
         community=invitation.community, user=user
     )
-    if membership.status != MembershipStatus.ACTIVE:
+    if created or membership.status != MembershipStatus.ACTIVE:
+        # A new row starts active by the model's default: `_activate` still stamps
+        # when they joined (their newcomer period starts then).
         _activate(membership, role=Role.MEMBER)
     invitation.status = InvitationStatus.ACCEPTED
     invitation.accepted_by = user
@@ -338,9 +360,74 @@ def remove_member(*, membership: Membership, by: User) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.status != MembershipStatus.ACTIVE:
         raise ValidationError(_("Only active members can be removed."))
+    role = membership.role
     membership.status = MembershipStatus.REMOVED
     membership.role = Role.MEMBER
     membership.save(update_fields=["status", "role", "updated_at"])
+    audit.record(
+        community=membership.community,
+        actor=by,
+        action=AuditAction.MEMBER_REMOVED,
+        summary=membership.user.name,
+        url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
+        data={"membership": membership.pk, "role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def undo_removal(*, membership: Membership, by: User) -> Membership:
+    """Undo a removal made within the last few minutes (`audit.UNDO_WINDOW`, coordinators):
+    the member is back with the role they had, as if nothing happened."""
+    from cop.rules import is_coordinator
+
+    if not is_coordinator(by, membership.community):
+        raise ValidationError(_("Only a coordinator can undo a removal."))
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    removal = (
+        AuditEntry.objects.filter(
+            community=membership.community,
+            action=AuditAction.MEMBER_REMOVED,
+            data__membership=membership.pk,
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if (
+        membership.status != MembershipStatus.REMOVED
+        or removal is None
+        or not audit.within_undo_window(removal.created_at)
+    ):
+        raise ValidationError(
+            _("This removal can no longer be undone. Invite the person again instead.")
+        )
+    membership.status = MembershipStatus.ACTIVE
+    membership.role = removal.data.get("role", Role.MEMBER)
+    membership.save(update_fields=["status", "role", "updated_at"])
+    audit.record(
+        community=membership.community,
+        actor=by,
+        action=AuditAction.MEMBER_RESTORED,
+        summary=membership.user.name,
+        url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
+    )
+    return membership
+
+
+@transaction.atomic
+def recognise_expertise(*, membership: Membership, by: User, tags: list[Tag]) -> Membership:
+    """Set the topics a member is recognised as an expert in (coordinators). Recognised
+    expertise lets their validation of a practice on the topic count alone; topics of
+    another community are ignored."""
+    from cop.rules import is_coordinator
+
+    if not is_coordinator(by, membership.community):
+        raise ValidationError(_("Only a coordinator can recognise expertise."))
+    if membership.status != MembershipStatus.ACTIVE:
+        raise ValidationError(_("Only active members can be recognised as experts."))
+    membership.recognised_expertise.set(
+        [tag for tag in tags if tag.community_id == membership.community_id]
+    )
     return membership
 
 
@@ -360,6 +447,18 @@ def set_role(*, membership: Membership, role: str, by: User) -> Membership:
     if membership.role != role:
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
+        audit.record(
+            community=membership.community,
+            actor=by,
+            action=AuditAction.ROLE_CHANGED,
+            summary=(
+                _("%(name)s is now a coordinator")
+                if role == Role.COORDINATOR
+                else _("%(name)s is now a member (no longer a coordinator)")
+            )
+            % {"name": membership.user.name},
+            url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
+        )
         notify(
             recipient=membership.user,
             kind=NotificationKind.MEMBERSHIP,

@@ -82,6 +82,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     NotificationKind.MEMBERSHIP: DeliveryChannel.IMMEDIATE,
     NotificationKind.SERIES_CONFIRM: DeliveryChannel.IMMEDIATE,
     NotificationKind.VALUE_FOLLOW_UP: DeliveryChannel.DIGEST,
+    NotificationKind.GLOSSARY: DeliveryChannel.DIGEST,
 }
 
 # An email is tried this many times (with backoff in between), then marked failed.

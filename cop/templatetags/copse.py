@@ -1,6 +1,10 @@
 """Template helpers of the whole site. Presentation only: no business logic."""
 
+import html
+import re
+
 from django import template
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -37,3 +41,38 @@ def community_tabs(context, community) -> list[dict]:
     members = reverse("community_members", kwargs={"slug": community.slug})
     tabs.append({"label": _("Members"), "url": members, "active": current.startswith(members)})
     return tabs
+
+
+@register.filter
+def undo_url(message) -> str:
+    """The Undo address a flash message carries (see cop.confirm.undo_message), or ""."""
+    from cop.confirm import undo_url as _undo_url
+
+    return _undo_url(message)
+
+
+_BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote|pre|tr)>|<br\s*/?>", re.IGNORECASE)
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+@register.filter
+def plain_text(text: str | None) -> str:
+    """User Markdown as plain text: what it says, without `**`, `#` or HTML (one line
+    per paragraph or list item). For excerpts in notifications and emails; escape it as
+    any text when it goes into HTML."""
+    rendered = _BLOCK_END.sub("\n", render_markdown(text or ""))
+    plain = html.unescape(strip_tags(rendered))
+    return _BLANK_LINES.sub("\n", plain).strip()
+
+
+@register.filter
+def ago(when) -> str:
+    """ "just now" under a minute (never "0 minutes ago"), else "3 days ago"."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+
+    if not when:
+        return ""
+    if (timezone.now() - when).total_seconds() < 60:
+        return _("just now")
+    return _("%(time)s ago") % {"time": timesince(when)}

@@ -9,6 +9,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cop.enums import AuditAction
 from cop.models import Community, Tag, User
 from knowledge.models import PracticeEntry, Problem, Reply, Story
 from knowledge.search import index_object, unindex_object
@@ -93,17 +94,46 @@ def soft_delete(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     if isinstance(item, Problem):
         for reply in item.replies.all():
             unindex_object(reply)
+    _audit(item, by=by, action=AuditAction.ITEM_DELETED)
     return item
+
+
+def _label(item) -> str:
+    """ "Story: title" and the like, for the audit log."""
+    if isinstance(item, Reply):
+        return _("Reply to “%(title)s”") % {"title": item.problem.title}
+    kind = {Story: _("Story"), Problem: _("Problem"), PracticeEntry: _("Practice")}[type(item)]
+    return f"{kind}: {item.title}"
+
+
+def _audit(item, *, by: User, action: str) -> None:
+    from cop.services.audit import record
+    from knowledge.rules import _community
+
+    record(community=_community(item), actor=by, action=action, summary=_label(item))
+
+
+def can_undo_delete(user, item) -> bool:
+    """The person who deleted an item may bring it back for a few minutes (Undo)."""
+    from cop.services.audit import within_undo_window
+
+    return (
+        user.is_authenticated
+        and item.deleted_at is not None
+        and item.deleted_by_id == user.pk
+        and within_undo_window(item.deleted_at)
+    )
 
 
 @transaction.atomic
 def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
-    """Bring back a soft-deleted item (coordinators only); it returns to search and its
-    counters count it again (once, however many restore it at the same moment)."""
+    """Bring back a soft-deleted item (coordinators, or whoever deleted it within the
+    last few minutes: Undo); it returns to search and its counters count it again (once,
+    however many restore it at the same moment)."""
     from cop.rules import is_coordinator
     from knowledge.rules import _community
 
-    if not is_coordinator(by, _community(item)):
+    if not (is_coordinator(by, _community(item)) or can_undo_delete(by, item)):
         raise ValidationError(_("Only a coordinator can restore deleted content."))
     changed = (
         type(item)
@@ -118,6 +148,7 @@ def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     if isinstance(item, Problem):
         for reply in item.replies.filter(deleted_at__isnull=True):
             index_object(reply)
+    _audit(item, by=by, action=AuditAction.ITEM_RESTORED)
     return item
 
 

@@ -2,7 +2,9 @@
 cycle, add notes beside them, and promote a solved problem into one."""
 
 import datetime
+import difflib
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -10,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cop.enums import NotificationKind, ParticipationKind
-from cop.models import Community, Tag, User
+from cop.models import Community, ParticipationEvent, Tag, User
 from cop.rules import is_active_member
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
-from knowledge.enums import EntryKind, EntryStatus, NoteKind
-from knowledge.models import Note, PracticeEntry, Problem, Revision
+from knowledge.enums import MEMBER_NOTE_KINDS, EntryKind, EntryStatus, NoteKind
+from knowledge.models import Endorsement, ExpertValidation, Note, PracticeEntry, Problem, Revision
 from knowledge.rules import can_add_note, can_edit_entry, can_manage_entry, can_promote
 from knowledge.search import index_object
 
@@ -29,6 +31,60 @@ TRANSITIONS: dict[str, set[str]] = {
     EntryStatus.VALIDATED: {EntryStatus.ARCHIVED},
     EntryStatus.ARCHIVED: {EntryStatus.NOT_VALIDATED},
 }
+
+
+# A rewrite that changes more than this share of a validated practice's words sends it
+# back to validation: the endorsements were for a text that is no longer there.
+SUBSTANTIAL_SHARE = 0.3
+
+
+def is_substantial_change(*, old_title: str, old_body: str, title: str, body: str) -> bool:
+    """Whether the new text differs from the old in more than `SUBSTANTIAL_SHARE` of its
+    words (compared word by word, title and body together)."""
+    old_words = (old_title + "\n" + old_body).split()
+    new_words = (title + "\n" + body).split()
+    if old_words == new_words:
+        return False
+    matcher = difflib.SequenceMatcher(None, old_words, new_words, autojunk=False)
+    return matcher.ratio() < 1 - SUBSTANTIAL_SHARE
+
+
+def _reset_validation(entry: PracticeEntry, *, by: User, revision: Revision) -> Note:
+    """A validated entry was rewritten substantially: it is published again, awaiting
+    validation, with a note beside it saying so and naming who had vouched for the earlier
+    text (the revisions keep that text). The old endorsements and expert validations no
+    longer count, so the same people may vouch for the new text."""
+    endorsers = [
+        e.user.name
+        for e in Endorsement.objects.filter(entry=entry).select_related("user").order_by("pk")
+    ]
+    experts = [
+        v.validator.name
+        for v in ExpertValidation.objects.filter(entry=entry)
+        .select_related("validator")
+        .order_by("pk")
+    ]
+    Endorsement.objects.filter(entry=entry).delete()
+    ExpertValidation.objects.filter(entry=entry).delete()
+    entry.status = EntryStatus.NOT_VALIDATED
+    entry.validated_at = None
+    entry.save(update_fields=["status", "validated_at"])
+    lines = [
+        _(
+            "Revision %(n)s rewrote this practice substantially, so it is published again, "
+            "awaiting validation. The validated text is revision %(previous)s in the history."
+        )
+        % {"n": revision.number, "previous": revision.number - 1}
+    ]
+    if experts:
+        lines.append(_("Validated before by: %(names)s.") % {"names": ", ".join(experts)})
+    if endorsers:
+        lines.append(
+            _("“This worked for me” before from: %(names)s.") % {"names": ", ".join(endorsers)}
+        )
+    return Note.objects.create(
+        entry=entry, author=by, kind=NoteKind.REVALIDATION, body="\n\n".join(lines)
+    )
 
 
 def _check_owner(community: Community, owner: User | None) -> None:
@@ -91,10 +147,13 @@ def write_entry(
         user=author,
         community=community,
         subject=entry,
-        summary=entry.title,
+        # A draft is private to its author: its title shows on the member's page
+        # only once it is published.
+        summary="" if entry.status == EntryStatus.DRAFT else entry.title,
     )
     index_object(entry)
-    notify_mentioned(item=entry, author=author, text=body)
+    if entry.status != EntryStatus.DRAFT:
+        notify_mentioned(item=entry, author=author, text=body)
     return entry
 
 
@@ -123,6 +182,9 @@ def edit_entry(
         _check_owner(entry.community, owner)
         entry.owner = owner
     changed = title.strip() != entry.title or body != entry.body
+    substantial = entry.status == EntryStatus.VALIDATED and is_substantial_change(
+        old_title=entry.title, old_body=entry.body, title=title.strip(), body=body
+    )
     previous_text = entry.body
     entry.title = title.strip()
     entry.body = body
@@ -132,9 +194,12 @@ def edit_entry(
     entry.save(update_fields=["title", "body", "kind", "owner", "review_date", "updated_at"])
     set_tags(entry, tags)
     if changed:
-        _add_revision(entry, author=by, summary=summary or _("Edited"))
+        revision = _add_revision(entry, author=by, summary=summary or _("Edited"))
+        if substantial:
+            _reset_validation(entry, by=by, revision=revision)
     index_object(entry)
-    notify_mentioned(item=entry, author=by, text=body, previous_text=previous_text)
+    if entry.status != EntryStatus.DRAFT:
+        notify_mentioned(item=entry, author=by, text=body, previous_text=previous_text)
     return entry
 
 
@@ -151,6 +216,9 @@ def revert_entry(*, entry: PracticeEntry, to_number: int, by: User) -> Revision:
         raise ValidationError(
             _("The practice already reads like revision %(n)s.") % {"n": to_number}
         )
+    substantial = entry.status == EntryStatus.VALIDATED and is_substantial_change(
+        old_title=entry.title, old_body=entry.body, title=old.title, body=old.body
+    )
     entry.title = old.title
     entry.body = old.body
     entry.updated_at = timezone.now()
@@ -158,6 +226,8 @@ def revert_entry(*, entry: PracticeEntry, to_number: int, by: User) -> Revision:
     revision = _add_revision(
         entry, author=by, summary=_("Reverted to revision %(n)s") % {"n": to_number}
     )
+    if substantial:
+        _reset_validation(entry, by=by, revision=revision)
     index_object(entry)
     return revision
 
@@ -181,12 +251,32 @@ def change_status(*, entry: PracticeEntry, to: str, by: User) -> PracticeEntry:
                 "to": EntryStatus(to).label if to in EntryStatus.values else to,
             }
         )
+    was_draft = entry.status == EntryStatus.DRAFT
+    if to == EntryStatus.ARCHIVED:
+        from cop.enums import AuditAction
+        from cop.services.audit import record
+
+        record(
+            community=entry.community,
+            actor=by,
+            action=AuditAction.ENTRY_ARCHIVED,
+            summary=entry.title,
+            url=entry.get_absolute_url(),
+        )
     entry.status = to
     if to != EntryStatus.VALIDATED:
         entry.validated_at = None
     entry.updated_at = timezone.now()
     entry.save(update_fields=["status", "validated_at", "updated_at"])
     index_object(entry)
+    if was_draft and to == EntryStatus.NOT_VALIDATED:
+        # Published: what was private to the author is now the community's.
+        ParticipationEvent.objects.filter(
+            kind=ParticipationKind.WROTE_ENTRY,
+            subject_type=ContentType.objects.get_for_model(PracticeEntry),
+            subject_id=entry.pk,
+        ).update(summary=entry.title[:200])
+        notify_mentioned(item=entry, author=by, text=entry.body)
     return entry
 
 
@@ -195,7 +285,7 @@ def add_note(*, entry: PracticeEntry, author: User, body: str, kind: str = NoteK
     """Add a dissenting or alternative note beside an entry (active members)."""
     require(can_add_note, author, entry, _("Only members of this community can add notes."))
     require_text(body=body)
-    if kind not in NoteKind.values:
+    if kind not in MEMBER_NOTE_KINDS:
         raise ValidationError({"kind": _("Choose a kind of note.")})
     note = Note.objects.create(entry=entry, author=author, body=body, kind=kind)
     notify_mentioned(item=entry, author=author, text=body)

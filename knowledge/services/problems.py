@@ -9,7 +9,7 @@ from cop.enums import NotificationKind, ParticipationKind
 from cop.models import Community, Tag, User
 from cop.rules import is_active_member
 from cop.services.notifications import notify
-from cop.services.participation import record_participation
+from cop.services.participation import record_participation, withdraw_participation
 from knowledge.enums import ProblemStatus
 from knowledge.models import Problem, Reply
 from knowledge.rules import can_accept_solution, can_edit, can_reply
@@ -182,8 +182,9 @@ def accept_solution(*, reply: Reply, by: User) -> Reply:
 @transaction.atomic
 def unaccept_solution(*, reply: Reply, by: User) -> Reply:
     """Withdraw the acceptance of a solution (the asker or a coordinator). When no accepted
-    solution remains the problem is open again."""
-    reply = Reply.objects.select_for_update().select_related("problem").get(pk=reply.pk)
+    solution remains the problem is open again. Side effect: the replier's
+    SOLUTION_ACCEPTED participation is taken back."""
+    reply = Reply.objects.select_for_update().select_related("problem__community").get(pk=reply.pk)
     require(
         can_accept_solution,
         by,
@@ -197,6 +198,14 @@ def unaccept_solution(*, reply: Reply, by: User) -> Reply:
     reply.accepted_at = None
     reply.save(update_fields=["is_solution", "accepted_by", "accepted_at"])
     problem = reply.problem
+    if reply.author is not None:
+        # The acceptance is taken back, and so are the points it gave.
+        withdraw_participation(
+            kind=ParticipationKind.SOLUTION_ACCEPTED,
+            user=reply.author,
+            community=problem.community,
+            subject=reply,
+        )
     if not problem.replies.filter(is_solution=True, deleted_at__isnull=True).exists():
         problem.status = ProblemStatus.OPEN
         problem.solved_at = None

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from cop.enums import NotificationKind, ParticipationKind
 from cop.models import User
 from cop.services.notifications import notify
-from cop.services.participation import record_participation
+from cop.services.participation import record_participation, withdraw_participation
 from knowledge.enums import EntryStatus
 from knowledge.models import Endorsement, ExpertValidation, PracticeEntry, Reply
 from knowledge.rules import can_endorse, can_validate_as_expert
@@ -85,11 +85,24 @@ def endorse_solution(*, reply: Reply, user: User) -> Endorsement:
 @transaction.atomic
 def withdraw_endorsement(*, user: User, entry: PracticeEntry | None = None, reply=None) -> None:
     """Take back one's “this worked for me”. A validated entry stays validated: the
-    validation happened, and the history of who vouched is not rewritten."""
-    deleted, _by_model = Endorsement.objects.filter(user=user, entry=entry, reply=reply).delete()
+    validation happened, and the history of who vouched is not rewritten. The points the
+    endorsement earned (VALIDATED_ENTRY) are taken back, unless the same person also
+    validated the entry as an expert. Side effect: the entry's endorsement count."""
+    deleted, _detail = Endorsement.objects.filter(user=user, entry=entry, reply=reply).delete()
     if entry is not None and deleted:
         PracticeEntry.objects.filter(pk=entry.pk).update(
             endorsement_count=bump("endorsement_count", -deleted)
+        )
+    if (
+        deleted
+        and entry is not None
+        and not ExpertValidation.objects.filter(entry=entry, validator=user).exists()
+    ):
+        withdraw_participation(
+            kind=ParticipationKind.VALIDATED_ENTRY,
+            user=user,
+            community=entry.community,
+            subject=entry,
         )
 
 
@@ -104,9 +117,10 @@ def validate_as_expert(*, entry: PracticeEntry, by: User, comment: str = "") -> 
         by,
         entry,
         _(
-            "Only a coordinator or a member with expertise in one of this practice's "
-            "topics can validate it, and not its author; drafts and archived practices "
-            "cannot be validated."
+            "Only a coordinator or a member whose expertise in one of this practice's "
+            "topics was recognised by the coordinators (or earned through accepted "
+            "solutions and validated practices) can validate it, and not its author; "
+            "drafts and archived practices cannot be validated."
         ),
     )
     validation, _created = ExpertValidation.objects.get_or_create(

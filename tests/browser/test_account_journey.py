@@ -26,11 +26,11 @@ def test_signup_verify_logout_login(browser_page):
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("You have confirmed walker@example.org")).to_be_visible()
 
-    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Sign out").click()
     nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link", name="Log in")).to_be_visible()
+    expect(nav.get_by_role("link", name="Sign in")).to_be_visible()
 
-    nav.get_by_role("link", name="Log in").click()
+    nav.get_by_role("link", name="Sign in").click()
     page.get_by_label("Email").fill("walker@example.org")
     page.get_by_label("Password:", exact=True).fill("a-long-enough-passphrase")
     page.get_by_role("button", name="Sign In").click()

@@ -52,7 +52,12 @@ def test_start_invite_and_invitee_signs_up_as_member(browser_page):
     page.get_by_label("Password (again)").fill("a-long-enough-passphrase")
     page.get_by_role("button", name="Sign Up").click()
 
-    # Back on the invitation, now logged in.
+    # Back on the invitation, now logged in: the address must be confirmed first.
+    expect(page.get_by_text("Confirm newbaker@example.org first")).to_be_visible()
+    confirm = re.search(r"(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    page.goto(confirm)
+    page.get_by_role("button", name="Confirm").click()
+    page.goto(link)
     page.get_by_role("button", name="Accept the invitation").click()
     expect(page.get_by_text("Welcome to Bread Bakers!")).to_be_visible()
     expect(page.get_by_role("heading", name="Bread Bakers", level=1)).to_be_visible()

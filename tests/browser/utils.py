@@ -11,9 +11,9 @@ def log_in(page: Page, email: str, password: str = DEFAULT_PASSWORD) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password:", exact=True).fill(password)
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def log_out(page: Page) -> None:
-    page.get_by_role("button", name="Log out").click()
-    expect(page.get_by_role("navigation", name="Main").get_by_text("Log in")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("navigation", name="Main").get_by_text("Sign in")).to_be_visible()

@@ -67,8 +67,10 @@ ENDPOINTS = [
     ("get", "/api/v1/communities/{slug}/invitations/", None, COORDINATOR_READS),
     ("post", "/api/v1/communities/{slug}/invitations/", {"email": "new@example.com"},
      COORDINATOR_CREATES),
-    # The emailed token is what admits; whoever holds it and is signed in may use it.
-    ("post", "/api/v1/invitations/accept/", {"token": "{invitation}"}, SIGNED_IN),
+    # The emailed token admits the owner of the address it was sent to (here the
+    # non-member's); anyone else signed in is told it is not theirs.
+    ("post", "/api/v1/invitations/accept/", {"token": "{invitation}"},
+     {"public": row(401, 200, 400, 400, 400), "private": row(401, 200, 400, 400, 400)}),
     # one's own account
     ("get", "/api/v1/me/", None, SIGNED_IN),
     ("patch", "/api/v1/me/", {"bio": "Hello"}, SIGNED_IN),
@@ -96,7 +98,7 @@ ENDPOINTS = [
 def _world(names, users) -> dict:
     """An invitation, and a value story the author told with a follow-up question."""
     community, coordinator = names["community"], users["coordinator"]
-    invitation = invite(community=community, by=coordinator, email="guest@example.com")
+    invitation = invite(community=community, by=coordinator, email=users["non_member"].email)
     story = tell_value_story(
         community=community, narrator=users["author"], title="T", immediate="It helped."
     )

@@ -174,13 +174,14 @@ def test_invitation_link_expires_after_14_days(django_capture_on_commit_callback
     with django_capture_on_commit_callbacks(execute=True):
         services.invite(community=community, by=coordinator, email="late@example.org")
     token = _token_from_mail()
+    late = UserFactory(email="late@example.org")
     with (
         time_machine.travel(timezone.now() + timedelta(days=14, minutes=1)),
         pytest.raises(ValidationError, match="expired"),
     ):
-        services.accept_invitation(token=token, user=UserFactory())
+        services.accept_invitation(token=token, user=late)
     with time_machine.travel(timezone.now() + timedelta(days=13)):
-        assert services.accept_invitation(token=token, user=UserFactory()).is_active
+        assert services.accept_invitation(token=token, user=late).is_active
 
 
 def test_invitation_used_once_and_tampered_token_refused(django_capture_on_commit_callbacks):
@@ -188,7 +189,7 @@ def test_invitation_used_once_and_tampered_token_refused(django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         services.invite(community=community, by=coordinator, email="x@example.org")
     token = _token_from_mail()
-    services.accept_invitation(token=token, user=UserFactory())
+    services.accept_invitation(token=token, user=UserFactory(email="x@example.org"))
     with pytest.raises(ValidationError, match="already been used"):
         services.accept_invitation(token=token, user=UserFactory())
     with pytest.raises(ValidationError, match="not valid"):
@@ -204,7 +205,31 @@ def test_reinviting_revokes_the_older_link(django_capture_on_commit_callbacks):
         services.invite(community=community, by=coordinator, email="y@example.org")
     with pytest.raises(ValidationError, match="withdrawn"):
         services.accept_invitation(token=old, user=UserFactory())
-    assert services.accept_invitation(token=_token_from_mail(), user=UserFactory()).is_active
+    invitee = UserFactory(email="y@example.org")
+    assert services.accept_invitation(token=_token_from_mail(), user=invitee).is_active
+
+
+def test_invitation_needs_its_verified_address_and_sets_joined_at(
+    django_capture_on_commit_callbacks,
+):
+    from allauth.account.models import EmailAddress
+
+    community, coordinator = _community(join_policy=JoinPolicy.INVITATION)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invite(community=community, by=coordinator, email="invited@example.org")
+    token = _token_from_mail()
+    other = UserFactory(email="someone-else@example.org")
+    with pytest.raises(ValidationError, match=r"sent to invited@example\.org"):
+        services.accept_invitation(token=token, user=other)
+    # The address on the account but not verified yet is not enough either.
+    address = EmailAddress.objects.create(user=other, email="invited@example.org", verified=False)
+    with pytest.raises(ValidationError, match="verify"):
+        services.accept_invitation(token=token, user=other)
+    assert not community.memberships.filter(user=other).exists()
+    address.verified = True
+    address.save()
+    membership = services.accept_invitation(token=token, user=other)
+    assert membership.is_active and membership.joined_at is not None
 
 
 def test_invite_existing_member_refused():

@@ -83,7 +83,7 @@ def test_community_home_puts_domain_first(client, public):
     content = response.content.decode()
     assert content.index("Our domain") < content.index("About")
     assert public.domain in content
-    assert "Log in to join" in content
+    assert "Sign in to join" in content
 
 
 def test_settings_forbidden_to_plain_members_with_reason(client, public):
@@ -158,7 +158,7 @@ def test_member_profile_query_count_is_constant(client, public, django_assert_nu
     client.force_login(member.user)
     url = reverse("member_profile", args=[public.slug, member.user_id])
     client.get(url)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):  # 11th: the expertise coordinators recognised
         response = client.get(url)
     assert response.content.count(b"Told a story") == count
 
@@ -230,7 +230,7 @@ def test_create_community_needs_verified_email(client):
         },
     )
     assert response.status_code == 200
-    assert b"verify your email address" in response.content
+    assert b"First, confirm your email address" in response.content
     assert not Community.objects.filter(slug="x").exists()
 
 
@@ -307,10 +307,35 @@ def test_invite_then_accept_after_signup(
             "next": link,
         },
     )
+    # The invitation is tied to its address: it needs verifying first.
+    refused = client.post(link)
+    assert refused.status_code == 200
+    assert "Confirm friend@example.org first" in refused.content.decode()
+    assert not Membership.objects.filter(community=private, user__email="friend@example.org")
+    confirm = re.search(r"(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    client.post(confirm)
     response = client.post(link)
     assert response.status_code == 302
     membership = Membership.objects.get(community=private, user__email="friend@example.org")
     assert membership.status == MembershipStatus.ACTIVE
+    assert membership.joined_at is not None
+
+
+def test_invitation_forwarded_to_another_account_offers_to_add_the_address(
+    client, private, coordinator, django_capture_on_commit_callbacks
+):
+    from cop.services.communities import invitation_url, invite
+
+    invitation = invite(community=private, by=coordinator, email="invited@example.org")
+    link = invitation_url(invitation)
+    forwarded_to = UserFactory(email="forwarded@example.org")
+    client.force_login(forwarded_to)
+    page = client.get(link).content.decode()
+    assert "Accept the invitation" not in page
+    assert "invited@example.org" in page and reverse("account_email") in page
+    response = client.post(link)
+    assert "Only the person who owns invited@example.org" in response.content.decode()
+    assert not Membership.objects.filter(community=private, user=forwarded_to).exists()
 
 
 def test_bad_invitation_link_is_400_with_reason(client):

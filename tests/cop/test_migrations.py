@@ -23,3 +23,27 @@ def test_migrations_apply_cleanly_on_postgres():
     for app_label, name in executor.loader.graph.leaf_nodes():
         if app_label in {"cop", "meetings", "knowledge", "mentoring"}:
             call_command("sqlmigrate", app_label, name, stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_backfill_gives_active_members_a_joining_time():
+    import importlib
+
+    from django.apps import apps
+
+    from cop.enums import MembershipStatus
+    from cop.models import Membership
+    from tests.factories import CommunityFactory, MembershipFactory, UserFactory
+
+    migration = importlib.import_module("cop.migrations.0008_pol_backfill_joined_at")
+    community = CommunityFactory()
+    active = MembershipFactory(community=community, user=UserFactory())
+    pending = MembershipFactory(
+        community=community, user=UserFactory(), status=MembershipStatus.PENDING
+    )
+    Membership.objects.filter(pk__in=[active.pk, pending.pk]).update(joined_at=None)
+    migration.backfill(apps, None)
+    active.refresh_from_db()
+    pending.refresh_from_db()
+    assert active.joined_at == active.created_at
+    assert pending.joined_at is None

@@ -199,7 +199,7 @@ def test_outsiders_cannot_add_notes(api, community):
 
 def test_reverting_a_practice_keeps_every_version(api, community, helper):
     entry = entry_services.write_entry(
-        community=community, author=helper, title="Roll back", body="Version one."
+        community=community, author=helper, title="Roll back", body="Version one.", publish=True
     )
     entry_services.edit_entry(entry=entry, by=helper, title="Roll back", body="Version two.")
     api.force_authenticate(helper)

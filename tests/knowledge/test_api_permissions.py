@@ -18,7 +18,7 @@ from tests.api_permissions import (
     check,
     row,
 )
-from tests.factories import ReplyFactory, StoryFactory
+from tests.factories import GlossaryTermFactory, ReplyFactory, StoryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,7 @@ ENDPOINTS = [
     ("get", "/api/v1/communities/{slug}/export/", None, COORDINATOR_READS),
     ("post", "/api/v1/stories/{deleted_story}/restore/", None, COORDINATOR_ONLY),
     ("post", "/api/v1/replies/{deleted_reply}/restore/", None, COORDINATOR_ONLY),
+    ("post", "/api/v1/glossary/{proposed_term}/decline/", {}, COORDINATOR_ONLY),
 ]  # fmt: skip
 
 
@@ -101,7 +102,9 @@ def _curation(names, users) -> dict:
     reply = ReplyFactory(problem=problem, author=users["author"])
     soft_delete(item=story, by=users["author"])
     soft_delete(item=reply, by=users["author"])
-    return {"solution": solution.pk, "deleted_story": story.pk, "deleted_reply": reply.pk}
+    proposed = GlossaryTermFactory(community=names["community"], status="proposed")
+    return {"solution": solution.pk, "deleted_story": story.pk, "deleted_reply": reply.pk,
+            "proposed_term": proposed.pk}  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,9 @@ def test_mention_in_story_reply_and_practice_notifies_once_per_text():
     problem = problems.ask_problem(community=community, author=author, title="Q", context="?")
     problems.post_reply(problem=problem, author=author, body="cc @MiraLo")
     assert _mentions(mira).count() == 2
-    entries.write_entry(community=community, author=author, title="How-to", body="Thanks @mira")
+    entries.write_entry(
+        community=community, author=author, title="How-to", body="Thanks @mira", publish=True
+    )
     assert _mentions(mira).count() == 3
 
 

@@ -96,13 +96,42 @@ def test_validate_as_expert_coordinator_or_expert_in_a_tag(community):
     entry = PracticeEntryFactory(community=community)
     entry.tags.add(tag)
     expert = UserFactory()
-    MembershipFactory(community=community, user=expert).expertise.add(tag)
+    MembershipFactory(community=community, user=expert).recognised_expertise.add(tag)
     elsewhere = UserFactory()
-    MembershipFactory(community=community, user=elsewhere).expertise.add(other_tag)
+    MembershipFactory(community=community, user=elsewhere).recognised_expertise.add(other_tag)
     assert r.can_validate_as_expert(expert, entry)
     assert r.can_validate_as_expert(make_member(community, role=Role.COORDINATOR), entry)
     assert not r.can_validate_as_expert(elsewhere, entry)
     assert not r.can_validate_as_expert(make_member(community), entry)
+
+
+def test_declared_expertise_alone_does_not_validate(community):
+    tag = TagFactory(community=community)
+    entry = PracticeEntryFactory(community=community)
+    entry.tags.add(tag)
+    claimant = UserFactory()
+    MembershipFactory(community=community, user=claimant).expertise.add(tag)
+    assert not r.can_validate_as_expert(claimant, entry)
+
+
+def test_expertise_earned_by_an_accepted_solution_or_a_validated_practice(community):
+    tag, other = TagFactory(community=community), TagFactory(community=community)
+    entry = PracticeEntryFactory(community=community)
+    entry.tags.add(tag)
+    solver = make_member(community)
+    problem = ProblemFactory(community=community)
+    problem.tags.add(tag)
+    ReplyFactory(problem=problem, author=solver, is_solution=False)
+    assert not r.can_validate_as_expert(solver, entry)
+    ReplyFactory(problem=problem, author=solver, is_solution=True)
+    assert r.can_validate_as_expert(solver, entry)
+    writer = make_member(community)
+    elsewhere = PracticeEntryFactory(community=community, author=writer, status="validated")
+    elsewhere.tags.add(other)
+    assert not r.can_validate_as_expert(writer, entry)
+    mine = PracticeEntryFactory(community=community, author=writer, status="validated")
+    mine.tags.add(tag)
+    assert r.can_validate_as_expert(writer, entry)
 
 
 def test_validate_as_expert_not_own_entry_nor_draft(community):

@@ -50,6 +50,15 @@ def check_snippets_highlight_and_escape():
     assert "<script" not in hit.snippet_html
 
 
+def check_snippets_escape_once():
+    community = CommunityFactory()
+    _entry(community, "Budget notes", 'R&D says x < y when the quarter closes, and "quotes".')
+    hit = search(None, "quarter")[0]
+    assert "x &lt; y" in hit.snippet_html
+    assert "&amp;amp;" not in hit.snippet_html and "&amp;lt;" not in hit.snippet_html
+    assert search(None, "R&D")  # the words are indexed as written, not as entities
+
+
 def check_private_never_returned_to_non_member():
     private = CommunityFactory(visibility=Visibility.PRIVATE)
     member = make_member(private)
@@ -72,6 +81,7 @@ CHECKS = [
     "title_match_ranks_above_body_match",
     "stemming_finds_other_forms",
     "snippets_highlight_and_escape",
+    "snippets_escape_once",
     "private_never_returned_to_non_member",
 ]
 
@@ -200,3 +210,18 @@ def test_an_older_title_match_competes_with_many_newer_text_matches():
     hits = search(UserFactory(), "failover", limit=5)
     assert hits[0].document.object_id == old.pk
     assert len(hits) == 5
+
+
+def test_migration_unescapes_stored_bodies():
+    import importlib
+
+    from django.apps import apps
+
+    from knowledge.models import SearchDocument
+
+    community = CommunityFactory()
+    entry = _entry(community, "Budget", "Plain words")
+    SearchDocument.objects.filter(object_id=entry.pk).update(body="R&amp;D says x &lt; y")
+    migration = importlib.import_module("knowledge.migrations.0006_pol_unescape_search_bodies")
+    migration.unescape_bodies(apps, connection.schema_editor())
+    assert SearchDocument.objects.get(object_id=entry.pk, kind="entry").body == "R&D says x < y"

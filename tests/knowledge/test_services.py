@@ -321,7 +321,7 @@ def test_one_expert_validation_is_enough(community):
     entry = _published(community, tags=[tag])
     expert = UserFactory()
     membership = MembershipFactory(community=community, user=expert)
-    membership.expertise.add(tag)
+    membership.recognised_expertise.add(tag)
     validation.validate_as_expert(entry=entry, by=expert, comment="Matches what we do")
     entry.refresh_from_db()
     assert entry.status == EntryStatus.VALIDATED

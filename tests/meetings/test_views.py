@@ -122,7 +122,7 @@ def test_public_meeting_is_readable_by_visitors(client, meeting):
     response = client.get(_url("detail", meeting))
     assert response.status_code == 200
     assert b"Incident review" in response.content
-    assert b"Log in to answer" in response.content
+    assert b"Sign in to answer" in response.content
 
 
 # --- RSVP --------------------------------------------------------------------------------------

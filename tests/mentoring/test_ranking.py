@@ -103,8 +103,8 @@ def test_ranking_orders_mentors_and_explains_each_place(world):
     ]
     assert _reasons(bo) == [
         ("1 topic in common: Incidents", 3),
-        ("In your topics: 2 answers accepted", 5),
-        ("Elsewhere in the community: 1 meeting hosted", 0),
+        ("In your topics: 2 answers accepted", 4),
+        ("Elsewhere in the community: 1 meeting hosted", 1),
         ("2 of 3 places free", 2),
         ("6 hours apart (America/New_York)", 1),
     ]

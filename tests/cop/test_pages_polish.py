@@ -1,0 +1,96 @@
+"""What a real member tripped over on the pages: raw Markdown in notifications, wording,
+the header, the unverified founder, contrast, the glossary queue."""
+
+import pytest
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from cop.enums import NotificationKind
+from cop.models import Notification
+from tests.factories import CommunityFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+MARKDOWN = "Please use the **handover checklist** & [the form](https://example.org/f).\n\n- one"
+
+
+def test_notifications_show_plain_text_not_markdown(client):
+    user = UserFactory()
+    notification = Notification.objects.create(
+        recipient=user, kind=NotificationKind.REPLY, title="A reply", body=MARKDOWN
+    )
+    client.force_login(user)
+    html = client.get(reverse("notification_list")).content.decode()
+    assert "Please use the handover checklist &amp; the form." in html
+    assert "**" not in html and "](" not in html
+    context = {"notification": notification, "user": user, "link": "https://x/"}
+    text = render_to_string("cop/email/notification.txt", context)
+    assert "Please use the handover checklist & the form.\none" in text
+    assert "**" not in render_to_string("cop/email/notification.html", context)
+
+
+def test_header_links_my_meetings_search_and_settings(client):
+    user = UserFactory()
+    client.force_login(user)
+    html = client.get(reverse("home")).content.decode()
+    nav = html[html.index('class="main-nav"') : html.index("</nav>")]
+    assert f'href="{reverse("meetings:mine")}">My meetings<' in nav
+    assert f'href="{reverse("knowledge:search")}">Search<' in nav
+    assert f'href="{reverse("profile_settings")}"' in nav and ">Settings<" in nav
+    settings_page = client.get(reverse("profile_settings")).content.decode()
+    assert f'href="{reverse("notification_preferences")}">Notifications<' in settings_page
+    client.logout()
+    anonymous = client.get(reverse("home")).content.decode()
+    assert "Log in" not in anonymous and "Sign in" in anonymous
+    assert ">Search<" in anonymous
+
+
+def test_wording_just_now_and_nobody_yet(client):
+    from knowledge.services import entries
+    from tests.factories import make_member
+
+    community = CommunityFactory()
+    author = make_member(community)
+    entry = entries.write_entry(
+        community=community, author=author, title="Fresh", body="Body", publish=True
+    )
+    client.force_login(make_member(community))
+    html = client.get(entry.get_absolute_url()).content.decode()
+    assert "0 minutes" not in html and "updated just now" in html
+    assert "0 members say" not in html and "Nobody has said this worked for them yet" in html
+    assert "Published, awaiting validation" in html
+    listing = client.get(reverse("knowledge:entry_list", args=[community.slug])).content.decode()
+    assert "0 “worked for me”" not in listing
+
+
+def test_own_mentor_request_is_yours_not_in_the_third_person(client):
+    from mentoring.models import MentorRequest
+    from tests.factories import make_member
+
+    community = CommunityFactory()
+    eli = make_member(community, display_name="Eli Haddad")
+    request = MentorRequest.objects.create(
+        community=community, requester=eli, goals="Learn", timezone="UTC", status="open"
+    )
+    client.force_login(eli)
+    html = client.get(reverse("mentoring_request", args=[community.slug, request.pk]))
+    html = html.content.decode()
+    assert "Eli Haddad asks for a mentor" not in html and "Your request for a mentor" in html
+
+
+def test_checkbox_labels_have_no_trailing_colon(client):
+    html = client.get(reverse("account_login")).content.decode()
+    assert "Remember Me</label>" in html and "Remember Me:</label>" not in html
+
+
+def test_unverified_founder_is_told_before_any_form(client):
+    user = UserFactory(verified=False, email="new@example.org")
+    client.force_login(user)
+    html = client.get(reverse("community_create")).content.decode()
+    assert "First, confirm your email address" in html
+    assert "Confirm new@example.org" in html and reverse("account_email") in html
+    assert '<form method="post" class="card"' not in html and " disabled" not in html
+    verified = UserFactory()
+    client.force_login(verified)
+    html = client.get(reverse("community_create")).content.decode()
+    assert "Start the community" in html and "First, confirm" not in html
