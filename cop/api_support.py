@@ -9,7 +9,7 @@ from django.http import Http404
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, pagination, parsers, serializers
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -19,17 +19,6 @@ from cop.markdown import render_markdown
 # Ids in API paths and bodies: what fits a 64-bit integer column (longer made a 500).
 ID_PATTERN = IdConverter.regex
 MAX_ID = 2**63 - 1
-
-
-class ObjectJSONParser(parsers.JSONParser):
-    """JSON bodies are objects: every write takes named fields. `12`, `null`, `true` or
-    `[]` is a 400 here, before any view reads `request.data` as a mapping (a 500)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type=media_type, parser_context=parser_context)
-        if not isinstance(data, dict):
-            raise exceptions.ParseError("The JSON body must be an object, such as {}.")
-        return data
 
 
 class CursorPagination(pagination.CursorPagination):
