@@ -6,6 +6,8 @@ list of tags, attributes and URL schemes, so no user text can run script or
 inject markup in another user's page.
 """
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -40,8 +42,21 @@ def sanitize_html(html: str) -> str:
     )
 
 
+# Rendering is a pure function of the text, so its results can be kept without any
+# invalidation: a page showing ten replies renders each once per process, not once per
+# request. Only texts up to this size are kept, so the memo stays within a few MB.
+MEMO_MAX_CHARS = 8_000
+
+
+@lru_cache(maxsize=1024)
+def _render_memo(text: str) -> str:
+    return sanitize_html(_md.render(text))
+
+
 def render_markdown(text: str | None) -> str:
     """Markdown to safe HTML. Empty input gives an empty string."""
     if not text:
         return ""
+    if len(text) <= MEMO_MAX_CHARS:
+        return _render_memo(text)
     return sanitize_html(_md.render(text))
