@@ -3,12 +3,14 @@
     make bench                      # 10k problems/100k replies, then 100k/1M
     BENCH_SCALE=small make bench    # 2k/20k, then 10k/100k: a quick look
 
-For each scale it creates a fresh database (BENCH_DATABASE, default `copse_bench` on
-the server of BENCH_POSTGRES_URL, default the local one), migrates, seeds it with
-`manage.py seed_scale`, then opens each page in-process through Django's test client,
-signed in as a member (the dashboard as a coordinator): the query count of one
-request and the p50/p95 of BENCH_REPEAT timed requests after a warm-up. It prints a
-table with both scales side by side and writes everything to bench/results.json.
+For each scale it creates a fresh database (`<BENCH_DATABASE>_<scale>`, default
+`copse_bench_10k` and `copse_bench_100k`, on the server of BENCH_POSTGRES_URL, default
+the local one; with BENCH_REUSE=1 an existing one is only migrated and measured again),
+migrates, seeds it with `manage.py seed_scale`, then opens each page in-process
+through Django's test client, signed in as a member (the dashboard as a coordinator):
+the query count of one request and the p50/p95 of BENCH_REPEAT timed requests after a
+warm-up. It prints a table with both scales side by side and writes everything to
+bench/results.json.
 
 Run with `--measure` (and DATABASE_URL set) it only measures the current database and
 prints JSON: that is what the driver runs for each scale.
@@ -64,12 +66,29 @@ def drive() -> None:
     }
     env.pop("REDIS_URL", None)  # measure the pages, not a cache
     results = {}
+    reuse = os.environ.get("BENCH_REUSE") == "1"
+    _run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     for scale in scales:
         print(f"== {scale['name']}: {scale['problems']:,} problems", flush=True)
-        _run(["psql", server + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {database}"], env)
-        _run(["psql", server + "/postgres", "-qc", f"CREATE DATABASE {database}"], env)
+        name = f"{database}_{scale['name']}"
+        env["DATABASE_URL"] = f"{server}/{name}"
+        exists = _run(
+            [
+                "psql",
+                server + "/postgres",
+                "-tAc",
+                f"SELECT 1 FROM pg_database WHERE datname = '{name}'",  # noqa: S608 -- ours
+            ],
+            env,
+        ).strip()
+        if reuse and exists:
+            _run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env)
+            measured = json.loads(_run([sys.executable, __file__, "--measure"], env))
+            results[scale["name"]] = measured
+            continue
+        _run(["psql", server + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], env)
+        _run(["psql", server + "/postgres", "-qc", f"CREATE DATABASE {name}"], env)
         _run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], env)
-        _run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env)
         started = time.monotonic()
         seeded = _run(
             [

@@ -1,12 +1,13 @@
 """Throughput over HTTP: gunicorn with 2 sync workers serving the problem list, a
 problem's page and a one-query view, measured side by side in one run.
 
-    DATABASE_URL=postgres://…/copse_bench .venv/bin/python bench/throughput.py
+    DATABASE_URL=postgres://…/copse_bench_100k .venv/bin/python bench/throughput.py
 
-Run it against a database seeded by `manage.py seed_scale` (bench/pages.py leaves the
-last scale in `copse_bench`). Each URL gets BENCH_HTTP_SECONDS (default 15) of load from
-BENCH_HTTP_CLIENTS (default 4) keep-alive-less client threads, as a member signed in;
-the report gives requests per second and each page's share of the one-query view's.
+Run it against a database seeded by `manage.py seed_scale` (bench/pages.py leaves
+`copse_bench_10k` and `copse_bench_100k`). Each URL gets BENCH_HTTP_SECONDS (default
+15) of load from BENCH_HTTP_CLIENTS (default 4) client threads, one connection per
+request, as a member signed in; the report gives requests per second and each page's
+share of the one-query view's.
 """
 
 import http.client
