@@ -1,12 +1,8 @@
 """Counters kept by the services: problems' reply counts, practices' endorsement counts
 and topics' use counts, always equal to a fresh count of the rows."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from cop.enums import Role
 from cop.models import Tag
@@ -14,6 +10,7 @@ from knowledge.models import PracticeEntry, Problem, Reply, Story
 from knowledge.services import entries, problems, stories, validation
 from knowledge.services.common import restore, soft_delete
 from knowledge.services.counters import counters_agree, recount
+from tests.concurrency import all_at_once
 from tests.factories import CommunityFactory, TagFactory, make_member
 
 pytestmark = pytest.mark.django_db
@@ -127,27 +124,13 @@ def _quietly(fn):
         return None
 
 
-def _all_at_once(functions):
-    barrier = threading.Barrier(len(functions))
-
-    def run(fn):
-        try:
-            barrier.wait(timeout=30)
-            return fn()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(functions)) as pool:
-        return [future.result() for future in [pool.submit(run, fn) for fn in functions]]
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_counters_stay_exact_under_concurrent_replies_deletes_and_restores(world):
     community, coordinator, asker, tags = world
     problem = _ask(community, asker, tags)
     helpers = [make_member(community) for _ in range(12)]
-    replies = _all_at_once(
+    replies = all_at_once(
         [
             (lambda h=h: problems.post_reply(problem=problem, author=h, body="Pin it."))
             for h in helpers
@@ -158,7 +141,7 @@ def test_counters_stay_exact_under_concurrent_replies_deletes_and_restores(world
     # Everyone deletes the same four replies at once, and a coordinator restores two
     # of them twice over: each change counts once.
     doomed = replies[:4]
-    _all_at_once(
+    all_at_once(
         [
             (
                 lambda r=r: _quietly(
@@ -171,7 +154,7 @@ def test_counters_stay_exact_under_concurrent_replies_deletes_and_restores(world
     )
     problem.refresh_from_db()
     assert problem.reply_count == 8
-    _all_at_once(
+    all_at_once(
         [
             (lambda r=r: restore(item=Reply.objects.get(pk=r.pk), by=coordinator))
             for r in doomed[:2] * 3
@@ -185,7 +168,7 @@ def test_counters_stay_exact_under_concurrent_replies_deletes_and_restores(world
         community=community, author=asker, title="t", situation="s", action="a", outcome="o",
         tags=tags,
     )  # fmt: skip
-    _all_at_once(
+    all_at_once(
         [
             lambda: problems.edit_problem(
                 problem=problem, by=asker, title="x", context="y", tags=[extra]

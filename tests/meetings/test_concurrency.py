@@ -1,7 +1,5 @@
 """Concurrency on a real PostgreSQL: row locks and unique constraints, not luck."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import psycopg
@@ -12,24 +10,10 @@ from cop.enums import NotificationKind, ParticipationKind
 from cop.models import Notification, ParticipationEvent
 from meetings import services
 from meetings.models import RSVP, ReminderDelivery
+from tests.concurrency import all_at_once
 from tests.factories import CommunityFactory, MeetingFactory, UserFactory, make_member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _all_at_once(functions):
-    """Run the callables in threads released together; each closes its connection."""
-    barrier = threading.Barrier(len(functions))
-
-    def run(fn):
-        try:
-            barrier.wait(timeout=30)
-            return fn()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(functions)) as pool:
-        return [future.result() for future in [pool.submit(run, fn) for fn in functions]]
 
 
 def test_fifty_concurrent_going_rsvps_fill_capacity_exactly_and_waitlist_the_rest():
@@ -38,7 +22,7 @@ def test_fifty_concurrent_going_rsvps_fill_capacity_exactly_and_waitlist_the_res
     meeting = MeetingFactory(community=community, hosts=[host], capacity=10)
     people = [make_member(community) for _ in range(50)]
 
-    _all_at_once(
+    all_at_once(
         [
             (lambda person=person: services.rsvp(meeting=meeting, user=person, answer="going"))
             for person in people
@@ -75,7 +59,7 @@ def test_two_concurrent_reminder_scans_send_each_reminder_once():
         services.rsvp(meeting=meeting, user=person, answer="going")
     due = meeting.starts_at - timedelta(hours=20)
 
-    sent = _all_at_once([lambda: services.send_due_reminders(now=due)] * 4)
+    sent = all_at_once([lambda: services.send_due_reminders(now=due)] * 4)
 
     assert sum(sent) == 8
     assert ReminderDelivery.objects.filter(meeting=meeting, kind="24h").count() == 8
@@ -90,7 +74,7 @@ def test_sixty_threads_answering_at_capacity_ten_give_ten_going_and_no_duplicate
     people = [make_member(community) for _ in range(30)]
 
     # Each member answers "going" twice at once (a double click, a retried request).
-    rows = _all_at_once(
+    rows = all_at_once(
         [
             (lambda person=person: services.rsvp(meeting=meeting, user=person, answer="going"))
             for person in people * 2
