@@ -26,3 +26,80 @@
     });
   }
 })();
+
+/* @mentions: typing "@" and a few letters in a text box of a community offers its members;
+   choosing one inserts "@Handle" (the display name without spaces). Without JavaScript,
+   typing "@Display Name" or "@handle" works the same. */
+(function () {
+  "use strict";
+  var scope = document.querySelector("[data-mentions-url]");
+  if (!scope || !window.fetch) return;
+  var url = scope.getAttribute("data-mentions-url");
+  var counter = 0;
+
+  function attach(area) {
+    var list = document.createElement("ul");
+    list.className = "mention-suggestions";
+    list.setAttribute("role", "listbox");
+    list.id = "mention-list-" + (++counter);
+    list.hidden = true;
+    area.insertAdjacentElement("afterend", list);
+    area.setAttribute("aria-autocomplete", "list");
+    area.setAttribute("aria-controls", list.id);
+    var items = [], active = -1, start = -1, pending = 0;
+
+    function close() { list.hidden = true; list.innerHTML = ""; items = []; active = -1; }
+    function highlight(i) {
+      active = i;
+      items.forEach(function (li, n) { li.setAttribute("aria-selected", n === i ? "true" : "false"); });
+      if (i >= 0) area.setAttribute("aria-activedescendant", items[i].id);
+      else area.removeAttribute("aria-activedescendant");
+    }
+    function choose(i) {
+      var handle = items[i].getAttribute("data-handle");
+      var caret = area.selectionStart;
+      area.value = area.value.slice(0, start) + "@" + handle + " " + area.value.slice(caret);
+      var at = start + handle.length + 2;
+      area.setSelectionRange(at, at);
+      close();
+      area.focus();
+    }
+    function query() {
+      var caret = area.selectionStart;
+      var before = area.value.slice(0, caret);
+      var match = /(^|[^\w@])@([\w.+-]{1,30})$/.exec(before);
+      if (!match) { close(); return; }
+      start = caret - match[2].length - 1;
+      var ticket = ++pending;
+      fetch(url + "?q=" + encodeURIComponent(match[2]), {credentials: "same-origin"})
+        .then(function (r) { return r.ok ? r.json() : {members: []}; })
+        .then(function (data) {
+          if (ticket !== pending) return;
+          close();
+          (data.members || []).forEach(function (m, n) {
+            var li = document.createElement("li");
+            li.id = list.id + "-" + n;
+            li.setAttribute("role", "option");
+            li.setAttribute("data-handle", m.handle);
+            li.textContent = m.name + " (@" + m.handle + ")";
+            li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(n); });
+            list.appendChild(li);
+            items.push(li);
+          });
+          list.hidden = items.length === 0;
+          highlight(items.length ? 0 : -1);
+        })
+        .catch(close);
+    }
+    area.addEventListener("input", query);
+    area.addEventListener("blur", function () { setTimeout(close, 150); });
+    area.addEventListener("keydown", function (e) {
+      if (list.hidden) return;
+      if (e.key === "ArrowDown") { e.preventDefault(); highlight((active + 1) % items.length); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); highlight((active - 1 + items.length) % items.length); }
+      else if (e.key === "Enter" || e.key === "Tab") { if (active >= 0) { e.preventDefault(); choose(active); } }
+      else if (e.key === "Escape") { close(); }
+    });
+  }
+  scope.querySelectorAll("textarea").forEach(attach);
+})();
