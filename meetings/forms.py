@@ -73,7 +73,7 @@ class _DetailsMixin(forms.Form):
         self.fields["hosts"] = HostsField(
             label=_("Hosts"),
             queryset=members,
-            widget=forms.SelectMultiple(attrs={"size": 5}),
+            widget=forms.CheckboxSelectMultiple(attrs={"data-filterable": "1"}),
             help_text=_("Hosts manage the meeting: agenda, attendance and notes."),
         )
 

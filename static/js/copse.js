@@ -103,3 +103,75 @@
   }
   scope.querySelectorAll("textarea").forEach(attach);
 })();
+
+/* Forms that depend on a choice show only the fields of that choice
+   (`data-show-for="field:value"`); without JavaScript every field shows. */
+(function () {
+  "use strict";
+  var blocks = document.querySelectorAll("[data-show-for]");
+  if (!blocks.length) return;
+  function update() {
+    blocks.forEach(function (block) {
+      var parts = block.getAttribute("data-show-for").split(":");
+      var form = block.closest("form");
+      var checked = form && form.querySelector('input[name="' + parts[0] + '"]:checked');
+      block.hidden = !!checked && checked.value !== parts[1];
+    });
+  }
+  document.addEventListener("change", update);
+  update();
+})();
+
+/* The series form previews its next dates as one chooses. */
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-preview-url]");
+  var box = form && form.querySelector(".series-preview");
+  if (!form || !box || !window.fetch) return;
+  var timer = 0, ticket = 0;
+  function refresh() {
+    var params = new URLSearchParams(new FormData(form));
+    params.delete("csrfmiddlewaretoken");
+    var mine = ++ticket;
+    fetch(form.getAttribute("data-preview-url") + "?" + params.toString(), {credentials: "same-origin"})
+      .then(function (r) { return r.ok ? r.text() : ""; })
+      .then(function (html) { if (mine === ticket) box.innerHTML = html; })
+      .catch(function () {});
+  }
+  function later() { clearTimeout(timer); timer = setTimeout(refresh, 300); }
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  refresh();
+})();
+
+/* Long checkbox lists (hosts) get a filter box. */
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-filterable]").forEach(function (first) {
+    var group = first.closest("div[id]") || first.parentElement;
+    if (!group || group.dataset.filterReady) return;
+    group.dataset.filterReady = "1";
+    var labels = group.querySelectorAll("label");
+    if (labels.length < 6) return;
+    var input = document.createElement("input");
+    input.type = "search";
+    input.className = "list-filter";
+    input.setAttribute("aria-label", "Filter the list");
+    input.placeholder = "Type a name…";
+    group.insertAdjacentElement("beforebegin", input);
+    input.addEventListener("input", function () {
+      var q = input.value.trim().toLowerCase();
+      labels.forEach(function (label) {
+        var item = label.closest("div") || label;
+        item.hidden = q !== "" && label.textContent.toLowerCase().indexOf(q) === -1;
+      });
+    });
+  });
+})();
+
+/* A form sent back with errors starts at its error summary. */
+(function () {
+  "use strict";
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
