@@ -182,6 +182,7 @@ class MembershipDetailSerializer(MembershipSerializer):
     also gets their next step and points month by month, as on their own page."""
 
     score = serializers.IntegerField(read_only=True)
+    recognised_expertise = serializers.SerializerMethodField()
     participation = serializers.SerializerMethodField()
     level_history = serializers.SerializerMethodField()
     next_step = serializers.SerializerMethodField()
@@ -191,6 +192,7 @@ class MembershipDetailSerializer(MembershipSerializer):
         fields = [
             *MembershipSerializer.Meta.fields,
             "score",
+            "recognised_expertise",
             "participation",
             "level_history",
             "next_step",
@@ -201,6 +203,10 @@ class MembershipDetailSerializer(MembershipSerializer):
     def _is_self(self, membership) -> bool:
         user = self.context["request"].user
         return user.is_authenticated and membership.user_id == user.pk
+
+    def get_recognised_expertise(self, membership) -> list[str]:
+        """Topics the coordinators recognise this member as an expert in."""
+        return [tag.name for tag in membership.recognised_expertise.order_by("name")]
 
     @extend_schema_field(ParticipationEventSerializer(many=True))
     def get_participation(self, membership):
@@ -235,6 +241,14 @@ class MembershipProfileSerializer(serializers.Serializer):
 
 class JoinSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class RecogniseExpertiseSerializer(serializers.Serializer):
+    topics = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        max_length=50,
+        help_text="Names or slugs of the community's topics; an empty list clears them.",
+    )
 
 
 class MembershipDeclineSerializer(serializers.Serializer):
@@ -489,6 +503,21 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return self._answer(
             community_services.set_role(
                 membership=membership, role=Role.COORDINATOR, by=request.user
+            )
+        )
+
+    @extend_schema(request=RecogniseExpertiseSerializer, responses=MembershipSerializer)
+    @action(detail=True, methods=["post"])
+    def expertise(self, request, community_slug=None, pk=None):
+        """Set the topics a member is recognised as an expert in (coordinators): their
+        validation of a practice on one of them then counts alone."""
+        membership = self._managed(pk, "recognise expertise")
+        body = RecogniseExpertiseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        tags = community_tags(membership.community, body.validated_data["topics"], field="topics")
+        return self._answer(
+            community_services.recognise_expertise(
+                membership=membership, by=request.user, tags=tags
             )
         )
 

@@ -1,5 +1,6 @@
 """Forms of the core app."""
 
+import functools
 import zoneinfo
 
 from django import forms
@@ -19,9 +20,59 @@ from .models import (
 )
 from .services import notifications
 
+# The zones offered: "Area/City" names people recognise, and UTC. Left out: legacy
+# aliases (W-SU, US/Eastern, GB), Etc/GMT+n with its inverted sign, Factory, localtime
+# and posixrules, and the all-capital abbreviations (Australia/NSW). Every name the
+# database accepts still works; these are the ones a person chooses from.
+_AREAS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe",
+          "Indian", "Pacific"}  # fmt: skip
+
+
+@functools.cache
+def curated_timezones() -> tuple[str, ...]:
+    def offered(name: str) -> bool:
+        area, _sep, place = name.partition("/")
+        return area in _AREAS and bool(place) and place != place.upper()
+
+    return ("UTC", *sorted(n for n in zoneinfo.available_timezones() if offered(n)))
+
 
 def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name.replace("_", " ")) for name in curated_timezones()]
+
+
+class TimezoneInput(forms.TextInput):
+    """A time-zone field you can type into and search: a text box with the curated zones
+    as suggestions (a `datalist`). The browser's own zone is filled in by
+    static/js/copse.js where the field asks for it (`data-detect-timezone`)."""
+
+    template_name = "cop/forms/timezone_input.html"
+
+    def __init__(self, attrs=None, *, detect: bool = False):
+        attrs = {"autocomplete": "off", "spellcheck": "false", **(attrs or {})}
+        if detect:
+            attrs["data-detect-timezone"] = "1"
+        super().__init__(attrs)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["zones"] = timezone_choices()
+        context["widget"]["attrs"]["list"] = f"{context['widget']['attrs'].get('id', name)}-zones"
+        return context
+
+
+class TimezoneField(forms.ChoiceField):
+    """A curated, searchable time zone. A zone outside the list that the object already
+    has (an old alias) stays valid for it."""
+
+    def __init__(self, *, detect: bool = False, **kwargs):
+        kwargs.setdefault("label", _("Time zone"))
+        kwargs.setdefault("help_text", _("Type a city or region, e.g. Europe/Berlin."))
+        super().__init__(choices=timezone_choices, widget=TimezoneInput(detect=detect), **kwargs)
+
+    def allow(self, name: str) -> None:
+        if name and name not in curated_timezones():
+            self.choices = [*self.choices, (name, name)]
 
 
 class SignupExtraForm(forms.Form):
@@ -32,9 +83,7 @@ class SignupExtraForm(forms.Form):
         max_length=80,
         help_text=_("How other members will see you."),
     )
-    timezone = forms.ChoiceField(
-        label=_("Time zone"), choices=timezone_choices, initial=settings.DEFAULT_USER_TIMEZONE
-    )
+    timezone = TimezoneField(initial=settings.DEFAULT_USER_TIMEZONE, detect=True)
 
     def signup(self, request, user: User) -> None:
         user.display_name = self.cleaned_data["display_name"]
@@ -43,12 +92,16 @@ class SignupExtraForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+    timezone = TimezoneField()
 
     class Meta:
         model = User
         fields = ["display_name", "timezone", "bio"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].allow(self.instance.timezone)
 
 
 class CopseFormRenderer(TemplatesSetting):

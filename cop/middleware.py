@@ -3,6 +3,7 @@
 import logging
 import sys
 import zoneinfo
+from urllib.parse import unquote
 
 from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
@@ -12,9 +13,13 @@ from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
+# Set by static/js/copse.js for visitors who are not logged in: their browser's zone.
+TIMEZONE_COOKIE = "copse_tz"
+
 
 class UserTimezoneMiddleware:
-    """Show times in the viewer's own zone: the user's setting, else the site default."""
+    """Show times in the viewer's own zone: the user's setting; for a visitor, the zone
+    their browser reported (a cookie, one of the curated zones); else the site default."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -22,11 +27,17 @@ class UserTimezoneMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.timezone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
+            name = user.timezone
         else:
+            from cop.forms import curated_timezones
+
+            name = unquote(request.COOKIES.get(TIMEZONE_COOKIE, ""))[:64]
+            name = name if name in curated_timezones() else ""
+        try:
+            if not name:
+                raise ValueError(name)
+            timezone.activate(zoneinfo.ZoneInfo(name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
         return self.get_response(request)
 

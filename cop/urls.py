@@ -25,6 +25,11 @@ urlpatterns = [
     path("c/<slug:slug>/invite/", communities.community_invite, name="community_invite"),
     path("c/<slug:slug>/members/", communities.community_members, name="community_members"),
     path("c/<slug:slug>/audit/", communities.community_audit, name="community_audit"),
+    path(
+        "c/<slug:slug>/members/suggest/",
+        communities.member_suggestions,
+        name="member_suggestions",
+    ),
     path("c/<slug:slug>/me/", communities.membership_edit, name="membership_edit"),
     path("c/<slug:slug>/health/", dashboard.community_dashboard, name="community_dashboard"),
     path("c/<slug:slug>/health/value/", value.value_matrix, name="value_matrix"),

@@ -58,7 +58,10 @@ v1 = [
     ),
     path("communities/<slug:community_slug>/members/", members, name="api-community-members"),
     path(MEMBER, member, name="api-community-member"),
-    *[member_action(name) for name in ("approve", "decline", "remove", "promote", "demote")],
+    *[
+        member_action(name)
+        for name in ("approve", "decline", "remove", "promote", "demote", "expertise")
+    ],
     path(
         "communities/<slug:community_slug>/me/",
         cop_api.MyMembershipView.as_view(),

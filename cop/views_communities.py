@@ -9,7 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,6 +35,7 @@ from cop.rules import (
     can_request_to_join,
     forget_memberships,
     has_verified_email,
+    is_active_member,
     is_coordinator,
     membership_of,
 )
@@ -239,6 +241,31 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
             counts=selectors.level_counts(community),
         ),
     )
+
+
+@login_required
+def member_suggestions(request: HttpRequest, slug: str) -> JsonResponse:
+    """Members whose name or email starts with `q`, for @mention autocomplete (active
+    members only; at most 8). Each comes with the handle to type: the display name
+    without spaces."""
+    community = selectors.access_community(request.user, slug)
+    if not is_active_member(request.user, community):
+        raise PermissionDenied(_("Only members can look up other members."))
+    query = request.GET.get("q", "").strip().lstrip("@").replace("\x00", "")[:40]
+    members = Membership.objects.filter(
+        community=community, status=MembershipStatus.ACTIVE
+    ).exclude(user=request.user)
+    if query:
+        members = members.filter(
+            Q(user__display_name__istartswith=query)
+            | Q(user__display_name__icontains=f" {query}")
+            | Q(user__email__istartswith=query)
+        )
+    people = [
+        {"name": m.user.name, "handle": m.user.name.replace(" ", "")}
+        for m in members.select_related("user").order_by("user__display_name")[:8]
+    ]
+    return JsonResponse({"members": people})
 
 
 @login_required

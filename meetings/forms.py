@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cop.forms import timezone_choices
+from cop.forms import TimezoneField
 
 from .enums import AgendaItemStatus, EditScope, Frequency, MeetingKind, RSVPAnswer, SeriesEnd
 from .recurrence import build_rrule
@@ -73,7 +73,7 @@ class _DetailsMixin(forms.Form):
         self.fields["hosts"] = HostsField(
             label=_("Hosts"),
             queryset=members,
-            widget=forms.SelectMultiple(attrs={"size": 5}),
+            widget=forms.CheckboxSelectMultiple(attrs={"data-filterable": "1"}),
             help_text=_("Hosts manage the meeting: agenda, attendance and notes."),
         )
 
@@ -84,9 +84,7 @@ class MeetingForm(_DetailsMixin):
     day = forms.DateField(label=_("Date"), widget=DATE)
     start_time = forms.TimeField(label=_("Starts"), widget=TIME)
     end_time = forms.TimeField(label=_("Ends"), widget=TIME)
-    timezone = forms.ChoiceField(
-        label=_("Time zone"),
-        choices=timezone_choices,
+    timezone = TimezoneField(
         help_text=_("The zone the meeting is planned in; everyone sees it in their own."),
     )
     agenda = forms.CharField(
@@ -199,9 +197,7 @@ class SeriesForm(_DetailsMixin):
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"), min_value=5, max_value=24 * 60, initial=60
     )
-    timezone = forms.ChoiceField(
-        label=_("Time zone"),
-        choices=timezone_choices,
+    timezone = TimezoneField(
         help_text=_("The meeting keeps its local time in this zone across daylight saving."),
     )
     end = forms.ChoiceField(

@@ -308,3 +308,15 @@ def describe_rule(rule: str) -> str:
             "n": fields["COUNT"]
         }
     return text
+
+
+def last_occurrence(rule: str, *, starts_on: date, start_time: time) -> date | None:
+    """The local date of a series' last meeting when its rule ends (UNTIL or COUNT);
+    None for a series that runs until someone ends it."""
+    parsed = parse_rule(rule, starts_on=starts_on, start_time=start_time)
+    if parsed._count is None and parsed._until is None:
+        return None
+    moments = list(
+        parsed.xafter(datetime.combine(starts_on, time.min), count=MAX_OCCURRENCES, inc=True)
+    )
+    return moments[-1].date() if moments else None

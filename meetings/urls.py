@@ -14,6 +14,7 @@ urlpatterns = [
     path(community, views.community_meetings, name="community"),
     path(community + "new/", views.schedule_meeting, name="schedule"),
     path(community + "series/new/", views.create_series, name="series_create"),
+    path(community + "series/preview/", views.series_preview, name="series_preview"),
     path(community + "series/<id:series_id>/", views.series_detail, name="series_detail"),
     path(
         community + "series/<id:series_id>/confirm/",

@@ -2,7 +2,7 @@
 renders. Community pages live under /c/<slug>/meetings/, the personal ones under
 /meetings/."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,7 +24,7 @@ from cop.rules import membership_of
 from cop.selectors import access_community
 
 from . import selectors, services
-from .enums import EditScope, MeetingStatus, RSVPAnswer
+from .enums import EditScope, MeetingStatus, RSVPAnswer, SeriesStatus
 from .forms import (
     AgendaItemForm,
     AgendaStatusForm,
@@ -38,7 +38,7 @@ from .forms import (
 )
 from .ical import calendar_for
 from .models import AgendaItem
-from .recurrence import describe_rule
+from .recurrence import describe_rule, last_occurrence, occurrence_window
 from .rules import (
     can_manage_meeting,
     can_propose_agenda_item,
@@ -205,6 +205,9 @@ def series_detail(request: HttpRequest, slug: str, series_id: int) -> HttpRespon
         h.pk == request.user.pk for h in series.hosts.all()
     )
     meetings = selectors.series_meetings(series, request.user)
+    ends_on = last_occurrence(
+        series.rrule, starts_on=series.starts_on, start_time=series.start_time
+    )
     return render(
         request,
         "meetings/series_detail.html",
@@ -213,9 +216,59 @@ def series_detail(request: HttpRequest, slug: str, series_id: int) -> HttpRespon
             community,
             series=series,
             rule_text=describe_rule(series.rrule),
+            ends_on=ends_on,
+            # "Confirmed until" means something only short of the series' own end.
+            show_confirmed_until=series.status == SeriesStatus.ACTIVE
+            and (ends_on is None or series.confirmed_until < ends_on),
             meetings=meetings,
             can_manage=can_manage,
         ),
+    )
+
+
+def series_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    """The next dates a series form would give, for the live preview on the form (a
+    fragment; coordinators only). Only the recurrence and time fields are read."""
+    community = access_community(request.user, slug)
+    if not can_schedule_meeting(request.user, community):
+        raise PermissionDenied(_("Only coordinators set up a series of meetings."))
+    data = request.GET.copy()
+    data["title"] = data["location"] = "-"  # not part of the rhythm
+    data["kind"] = "regular"
+    data.pop("online_url", None)
+    data.pop("capacity", None)
+    form = SeriesForm(data, members=_members(community))
+    form.fields["hosts"].required = False
+    dates, errors = [], []
+    if form.is_valid():
+        cleaned = form.cleaned_data
+        first = max(cleaned["starts_on"], timezone.localdate())
+        window = occurrence_window(
+            cleaned["rrule"],
+            starts_on=cleaned["starts_on"],
+            start_time=cleaned["start_time"],
+            duration=timedelta(minutes=cleaned["duration_minutes"]),
+            tz_name=cleaned["timezone"],
+            after=first,
+            until=first + timedelta(days=400),
+        )
+        dates = [start for _day, start, _end in window[:5]]
+        zone = cleaned["timezone"]
+    else:
+        recurrence = {"frequency", "interval", "weekdays", "nth", "weekday", "monthday",
+                      "starts_on", "start_time", "duration_minutes", "timezone", "end",
+                      "until", "count"}  # fmt: skip
+        errors = [
+            f"{form.fields[name].label}: {e}" if name in form.fields else e
+            for name, es in form.errors.items()
+            if name in recurrence | {"__all__"}
+            for e in es
+        ]
+        zone = ""
+    return render(
+        request,
+        "meetings/_series_preview.html",
+        {"dates": dates, "errors": errors, "zone": zone},
     )
 
 

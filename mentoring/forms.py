@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cop.forms import timezone_choices
+from cop.forms import TimezoneField
 from cop.models import Community, Tag
 
 from .enums import AUTO_KIND_CHOICES, Cadence
@@ -37,7 +37,7 @@ class OfferForm(_TopicsMixin, forms.Form):
         required=False,
         help_text=_("In your own words, for example “Tuesday evenings, 30 minutes”."),
     )
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=timezone_choices)
+    timezone = TimezoneField()
     languages = forms.CharField(
         label=_("Languages"),
         max_length=120,
@@ -77,10 +77,8 @@ class RequestForm(_TopicsMixin, forms.Form):
         choices=Cadence.choices,
         initial=Cadence.FORTNIGHTLY,
     )
-    timezone = forms.ChoiceField(
-        label=_("Your time zone"),
-        choices=timezone_choices,
-        help_text=_("Mentors in nearby time zones rank higher."),
+    timezone = TimezoneField(
+        label=_("Your time zone"), help_text=_("Mentors in nearby time zones rank higher.")
     )
     mentor = forms.TypedChoiceField(
         label=_("Send the request to"),

@@ -294,6 +294,22 @@ def mention_tokens(text: str) -> list[str]:
     return list(seen)[:MAX_MENTIONS]
 
 
+# A display name with spaces may follow the `@` (`@Nora Newbie`): up to two more words
+# are tried, longest first, against the community's members.
+MENTION_PHRASE_RE = re.compile(r"(?<![\w@])@(\w(?:[\w.+-]*\w)?)((?:[ \t]+\w[\w'-]*){0,2})")
+
+
+def mention_phrases(text: str) -> list[list[str]]:
+    """For each `@` in the text, the name keys it may stand for, longest first:
+    `@Nora Newbie thanks` gives ["noranewbiethanks", "noranewbie", "nora"]."""
+    phrases = []
+    for match in MENTION_PHRASE_RE.finditer(text or ""):
+        words = [match.group(1), *match.group(2).split()]
+        keys = ["".join(words[:n]).lower() for n in range(len(words), 0, -1)]
+        phrases.append(keys)
+    return phrases[:MAX_MENTIONS]
+
+
 def _mention_query(tokens: list[str]) -> Q:
     query = Q(name_key__in=tokens)
     for token in tokens:
@@ -326,15 +342,30 @@ def mentioned_users(*, text: str, community: Community, author: User | None) -> 
     def token_of(user: User) -> set[str]:
         return {user.name_key, user.email.split("@", 1)[0].lower()} & set(tokens)
 
+    phrases = mention_phrases(text)
+    longer = {key for keys in phrases for key in keys[:-1]}
     members = list(
         people.filter(
-            _mention_query(tokens),
+            _mention_query(tokens) | Q(name_key__in=longer),
             memberships__community=community,
             memberships__status=MembershipStatus.ACTIVE,
         )
     )
-    found: dict[int, User] = {user.pk: user for user in members}
-    resolved = set().union(*(token_of(user) for user in members)) if members else set()
+    # Each `@` names the member whose display name matches the most words after it
+    # (`@Nora Newbie` is Nora Newbie, not another Nora), or by the single word.
+    by_key: dict[str, list[User]] = {}
+    for user in members:
+        for key in {user.name_key, user.email.split("@", 1)[0].lower()}:
+            by_key.setdefault(key, []).append(user)
+    found: dict[int, User] = {}
+    resolved: set[str] = set()
+    for keys in phrases:
+        for key in keys:
+            if key in by_key:
+                for user in by_key[key]:
+                    found[user.pk] = user
+                resolved.add(keys[-1])
+                break
     rest = [token for token in tokens if token not in resolved]
     if rest and community.visibility == Visibility.PUBLIC:
         by_token: dict[str, list[User]] = {}

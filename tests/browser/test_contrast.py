@@ -106,3 +106,31 @@ def test_members_table_keeps_manage_on_screen_on_a_phone(browser_page):
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow == 0
+
+
+def test_health_dashboard_fits_a_phone(browser_page):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 800})
+    coordinator = UserFactory(email="coord@example.org", display_name="Coord")
+    community = CommunityFactory(name="Night Nurses", slug="night-nurses", coordinator=coordinator)
+    for n in range(4):
+        make_member(community, display_name=f"Member {n}")
+    log_in(page, "coord@example.org")
+    page.goto("/c/night-nurses/health/")
+    expect(page.get_by_role("heading", name="Participation mix")).to_be_visible()
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow == 0
+    wider = page.evaluate(
+        """() => [...document.querySelectorAll('.card table')].filter(t => {
+            const card = t.closest('.card').getBoundingClientRect();
+            return t.getBoundingClientRect().right > card.right + 0.5;
+        }).length"""
+    )
+    assert wider == 0
+    label_sizes = page.evaluate(
+        """() => [...document.querySelectorAll('svg.chart text')].map(
+            t => t.getBoundingClientRect().height)"""
+    )
+    assert label_sizes and min(label_sizes) >= 9

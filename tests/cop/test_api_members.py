@@ -320,3 +320,21 @@ def test_member_list_filters_like_the_directory(api, community, django_assert_nu
     bad = api.get(url, {"status": "everyone"})
     assert bad.status_code == 400
     assert "status" in bad.json()
+
+
+def test_coordinators_recognise_expertise_through_the_api(api, coordinator):
+    from cop.models import Membership
+    from tests.factories import TagFactory, make_member
+
+    community = CommunityFactory(slug="guild", coordinator=coordinator)
+    TagFactory(community=community, name="On-call", slug="on-call")
+    member = make_member(community)
+    membership = Membership.objects.get(user=member, community=community)
+    url = f"/api/v1/communities/guild/members/{membership.pk}/expertise/"
+    api.force_authenticate(coordinator)
+    assert api.post(url, {"topics": ["on-call"]}, format="json").status_code == 200
+    detail = api.get(f"/api/v1/communities/guild/members/{membership.pk}/").json()
+    assert detail["recognised_expertise"] == ["On-call"]
+    assert api.post(url, {"topics": ["nope"]}, format="json").status_code == 400
+    api.force_authenticate(member)
+    assert api.post(url, {"topics": []}, format="json").status_code == 403

@@ -61,6 +61,8 @@ ENDPOINTS = [
     ("post", "/api/v1/communities/{slug}/members/{author_id}/remove/", None, COORDINATOR_ONLY),
     ("post", "/api/v1/communities/{slug}/members/{author_id}/promote/", None, COORDINATOR_ONLY),
     ("post", "/api/v1/communities/{slug}/members/{member_id}/demote/", None, COORDINATOR_ONLY),
+    ("post", "/api/v1/communities/{slug}/members/{member_id}/expertise/", {"topics": []},
+     COORDINATOR_ONLY),
     # One's own membership: only members have one.
     ("get", "/api/v1/communities/{slug}/me/", None, OWN_MEMBERSHIP),
     ("patch", "/api/v1/communities/{slug}/me/", {"introduction": "Hello"}, OWN_MEMBERSHIP),

@@ -94,3 +94,34 @@ def test_unverified_founder_is_told_before_any_form(client):
     client.force_login(verified)
     html = client.get(reverse("community_create")).content.decode()
     assert "Start the community" in html and "First, confirm" not in html
+
+
+def test_time_zones_are_a_curated_searchable_list():
+    from cop.forms import ProfileForm, SignupExtraForm, curated_timezones
+
+    zones = curated_timezones()
+    assert "UTC" in zones and "Europe/Berlin" in zones and "America/Argentina/Salta" in zones
+    for odd in ("Factory", "localtime", "W-SU", "US/Eastern", "Etc/GMT+5", "GB", "posixrules",
+                "Australia/NSW"):  # fmt: skip
+        assert odd not in zones, odd
+    html = str(SignupExtraForm()["timezone"])
+    assert 'list="id_timezone-zones"' in html and "<datalist" in html
+    assert "data-detect-timezone" in html
+    # Someone whose profile still says an old alias can save it unchanged.
+    user = UserFactory(timezone="US/Eastern")
+    form = ProfileForm({"display_name": "X", "timezone": "US/Eastern", "bio": ""}, instance=user)
+    assert form.is_valid(), form.errors
+    assert not ProfileForm(
+        {"display_name": "X", "timezone": "W-SU", "bio": ""}, instance=user
+    ).is_valid()
+
+
+def test_visitor_zone_cookie_is_used_when_valid(client):
+    from cop.middleware import TIMEZONE_COOKIE
+
+    community = CommunityFactory()
+    address = reverse("meetings:community", args=[community.slug])
+    client.cookies[TIMEZONE_COOKIE] = "Asia/Tokyo"
+    assert "your time zone, Asia/Tokyo" in client.get(address).content.decode()
+    client.cookies[TIMEZONE_COOKIE] = "Factory"
+    assert "your time zone, UTC" in client.get(address).content.decode()

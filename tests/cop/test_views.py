@@ -113,4 +113,4 @@ def test_form_errors_render_beside_their_field(client):
     field_start = content.index('id="id_timezone"')
     error_at = content.index('id="id_timezone_error"')  # the errorlist's own id
     assert field_start < error_at < content.index('id="id_bio"')
-    assert 'aria-describedby="id_timezone_error"' in content
+    assert 'aria-describedby="id_timezone_helptext id_timezone_error"' in content
