@@ -37,6 +37,28 @@ def curated_timezones() -> tuple[str, ...]:
     return ("UTC", *sorted(n for n in zoneinfo.available_timezones() if offered(n)))
 
 
+class IdsField(forms.ModelMultipleChoiceField):
+    """A ModelMultipleChoiceField whose ids must fit a 64-bit column: a longer number was
+    an OverflowError (SQLite) or a DataError (PostgreSQL) in the `pk__in` query, a 500.
+    Django's single choice (`pk=`) already treats such a number as no match."""
+
+    MAX_ID = 2**63 - 1
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except (TypeError, ValueError):
+                continue  # not a number: Django's own check refuses it
+            if not -self.MAX_ID <= number <= self.MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": str(pk)[:20]},
+                )
+        return super()._check_values(value)
+
+
 def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in curated_timezones()]
 
@@ -285,6 +307,7 @@ class MembershipProfileForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["introduction", "expertise"]
+        field_classes = {"expertise": IdsField}
         widgets = {
             "introduction": forms.Textarea(attrs={"rows": 5}),
             "expertise": forms.CheckboxSelectMultiple,
@@ -325,6 +348,7 @@ class ValueStoryForm(forms.ModelForm):
             "meetings",
             "entries",
         ]
+        field_classes = {"meetings": IdsField, "entries": IdsField}
         widgets = {
             field: forms.Textarea(attrs={"rows": 3})
             for field in (
@@ -378,7 +402,7 @@ class NotificationPreferencesForm(forms.Form):
         widget=forms.RadioSelect,
         help_text=_("Sent at 08:00 in your time zone, only when you were away and there is news."),
     )
-    muted = forms.ModelMultipleChoiceField(
+    muted = IdsField(
         label=_("Muted communities"),
         queryset=Community.objects.none(),
         required=False,

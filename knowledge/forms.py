@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cop.enums import MembershipStatus
+from cop.forms import IdsField
 from cop.models import Community, User
 
 from . import selectors
@@ -45,7 +46,7 @@ class _CommunityForm(forms.Form):
 
 
 def _tags_field():
-    return forms.ModelMultipleChoiceField(
+    return IdsField(
         label=_("Topics"),
         queryset=None,
         required=False,

@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cop.forms import TimezoneField
+from cop.forms import IdsField, TimezoneField
 
 from .enums import AgendaItemStatus, EditScope, Frequency, MeetingKind, RSVPAnswer, SeriesEnd
 from .recurrence import build_rrule
@@ -32,7 +32,7 @@ def _aware(day, moment: time, tz_name: str) -> datetime:
     return datetime.combine(day, moment).replace(tzinfo=zoneinfo.ZoneInfo(tz_name))
 
 
-class HostsField(forms.ModelMultipleChoiceField):
+class HostsField(IdsField):
     def label_from_instance(self, obj):
         return obj.name
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cop.forms import TimezoneField
+from cop.forms import IdsField, TimezoneField
 from cop.models import Community, Tag
 
 from .enums import AUTO_KIND_CHOICES, Cadence
@@ -17,7 +17,7 @@ class _TopicsMixin:
 
 
 class OfferForm(_TopicsMixin, forms.Form):
-    topics = forms.ModelMultipleChoiceField(
+    topics = IdsField(
         label=_("Topics"),
         queryset=Tag.objects.none(),
         required=False,
@@ -65,7 +65,7 @@ class RequestForm(_TopicsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What would you like to learn or get better at? Markdown."),
     )
-    topics = forms.ModelMultipleChoiceField(
+    topics = IdsField(
         label=_("Topics"),
         queryset=Tag.objects.none(),
         required=False,
