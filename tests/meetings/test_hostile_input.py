@@ -42,7 +42,7 @@ def api(host):
 @pytest.mark.parametrize(
     ("day", "zone", "start", "end"),
     [
-        ("0001-01-01", "Etc/GMT-14", "00:00", "01:00"),
+        ("0001-01-01", "Pacific/Kiritimati", "00:00", "01:00"),  # UTC+14
         ("9999-12-31", "Pacific/Pago_Pago", "23:00", "23:30"),
         ("9999-12-31", "Europe/Berlin", "23:00", "01:00"),  # ends after midnight
         ("1970-01-01", "UTC", "10:00", "11:00"),
