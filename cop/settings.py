@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
         "MeetingKindEnum": "meetings.enums.MeetingKind",
         "InvitationStatusEnum": "cop.enums.InvitationStatus",
         "ParticipationKindEnum": "cop.enums.ParticipationKind",
+        "AgendaItemStatusEnum": "meetings.enums.AgendaItemStatus",
     },
 }
 
