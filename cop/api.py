@@ -71,6 +71,15 @@ class CommunitySerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "created_at"]
+        # The ranges the settings form enforces, so the schema says them too.
+        extra_kwargs = {
+            "level_window_days": {"min_value": 7, "max_value": 730},
+            "validation_threshold": {"min_value": 1, "max_value": 100},
+            "active_threshold": {"min_value": 1},
+            "reminder_offsets_hours": {
+                "help_text": "Whole hours before a meeting, from 1 to 336, comma-separated."
+            },
+        }
 
     def get_url(self, community) -> str:
         return self.context["request"].build_absolute_uri(community.get_absolute_url())

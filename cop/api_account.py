@@ -1,6 +1,7 @@
 """REST API of the caller's own account: their profile, their memberships and their
 personal access tokens (the account settings pages, for programs)."""
 
+from django.db.models import F
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, permissions, serializers, viewsets
@@ -60,13 +61,16 @@ class MyMembershipsView(generics.ListAPIView):
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = MembershipSerializer
-    pagination_class = type("ByCommunityName", (ByName,), {"ordering": ("community__name", "id")})
+    # Ordered by an annotation: a cursor reads its position from each row, and a row has
+    # no `community__name` attribute (a second page was a 500).
+    pagination_class = type("ByCommunityName", (ByName,), {"ordering": ("community_name", "id")})
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Membership.objects.none()
         return (
             selectors.my_memberships(self.request.user)
+            .annotate(community_name=F("community__name"))
             .select_related("user")
             .prefetch_related("expertise")
         )

@@ -29,6 +29,29 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 200
     ordering = "-id"
 
+    def get_page_size(self, request):
+        """`page_size` is a whole number from 1 to 200, as the schema says; anything
+        else is a 400 (it used to fall back to the default without a word)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: f"A whole number from 1 to {self.max_page_size}."}
+            )
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
 
 def exception_handler(exc, context):
     """Every 4xx is JSON with a `detail` that says why; Django's own exceptions included."""
@@ -76,6 +99,38 @@ def community_tags(community, names: list[str], *, field: str = "tags") -> list:
     return found
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """`true`/`false` (or 1/0) and nothing else: another value is a 400, as the schema
+    declares a boolean (Django's own field read any other word as "not given")."""
+
+    widget = forms.TextInput  # the raw text: NullBooleanSelect turns unknown words to None
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError("Use true or false.", code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+# A slug in a query parameter, as the schema declares it (what Django's SlugField takes).
+# Empty means "not given", as for every filter.
+SLUG_SCHEMA = {"type": "string", "pattern": "^[-a-zA-Z0-9_]*$"}
+# A slug the operation needs.
+REQUIRED_SLUG_SCHEMA = {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}
+
+
+@extend_schema_field(SLUG_SCHEMA)
 class SlugFilter(django_filters.CharFilter):
     """A slug parameter: anything else is a 400 with a reason, never a database error."""
 
@@ -99,3 +154,76 @@ class PersonalTokenScheme(OpenApiAuthenticationExtension):
             "description": "A personal access token (cps_…) from the account settings page "
             "or POST /api/v1/auth/token/.",
         }
+
+
+# --- The statuses every operation can answer, declared in the schema ---------------------
+
+_ERROR = {
+    "type": "object",
+    "description": "Why the request was refused.",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+_VALIDATION_ERROR = {
+    "type": "object",
+    "description": "What is wrong with the request: `detail` for the request as a whole, "
+    "and the reasons for each field under its name.",
+    "properties": {
+        "detail": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    },
+    "additionalProperties": True,
+}
+_REASONS = {
+    "400": ("The request is not valid: see the reasons.", "ValidationError"),
+    "401": ("No valid credentials: log in or send a personal access token.", "Error"),
+    "403": ("The caller may not do this (or the CSRF check failed).", "Error"),
+    "404": (
+        "No such object, or one in a private community the caller does not belong to.",
+        "Error",
+    ),
+    "415": ("The body is not JSON, form data or multipart.", "Error"),
+    "429": ("Too many requests: try again later.", "Error"),
+}
+
+
+def declare_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation declares the refusals it can
+    answer, with their JSON shape. 401, 403, 404 and 429 can answer any operation
+    (authentication, permission rules, private communities, throttling); 400 any that
+    reads parameters or a body; 415 any that reads a body."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("Error", _ERROR)
+    schemas.setdefault("ValidationError", _VALIDATION_ERROR)
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            codes = ["401", "403", "404", "429"]
+            if operation.get("parameters") or "requestBody" in operation:
+                codes.append("400")
+            if "requestBody" in operation:
+                codes.append("415")
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") != "query" or parameter.get("required"):
+                    continue
+                # A filter left empty filters nothing, as an absent one.
+                schema = parameter.get("schema", {})
+                if "enum" in schema and "" not in schema["enum"]:
+                    schema["enum"] = [*schema["enum"], ""]
+                elif "format" in schema or schema.get("type") == "boolean":
+                    parameter["schema"] = {"anyOf": [schema, {"type": "string", "enum": [""]}]}
+            responses = operation.setdefault("responses", {})
+            for code in sorted(codes):
+                description, schema = _REASONS[code]
+                responses.setdefault(
+                    code,
+                    {
+                        "description": description,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": f"#/components/schemas/{schema}"}
+                            }
+                        },
+                    },
+                )
+    return result

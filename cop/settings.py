@@ -295,6 +295,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Request bodies are documented as JSON objects (form data is still read, as by the
+    # browsable forms, but is not part of the contract).
+    "PARSER_WHITELIST": ["cop.api_parsers.ObjectJSONParser"],
+    # Every operation declares the refusals it can answer (400, 401, 403, 404, 415, 429).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "cop.api_support.declare_error_responses",
+    ],
     # Swagger UI loads nothing from elsewhere (no validator badge), so it keeps to the CSP.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Group the docs by resource (communities, meetings, problems...) rather than "v1".
@@ -307,6 +315,7 @@ SPECTACULAR_SETTINGS = {
         "InvitationStatusEnum": "cop.enums.InvitationStatus",
         "ParticipationKindEnum": "cop.enums.ParticipationKind",
         "TermStatusEnum": "knowledge.enums.TermStatus",
+        "AgendaItemStatusEnum": "meetings.enums.AgendaItemStatus",
     },
 }
 

@@ -111,16 +111,28 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _api(request: HttpRequest) -> bool:
+    """The API answers its refusals in JSON, even those Django makes before any API
+    view runs (an address that matches no route)."""
+    return request.path.startswith("/api/")
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     reason = str(exception) if str(exception) else ""
+    if _api(request):
+        return JsonResponse({"detail": reason or "You do not have permission."}, status=403)
     return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
     return render(request, "400.html", status=400)
 
 

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from cop.api_support import (
     ID_PATTERN,
     MAX_ID,
+    SLUG_SCHEMA,
     CursorPagination,
     MarkdownHTMLField,
     SlugFilter,
@@ -875,7 +876,7 @@ class PracticeViewSet(
         )
 
     @extend_schema(methods=["POST"], request=ValidateSerializer, responses=PracticeSerializer)
-    @extend_schema(methods=["DELETE"], request=None, responses=PracticeSerializer)
+    @extend_schema(methods=["DELETE"], request=None, responses={200: PracticeSerializer})
     @action(
         detail=True, methods=["post", "delete"], permission_classes=[permissions.IsAuthenticated]
     )
@@ -1110,10 +1111,12 @@ class SearchResultSerializer(serializers.Serializer):
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("q", OpenApiTypes.STR, description="What to look for.", required=True),
-        OpenApiParameter("community", OpenApiTypes.STR, description="A community's slug."),
+        OpenApiParameter(
+            "q", OpenApiTypes.STR, description="What to look for (nothing found without it)."
+        ),
+        OpenApiParameter("community", SLUG_SCHEMA, description="A community's slug."),
         OpenApiParameter("kind", OpenApiTypes.STR, enum=SearchKind.values),
-        OpenApiParameter("tag", OpenApiTypes.STR, description="A tag's slug."),
+        OpenApiParameter("tag", SLUG_SCHEMA, description="A tag's slug."),
         OpenApiParameter("limit", OpenApiTypes.INT, description="At most 100 (30 by default)."),
     ],
     responses=SearchResultSerializer,

@@ -21,7 +21,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 
-from cop.api_support import ID_PATTERN, MAX_ID, CursorPagination, MarkdownHTMLField
+from cop.api_support import (
+    ID_PATTERN,
+    MAX_ID,
+    CursorPagination,
+    MarkdownHTMLField,
+    SlugFilter,
+    StrictBooleanFilter,
+)
 from cop.enums import MembershipStatus
 from cop.models import Membership, User
 from cop.rules import is_active_member
@@ -161,12 +168,6 @@ class RSVPResultSerializer(serializers.Serializer):
     )
 
 
-class SlugFilter(django_filters.CharFilter):
-    """A slug parameter: anything else is a 400 with a reason, never a database error."""
-
-    field_class = forms.SlugField
-
-
 class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
     """ISO 8601 in any offset the database can take: normalised to UTC, out of range
     is a 400 with a reason."""
@@ -196,7 +197,7 @@ class MeetingFilter(django_filters.FilterSet):
         field_name="starts_at", lookup_expr="lt", help_text="Starting before (ISO 8601)."
     )
     status = django_filters.ChoiceFilter(choices=MeetingStatus.choices)
-    mine = django_filters.BooleanFilter(
+    mine = StrictBooleanFilter(
         method="filter_mine",
         help_text="true: only meetings of communities the caller is an active member of.",
     )
@@ -273,6 +274,11 @@ class AgendaActionSerializer(serializers.Serializer):
     item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     vote = serializers.BooleanField(required=False, default=True)
     status = serializers.ChoiceField(choices=AgendaItemStatus.choices, required=False)
+
+
+class AgendaStatusSerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    status = serializers.ChoiceField(choices=AgendaItemStatus.choices)
 
 
 class AgendaMoveSerializer(serializers.Serializer):
@@ -474,7 +480,7 @@ class MeetingViewSet(
         services.vote_agenda_item(item=item, user=request.user, vote=body.validated_data["vote"])
         return Response(AgendaItemSerializer(item).data)
 
-    @extend_schema(request=AgendaActionSerializer, responses=AgendaItemSerializer)
+    @extend_schema(request=AgendaStatusSerializer, responses=AgendaItemSerializer)
     @action(
         detail=True,
         methods=["post"],
@@ -486,10 +492,8 @@ class MeetingViewSet(
         meeting = _meeting_for(request.user, pk)
         if not can_manage_meeting(request.user, meeting):
             raise PermissionDenied("Only the meeting's hosts and coordinators set the agenda.")
-        body = AgendaActionSerializer(data=request.data)
+        body = AgendaStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if "status" not in body.validated_data:
-            raise serializers.ValidationError({"status": "Say accepted, declined or proposed."})
         item = get_object_or_404(meeting.agenda_items, pk=body.validated_data["item"])
         item = services.set_agenda_item_status(
             item=item, by=request.user, status=body.validated_data["status"]

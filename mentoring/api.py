@@ -18,7 +18,14 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from cop.api_support import ID_PATTERN, MAX_ID, CursorPagination, MarkdownHTMLField, community_tags
+from cop.api_support import (
+    ID_PATTERN,
+    MAX_ID,
+    REQUIRED_SLUG_SCHEMA,
+    CursorPagination,
+    MarkdownHTMLField,
+    community_tags,
+)
 from cop.models import Community, Tag, User
 from cop.rules import is_active_member, membership_of
 from cop.selectors import access_community
@@ -133,7 +140,7 @@ class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "community", OpenApiTypes.STR, required=True, description="A community's slug."
+                "community", REQUIRED_SLUG_SCHEMA, required=True, description="A community's slug."
             )
         ]
     )
@@ -168,7 +175,7 @@ class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("community", OpenApiTypes.STR, required=True),
+            OpenApiParameter("community", REQUIRED_SLUG_SCHEMA, required=True),
             OpenApiParameter(
                 "topics", OpenApiTypes.STR, description="Topic names or slugs, comma-separated."
             ),
@@ -681,7 +688,7 @@ class OnboardingStepViewSet(
         return OnboardingStep.objects.none()  # the checklist is built by the selector
 
     @extend_schema(
-        parameters=[OpenApiParameter("community", OpenApiTypes.STR, required=True)],
+        parameters=[OpenApiParameter("community", REQUIRED_SLUG_SCHEMA, required=True)],
         responses=OnboardingStepSerializer(many=True),
     )
     def list(self, request, *args, **kwargs):
