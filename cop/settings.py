@@ -314,8 +314,9 @@ SPECTACULAR_SETTINGS = {
         "MeetingKindEnum": "meetings.enums.MeetingKind",
         "InvitationStatusEnum": "cop.enums.InvitationStatus",
         "ParticipationKindEnum": "cop.enums.ParticipationKind",
-        "TermStatusEnum": "knowledge.enums.TermStatus",
-        "AgendaItemStatusEnum": "meetings.enums.AgendaItemStatus",
+        # Glossary terms and agenda items share one choice set (proposed, accepted,
+        # declined), so the schema has one enum for both.
+        "ProposalStatusEnum": "knowledge.enums.TermStatus",
     },
 }
 
