@@ -221,8 +221,9 @@ def invitation_url(invitation: Invitation) -> str:
 
 @transaction.atomic
 def invite(*, community: Community, by: User, email: str, message: str = "") -> Invitation:
-    """Invite someone by email. Sends a signed link that expires after 14 days.
-    A pending invitation to the same address is replaced (its old link stops working)."""
+    """Invite someone by email. Sends a signed link that expires after 14 days, once the
+    invitation is committed (a mail server failure is logged, never raised). A pending
+    invitation to the same address is replaced (its old link stops working)."""
     email = normalise_email_domain(email.strip().lower())
     if len(email) > EMAIL_MAX_LENGTH:
         raise ValidationError(
@@ -244,16 +245,17 @@ def invite(*, community: Community, by: User, email: str, message: str = "") -> 
     )
     link = settings.SITE_URL + invitation_url(invitation)
     context = {"invitation": invitation, "community": community, "inviter": by, "link": link}
+    subject = email_subject(
+        _("[Copse] %(name)s invites you to %(community)s")
+        % {"name": by.name, "community": community.name}
+    )
+    body = render_to_string("cop/email/invitation.txt", context)
+    # After the commit and robust: the invitation is saved whatever the mail server
+    # does, and a refused or unreachable server is logged instead of turning the
+    # coordinator's committed request into an error (they can invite again).
     transaction.on_commit(
-        lambda: send_mail(
-            subject=email_subject(
-                _("[Copse] %(name)s invites you to %(community)s")
-                % {"name": by.name, "community": community.name}
-            ),
-            message=render_to_string("cop/email/invitation.txt", context),
-            from_email=None,
-            recipient_list=[email],
-        )
+        lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[email]),
+        robust=True,
     )
     return invitation
 

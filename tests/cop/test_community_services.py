@@ -308,3 +308,22 @@ def test_membership_expertise_must_come_from_community():
         services.update_membership_profile(
             membership=membership, introduction="", expertise=[TagFactory()]
         )
+
+
+def test_invitation_saved_when_the_mail_server_is_down(
+    settings, django_capture_on_commit_callbacks
+):
+    """The mail server refusing the connection after the commit is logged, not raised:
+    the invitation exists and the coordinator's committed request succeeds (an SMTP
+    error used to turn it into a 500)."""
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    community, coordinator = _community(join_policy=JoinPolicy.INVITATION)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = services.invite(community=community, by=coordinator, email="a@example.org")
+    assert community.invitations.filter(pk=invitation.pk, email="a@example.org").exists()
