@@ -48,6 +48,15 @@ class AccountView(generics.GenericAPIView):
         not_text = [key for key, value in changes.items() if not isinstance(value, str)]
         if not_text:
             raise serializers.ValidationError(dict.fromkeys(not_text, "Must be a string."))
+        # The length the schema promises is the length sent: the form strips surrounding
+        # whitespace first, which let a too-long value through.
+        too_long = {
+            key: f"Ensure this value has at most {limit} characters (it has {len(value)})."
+            for key, value in changes.items()
+            if (limit := type(user)._meta.get_field(key).max_length) and len(value) > limit
+        }
+        if too_long:
+            raise serializers.ValidationError(too_long)
         form = ProfileForm({**current, **changes}, instance=user)
         if not form.is_valid():
             raise serializers.ValidationError(form.errors.get_json_data(escape_html=False))

@@ -257,7 +257,13 @@ def test_account_profile_read_and_change(api):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"timezone": "Mars/Olympus"}, "timezone"), ({"display_name": ["x"]}, "display_name")],
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"display_name": ["x"]}, "display_name"),
+        # Longer than the schema's maxLength as sent, even if stripping would shorten it.
+        ({"bio": "*" * 1000 + " "}, "bio"),
+        ({"display_name": "x" * 80 + "\u2003"}, "display_name"),
+    ],
 )
 def test_account_profile_refuses_bad_input(api, body, field):
     user = UserFactory(timezone="Europe/Berlin")
