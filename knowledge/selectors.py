@@ -212,6 +212,20 @@ def access_problem(user, community: Community, pk: int) -> Problem:
     )
 
 
+def merged_target(user, community: Community, pk: int) -> Problem | None:
+    """The live problem that problem `pk` of `community` was merged into, when the viewer
+    may see it: its old address redirects there."""
+    problem = (
+        Problem.objects.filter(community=community, pk=pk, merged_into__isnull=False)
+        .select_related("merged_into__community")
+        .first()
+    )
+    target = problem.merged_into if problem is not None else None
+    if target is None or target.deleted_at is not None or not perms.can_view(user, target):
+        return None
+    return target
+
+
 def access_reply(user, community: Community, pk: int) -> Reply:
     reply = _access(
         Reply.objects.filter(problem__community=community).select_related(

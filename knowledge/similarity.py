@@ -1,0 +1,295 @@
+"""Similar problems and practices: "has this been asked before?" while a member types a
+title, and "related" on a problem's page.
+
+Two steps, each explainable:
+
+1. Candidates from the database, bounded (`CANDIDATES`): problems and published
+   practices of the communities the viewer may see whose title shares a word with the
+   query. On PostgreSQL the title's tsvector is matched against the query's words joined
+   with OR (`english` stemming), or the title is `pg_trgm`-similar to the query (catches
+   "deploy"/"deployment" and typos); both behind GIN indexes restricted to problems and
+   practices (migration `0009_similarity_trigram`). On SQLite the FTS5 table (porter
+   stemming) is searched on the title column with the words joined with OR.
+2. The same scoring on both databases, in Python, so every number can be explained:
+   the share of content words the two titles have in common (cosine over word stems,
+   stop words left out), the titles' trigram similarity (as `pg_trgm` computes it), a
+   bonus for a shared topic and a smaller one for a solved problem or a validated
+   practice (solved ones come first among comparable matches). Below `MIN_SCORE` nothing
+   is suggested. Each suggestion carries the reasons it was made.
+
+Nothing here writes; drafts and archived practices are never suggested; deleted items
+have no search document. The weights and the threshold were chosen on the tuning half
+of `eval/similar_pairs.csv` only (see `eval/similar.py`).
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from cop.models import Community
+from cop.selectors import visible_communities
+
+from .enums import EntryStatus, ProblemStatus, SearchKind
+from .models import SearchDocument
+
+CANDIDATES = 50
+MAX_TITLE = 200
+MAX_TERMS = 12  # words of a query that reach the database
+WORDS_WEIGHT = 0.65
+TRIGRAM_WEIGHT = 0.35
+TOPIC_BONUS = 0.1
+SOLVED_BONUS = 0.05
+MIN_SCORE = 0.3
+STRONG_SCORE = 0.55  # a new problem this close to one is held once: "asked before?"
+SHOWN_TRIGRAM = 0.5  # "similar wording" is given as a reason from this similarity up
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_STOP_TEXT = """
+a about above after again against all am an and any are as at be because been before
+being below between both but by can could did do does doing done down during each
+few for from further get gets getting got had has have having he her here hers him
+his how i if in into is it its itself just me more most my no nor not now of off on
+once only or other our ours out over own same she should so some such than that the
+their them then there these they this those through to too under until up us very
+was we were what when where which while who whom why will with would you your yours
+anyone someone anybody somebody something anything way ways still keep keeps need
+needs want wants trying try tried help please best ok one two also
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: enough for "deploying"/"deployed"/"deploys" to meet. It
+    strips one common suffix and is applied to both sides alike, so its imperfections
+    cancel out."""
+    w = word.lower()
+    if len(w) <= 3:
+        return w
+    for suffix, keep in (
+        ("ational", "ate"), ("ization", "ize"), ("ations", "ate"), ("ation", "ate"),
+        ("ments", ""), ("ment", ""), ("ness", ""), ("ingly", ""), ("edly", ""),
+        ("ies", "y"), ("ied", "y"), ("ing", ""), ("ers", ""), ("er", ""), ("ed", ""),
+        ("ly", ""), ("es", ""), ("s", ""),
+    ):  # fmt: skip
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)] + keep
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+        w = w[:-1]  # "stopp" → "stop"
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]  # "cache"/"caching" → "cach"
+    return w
+
+
+def terms(text: str) -> dict[str, str]:
+    """The content words of `text` by stem (the first spelling seen is kept for reasons)."""
+    found: dict[str, str] = {}
+    for word in _WORD.findall(text.lower()):
+        if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        found.setdefault(stem(word), word)
+    return found
+
+
+def _trigrams(text: str) -> set[str]:
+    """Trigrams as `pg_trgm` makes them: each lower-cased word padded with two spaces in
+    front and one behind."""
+    grams: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def trigram_similarity(a: str, b: str) -> float:
+    """Shared trigrams over all trigrams of the two texts (`pg_trgm`'s `similarity`)."""
+    ga, gb = _trigrams(a), _trigrams(b)
+    if not ga or not gb:
+        return 0.0
+    return len(ga & gb) / len(ga | gb)
+
+
+@dataclass
+class Suggestion:
+    """A problem or practice suggested as similar, with why."""
+
+    document: SearchDocument
+    score: float
+    shared_words: list[str]
+    shared_topics: list[str]
+    wording: float
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return "problem" if self.document.kind == SearchKind.PROBLEM else "practice"
+
+    @property
+    def object_id(self) -> int:
+        return self.document.object_id
+
+    @property
+    def title(self) -> str:
+        return self.document.title
+
+    @property
+    def community(self) -> Community:
+        return self.document.community
+
+    @property
+    def status(self) -> str:
+        return self.document.status
+
+    @property
+    def is_solved(self) -> bool:
+        return self.document.status in (ProblemStatus.SOLVED, EntryStatus.VALIDATED)
+
+    @property
+    def url(self) -> str:
+        return self.document.get_absolute_url()
+
+
+def clean_title(title: str) -> str:
+    """The query bounded: one line, at most a title's length."""
+    return _CONTROL.sub(" ", title or "").strip()[:MAX_TITLE]
+
+
+def _candidates(title: str, words: dict[str, str], documents) -> list[SearchDocument]:
+    if connection.vendor == "postgresql":
+        return _candidates_postgres(title, words, documents)
+    return _candidates_sqlite(words, documents)
+
+
+def _candidates_postgres(title: str, words: dict[str, str], documents) -> list[SearchDocument]:
+    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+
+    # Only letters and digits reach to_tsquery, joined with OR: no query syntax gets in.
+    raw = " | ".join(words.values())
+    matches = Q(title__trigram_similar=title)
+    rank = TrigramSimilarity("title", title)
+    if raw:
+        query = SearchQuery(raw, search_type="raw", config="english")
+        matches |= Q(title_vector=query)
+        rank = rank + SearchRank(F("title_vector"), query)
+    return list(
+        documents.filter(matches)
+        .annotate(candidate_rank=rank)
+        .select_related("community")
+        .order_by("-candidate_rank", "-id")[:CANDIDATES]
+    )
+
+
+def _candidates_sqlite(words: dict[str, str], documents) -> list[SearchDocument]:
+    from django.core.exceptions import EmptyResultSet
+
+    if not words:
+        return []
+    match = "title : (" + " OR ".join(f'"{w}"' for w in words.values()) + ")"
+    try:
+        allowed_sql, allowed_params = documents.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    sql = f"""
+        SELECT fts.rowid FROM knowledge_searchdocument_fts AS fts
+        WHERE knowledge_searchdocument_fts MATCH %s AND fts.rowid IN ({allowed_sql})
+        ORDER BY bm25(knowledge_searchdocument_fts, 10.0, 1.0)
+        LIMIT %s
+    """  # noqa: S608 -- the inner SQL is Django's own, its values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match, *allowed_params, CANDIDATES])
+        ids = [row[0] for row in cursor.fetchall()]
+    return list(SearchDocument.objects.filter(pk__in=ids).select_related("community"))
+
+
+def _reasons(suggestion: Suggestion, community: Community | None) -> list[str]:
+    reasons = []
+    if suggestion.shared_words:
+        reasons.append(
+            _("Shares the words %(words)s")
+            % {"words": ", ".join(f"“{w}”" for w in suggestion.shared_words)}
+        )
+    if suggestion.wording >= SHOWN_TRIGRAM:
+        reasons.append(_("Worded much the same way"))
+    if suggestion.shared_topics:
+        topics = ", ".join(suggestion.shared_topics)
+        reasons.append(_("Same topic: %(topics)s") % {"topics": topics})
+    if suggestion.document.status == ProblemStatus.SOLVED:
+        reasons.append(_("Solved: it has an accepted solution"))
+    elif suggestion.document.status == EntryStatus.VALIDATED:
+        reasons.append(_("A validated practice"))
+    if community is not None and suggestion.document.community_id != community.pk:
+        reasons.append(_("From the community %(name)s") % {"name": suggestion.community.name})
+    return reasons
+
+
+def score(
+    query_words: dict[str, str], title: str, document: SearchDocument, topics: dict[str, str]
+) -> Suggestion:
+    """How similar `document` is to a query title, with the parts that make the score."""
+    words = terms(document.title)
+    shared = [words[s] for s in words if s in query_words]
+    cosine = len(shared) / math.sqrt(len(words) * len(query_words)) if words and query_words else 0
+    wording = trigram_similarity(title, document.title)
+    slugs = set(document.tag_slugs.split())
+    shared_topics = [name for slug, name in topics.items() if slug in slugs]
+    total = WORDS_WEIGHT * cosine + TRIGRAM_WEIGHT * wording
+    if shared_topics:
+        total += TOPIC_BONUS
+    if document.status in (ProblemStatus.SOLVED, EntryStatus.VALIDATED):
+        total += SOLVED_BONUS
+    return Suggestion(
+        document=document,
+        score=round(total, 4),
+        shared_words=shared,
+        shared_topics=shared_topics,
+        wording=round(wording, 3),
+    )
+
+
+def suggestable_documents(user):
+    """Search documents of problems and published, current practices in the communities
+    `user` may see. Drafts (private to their author) and archived practices are left out
+    for everyone."""
+    communities = list(visible_communities(user).values_list("pk", flat=True))
+    return SearchDocument.objects.filter(
+        community__in=communities, kind__in=[SearchKind.PROBLEM, SearchKind.ENTRY]
+    ).exclude(kind=SearchKind.ENTRY, status__in=[EntryStatus.DRAFT, EntryStatus.ARCHIVED])
+
+
+def similar(
+    user,
+    *,
+    title: str,
+    community: Community | None = None,
+    topics: dict[str, str] | None = None,
+    exclude_problem: int | None = None,
+    limit: int = 5,
+    min_score: float = MIN_SCORE,
+) -> list[Suggestion]:
+    """Up to `limit` problems and practices `user` may see that look like `title`, best
+    first, each with its reasons. `community` is where the member is posting (suggestions
+    from elsewhere say so); `topics` ({slug: name}) are the topics chosen, a shared one
+    counts; `exclude_problem` leaves a problem out (its own page)."""
+    title = clean_title(title)
+    query_words = dict(list(terms(title).items())[:MAX_TERMS])
+    if not query_words:
+        return []
+    documents = suggestable_documents(user)
+    if exclude_problem is not None:
+        documents = documents.exclude(kind=SearchKind.PROBLEM, object_id=exclude_problem)
+    scored = [
+        score(query_words, title, document, topics or {})
+        for document in _candidates(title, query_words, documents)
+    ]
+    shown = sorted(
+        (s for s in scored if s.score >= min_score),
+        key=lambda s: (-s.score, -s.document.object_id),
+    )[: max(1, min(limit, 20))]
+    for suggestion in shown:
+        suggestion.reasons = _reasons(suggestion, community)
+    return shown
