@@ -532,10 +532,10 @@ class ProblemViewSet(
             status=status.HTTP_201_CREATED,
         )
 
-
     # Declared permissions of the actions guarded by `DeclaredPermission` (last in the
     # class body: the name would hide DRF's `permissions` module from the decorators).
     permissions = {"similar": "knowledge.find_similar"}
+
 
 class ReplyViewSet(
     mixins.RetrieveModelMixin,
