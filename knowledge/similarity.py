@@ -22,21 +22,25 @@ have no search document. The weights and the threshold were chosen on the tuning
 of `eval/similar_pairs.csv` only (see `eval/similar.py`).
 """
 
+import logging
 import math
 import re
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from cop.models import Community
-from cop.selectors import visible_communities
+from cop.selectors import visible_community_ids
 
 from .enums import EntryStatus, ProblemStatus, SearchKind
 from .models import SearchDocument
 
-CANDIDATES = 50
+logger = logging.getLogger(__name__)
+
+CANDIDATES = 30
+TRIGRAM_TIMEOUT_MS = 25
 MAX_TITLE = 200
 MAX_TERMS = 12  # words of a query that reach the database
 WORDS_WEIGHT = 0.65
@@ -106,9 +110,11 @@ def _trigrams(text: str) -> set[str]:
     return grams
 
 
-def trigram_similarity(a: str, b: str) -> float:
-    """Shared trigrams over all trigrams of the two texts (`pg_trgm`'s `similarity`)."""
-    ga, gb = _trigrams(a), _trigrams(b)
+def trigram_similarity(a: str | set[str], b: str) -> float:
+    """Shared trigrams over all trigrams of the two texts (`pg_trgm`'s `similarity`);
+    `a` may be given as its trigrams already."""
+    ga = a if isinstance(a, set) else _trigrams(a)
+    gb = _trigrams(b)
     if not ga or not gb:
         return 0.0
     return len(ga & gb) / len(ga | gb)
@@ -165,23 +171,132 @@ def _candidates(title: str, words: dict[str, str], documents) -> list[SearchDocu
     return _candidates_sqlite(words, documents)
 
 
-def _candidates_postgres(title: str, words: dict[str, str], documents) -> list[SearchDocument]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
-
-    # Only letters and digits reach to_tsquery, joined with OR: no query syntax gets in.
-    raw = " | ".join(words.values())
-    matches = Q(title__trigram_similar=title)
-    rank = TrigramSimilarity("title", title)
-    if raw:
-        query = SearchQuery(raw, search_type="raw", config="english")
-        matches |= Q(title_vector=query)
-        rank = rank + SearchRank(F("title_vector"), query)
-    return list(
-        documents.filter(matches)
-        .annotate(candidate_rank=rank)
-        .select_related("community")
-        .order_by("-candidate_rank", "-id")[:CANDIDATES]
+# PostgreSQL: the words of a query whose title matches are ranked must together match at
+# most this share of the documents (by the planner's own statistics of `title_vector`), so
+# the query stays bounded at any size: the rarest words are kept, words found in most
+# titles ("best", "way") only count in the scoring. When even the rarest word is that
+# common, two of the three rarest must appear together.
+FTS_SHARE_BUDGET = 0.005
+_LEXEME_FREQUENCIES = """
+    WITH q AS (
+        SELECT word, (ts_lexize('english_stem', word))[1] AS lexeme FROM unnest(%s::text[]) word
+    ),
+    s AS (
+        SELECT unnest(most_common_elems::text::text[]) AS lexeme,
+               unnest(most_common_elem_freqs[1:array_length(most_common_elems::text::text[], 1)])
+                   AS freq
+        FROM pg_stats
+        WHERE schemaname = current_schema() AND tablename = 'knowledge_searchdocument'
+          AND attname = 'title_vector'
     )
+    SELECT q.word, q.lexeme, coalesce(s.freq, 0) FROM q LEFT JOIN s USING (lexeme)
+    WHERE q.lexeme IS NOT NULL
+"""
+
+
+def _quoted(lexeme: str) -> str:
+    return "'" + lexeme.replace("'", "''").replace("\\", "") + "'"
+
+
+def bounded_tsquery(frequencies: dict[str, float], budget: float = FTS_SHARE_BUDGET) -> str:
+    """A tsquery (already-stemmed lexemes) that matches a bounded share of the titles.
+
+    Lexemes the statistics do not list as common are always asked for; then the rarer
+    common ones, joined with OR, while their frequencies add up to at most `budget`.
+    When none of the common ones fits alone, any `k` of the `k + 1` rarest together are
+    asked for, for the smallest `k` whose estimate (frequencies multiplied, as if
+    independent) fits; at worst all of them together."""
+    from itertools import combinations
+
+    uncommon = sorted(lexeme for lexeme, frequency in frequencies.items() if not frequency)
+    common = sorted(
+        ((lexeme, f) for lexeme, f in frequencies.items() if f), key=lambda item: (item[1], item[0])
+    )
+    parts = [_quoted(lexeme) for lexeme in uncommon]
+    total = 0.0
+    for lexeme, frequency in common:
+        if total + frequency > budget:
+            break
+        parts.append(_quoted(lexeme))
+        total += frequency
+    if total == 0.0 and len(common) >= 2:
+        for k in range(2, len(common) + 1):
+            groups = list(combinations(common[: k + 1], k))
+            estimate = sum(math.prod(f for _lexeme, f in group) for group in groups)
+            if estimate <= budget or k == len(common):
+                parts.extend(
+                    "(" + " & ".join(_quoted(lexeme) for lexeme, _f in group) + ")"
+                    for group in groups
+                )
+                break
+    return " | ".join(parts)
+
+
+def _prefix_tsquery(words: list[str]) -> str:
+    """Each word's first five letters as a prefix (`kuber:*`): a word still being typed,
+    or misspelt near its end, finds its titles."""
+    prefixes = {re.sub(r"[^\w]", "", word)[:5] for word in words if len(word) >= 4}
+    return " | ".join(f"{_quoted(p)}:*" for p in sorted(prefixes) if p)
+
+
+def _candidates_postgres(title: str, words: dict[str, str], documents) -> list[SearchDocument]:
+    """Title matches of the query's rarer words, ranked by `ts_rank`; when none matches,
+    titles with words beginning alike (a word half typed); when still none (a misspelt
+    title), the `pg_trgm` index finds titles spelt alike."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
+    content = " ".join(words.values())
+    with connection.cursor() as cursor:
+        cursor.execute(_LEXEME_FREQUENCIES, [list(words.values())])
+        rows = cursor.fetchall()
+    frequencies = {lexeme: frequency for _word, lexeme, frequency in rows}
+    raw = bounded_tsquery(frequencies)
+    found = []
+    if raw:
+        query = SearchQuery(raw, search_type="raw", config="simple")
+        found = list(
+            documents.filter(title_vector=query)
+            .annotate(candidate_rank=SearchRank(F("title_vector"), query))
+            .order_by("-candidate_rank", "-id")[:CANDIDATES]
+        )
+    # Only words the statistics do not know: a known word's prefix adds little and costs.
+    unknown = [word for word, _lexeme, frequency in rows if not frequency]
+    prefix = _prefix_tsquery(unknown)
+    if not found and prefix:
+        query = SearchQuery(prefix, search_type="raw", config="simple")
+        found = list(
+            documents.filter(title_vector=query)
+            .annotate(candidate_rank=SearchRank(F("title_vector"), query))
+            .order_by("-candidate_rank", "-id")[:CANDIDATES]
+        )
+    if not found:
+        found = _spelt_alike(content, documents)
+    return found
+
+
+def _spelt_alike(content: str, documents) -> list[SearchDocument]:
+    """Titles `pg_trgm`-similar to the query, for a title none of whose words matched (a
+    misspelling). The trigram index answers in a few milliseconds for a community's
+    thousands of problems but can take 100 ms and more at a hundred thousand, so it gets
+    `TRIGRAM_TIMEOUT_MS`: past that there is simply no suggestion (logged)."""
+    from django.contrib.postgres.search import TrigramSimilarity
+    from django.db import OperationalError, transaction
+
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {int(TRIGRAM_TIMEOUT_MS)}")
+            found = list(
+                documents.filter(title__trigram_similar=content)
+                .annotate(candidate_rank=TrigramSimilarity("title", content))
+                .order_by("-candidate_rank", "-id")[:CANDIDATES]
+            )
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = 0")
+            return found
+    except OperationalError:  # QueryCanceled: the savepoint is rolled back
+        logger.debug("similar: trigram fallback over %s ms for %r", TRIGRAM_TIMEOUT_MS, content)
+        return []
 
 
 def _candidates_sqlite(words: dict[str, str], documents) -> list[SearchDocument]:
@@ -203,7 +318,7 @@ def _candidates_sqlite(words: dict[str, str], documents) -> list[SearchDocument]
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, *allowed_params, CANDIDATES])
         ids = [row[0] for row in cursor.fetchall()]
-    return list(SearchDocument.objects.filter(pk__in=ids).select_related("community"))
+    return list(documents.filter(pk__in=ids))
 
 
 def _reasons(suggestion: Suggestion, community: Community | None) -> list[str]:
@@ -228,9 +343,13 @@ def _reasons(suggestion: Suggestion, community: Community | None) -> list[str]:
 
 
 def score(
-    query_words: dict[str, str], title: str, document: SearchDocument, topics: dict[str, str]
+    query_words: dict[str, str],
+    title: str | set[str],
+    document: SearchDocument,
+    topics: dict[str, str],
 ) -> Suggestion:
-    """How similar `document` is to a query title, with the parts that make the score."""
+    """How similar `document` is to a query title (or the title's trigrams), with the
+    parts that make the score."""
     words = terms(document.title)
     shared = [words[s] for s in words if s in query_words]
     cosine = len(shared) / math.sqrt(len(words) * len(query_words)) if words and query_words else 0
@@ -251,14 +370,26 @@ def score(
     )
 
 
+# The columns scoring and display read: the body and both vectors stay in the database.
+_COLUMNS = (
+    "id", "kind", "object_id", "parent_id", "community_id", "title", "status", "tag_slugs",
+    "community__id", "community__name", "community__slug",
+)  # fmt: skip
+
+
 def suggestable_documents(user):
     """Search documents of problems and published, current practices in the communities
     `user` may see. Drafts (private to their author) and archived practices are left out
     for everyone."""
-    communities = list(visible_communities(user).values_list("pk", flat=True))
-    return SearchDocument.objects.filter(
-        community__in=communities, kind__in=[SearchKind.PROBLEM, SearchKind.ENTRY]
-    ).exclude(kind=SearchKind.ENTRY, status__in=[EntryStatus.DRAFT, EntryStatus.ARCHIVED])
+    communities = visible_community_ids(user)
+    return (
+        SearchDocument.objects.filter(
+            community__in=communities, kind__in=[SearchKind.PROBLEM, SearchKind.ENTRY]
+        )
+        .exclude(kind=SearchKind.ENTRY, status__in=[EntryStatus.DRAFT, EntryStatus.ARCHIVED])
+        .select_related("community")
+        .only(*_COLUMNS)
+    )
 
 
 def similar(
@@ -282,8 +413,9 @@ def similar(
     documents = suggestable_documents(user)
     if exclude_problem is not None:
         documents = documents.exclude(kind=SearchKind.PROBLEM, object_id=exclude_problem)
+    grams = _trigrams(title)
     scored = [
-        score(query_words, title, document, topics or {})
+        score(query_words, grams, document, topics or {})
         for document in _candidates(title, query_words, documents)
     ]
     shown = sorted(
