@@ -47,8 +47,9 @@ WORDS_WEIGHT = 0.65
 TRIGRAM_WEIGHT = 0.35
 TOPIC_BONUS = 0.1
 SOLVED_BONUS = 0.05
-MIN_SCORE = 0.3
-STRONG_SCORE = 0.55  # a new problem this close to one is held once: "asked before?"
+MIN_SCORE = 0.2
+STRONG_SCORE = 0.45  # a new problem this close to one is held once: "asked before?"
+RARE_SHARE = 0.001  # a word no title has yet counts as this rare
 SHOWN_TRIGRAM = 0.5  # "similar wording" is given as a reason from this similarity up
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -165,10 +166,48 @@ def clean_title(title: str) -> str:
     return _CONTROL.sub(" ", title or "").strip()[:MAX_TITLE]
 
 
-def _candidates(title: str, words: dict[str, str], documents) -> list[SearchDocument]:
+def _candidates(
+    title: str, words: dict[str, str], documents
+) -> tuple[list[SearchDocument], dict[str, float]]:
+    """The candidate documents and, for each query word (by stem), the share of titles
+    that contain it."""
     if connection.vendor == "postgresql":
         return _candidates_postgres(title, words, documents)
-    return _candidates_sqlite(words, documents)
+    return _candidates_sqlite(words, documents), _frequencies_sqlite(words)
+
+
+SMALL_TABLE = 20_000  # below this many search documents, word frequencies are counted
+
+
+def _frequencies_sqlite(words: dict[str, str]) -> dict[str, float]:
+    """Counted with the FTS5 table, one query: small databases only (the fallback)."""
+    total = "(SELECT count(*) FROM knowledge_searchdocument WHERE kind IN ('problem', 'entry'))"
+    count = (
+        "(SELECT count(*) FROM knowledge_searchdocument_fts f JOIN knowledge_searchdocument d"
+        " ON d.id = f.rowid WHERE knowledge_searchdocument_fts MATCH %s"
+        " AND d.kind IN ('problem', 'entry'))"
+    )
+    parts = [total] + [count] * len(words)
+    params = ['title : "{}"'.format(word.replace('"', "")) for word in words.values()]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        total, *counts = cursor.fetchone()
+    return {stem_: count / max(total, 1) for stem_, count in zip(words, counts, strict=True)}
+
+
+def _counted_frequencies_postgres(words: dict[str, str]) -> dict[str, float]:
+    """Counted over the problems' and practices' titles, one scan: small databases."""
+    filters = ", ".join(
+        "count(*) FILTER (WHERE title_vector @@ plainto_tsquery('english', %s))" for _w in words
+    )
+    sql = (
+        f"SELECT count(*), {filters} FROM knowledge_searchdocument"  # noqa: S608 -- ours
+        " WHERE kind IN ('problem', 'entry')"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(words.values()))
+        total, *counts = cursor.fetchone()
+    return {stem_: count / max(total, 1) for stem_, count in zip(words, counts, strict=True)}
 
 
 # PostgreSQL: the words of a query whose title matches are ranked must together match at
@@ -177,6 +216,7 @@ def _candidates(title: str, words: dict[str, str], documents) -> list[SearchDocu
 # titles ("best", "way") only count in the scoring. When even the rarest word is that
 # common, two of the three rarest must appear together.
 FTS_SHARE_BUDGET = 0.005
+FTS_ROWS_BUDGET = 500  # … or this many documents, whichever is more (small databases)
 _LEXEME_FREQUENCIES = """
     WITH q AS (
         SELECT word, (ts_lexize('english_stem', word))[1] AS lexeme FROM unnest(%s::text[]) word
@@ -239,7 +279,9 @@ def _prefix_tsquery(words: list[str]) -> str:
     return " | ".join(f"{_quoted(p)}:*" for p in sorted(prefixes) if p)
 
 
-def _candidates_postgres(title: str, words: dict[str, str], documents) -> list[SearchDocument]:
+def _candidates_postgres(
+    title: str, words: dict[str, str], documents
+) -> tuple[list[SearchDocument], dict[str, float]]:
     """Title matches of the query's rarer words, ranked by `ts_rank`; when none matches,
     titles with words beginning alike (a word half typed); when still none (a misspelt
     title), the `pg_trgm` index finds titles spelt alike."""
@@ -249,8 +291,19 @@ def _candidates_postgres(title: str, words: dict[str, str], documents) -> list[S
     with connection.cursor() as cursor:
         cursor.execute(_LEXEME_FREQUENCIES, [list(words.values())])
         rows = cursor.fetchall()
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'knowledge_searchdocument'::regclass"
+        )
+        size = cursor.fetchone()[0]
+    if size < SMALL_TABLE:  # statistics are missing or rough on a small table: count
+        by_stem = _counted_frequencies_postgres(words)
+        by_word = {words[stem_]: f for stem_, f in by_stem.items()}
+        rows = [(word, lexeme, by_word.get(word, 0.0)) for word, lexeme, _f in rows]
+    else:
+        by_word = {word: frequency for word, _lexeme, frequency in rows}
+        by_stem = {stem_: by_word.get(word, 0.0) for stem_, word in words.items()}
     frequencies = {lexeme: frequency for _word, lexeme, frequency in rows}
-    raw = bounded_tsquery(frequencies)
+    raw = bounded_tsquery(frequencies, max(FTS_SHARE_BUDGET, FTS_ROWS_BUDGET / max(size, 1)))
     found = []
     if raw:
         query = SearchQuery(raw, search_type="raw", config="simple")
@@ -271,7 +324,7 @@ def _candidates_postgres(title: str, words: dict[str, str], documents) -> list[S
         )
     if not found:
         found = _spelt_alike(content, documents)
-    return found
+    return found, by_stem
 
 
 def _spelt_alike(content: str, documents) -> list[SearchDocument]:
@@ -342,21 +395,36 @@ def _reasons(suggestion: Suggestion, community: Community | None) -> list[str]:
     return reasons
 
 
+def informativeness(share: float) -> float:
+    """How much a word says, from the share of titles that contain it (inverse document
+    frequency): a word in one title in a thousand weighs about four times one in every
+    other title."""
+    return math.log(1 + 1 / max(share, RARE_SHARE))
+
+
 def score(
     query_words: dict[str, str],
     title: str | set[str],
     document: SearchDocument,
     topics: dict[str, str],
+    weights: dict[str, float] | None = None,
 ) -> Suggestion:
     """How similar `document` is to a query title (or the title's trigrams), with the
-    parts that make the score."""
+    parts that make the score. The words part is the geometric mean of how much of the
+    query's information the document's title holds (shared words weighed by
+    `informativeness`, `weights` by stem) and how much of the document's title is shared."""
     words = terms(document.title)
-    shared = [words[s] for s in words if s in query_words]
-    cosine = len(shared) / math.sqrt(len(words) * len(query_words)) if words and query_words else 0
+    shared_stems = [s for s in words if s in query_words]
+    shared = [words[s] for s in shared_stems]
+    weights = weights or {}
+    query_weight = sum(weights.get(s, 1.0) for s in query_words)
+    covered = sum(weights.get(s, 1.0) for s in shared_stems) / query_weight if query_weight else 0
+    coverage = len(shared) / len(words) if words else 0
+    words_part = math.sqrt(covered * coverage)
     wording = trigram_similarity(title, document.title)
     slugs = set(document.tag_slugs.split())
     shared_topics = [name for slug, name in topics.items() if slug in slugs]
-    total = WORDS_WEIGHT * cosine + TRIGRAM_WEIGHT * wording
+    total = WORDS_WEIGHT * words_part + TRIGRAM_WEIGHT * wording
     if shared_topics:
         total += TOPIC_BONUS
     if document.status in (ProblemStatus.SOLVED, EntryStatus.VALIDATED):
@@ -414,10 +482,9 @@ def similar(
     if exclude_problem is not None:
         documents = documents.exclude(kind=SearchKind.PROBLEM, object_id=exclude_problem)
     grams = _trigrams(title)
-    scored = [
-        score(query_words, grams, document, topics or {})
-        for document in _candidates(title, query_words, documents)
-    ]
+    candidates, shares = _candidates(title, query_words, documents)
+    weights = {stem_: informativeness(share) for stem_, share in shares.items()}
+    scored = [score(query_words, grams, document, topics or {}, weights) for document in candidates]
     shown = sorted(
         (s for s in scored if s.score >= min_score),
         key=lambda s: (-s.score, -s.document.object_id),

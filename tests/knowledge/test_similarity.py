@@ -2,6 +2,8 @@
 behaviour on SQLite (FTS5) and PostgreSQL (tsvector + pg_trgm), and visibility: nothing
 private, draft, archived or deleted is ever suggested to someone who may not see it."""
 
+import math
+
 import pytest
 from django.db import connection
 
@@ -9,7 +11,14 @@ from cop.enums import Role, Visibility
 from knowledge.enums import EntryStatus
 from knowledge.services import entries, problems
 from knowledge.services.common import soft_delete
-from knowledge.similarity import similar, stem, terms, trigram_similarity
+from knowledge.similarity import (
+    bounded_tsquery,
+    informativeness,
+    similar,
+    stem,
+    terms,
+    trigram_similarity,
+)
 from tests.factories import CommunityFactory, TagFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +34,22 @@ def test_terms_drop_stop_words_and_meet_on_stems():
         "fail": "failing",
     }
     assert {stem(w) for w in ("deploying", "deployed", "deploys", "deployment")} == {"deploy"}
+
+
+def test_informativeness_is_inverse_document_frequency():
+    assert informativeness(0.5) == pytest.approx(math.log(3))
+    assert informativeness(0.0) == informativeness(0.001) == pytest.approx(math.log(1001))
+
+
+def test_bounded_tsquery_keeps_rare_words_and_pairs_common_ones():
+    # Unlisted (rare) words always; common ones while the shares add up to the budget.
+    assert bounded_tsquery({"quokka": 0.0, "team": 0.2, "deploy": 0.004}, 0.005) == (
+        "'quokka' | 'deploy'"
+    )
+    # Every word common: any two of the three rarest (0.1 x 0.2 + … = 0.02 + 0.03 + 0.06).
+    assert bounded_tsquery({"a": 0.15, "b": 0.2, "c": 0.3, "d": 0.4}, 0.14) == (
+        "('a' & 'b') | ('a' & 'c') | ('b' & 'c')"
+    )
 
 
 def test_trigram_similarity_is_pg_trgm_similarity():
@@ -62,13 +87,15 @@ def check_duplicate_found_first_with_reasons():
     found = similar(UserFactory(), title="Database connection pool exhausted", community=community)
     assert [s.object_id for s in found] == [original.pk]
     top = found[0]
-    # Query words {database, connection, pool, exhausted}, title words {connection, pool,
-    # exhausted, load}: 3 shared, cosine 3/sqrt(4*4) = 0.75.
     assert top.shared_words == ["connection", "pool", "exhausted"]
     assert top.is_solved and top.kind == "problem"
     assert top.reasons[0] == "Shares the words “connection”, “pool”, “exhausted”"
     assert "Solved: it has an accepted solution" in top.reasons
-    expected = 0.65 * 0.75 + 0.35 * top.wording + 0.05
+    # By hand: of the 2 titles, "connection", "pool" and "exhausted" are in 1 (weight
+    # ln(1 + 2) = 1.0986 each), "database" in none (counted as 1 in 1000: ln(1001) =
+    # 6.9088). The original holds 3 x 1.0986 / (6.9088 + 3 x 1.0986) = 0.32297 of the
+    # query's information, and 3 of its 4 words are shared: sqrt(0.32297 x 0.75) = 0.49217.
+    expected = 0.65 * 0.49217 + 0.35 * top.wording + 0.05
     assert top.score == pytest.approx(expected, abs=1e-3)
 
 
