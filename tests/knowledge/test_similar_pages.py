@@ -120,7 +120,8 @@ def test_problem_page_lists_related_items_in_fixed_queries(
     html = response.content.decode()
     assert "Related problems and practices" in html
     assert html.count('class="suggestion"') == min(count, 5)
-    assert problem.title not in html.split("Related problems and practices")[1].split("</section>")[0]
+    related = html.split("Related problems and practices")[1].split("</section>")[0]
+    assert problem.title not in related
 
 
 def test_related_merge_link_only_for_coordinators(client):
@@ -215,9 +216,7 @@ def test_merge_moves_replies_links_and_keeps_participation():
     assert Notification.objects.filter(recipient=asker, title__contains="was merged").exists()
 
 
-@pytest.mark.parametrize(
-    "case", ["member", "itself", "other community", "already merged"], ids=str
-)
+@pytest.mark.parametrize("case", ["member", "itself", "other community", "already merged"], ids=str)
 def test_merge_is_refused(case):
     community = CommunityFactory()
     coordinator = make_member(community, role=Role.COORDINATOR)
