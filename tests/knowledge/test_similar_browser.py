@@ -20,7 +20,7 @@ def _solved(community, title):
     return problem
 
 
-def test_typing_a_duplicate_title_shows_the_solved_problem(browser_page):
+def test_typing_a_duplicate_title_shows_the_solved_problem(browser_page, tmp_path):
     page = browser_page
     community = CommunityFactory(coordinator=UserFactory())
     original = _solved(community, "Docker image builds take 20 minutes")
@@ -36,7 +36,7 @@ def test_typing_a_duplicate_title_shows_the_solved_problem(browser_page):
     expect(box).to_contain_text("Solved problem")
     expect(box).to_contain_text("Shares the words “docker”, “builds”")
     assert page.url.endswith("/problems/new/")  # nothing was posted
-    page.screenshot(path="/tmp/copse-similar-box.png", full_page=True)
+    page.screenshot(path=tmp_path / "similar-box.png", full_page=True)
 
 
 def test_coordinator_merges_a_duplicate_from_related(browser_page):
