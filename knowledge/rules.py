@@ -178,3 +178,8 @@ declare(
     can_merge_problem,
     _("Only a coordinator of this community can merge problems."),
 )
+declare(
+    "knowledge.view_gaps",
+    is_coordinator,
+    _("Only the community's coordinators can see its knowledge gaps."),
+)

@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from cop.enums import MembershipStatus, Role
 from cop.models import Community, Membership, Tag
@@ -110,11 +111,22 @@ def problem_list(community: Community, *, status: str = "", tag: str = "") -> Qu
 
 
 def entry_list(
-    community: Community, *, status: str = "", kind: str = "", tag: str = "", user=None
+    community: Community,
+    *,
+    status: str = "",
+    kind: str = "",
+    tag: str = "",
+    user=None,
+    review_due: bool = False,
 ) -> QuerySet[PracticeEntry]:
     """Live practices of the community; drafts only those `user` may see (none without a
-    user)."""
+    user); with `review_due`, only published ones past their review date."""
     entries = visible_entries(_live(PracticeEntry.objects.filter(community=community)), user)
+    if review_due:
+        entries = entries.filter(
+            status__in=[EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED],
+            review_date__lt=timezone.now().date(),
+        )
     if status in EntryStatus.values:
         entries = entries.filter(status=status)
     else:

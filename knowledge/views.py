@@ -637,9 +637,12 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in EntryKind.values else ""
     tag = request.GET.get("tag", "")[:60]
+    review = "due" if request.GET.get("review") == "due" else ""
     page = _page(
         request,
-        selectors.entry_list(community, status=status, kind=kind, tag=tag, user=request.user),
+        selectors.entry_list(
+            community, status=status, kind=kind, tag=tag, user=request.user, review_due=bool(review)
+        ),
         "updated_at",
     )
     return render(
@@ -652,7 +655,8 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
             status=status,
             kind=kind,
             tag=tag,
-            query=_query(status=status, kind=kind, tag=tag),
+            query=_query(status=status, kind=kind, tag=tag, review=review),
+            review=review,
             statuses=EntryStatus.choices,
             kinds=EntryKind.choices,
             can_post=perms.can_post(request.user, community),
@@ -964,6 +968,31 @@ def restore_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRes
         target = reverse("knowledge:deleted", kwargs={"slug": slug})
     return _act(request, lambda: restore(item=item, by=request.user), _("Restored."),
                 redirect_to=target)  # fmt: skip
+
+
+# --- gaps ---------------------------------------------------------------------------------
+
+
+def gaps_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Knowledge gaps (coordinators): where problems stay unanswered, solved problems
+    have no validated practice, nobody is recognised as expert, practices are past
+    review; each with its figure, its evidence and a next step."""
+    community = access_community(request.user, slug)
+    authorize(request.user, "knowledge.view_gaps", community)
+    from .gaps import ANSWER_DAYS, UNANSWERED_SHARE, WINDOW_DAYS, knowledge_gaps
+
+    return render(
+        request,
+        "knowledge/gaps.html",
+        _context(
+            request,
+            community,
+            gaps=knowledge_gaps(community),
+            answer_days=ANSWER_DAYS,
+            unanswered_percent=int(UNANSWERED_SHARE * 100),
+            window_days=WINDOW_DAYS,
+        ),
+    )
 
 
 # --- glossary ----------------------------------------------------------------------------
