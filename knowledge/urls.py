@@ -68,6 +68,7 @@ urlpatterns = [
     ],
     path(f"{C}deleted/", views.deleted_page, name="deleted"),
     path(f"{C}gaps/", views.gaps_page, name="gaps"),
+    path(f"{C}experts/", views.experts_page, name="experts"),
     path(f"{C}glossary/", views.glossary_page, name="glossary"),
     path(f"{C}glossary/<id:pk>/accept/", views.term_accept, name="term_accept"),
     path(f"{C}glossary/<id:pk>/decline/", views.term_decline, name="term_decline"),

@@ -970,6 +970,32 @@ def restore_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRes
                 redirect_to=target)  # fmt: skip
 
 
+# --- expertise finder ---------------------------------------------------------------------
+
+
+def experts_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Who has helped with a topic: members ranked by accepted solutions, validated
+    practices, talks and answers on it, with the evidence; members may opt out."""
+    community = access_community(request.user, slug)
+    from .expertise import STRONG, who_has_helped
+
+    topics = list(community.tags.order_by("name"))
+    chosen = request.GET.get("topic", "")[:60]
+    topic = next((t for t in topics if t.slug == chosen), None)
+    return render(
+        request,
+        "knowledge/experts.html",
+        _context(
+            request,
+            community,
+            topics=topics,
+            topic=topic,
+            helpers=who_has_helped(community, topic) if topic else [],
+            strong=STRONG,
+        ),
+    )
+
+
 # --- gaps ---------------------------------------------------------------------------------
 
 
