@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate seed worker beat bench clean
+.PHONY: run test lint format install migrate seed worker beat bench eval clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -56,6 +56,11 @@ beat: install
 bench: install
 	$(PY) bench/pages.py
 	$(PY) bench/dashboard.py
+
+# Quality of "similar before you post" on the labelled pairs in eval/ (tuning and
+# held-back halves), on SQLite or on PostgreSQL when DATABASE_URL points there.
+eval: install
+	$(PY) eval/similar.py
 
 clean:
 	rm -rf $(VENV) .tools staticfiles .pytest_cache

@@ -13,7 +13,8 @@ warm-up. It prints a table with both scales side by side and writes everything t
 bench/results.json.
 
 Run with `--measure` (and DATABASE_URL set) it only measures the current database and
-prints JSON: that is what the driver runs for each scale.
+prints JSON: that is what the driver runs for each scale. BENCH_ONLY=similar measures
+only the pages whose name contains "similar".
 """
 
 import json
@@ -209,7 +210,22 @@ def measure() -> None:
         "api members": f"/api/v1/communities/{slug}/members/",
         "api search very common": "/api/v1/search/?q=team",
         "dashboard (coordinator)": f"{c}/health/",
+        # "Similar before you post": titles as members type them, from rare words to
+        # words in most titles, and one with no known word (the pg_trgm fallback).
+        "api similar rare words": "/api/v1/problems/similar/?title=quokka+failover+runbook"
+        f"&community={slug}",
+        "api similar seeded title": "/api/v1/problems/similar/?title=How+do+we+audit+the"
+        f"+migration+after+a+risk&community={slug}",
+        "api similar common words": "/api/v1/problems/similar/?title=Best+way+to+network"
+        f"+incident+for+a+new+container&community={slug}",
+        "api similar unknown words": "/api/v1/problems/similar/?title=zebrafish+aquarium"
+        f"+lighting&community={slug}",
+        "problem form suggestions": f"{c}/knowledge/problems/similar/?title=onboarding"
+        "+mentor+pipeline",
     }
+    only = os.environ.get("BENCH_ONLY", "")
+    if only:
+        pages = {name: url for name, url in pages.items() if only in name}
     as_member, as_coordinator = Client(), Client()
     as_member.force_login(member)
     as_coordinator.force_login(coordinator)

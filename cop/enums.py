@@ -146,6 +146,7 @@ class AuditAction(models.TextChoices):
     ROLE_CHANGED = "role_changed", _("Changed a member's role")
     ITEM_DELETED = "item_deleted", _("Deleted")
     ITEM_RESTORED = "item_restored", _("Restored")
+    PROBLEM_MERGED = "problem_merged", _("Merged a duplicate problem")
     ENTRY_ARCHIVED = "entry_archived", _("Archived a practice")
     MEETING_CANCELLED = "meeting_cancelled", _("Cancelled a meeting")
     SERIES_ENDED = "series_ended", _("Ended a series")

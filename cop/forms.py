@@ -307,7 +307,7 @@ class InviteForm(forms.Form):
 class MembershipProfileForm(forms.ModelForm):
     class Meta:
         model = Membership
-        fields = ["introduction", "expertise"]
+        fields = ["introduction", "expertise", "listed_as_helper"]
         field_classes = {"expertise": IdsField}
         widgets = {
             "introduction": forms.Textarea(attrs={"rows": 5}),

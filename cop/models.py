@@ -221,6 +221,12 @@ class Membership(models.Model):
     recognised_expertise = models.ManyToManyField(
         Tag, blank=True, related_name="recognised_experts", verbose_name=_("recognised expertise")
     )
+    # Members can opt out of being listed by the expertise finder ("who has helped").
+    listed_as_helper = models.BooleanField(
+        _("list me in “who has helped with…”"),
+        default=True,
+        help_text=_("Others looking for help on a topic see what you answered and wrote on it."),
+    )
     level = models.CharField(
         _("level"), max_length=12, choices=Level.choices, default=Level.NEWCOMER
     )

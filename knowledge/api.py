@@ -29,11 +29,12 @@ from cop.api_support import (
     community_tags,
 )
 from cop.models import Community, Tag
+from cop.permissions import DeclaredPermission
 from cop.rules import is_coordinator
 from cop.selectors import access_community, visible_communities
 
 from . import search as knowledge_search
-from . import selectors
+from . import selectors, similarity
 from .enums import EntryKind, EntryStatus, NoteKind, ProblemStatus, SearchKind, TermStatus
 from .export import export_filename, export_zip
 from .models import GlossaryTerm, Note, PracticeEntry, Problem, Reply, Story
@@ -288,6 +289,30 @@ class AcceptSerializer(serializers.Serializer):
     reply = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
+class SimilarItemSerializer(serializers.Serializer):
+    """A problem or practice that looks like the title asked about, and why."""
+
+    kind = serializers.ChoiceField(choices=["problem", "practice"])
+    id = serializers.IntegerField(source="object_id")
+    title = serializers.CharField()
+    community = serializers.SlugField(source="community.slug")
+    status = serializers.CharField()
+    solved = serializers.BooleanField(source="is_solved")
+    url = serializers.SerializerMethodField()
+    score = serializers.FloatField()
+    shared_words = serializers.ListField(child=serializers.CharField())
+    shared_topics = serializers.ListField(child=serializers.CharField())
+    reasons = serializers.ListField(child=serializers.CharField())
+
+    def get_url(self, suggestion) -> str:
+        return self.context["request"].build_absolute_uri(suggestion.url)
+
+
+class SimilarResultSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    results = SimilarItemSerializer(many=True)
+
+
 class ProblemFilter(django_filters.FilterSet):
     community = SlugFilter(field_name="community__slug")
     status = django_filters.ChoiceFilter(choices=ProblemStatus.choices)
@@ -328,6 +353,57 @@ class ProblemViewSet(
 
     def get_object(self) -> Problem:
         return self._problem()
+
+    def permission_object(self):
+        """The community of `similar` (404 when the caller may not see it)."""
+        slug = self.request.query_params.get("community", "")
+        if self.action == "similar" and slug and SLUG.fullmatch(slug) and len(slug) <= 100:
+            return access_community(self.request.user, slug)
+        return None
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "title",
+                OpenApiTypes.STR,
+                required=True,
+                description="The title being written (at most 200 characters).",
+            ),
+            OpenApiParameter(
+                "community",
+                SLUG_SCHEMA,
+                description="Where the problem will be posted: suggestions from other "
+                "communities the caller may see say so.",
+            ),
+        ],
+        responses=SimilarResultSerializer,
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        filterset_class=None,
+        permission_classes=[DeclaredPermission],
+    )
+    def similar(self, request):
+        """Up to five problems and practices the caller may see that look like `title`,
+        best first (solved ones first among close matches), each with the reasons it
+        was suggested: shared words, similar wording, same topic, solved or validated."""
+        title = request.query_params.get("title", "")
+        if not title.strip():
+            return Response({"title": ["Give the title you are writing."]}, status=400)
+        if len(title) > 200:
+            return Response({"title": ["At most 200 characters."]}, status=400)
+        slug = request.query_params.get("community", "")
+        if slug and not (SLUG.fullmatch(slug) and len(slug) <= 100):
+            return Response({"community": ["A slug: letters, digits, - and _."]}, status=400)
+        community = self.permission_object()
+        suggestions = similarity.similar(request.user, title=title, community=community)
+        data = SimilarResultSerializer(
+            {"title": similarity.clean_title(title), "results": suggestions},
+            context={"request": request},
+        ).data
+        return Response(data)
 
     def edit(self, *, item, user, data, tags):
         _require(can_edit, user, item, "Only the person who asked can edit this problem.")
@@ -455,6 +531,10 @@ class ProblemViewSet(
             PracticeSerializer(entry, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+    # Declared permissions of the actions guarded by `DeclaredPermission` (last in the
+    # class body: the name would hide DRF's `permissions` module from the decorators).
+    permissions = {"similar": "knowledge.find_similar"}
 
 
 class ReplyViewSet(

@@ -80,6 +80,32 @@ class ProblemForm(_CommunityForm):
     )
     tags = _tags_field()
 
+    def __init__(self, *args, community: Community, similar_url: str = "", **kwargs):
+        super().__init__(*args, community=community, **kwargs)
+        if similar_url:
+            # Suggestions of similar problems as the title is typed (HTMX, see
+            # knowledge/_similar.html); without a script they come with the preview.
+            self.fields["title"].widget.attrs.update(
+                {
+                    "hx-get": similar_url,
+                    "hx-trigger": "input changed delay:300ms, change",
+                    "hx-target": "#similar",
+                    "hx-include": "[name='tags']",
+                    "hx-sync": "this:replace",
+                    "autocomplete": "off",
+                    "aria-describedby": "similar",
+                }
+            )
+
+
+class MergeForm(forms.Form):
+    into = forms.IntegerField(
+        label=_("Merge into problem number"),
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=_("The number in the original problem's address."),
+    )
+
 
 class ReplyForm(forms.Form):
     body = _markdown(_("Your reply"), rows=5)

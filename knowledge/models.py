@@ -126,6 +126,11 @@ class Problem(SoftDeletable):
     # Live replies, kept by the services in the transaction that adds, deletes or
     # restores one, so that no list counts replies per request.
     reply_count = models.PositiveIntegerField(default=0, editable=False)
+    # Set when a coordinator merged this problem into another (it is then soft-deleted
+    # and its address redirects there).
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

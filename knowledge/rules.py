@@ -6,7 +6,9 @@ lookups go through `cop.rules.membership_of`, cached per request.
 """
 
 import rules
+from django.utils.translation import gettext_lazy as _
 
+from cop.permissions import declare
 from cop.rules import can_view_community, is_active_member, is_coordinator, membership_of
 
 from .enums import EntryStatus
@@ -162,3 +164,22 @@ rules.add_perm("knowledge.delete", can_delete)
 rules.add_perm("knowledge.accept_solution", can_accept_solution)
 rules.add_perm("knowledge.validate_as_expert", can_validate_as_expert)
 rules.add_perm("knowledge.export", can_export)
+
+# Declared permissions (read by pages with `authorize` and by the API with
+# `DeclaredPermission`).
+can_merge_problem = is_live & is_coordinator_of_item_community
+declare(
+    "knowledge.find_similar",
+    can_view_community,
+    _("This community is not visible to you."),
+)
+declare(
+    "knowledge.merge_problem",
+    can_merge_problem,
+    _("Only a coordinator of this community can merge problems."),
+)
+declare(
+    "knowledge.view_gaps",
+    is_coordinator,
+    _("Only the community's coordinators can see its knowledge gaps."),
+)

@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cop.enums import MembershipStatus, Role
@@ -113,11 +114,22 @@ def problem_list(community: Community, *, status: str = "", tag: str = "") -> Qu
 
 
 def entry_list(
-    community: Community, *, status: str = "", kind: str = "", tag: str = "", user=None
+    community: Community,
+    *,
+    status: str = "",
+    kind: str = "",
+    tag: str = "",
+    user=None,
+    review_due: bool = False,
 ) -> QuerySet[PracticeEntry]:
     """Live practices of the community; drafts only those `user` may see (none without a
-    user)."""
+    user); with `review_due`, only published ones past their review date."""
     entries = visible_entries(_live(PracticeEntry.objects.filter(community=community)), user)
+    if review_due:
+        entries = entries.filter(
+            status__in=[EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED],
+            review_date__lt=timezone.now().date(),
+        )
     if status in EntryStatus.values:
         entries = entries.filter(status=status)
     else:
@@ -213,6 +225,20 @@ def access_problem(user, community: Community, pk: int) -> Problem:
         user,
         pk,
     )
+
+
+def merged_target(user, community: Community, pk: int) -> Problem | None:
+    """The live problem that problem `pk` of `community` was merged into, when the viewer
+    may see it: its old address redirects there."""
+    problem = (
+        Problem.objects.filter(community=community, pk=pk, merged_into__isnull=False)
+        .select_related("merged_into__community")
+        .first()
+    )
+    target = problem.merged_into if problem is not None else None
+    if target is None or target.deleted_at is not None or not perms.can_view(user, target):
+        return None
+    return target
 
 
 def access_reply(user, community: Community, pk: int) -> Reply:

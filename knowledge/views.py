@@ -5,7 +5,7 @@ redirect. Services raise ValidationError with a message the person is shown."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -17,19 +17,21 @@ from cop.confirm import confirmation, undo_message
 from cop.markdown import render_markdown
 from cop.models import Community
 from cop.pagination import KeysetPage, keyset_page
+from cop.permissions import allowed, authorize
 from cop.rules import is_coordinator, membership_of
 from cop.selectors import access_community, visible_communities
 from meetings.selectors import agenda_meetings as upcoming_for_agenda
 
 from . import rules as perms
 from . import search as search_backend
-from . import selectors
+from . import selectors, similarity
 from .enums import EntryKind, EntryStatus, ProblemStatus, TermStatus
 from .export import export_filename, export_zip
 from .forms import (
     MARKDOWN_FIELDS,
     MARKDOWN_LABELS,
     EntryForm,
+    MergeForm,
     NoteForm,
     ProblemForm,
     ReplyForm,
@@ -207,13 +209,25 @@ def _compose_page(
     intro,
     submit,
     list_url_name,
+    suggest=None,
 ):
     """The write page shared by stories and problems: preview, or save through the
-    service (`create` for a new item, `edit` for an existing one) and go to it."""
+    service (`create` for a new item, `edit` for an existing one) and go to it.
+
+    With `suggest` (problems), similar items are shown beside the title; a new problem
+    whose title closely matches one is held once ("asked before?") until it is posted
+    again, so nobody posts a duplicate without having seen the original."""
     previews = []
+    suggestions = suggest(request.POST) if suggest and request.method == "POST" else []
+    held = (
+        item is None
+        and request.method == "POST"
+        and not request.POST.get("seen_similar")
+        and any(s.score >= similarity.STRONG_SCORE for s in suggestions)
+    )
     if _wants_preview(request):
         previews = _previews(form)
-    elif request.method == "POST" and form.is_valid():
+    elif request.method == "POST" and form.is_valid() and not held:
         data = {**form.cleaned_data, "tags": list(form.cleaned_data.get("tags") or [])}
         try:
             if item is None:
@@ -239,6 +253,9 @@ def _compose_page(
             cancel_url=item.get_absolute_url()
             if item
             else reverse(list_url_name, kwargs={"slug": community.slug}),
+            suggest=suggest is not None,
+            suggestions=suggestions,
+            held=held and form.is_valid(),
         ),
     )
 
@@ -283,9 +300,19 @@ def problem_list(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _topics(tags) -> dict[str, str]:
+    return {tag.slug: tag.name for tag in tags}
+
+
 def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) -> HttpResponse:
     community = access_community(request.user, slug)
-    problem = selectors.access_problem(request.user, community, pk)
+    try:
+        problem = selectors.access_problem(request.user, community, pk)
+    except Http404:
+        target = selectors.merged_target(request.user, community, pk)
+        if target is None:
+            raise
+        return redirect(target.get_absolute_url(), permanent=True)
     user = request.user
     replies = selectors.problem_replies(problem, user)
     may_accept = perms.can_accept_solution(user, replies[0]) if replies else False
@@ -318,6 +345,14 @@ def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) ->
             ),
             can_tell_story=perms.can_post(user, community),
             agenda_meetings=agenda_meetings,
+            related=similarity.similar(
+                user,
+                title=problem.title,
+                community=community,
+                topics=_topics(problem.tags.all()),
+                exclude_problem=problem.pk,
+            ),
+            can_merge=allowed(user, "knowledge.merge_problem", problem),
         ),
     )
 
@@ -329,7 +364,12 @@ def _problem_form_page(request, community, *, problem=None):
             "title": problem.title, "context": problem.context, "tried": problem.tried,
             "tags": list(problem.tags.all()),
         }  # fmt: skip
-    form = ProblemForm(request.POST or None, initial=initial, community=community)
+    form = ProblemForm(
+        request.POST or None,
+        initial=initial,
+        community=community,
+        similar_url=reverse("knowledge:problem_similar", kwargs={"slug": community.slug}),
+    )
     return _compose_page(
         request,
         community,
@@ -346,6 +386,7 @@ def _problem_form_page(request, community, *, problem=None):
         ),
         submit=_("Post problem"),
         list_url_name="knowledge:problem_list",
+        suggest=None if problem else (lambda data: _similar_to_form(request, community, data)),
     )
 
 
@@ -354,6 +395,75 @@ def problem_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
     _check(perms.can_post, request, community, _("Only members can post problems here."))
     return _problem_form_page(request, community)
+
+
+def _similar_to_form(request, community, data) -> list[similarity.Suggestion]:
+    """Suggestions for the title (and chosen topics) of a problem being written."""
+    chosen = set(data.getlist("tags")) if hasattr(data, "getlist") else set()
+    tags = [tag for tag in community.tags.all() if str(tag.pk) in chosen]
+    return similarity.similar(
+        request.user,
+        title=data.get("title", ""),
+        community=community,
+        topics=_topics(tags),
+    )
+
+
+def problem_similar(request: HttpRequest, slug: str) -> HttpResponse:
+    """The "asked before?" box of the problem form, refreshed as the title is typed
+    (HTMX): similar problems and practices the viewer may see, each with its reasons."""
+    community = access_community(request.user, slug)
+    authorize(request.user, "knowledge.find_similar", community)
+    return render(
+        request,
+        "knowledge/_similar.html",
+        {
+            "community": community,
+            "suggestions": _similar_to_form(request, community, request.GET),
+            "title": similarity.clean_title(request.GET.get("title", "")),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def problem_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A coordinator merges this problem into another: GET shows the likely originals
+    (similar problems of the community, with reasons) and asks which; POST merges."""
+    community = access_community(request.user, slug)
+    problem = selectors.access_problem(request.user, community, pk)
+    authorize(request.user, "knowledge.merge_problem", problem)
+    form = MergeForm(request.POST or None, initial={"into": request.GET.get("into", "")})
+    if request.method == "POST" and form.is_valid():
+        into = selectors.access_problem(request.user, community, form.cleaned_data["into"])
+        try:
+            problems.merge_problem(duplicate=problem, into=into, by=request.user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("“%(title)s” is merged into this problem; its replies are here now.")
+                % {"title": problem.title},
+            )
+            return redirect(into.get_absolute_url())
+    candidates = [
+        s
+        for s in similarity.similar(
+            request.user,
+            title=problem.title,
+            topics=_topics(problem.tags.all()),
+            exclude_problem=problem.pk,
+            limit=10,
+            min_score=0.15,
+        )
+        if s.kind == "problem" and s.document.community_id == community.pk
+    ]
+    return render(
+        request,
+        "knowledge/problem_merge.html",
+        _context(request, community, problem=problem, form=form, candidates=candidates),
+    )
 
 
 @login_required
@@ -526,9 +636,12 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in EntryKind.values else ""
     tag = request.GET.get("tag", "")[:60]
+    review = "due" if request.GET.get("review") == "due" else ""
     page = _page(
         request,
-        selectors.entry_list(community, status=status, kind=kind, tag=tag, user=request.user),
+        selectors.entry_list(
+            community, status=status, kind=kind, tag=tag, user=request.user, review_due=bool(review)
+        ),
         "updated_at",
     )
     return render(
@@ -541,7 +654,8 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
             status=status,
             kind=kind,
             tag=tag,
-            query=_query(status=status, kind=kind, tag=tag),
+            query=_query(status=status, kind=kind, tag=tag, review=review),
+            review=review,
             statuses=EntryStatus.choices,
             kinds=EntryKind.choices,
             can_post=perms.can_post(request.user, community),
@@ -853,6 +967,57 @@ def restore_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRes
         target = reverse("knowledge:deleted", kwargs={"slug": slug})
     return _act(request, lambda: restore(item=item, by=request.user), _("Restored."),
                 redirect_to=target)  # fmt: skip
+
+
+# --- expertise finder ---------------------------------------------------------------------
+
+
+def experts_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Who has helped with a topic: members ranked by accepted solutions, validated
+    practices, talks and answers on it, with the evidence; members may opt out."""
+    community = access_community(request.user, slug)
+    from .expertise import STRONG, who_has_helped
+
+    topics = list(community.tags.order_by("name"))
+    chosen = request.GET.get("topic", "")[:60]
+    topic = next((t for t in topics if t.slug == chosen), None)
+    return render(
+        request,
+        "knowledge/experts.html",
+        _context(
+            request,
+            community,
+            topics=topics,
+            topic=topic,
+            helpers=who_has_helped(community, topic) if topic else [],
+            strong=STRONG,
+        ),
+    )
+
+
+# --- gaps ---------------------------------------------------------------------------------
+
+
+def gaps_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """Knowledge gaps (coordinators): where problems stay unanswered, solved problems
+    have no validated practice, nobody is recognised as expert, practices are past
+    review; each with its figure, its evidence and a next step."""
+    community = access_community(request.user, slug)
+    authorize(request.user, "knowledge.view_gaps", community)
+    from .gaps import ANSWER_DAYS, UNANSWERED_SHARE, WINDOW_DAYS, knowledge_gaps
+
+    return render(
+        request,
+        "knowledge/gaps.html",
+        _context(
+            request,
+            community,
+            gaps=knowledge_gaps(community),
+            answer_days=ANSWER_DAYS,
+            unanswered_percent=int(UNANSWERED_SHARE * 100),
+            window_days=WINDOW_DAYS,
+        ),
+    )
 
 
 # --- glossary ----------------------------------------------------------------------------

@@ -478,17 +478,26 @@ def set_role(*, membership: Membership, role: str, by: User) -> Membership:
 
 @transaction.atomic
 def update_membership_profile(
-    *, membership: Membership, introduction: str, expertise: list[Tag]
+    *,
+    membership: Membership,
+    introduction: str,
+    expertise: list[Tag],
+    listed_as_helper: bool | None = None,
 ) -> Membership:
-    """A member's introduction and expertise (tags of the community's vocabulary).
-    A first introduction counts as participation."""
+    """A member's introduction, expertise (tags of the community's vocabulary) and, when
+    given, whether the expertise finder lists them. A first introduction counts as
+    participation."""
     if any(tag.community_id != membership.community_id for tag in expertise):
         raise ValidationError(_("Expertise must come from this community's topics."))
     # Read the stored text: a bound ModelForm may already have set the new one on the instance.
     stored = Membership.objects.filter(pk=membership.pk).values_list("introduction", flat=True)
     first_intro = not stored.first() and bool(introduction.strip())
     membership.introduction = introduction
-    membership.save(update_fields=["introduction", "updated_at"])
+    fields = ["introduction", "updated_at"]
+    if listed_as_helper is not None:
+        membership.listed_as_helper = listed_as_helper
+        fields.append("listed_as_helper")
+    membership.save(update_fields=fields)
     membership.expertise.set(expertise)
     if first_intro:
         record_participation(

@@ -133,6 +133,8 @@ def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
 
     if not (is_coordinator(by, _community(item)) or can_undo_delete(by, item)):
         raise ValidationError(_("Only a coordinator can restore deleted content."))
+    if getattr(item, "merged_into_id", None) is not None:
+        raise ValidationError(_("This problem was merged into another; its replies are there."))
     changed = (
         type(item)
         .objects.filter(pk=item.pk, deleted_at__isnull=False)

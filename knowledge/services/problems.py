@@ -5,17 +5,26 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cop.enums import NotificationKind, ParticipationKind
+from cop.enums import AuditAction, NotificationKind, ParticipationKind
 from cop.models import Community, Tag, User
 from cop.rules import is_active_member
+from cop.services.audit import record
 from cop.services.notifications import notify
 from cop.services.participation import record_participation, withdraw_participation
 from knowledge.enums import ProblemStatus
-from knowledge.models import Problem, Reply
-from knowledge.rules import can_accept_solution, can_edit, can_reply
-from knowledge.search import index_object
+from knowledge.models import Problem, Reply, Story
+from knowledge.rules import can_accept_solution, can_edit, can_merge_problem, can_reply
+from knowledge.search import index_object, unindex_object
 
-from .common import bump, clean_tags, notify_mentioned, require, require_text, set_tags
+from .common import (
+    _bump_tags,
+    bump,
+    clean_tags,
+    notify_mentioned,
+    require,
+    require_text,
+    set_tags,
+)
 
 
 @transaction.atomic
@@ -213,3 +222,88 @@ def unaccept_solution(*, reply: Reply, by: User) -> Reply:
         index_object(problem)
     index_object(reply)
     return reply
+
+
+@transaction.atomic
+def merge_problem(*, duplicate: Problem, into: Problem, by: User) -> Problem:
+    """Merge `duplicate` into `into`, two problems of one community (its coordinators).
+
+    The duplicate's replies (solutions and endorsements with them, deleted ones too, so
+    history stays) move to `into`; stories and agenda items that pointed at it point at
+    `into`; the duplicate is soft-deleted with `merged_into` set, so it leaves lists and
+    search and its address redirects to `into`. Participation already earned stays as it
+    was. Side effects: both reply counts, `into` solved when a moved reply is an accepted
+    solution, the topics' use counts, search index of `into` and the moved replies, an
+    audit entry, and a notification to the duplicate's asker."""
+    from meetings.models import AgendaItem  # the meetings app links to problems
+
+    if duplicate.pk == into.pk:
+        raise ValidationError(_("A problem cannot be merged into itself."))
+    # Both rows locked in id order: two coordinators merging crosswise cannot deadlock
+    # or leave a cycle.
+    locked = {
+        p.pk: p
+        for p in Problem.objects.select_for_update()
+        .select_related("community", "author")
+        .filter(pk__in=[duplicate.pk, into.pk])
+        .order_by("pk")
+    }
+    duplicate, into = locked.get(duplicate.pk), locked.get(into.pk)
+    if duplicate is None or into is None:
+        raise ValidationError(_("That problem does not exist."))
+    if duplicate.community_id != into.community_id:
+        raise ValidationError(_("Only problems of the same community can be merged."))
+    if duplicate.is_deleted or into.is_deleted:
+        raise ValidationError(_("A deleted or already merged problem cannot be merged."))
+    require(
+        can_merge_problem,
+        by,
+        duplicate,
+        _("Only a coordinator of this community can merge problems."),
+    )
+    replies = Reply.objects.filter(problem=duplicate)
+    live_moved = replies.filter(deleted_at__isnull=True).count()
+    solutions = list(
+        replies.filter(is_solution=True, deleted_at__isnull=True).values_list(
+            "accepted_at", flat=True
+        )
+    )
+    moved_ids = list(replies.filter(deleted_at__isnull=True).values_list("pk", flat=True))
+    replies.update(problem=into)
+    now = timezone.now()
+    into_fields = {"reply_count": bump("reply_count", live_moved), "updated_at": now}
+    if solutions and into.status != ProblemStatus.SOLVED:
+        into_fields.update(status=ProblemStatus.SOLVED, solved_at=min(a or now for a in solutions))
+    Problem.objects.filter(pk=into.pk).update(**into_fields)
+    into.refresh_from_db()
+    Story.objects.filter(problem=duplicate).update(problem=into)
+    AgendaItem.objects.filter(problem=duplicate).update(problem=into)
+    Problem.objects.filter(pk=duplicate.pk).update(
+        merged_into=into, deleted_at=now, deleted_by=by, reply_count=0
+    )
+    duplicate.merged_into, duplicate.deleted_at, duplicate.deleted_by = into, now, by
+    _bump_tags(list(duplicate.tags.values_list("pk", flat=True)), -1)
+    unindex_object(duplicate)
+    index_object(into)
+    for reply in Reply.objects.filter(pk__in=moved_ids).select_related("problem"):
+        index_object(reply)
+    record(
+        community=into.community,
+        actor=by,
+        action=AuditAction.PROBLEM_MERGED,
+        summary=_("“%(duplicate)s” merged into “%(into)s”")
+        % {"duplicate": duplicate.title, "into": into.title},
+        url=into.get_absolute_url(),
+    )
+    if duplicate.author is not None and duplicate.author_id != by.pk:
+        notify(
+            recipient=duplicate.author,
+            kind=NotificationKind.REPLY,
+            title=_("Your problem “%(duplicate)s” was merged into “%(into)s”")
+            % {"duplicate": duplicate.title, "into": into.title},
+            body=_("Its replies are there now, with the other answers."),
+            url=into.get_absolute_url(),
+            community=into.community,
+            actor=by,
+        )
+    return into

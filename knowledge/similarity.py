@@ -1,0 +1,494 @@
+"""Similar problems and practices: "has this been asked before?" while a member types a
+title, and "related" on a problem's page.
+
+Two steps, each explainable:
+
+1. Candidates from the database, bounded (`CANDIDATES`): problems and published
+   practices of the communities the viewer may see whose title shares a word with the
+   query. On PostgreSQL the title's tsvector is matched against the query's words joined
+   with OR (`english` stemming), or the title is `pg_trgm`-similar to the query (catches
+   "deploy"/"deployment" and typos); both behind GIN indexes restricted to problems and
+   practices (migration `0009_similarity_trigram`). On SQLite the FTS5 table (porter
+   stemming) is searched on the title column with the words joined with OR.
+2. The same scoring on both databases, in Python, so every number can be explained:
+   the share of content words the two titles have in common (cosine over word stems,
+   stop words left out), the titles' trigram similarity (as `pg_trgm` computes it), a
+   bonus for a shared topic and a smaller one for a solved problem or a validated
+   practice (solved ones come first among comparable matches). Below `MIN_SCORE` nothing
+   is suggested. Each suggestion carries the reasons it was made.
+
+Nothing here writes; drafts and archived practices are never suggested; deleted items
+have no search document. The weights and the threshold were chosen on the tuning half
+of `eval/similar_pairs.csv` only (see `eval/similar.py`).
+"""
+
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from cop.models import Community
+from cop.selectors import visible_community_ids
+
+from .enums import EntryStatus, ProblemStatus, SearchKind
+from .models import SearchDocument
+
+logger = logging.getLogger(__name__)
+
+CANDIDATES = 30
+TRIGRAM_TIMEOUT_MS = 25
+MAX_TITLE = 200
+MAX_TERMS = 12  # words of a query that reach the database
+WORDS_WEIGHT = 0.65
+TRIGRAM_WEIGHT = 0.35
+TOPIC_BONUS = 0.1
+SOLVED_BONUS = 0.05
+MIN_SCORE = 0.2
+STRONG_SCORE = 0.45  # a new problem this close to one is held once: "asked before?"
+RARE_SHARE = 0.001  # a word no title has yet counts as this rare
+SHOWN_TRIGRAM = 0.5  # "similar wording" is given as a reason from this similarity up
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_STOP_TEXT = """
+a about above after again against all am an and any are as at be because been before
+being below between both but by can could did do does doing done down during each
+few for from further get gets getting got had has have having he her here hers him
+his how i if in into is it its itself just me more most my no nor not now of off on
+once only or other our ours out over own same she should so some such than that the
+their them then there these they this those through to too under until up us very
+was we were what when where which while who whom why will with would you your yours
+anyone someone anybody somebody something anything way ways still keep keeps need
+needs want wants trying try tried help please best ok one two also
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: enough for "deploying"/"deployed"/"deploys" to meet. It
+    strips one common suffix and is applied to both sides alike, so its imperfections
+    cancel out."""
+    w = word.lower()
+    if len(w) <= 3:
+        return w
+    for suffix, keep in (
+        ("ational", "ate"), ("ization", "ize"), ("ations", "ate"), ("ation", "ate"),
+        ("ments", ""), ("ment", ""), ("ness", ""), ("ingly", ""), ("edly", ""),
+        ("ies", "y"), ("ied", "y"), ("ing", ""), ("ers", ""), ("er", ""), ("ed", ""),
+        ("ly", ""), ("es", ""), ("s", ""),
+    ):  # fmt: skip
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)] + keep
+            break
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+        w = w[:-1]  # "stopp" → "stop"
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]  # "cache"/"caching" → "cach"
+    return w
+
+
+def terms(text: str) -> dict[str, str]:
+    """The content words of `text` by stem (the first spelling seen is kept for reasons)."""
+    found: dict[str, str] = {}
+    for word in _WORD.findall(text.lower()):
+        if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        found.setdefault(stem(word), word)
+    return found
+
+
+def _trigrams(text: str) -> set[str]:
+    """Trigrams as `pg_trgm` makes them: each lower-cased word padded with two spaces in
+    front and one behind."""
+    grams: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def trigram_similarity(a: str | set[str], b: str) -> float:
+    """Shared trigrams over all trigrams of the two texts (`pg_trgm`'s `similarity`);
+    `a` may be given as its trigrams already."""
+    ga = a if isinstance(a, set) else _trigrams(a)
+    gb = _trigrams(b)
+    if not ga or not gb:
+        return 0.0
+    return len(ga & gb) / len(ga | gb)
+
+
+@dataclass
+class Suggestion:
+    """A problem or practice suggested as similar, with why."""
+
+    document: SearchDocument
+    score: float
+    shared_words: list[str]
+    shared_topics: list[str]
+    wording: float
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return "problem" if self.document.kind == SearchKind.PROBLEM else "practice"
+
+    @property
+    def object_id(self) -> int:
+        return self.document.object_id
+
+    @property
+    def title(self) -> str:
+        return self.document.title
+
+    @property
+    def community(self) -> Community:
+        return self.document.community
+
+    @property
+    def status(self) -> str:
+        return self.document.status
+
+    @property
+    def is_solved(self) -> bool:
+        return self.document.status in (ProblemStatus.SOLVED, EntryStatus.VALIDATED)
+
+    @property
+    def url(self) -> str:
+        return self.document.get_absolute_url()
+
+
+def clean_title(title: str) -> str:
+    """The query bounded: one line, at most a title's length."""
+    return _CONTROL.sub(" ", title or "").strip()[:MAX_TITLE]
+
+
+def _candidates(
+    title: str, words: dict[str, str], documents
+) -> tuple[list[SearchDocument], dict[str, float]]:
+    """The candidate documents and, for each query word (by stem), the share of titles
+    that contain it."""
+    if connection.vendor == "postgresql":
+        return _candidates_postgres(title, words, documents)
+    return _candidates_sqlite(words, documents), _frequencies_sqlite(words)
+
+
+SMALL_TABLE = 20_000  # below this many search documents, word frequencies are counted
+
+
+def _frequencies_sqlite(words: dict[str, str]) -> dict[str, float]:
+    """Counted with the FTS5 table, one query: small databases only (the fallback)."""
+    total = "(SELECT count(*) FROM knowledge_searchdocument WHERE kind IN ('problem', 'entry'))"
+    count = (
+        "(SELECT count(*) FROM knowledge_searchdocument_fts f JOIN knowledge_searchdocument d"
+        " ON d.id = f.rowid WHERE knowledge_searchdocument_fts MATCH %s"
+        " AND d.kind IN ('problem', 'entry'))"
+    )
+    parts = [total] + [count] * len(words)
+    params = ['title : "{}"'.format(word.replace('"', "")) for word in words.values()]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        total, *counts = cursor.fetchone()
+    return {stem_: count / max(total, 1) for stem_, count in zip(words, counts, strict=True)}
+
+
+def _counted_frequencies_postgres(words: dict[str, str]) -> dict[str, float]:
+    """Counted over the problems' and practices' titles, one scan: small databases."""
+    filters = ", ".join(
+        "count(*) FILTER (WHERE title_vector @@ plainto_tsquery('english', %s))" for _w in words
+    )
+    sql = (
+        f"SELECT count(*), {filters} FROM knowledge_searchdocument"  # noqa: S608 -- ours
+        " WHERE kind IN ('problem', 'entry')"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(words.values()))
+        total, *counts = cursor.fetchone()
+    return {stem_: count / max(total, 1) for stem_, count in zip(words, counts, strict=True)}
+
+
+# PostgreSQL: the words of a query whose title matches are ranked must together match at
+# most this share of the documents (by the planner's own statistics of `title_vector`), so
+# the query stays bounded at any size: the rarest words are kept, words found in most
+# titles ("best", "way") only count in the scoring. When even the rarest word is that
+# common, two of the three rarest must appear together.
+FTS_SHARE_BUDGET = 0.005
+FTS_ROWS_BUDGET = 500  # … or this many documents, whichever is more (small databases)
+_LEXEME_FREQUENCIES = """
+    WITH q AS (
+        SELECT word, (ts_lexize('english_stem', word))[1] AS lexeme FROM unnest(%s::text[]) word
+    ),
+    s AS (
+        SELECT unnest(most_common_elems::text::text[]) AS lexeme,
+               unnest(most_common_elem_freqs[1:array_length(most_common_elems::text::text[], 1)])
+                   AS freq
+        FROM pg_stats
+        WHERE schemaname = current_schema() AND tablename = 'knowledge_searchdocument'
+          AND attname = 'title_vector'
+    )
+    SELECT q.word, q.lexeme, coalesce(s.freq, 0) FROM q LEFT JOIN s USING (lexeme)
+    WHERE q.lexeme IS NOT NULL
+"""
+
+
+def _quoted(lexeme: str) -> str:
+    return "'" + lexeme.replace("'", "''").replace("\\", "") + "'"
+
+
+def bounded_tsquery(frequencies: dict[str, float], budget: float = FTS_SHARE_BUDGET) -> str:
+    """A tsquery (already-stemmed lexemes) that matches a bounded share of the titles.
+
+    Lexemes the statistics do not list as common are always asked for; then the rarer
+    common ones, joined with OR, while their frequencies add up to at most `budget`.
+    When none of the common ones fits alone, any `k` of the `k + 1` rarest together are
+    asked for, for the smallest `k` whose estimate (frequencies multiplied, as if
+    independent) fits; at worst all of them together."""
+    from itertools import combinations
+
+    uncommon = sorted(lexeme for lexeme, frequency in frequencies.items() if not frequency)
+    common = sorted(
+        ((lexeme, f) for lexeme, f in frequencies.items() if f), key=lambda item: (item[1], item[0])
+    )
+    parts = [_quoted(lexeme) for lexeme in uncommon]
+    total = 0.0
+    for lexeme, frequency in common:
+        if total + frequency > budget:
+            break
+        parts.append(_quoted(lexeme))
+        total += frequency
+    if total == 0.0 and len(common) >= 2:
+        for k in range(2, len(common) + 1):
+            groups = list(combinations(common[: k + 1], k))
+            estimate = sum(math.prod(f for _lexeme, f in group) for group in groups)
+            if estimate <= budget or k == len(common):
+                parts.extend(
+                    "(" + " & ".join(_quoted(lexeme) for lexeme, _f in group) + ")"
+                    for group in groups
+                )
+                break
+    return " | ".join(parts)
+
+
+def _prefix_tsquery(words: list[str]) -> str:
+    """Each word's first five letters as a prefix (`kuber:*`): a word still being typed,
+    or misspelt near its end, finds its titles."""
+    prefixes = {re.sub(r"[^\w]", "", word)[:5] for word in words if len(word) >= 4}
+    return " | ".join(f"{_quoted(p)}:*" for p in sorted(prefixes) if p)
+
+
+def _candidates_postgres(
+    title: str, words: dict[str, str], documents
+) -> tuple[list[SearchDocument], dict[str, float]]:
+    """Title matches of the query's rarer words, ranked by `ts_rank`; when none matches,
+    titles with words beginning alike (a word half typed); when still none (a misspelt
+    title), the `pg_trgm` index finds titles spelt alike."""
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
+    content = " ".join(words.values())
+    with connection.cursor() as cursor:
+        cursor.execute(_LEXEME_FREQUENCIES, [list(words.values())])
+        rows = cursor.fetchall()
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'knowledge_searchdocument'::regclass"
+        )
+        size = cursor.fetchone()[0]
+    if size < SMALL_TABLE:  # statistics are missing or rough on a small table: count
+        by_stem = _counted_frequencies_postgres(words)
+        by_word = {words[stem_]: f for stem_, f in by_stem.items()}
+        rows = [(word, lexeme, by_word.get(word, 0.0)) for word, lexeme, _f in rows]
+    else:
+        by_word = {word: frequency for word, _lexeme, frequency in rows}
+        by_stem = {stem_: by_word.get(word, 0.0) for stem_, word in words.items()}
+    frequencies = {lexeme: frequency for _word, lexeme, frequency in rows}
+    raw = bounded_tsquery(frequencies, max(FTS_SHARE_BUDGET, FTS_ROWS_BUDGET / max(size, 1)))
+    found = []
+    if raw:
+        query = SearchQuery(raw, search_type="raw", config="simple")
+        found = list(
+            documents.filter(title_vector=query)
+            .annotate(candidate_rank=SearchRank(F("title_vector"), query))
+            .order_by("-candidate_rank", "-id")[:CANDIDATES]
+        )
+    # Only words the statistics do not know: a known word's prefix adds little and costs.
+    unknown = [word for word, _lexeme, frequency in rows if not frequency]
+    prefix = _prefix_tsquery(unknown)
+    if not found and prefix:
+        query = SearchQuery(prefix, search_type="raw", config="simple")
+        found = list(
+            documents.filter(title_vector=query)
+            .annotate(candidate_rank=SearchRank(F("title_vector"), query))
+            .order_by("-candidate_rank", "-id")[:CANDIDATES]
+        )
+    if not found:
+        found = _spelt_alike(content, documents)
+    return found, by_stem
+
+
+def _spelt_alike(content: str, documents) -> list[SearchDocument]:
+    """Titles `pg_trgm`-similar to the query, for a title none of whose words matched (a
+    misspelling). The trigram index answers in a few milliseconds for a community's
+    thousands of problems but can take 100 ms and more at a hundred thousand, so it gets
+    `TRIGRAM_TIMEOUT_MS`: past that there is simply no suggestion (logged)."""
+    from django.contrib.postgres.search import TrigramSimilarity
+    from django.db import OperationalError, transaction
+
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {int(TRIGRAM_TIMEOUT_MS)}")
+            found = list(
+                documents.filter(title__trigram_similar=content)
+                .annotate(candidate_rank=TrigramSimilarity("title", content))
+                .order_by("-candidate_rank", "-id")[:CANDIDATES]
+            )
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = 0")
+            return found
+    except OperationalError:  # QueryCanceled: the savepoint is rolled back
+        logger.debug("similar: trigram fallback over %s ms for %r", TRIGRAM_TIMEOUT_MS, content)
+        return []
+
+
+def _candidates_sqlite(words: dict[str, str], documents) -> list[SearchDocument]:
+    from django.core.exceptions import EmptyResultSet
+
+    if not words:
+        return []
+    match = "title : (" + " OR ".join(f'"{w}"' for w in words.values()) + ")"
+    try:
+        allowed_sql, allowed_params = documents.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    sql = f"""
+        SELECT fts.rowid FROM knowledge_searchdocument_fts AS fts
+        WHERE knowledge_searchdocument_fts MATCH %s AND fts.rowid IN ({allowed_sql})
+        ORDER BY bm25(knowledge_searchdocument_fts, 10.0, 1.0)
+        LIMIT %s
+    """  # noqa: S608 -- the inner SQL is Django's own, its values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [match, *allowed_params, CANDIDATES])
+        ids = [row[0] for row in cursor.fetchall()]
+    return list(documents.filter(pk__in=ids))
+
+
+def _reasons(suggestion: Suggestion, community: Community | None) -> list[str]:
+    reasons = []
+    if suggestion.shared_words:
+        reasons.append(
+            _("Shares the words %(words)s")
+            % {"words": ", ".join(f"“{w}”" for w in suggestion.shared_words)}
+        )
+    if suggestion.wording >= SHOWN_TRIGRAM:
+        reasons.append(_("Worded much the same way"))
+    if suggestion.shared_topics:
+        topics = ", ".join(suggestion.shared_topics)
+        reasons.append(_("Same topic: %(topics)s") % {"topics": topics})
+    if suggestion.document.status == ProblemStatus.SOLVED:
+        reasons.append(_("Solved: it has an accepted solution"))
+    elif suggestion.document.status == EntryStatus.VALIDATED:
+        reasons.append(_("A validated practice"))
+    if community is not None and suggestion.document.community_id != community.pk:
+        reasons.append(_("From the community %(name)s") % {"name": suggestion.community.name})
+    return reasons
+
+
+def informativeness(share: float) -> float:
+    """How much a word says, from the share of titles that contain it (inverse document
+    frequency): a word in one title in a thousand weighs about four times one in every
+    other title."""
+    return math.log(1 + 1 / max(share, RARE_SHARE))
+
+
+def score(
+    query_words: dict[str, str],
+    title: str | set[str],
+    document: SearchDocument,
+    topics: dict[str, str],
+    weights: dict[str, float] | None = None,
+) -> Suggestion:
+    """How similar `document` is to a query title (or the title's trigrams), with the
+    parts that make the score. The words part is the geometric mean of how much of the
+    query's information the document's title holds (shared words weighed by
+    `informativeness`, `weights` by stem) and how much of the document's title is shared."""
+    words = terms(document.title)
+    shared_stems = [s for s in words if s in query_words]
+    shared = [words[s] for s in shared_stems]
+    weights = weights or {}
+    query_weight = sum(weights.get(s, 1.0) for s in query_words)
+    covered = sum(weights.get(s, 1.0) for s in shared_stems) / query_weight if query_weight else 0
+    coverage = len(shared) / len(words) if words else 0
+    words_part = math.sqrt(covered * coverage)
+    wording = trigram_similarity(title, document.title)
+    slugs = set(document.tag_slugs.split())
+    shared_topics = [name for slug, name in topics.items() if slug in slugs]
+    total = WORDS_WEIGHT * words_part + TRIGRAM_WEIGHT * wording
+    if shared_topics:
+        total += TOPIC_BONUS
+    if document.status in (ProblemStatus.SOLVED, EntryStatus.VALIDATED):
+        total += SOLVED_BONUS
+    return Suggestion(
+        document=document,
+        score=round(total, 4),
+        shared_words=shared,
+        shared_topics=shared_topics,
+        wording=round(wording, 3),
+    )
+
+
+# The columns scoring and display read: the body and both vectors stay in the database.
+_COLUMNS = (
+    "id", "kind", "object_id", "parent_id", "community_id", "title", "status", "tag_slugs",
+    "community__id", "community__name", "community__slug",
+)  # fmt: skip
+
+
+def suggestable_documents(user):
+    """Search documents of problems and published, current practices in the communities
+    `user` may see. Drafts (private to their author) and archived practices are left out
+    for everyone."""
+    communities = visible_community_ids(user)
+    return (
+        SearchDocument.objects.filter(
+            community__in=communities, kind__in=[SearchKind.PROBLEM, SearchKind.ENTRY]
+        )
+        .exclude(kind=SearchKind.ENTRY, status__in=[EntryStatus.DRAFT, EntryStatus.ARCHIVED])
+        .select_related("community")
+        .only(*_COLUMNS)
+    )
+
+
+def similar(
+    user,
+    *,
+    title: str,
+    community: Community | None = None,
+    topics: dict[str, str] | None = None,
+    exclude_problem: int | None = None,
+    limit: int = 5,
+    min_score: float = MIN_SCORE,
+) -> list[Suggestion]:
+    """Up to `limit` problems and practices `user` may see that look like `title`, best
+    first, each with its reasons. `community` is where the member is posting (suggestions
+    from elsewhere say so); `topics` ({slug: name}) are the topics chosen, a shared one
+    counts; `exclude_problem` leaves a problem out (its own page)."""
+    title = clean_title(title)
+    query_words = dict(list(terms(title).items())[:MAX_TERMS])
+    if not query_words:
+        return []
+    documents = suggestable_documents(user)
+    if exclude_problem is not None:
+        documents = documents.exclude(kind=SearchKind.PROBLEM, object_id=exclude_problem)
+    grams = _trigrams(title)
+    candidates, shares = _candidates(title, query_words, documents)
+    weights = {stem_: informativeness(share) for stem_, share in shares.items()}
+    scored = [score(query_words, grams, document, topics or {}, weights) for document in candidates]
+    shown = sorted(
+        (s for s in scored if s.score >= min_score),
+        key=lambda s: (-s.score, -s.document.object_id),
+    )[: max(1, min(limit, 20))]
+    for suggestion in shown:
+        suggestion.reasons = _reasons(suggestion, community)
+    return shown
