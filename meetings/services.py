@@ -368,7 +368,10 @@ def cancel_meeting(
 
 @transaction.atomic
 def write_notes(*, meeting: Meeting, by: User, notes: str) -> Meeting:
-    """Save the meeting's notes (Markdown)."""
+    """Save the meeting's notes (Markdown). Side effects: the notes join the
+    community's search index (removed from it when emptied); mentions are told."""
+    from knowledge.search import index_object
+
     meeting = _lock(meeting)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("This meeting was cancelled."))
@@ -376,6 +379,7 @@ def write_notes(*, meeting: Meeting, by: User, notes: str) -> Meeting:
     meeting.notes = notes
     meeting.notes_updated_at = timezone.now()
     meeting.save(update_fields=["notes", "notes_updated_at", "updated_at"])
+    index_object(meeting)
     _notify_mentioned(meeting, by=by, text=notes, previous_text=previous_text)
     return meeting
 

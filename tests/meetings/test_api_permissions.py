@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from meetings import guests, services
+from meetings import guests, polls, services
 from meetings.enums import AgendaItemStatus
 from meetings.models import Meeting
 from tests.api_permissions import (
@@ -85,6 +85,15 @@ ENDPOINTS = [
     ("patch", "/api/v1/meetings/{meeting}/guests/{guest}/", {"is_speaker": True},
      COORDINATOR_ONLY),
     ("delete", "/api/v1/meetings/{meeting}/guests/{guest}/", None, COORDINATOR_DELETES),
+    # scheduling polls
+    ("get", "/api/v1/polls/", None, EVERYONE),
+    ("get", "/api/v1/polls/{poll}/", None, READ),
+    ("post", "/api/v1/polls/", {"community": "{slug}", "title": "When?", "timezone": "UTC",
+                                "new_slots": ["{starts_at}"]}, COORDINATOR_CREATES),
+    ("post", "/api/v1/polls/{poll}/vote/", {"answers": {}}, MEMBERS_ACT),
+    ("post", "/api/v1/polls/{poll}/schedule/", {"slot": "{slot}"}, COORDINATOR_ONLY),
+    # feedback: attendees give it, hosts and coordinators read it
+    ("get", "/api/v1/meetings/{meeting}/feedback/", None, COORDINATOR_READS),
     # one's own calendar feed, whatever the community
     ("get", "/api/v1/meetings/feed/", None, SIGNED_IN),
     ("post", "/api/v1/meetings/feed/revoke/", None, SIGNED_IN),
@@ -105,11 +114,20 @@ def _hosting(names, users) -> dict:
         ends_at=now + timedelta(minutes=50),
     )
     guest = guests.invite_guest(meeting=meeting, by=coordinator, email="guest@example.net")
+    poll = polls.create_poll(
+        community=community,
+        by=coordinator,
+        title="When?",
+        slots=[now + timedelta(days=3)],
+        timezone_name="UTC",
+    )
     return {
         "item": item.pk,
         "started": started.pk,
         "member": users["member"].pk,
         "guest": guest.pk,
+        "poll": poll.pk,
+        "slot": poll.slots.get().pk,
     }
 
 
