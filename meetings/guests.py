@@ -51,15 +51,16 @@ def _clean_bio(bio: str) -> str:
     return bio
 
 
-def _guest_account(email: str, name: str) -> User:
+def _guest_account(email: str, name: str, tz_name: str) -> User:
     """The person behind an address: their account, or a new one without a password
-    (they may set one later through “forgot password”, or never)."""
+    (they may set one later through “forgot password”, or never), in the meeting's
+    zone until they say otherwise."""
     user = User.objects.filter(email__iexact=email).first()
     if user is not None:
         return user
     try:
         with transaction.atomic():
-            user = User(email=email, display_name=name[:80])
+            user = User(email=email, display_name=name[:80], timezone=tz_name)
             user.set_unusable_password()
             user.save()
     except IntegrityError:  # the same address invited twice at once
@@ -104,7 +105,7 @@ def invite_guest(
         raise ValidationError(
             _("A meeting has at most %(n)s guests.") % {"n": MAX_GUESTS_PER_MEETING}
         )
-    user = _guest_account(email, name)
+    user = _guest_account(email, name, meeting.timezone)
     guest, _created = MeetingGuest.objects.update_or_create(
         meeting=meeting,
         user=user,

@@ -59,6 +59,7 @@ def test_invite_guest_makes_a_passwordless_account_and_emails_the_invitation(tal
     )
     assert guest.email == "ada@example.com"
     assert not guest.user.has_usable_password()
+    assert guest.user.timezone == talk.timezone  # times in their emails: the meeting's zone
     assert not Membership.objects.filter(user=guest.user).exists()
     notification = Notification.objects.get(recipient=guest.user)
     assert notification.kind == NotificationKind.MEETING_INVITATION
