@@ -106,6 +106,8 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", _("Someone mentioned me")
     MEETING_REMINDER = "meeting_reminder", _("Meeting reminders")
     MEETING_CHANGED = "meeting_changed", _("A meeting changed or was cancelled")
+    MEETING_INVITATION = "meeting_invitation", _("Invitations to a meeting")
+    MEETING_FEEDBACK = "meeting_feedback", _("Feedback requests after a meeting")
     WAITLIST_PROMOTED = "waitlist_promoted", _("I was promoted from a waitlist")
     JOIN_REQUEST = "join_request", _("Someone asks to join my community")
     JOIN_ANSWER = "join_answer", _("The answer to my join request")

@@ -99,3 +99,32 @@ def register_value_source(*, field: str, choices: Callable) -> None:
 def value_choices(field: str, community):
     """What a value story in `community` may link to through `field` (a QuerySet)."""
     return VALUE_SOURCES[field].choices(community)
+# --- Email extras and outsiders -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailExtras:
+    """What an app adds to one notification's email, built when the email is sent (so
+    it says what is true then): links to act from the email (label, absolute URL) and
+    attachments (MIME parts, e.g. a text/calendar part with its METHOD)."""
+
+    actions: list[tuple[str, str]] = field(default_factory=list)
+    attachments: list = field(default_factory=list)
+
+
+# extras(notification) -> EmailExtras | None, for notifications whose subject is theirs.
+EMAIL_EXTRAS: list[Callable] = []
+# grant(recipient=..., community=..., kind=..., subject=...) -> bool: whether someone who
+# is not a member of a private community may still hear about this subject (a meeting's
+# guest about that meeting, and nothing else).
+OUTSIDER_GRANTS: list[Callable] = []
+
+
+def register_email_extras(extras: Callable) -> None:
+    if extras not in EMAIL_EXTRAS:
+        EMAIL_EXTRAS.append(extras)
+
+
+def register_outsider_grant(grant: Callable) -> None:
+    if grant not in OUTSIDER_GRANTS:
+        OUTSIDER_GRANTS.append(grant)

@@ -360,6 +360,13 @@ class Notification(models.Model):
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True)
+    # What it is about (a meeting, ...): its email is built from it when sent, e.g. a
+    # calendar invitation that says what is true at that moment.
+    subject_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject = GenericForeignKey("subject_type", "subject_id")
     created_at = models.DateTimeField(default=dj_timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -8,6 +8,9 @@ from cop import api as cop_api
 from cop import api_account, api_notifications, api_value
 from knowledge import api as knowledge_api
 from meetings import api as meetings_api
+from meetings import api_feedback as meetings_api_feedback
+from meetings import api_guests as meetings_api_guests
+from meetings import api_polls as meetings_api_polls
 from mentoring import api as mentoring_api
 
 router = DefaultRouter()
@@ -16,6 +19,7 @@ router.register("me/tokens", api_account.TokenViewSet, basename="api-token-info"
 router.register("value-stories", api_value.ValueStoryViewSet, basename="api-value-story")
 router.register("meetings", meetings_api.MeetingViewSet, basename="api-meeting")
 router.register("series", meetings_api.SeriesViewSet, basename="api-series")
+router.register("polls", meetings_api_polls.PollViewSet, basename="api-poll")
 router.register("notifications", api_notifications.NotificationViewSet, basename="api-notification")
 router.register("mentor-offers", mentoring_api.MentorOfferViewSet, basename="api-mentor-offer")
 router.register(
@@ -97,6 +101,23 @@ v1 = [
         "communities/<slug:community_slug>/invitations/",
         invitations,
         name="api-community-invitations",
+    ),
+    path(
+        "meetings/<id:meeting_id>/feedback/",
+        meetings_api_feedback.MeetingFeedbackView.as_view(),
+        name="api-meeting-feedback",
+    ),
+    path(
+        "meetings/<id:meeting_id>/guests/",
+        meetings_api_guests.MeetingGuestViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-meeting-guests",
+    ),
+    path(
+        "meetings/<id:meeting_id>/guests/<id:pk>/",
+        meetings_api_guests.MeetingGuestViewSet.as_view(
+            {"patch": "partial_update", "delete": "destroy"}
+        ),
+        name="api-meeting-guest",
     ),
     path("", include(router.urls)),
 ]

@@ -50,3 +50,4 @@ class SearchKind(models.TextChoices):
     REPLY = "reply", _("Reply")
     ENTRY = "entry", _("Practice")
     TERM = "term", _("Glossary term")
+    NOTES = "notes", _("Meeting notes")

@@ -4,6 +4,7 @@ LICENSE file, readable without Copse."""
 import io
 import json
 import zipfile
+import zoneinfo
 
 from django.utils import timezone
 from django.utils.text import slugify
@@ -70,7 +71,8 @@ def export_filename(community: Community) -> str:
 
 
 def export_zip(community: Community) -> bytes:
-    """The zip's bytes: README.md, LICENSE, stories/, problems/, practices/, glossary.md."""
+    """The zip's bytes: README.md, LICENSE, stories/, problems/, practices/, meetings/
+    (the notes of meetings), glossary.md."""
     items = selectors.export_items(community)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -85,7 +87,8 @@ def export_zip(community: Community) -> bytes:
                 }
             )
             + f"# {community.name}: shared repertoire\n\n{community.domain}\n\n"
-            "Folders: `stories/`, `problems/`, `practices/`; terms in `glossary.md`.\n",
+            "Folders: `stories/`, `problems/`, `practices/`, `meetings/` (their notes); "
+            "terms in `glossary.md`.\n",
         )
         for story in items["stories"]:
             sections = [
@@ -147,6 +150,21 @@ def export_zip(community: Community) -> bytes:
                     }
                 )
                 + f"# {entry.title}\n\n{entry.body.strip()}\n",
+            )
+        for meeting in items["notes"]:
+            local = meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.timezone))
+            archive.writestr(
+                _file("meetings", meeting.pk, meeting.title),
+                front_matter(
+                    {
+                        "title": meeting.title,
+                        "type": "meeting notes",
+                        "date": local.date().isoformat(),
+                        "time_zone": meeting.timezone,
+                        "license": community.license,
+                    }
+                )
+                + f"# {meeting.title}\n\n{meeting.notes.strip()}\n",
             )
         glossary = [f"# Glossary of {community.name}\n"]
         for term in items["terms"]:

@@ -467,4 +467,7 @@ class SearchDocument(models.Model):
             return f"{url}#reply-{self.object_id}"
         if self.kind == SearchKind.ENTRY:
             return reverse("knowledge:entry_detail", kwargs={"slug": slug, "pk": self.object_id})
+        if self.kind == SearchKind.NOTES:
+            url = reverse("meetings:detail", kwargs={"slug": slug, "meeting_id": self.object_id})
+            return f"{url}#notes"
         return reverse("knowledge:glossary", kwargs={"slug": slug}) + f"#term-{self.object_id}"

@@ -1,6 +1,7 @@
 """Search over the shared repertoire, on PostgreSQL or SQLite behind one interface.
 
-Every story, problem, reply, practice entry and glossary term has a SearchDocument
+Every story, problem, reply, practice entry, glossary term and meeting's notes has a
+SearchDocument
 row (title, plain-text body, community, status, tags), written by the services
 through `index_object` and removed by `unindex_object`.
 
@@ -30,6 +31,7 @@ from django.utils.html import escape, strip_tags
 
 from cop.markdown import render_markdown
 from cop.selectors import visible_communities
+from meetings.models import Meeting
 
 from .enums import EntryStatus, SearchKind
 from .models import GlossaryTerm, PracticeEntry, Problem, Reply, SearchDocument, Story
@@ -103,6 +105,16 @@ def _document_fields(obj) -> dict:
             "status": obj.status,
             "tags": [],
         }
+    if isinstance(obj, Meeting):
+        # A meeting is found by its notes: what was said there joins the repertoire.
+        return {
+            "kind": SearchKind.NOTES,
+            "community_id": obj.community_id,
+            "title": obj.title,
+            "body": _plain(obj.notes),
+            "status": "",
+            "tags": [],
+        }
     raise TypeError(f"Not searchable: {obj!r}")
 
 
@@ -113,12 +125,15 @@ def _kind_of(obj) -> str:
         Reply: SearchKind.REPLY,
         PracticeEntry: SearchKind.ENTRY,
         GlossaryTerm: SearchKind.TERM,
+        Meeting: SearchKind.NOTES,
     }[type(obj)]
 
 
 def index_object(obj) -> SearchDocument | None:
     """Create or refresh the search document of `obj`; a soft-deleted object is removed."""
-    if getattr(obj, "deleted_at", None) is not None:
+    if getattr(obj, "deleted_at", None) is not None or (
+        isinstance(obj, Meeting) and not obj.notes.strip()
+    ):
         unindex_object(obj)
         return None
     fields = _document_fields(obj)
@@ -311,5 +326,8 @@ def rebuild_index() -> int:
         count += 1
     for term in GlossaryTerm.objects.all():
         index_object(term)
+        count += 1
+    for meeting in Meeting.objects.exclude(notes=""):
+        index_object(meeting)
         count += 1
     return count

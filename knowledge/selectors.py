@@ -19,6 +19,8 @@ from cop.rules import can_view_community
 from cop.selectors import visible_communities
 from cop.services.notifications import digest_communities
 from meetings.selectors import linkable_meetings
+from meetings.enums import MeetingStatus
+from meetings.models import Meeting
 
 from . import rules as perms
 from .enums import EntryKind, EntryStatus, NoteKind, ProblemStatus, TermStatus
@@ -363,7 +365,7 @@ def entry_choices(community: Community) -> QuerySet[PracticeEntry]:
 
 def export_items(community: Community) -> dict:
     """Everything a coordinator exports: live stories, problems with their replies,
-    non-draft practices and accepted glossary terms."""
+    non-draft practices, accepted glossary terms and the notes of meetings."""
     return {
         "stories": list(
             _live(Story.objects.filter(community=community))
@@ -391,6 +393,13 @@ def export_items(community: Community) -> dict:
             .order_by("title")
         ),
         "terms": list(glossary(community, include_proposed=False)),
+        "notes": list(
+            Meeting.objects.filter(community=community)
+            .exclude(notes="")
+            .exclude(status=MeetingStatus.CANCELLED)
+            .only("title", "notes", "starts_at", "timezone", "community_id")
+            .order_by("-starts_at", "-id")
+        ),
     }
 
 

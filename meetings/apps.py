@@ -14,8 +14,10 @@ class MeetingsConfig(AppConfig):
             register_community_tab,
             register_demo_seeder,
             register_digest_section,
+            register_email_extras,
             register_home_section,
             register_value_source,
+            register_outsider_grant,
         )
 
         from .demo import seed_meetings
@@ -28,6 +30,10 @@ class MeetingsConfig(AppConfig):
         register_demo_seeder(order=10, seed=seed_meetings)
         register_digest_section(order=10, build=digest_section)
         register_value_source(field="meetings", choices=linkable_meetings)
+        from .links import email_extras, outsider_grant
+
+        register_email_extras(email_extras)
+        register_outsider_grant(outsider_grant)
         from .dashboard import register_section
 
         register_section()

@@ -53,3 +53,15 @@ class SeriesEnd(models.TextChoices):
     NEVER = "never", _("Never")
     ON_DATE = "on_date", _("On a date")
     AFTER_COUNT = "after_count", _("After a number of meetings")
+
+
+class PollStatus(models.TextChoices):
+    OPEN = "open", _("Open for votes")
+    SCHEDULED = "scheduled", _("Scheduled")
+    CLOSED = "closed", _("Closed")
+
+
+class PollAnswer(models.TextChoices):
+    YES = "yes", _("Yes")
+    IF_NEED_BE = "if_need_be", _("If need be")
+    NO = "no", _("No")

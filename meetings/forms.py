@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from cop.forms import IdsField, TimezoneField
 
-from .enums import AgendaItemStatus, EditScope, Frequency, MeetingKind, RSVPAnswer, SeriesEnd
+from .enums import (
+    AgendaItemStatus,
+    EditScope,
+    Frequency,
+    MeetingKind,
+    PollAnswer,
+    RSVPAnswer,
+    SeriesEnd,
+)
 from .recurrence import build_rrule
 from .services import check_following_edit, check_meeting_start
 
@@ -262,6 +270,28 @@ class RSVPForm(forms.Form):
     answer = forms.ChoiceField(choices=RSVPAnswer.choices)
 
 
+class GuestForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    is_speaker = forms.BooleanField(label=_("Speaker"), required=False)
+    bio = forms.CharField(
+        label=_("Short bio (shown on the meeting when a speaker)"),
+        max_length=600,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class GuestSpeakerForm(forms.Form):
+    is_speaker = forms.BooleanField(label=_("Speaker"), required=False)
+    bio = forms.CharField(
+        label=_("Short bio"),
+        max_length=600,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (sent to everyone who answered)"),
@@ -309,4 +339,91 @@ class NotesForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_("Markdown. What was discussed, decided and learned."),
+    )
+
+
+SLOT_LINE = "%Y-%m-%d %H:%M"
+
+
+class PollForm(forms.Form):
+    """A scheduling poll: candidate slots as local date-times, one a line, in `timezone`."""
+
+    title = forms.CharField(label=_("Title of the meeting"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=MeetingKind.choices)
+    description = forms.CharField(
+        label=_("Description"), required=False, max_length=5000, widget=forms.Textarea
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=15, max_value=24 * 60, initial=60
+    )
+    timezone = TimezoneField(label=_("Time zone of the slots"))
+    slots = forms.CharField(
+        label=_("Candidate slots"),
+        help_text=_("One a line, as YYYY-MM-DD HH:MM in the time zone above (at most 20)."),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "2026-03-27 17:00"}),
+    )
+
+    def clean_slots(self):
+        pairs = []
+        lines = [line.strip() for line in self.cleaned_data["slots"].splitlines()]
+        for line in filter(None, lines):
+            try:
+                moment = datetime.strptime(line, SLOT_LINE)
+            except ValueError:
+                raise ValidationError(
+                    _("“%(line)s” is not a date and time like 2026-03-27 17:00.")
+                    % {"line": line[:40]}
+                ) from None
+            pairs.append((moment.date(), moment.time()))
+        if not pairs:
+            raise ValidationError(_("Propose at least one slot."))
+        if len(pairs) > 20:
+            raise ValidationError(_("Propose at most 20 slots."))
+        return pairs
+
+
+class PollVoteForm(forms.Form):
+    """One choice per slot (`slot-<id>`) and the auto-RSVP choice."""
+
+    rsvp_if_chosen = forms.BooleanField(
+        label=_("Answer “going” for me if a slot I said yes to is chosen"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args, slots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slot_ids = [slot.pk for slot in slots]
+        for slot in slots:
+            self.fields[f"slot-{slot.pk}"] = forms.ChoiceField(
+                choices=PollAnswer.choices, required=False
+            )
+
+    def answers(self) -> dict[int, str]:
+        return {
+            pk: self.cleaned_data[f"slot-{pk}"]
+            for pk in self.slot_ids
+            if self.cleaned_data.get(f"slot-{pk}")
+        }
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How was it, from 1 (not useful) to 5 (very useful)?"),
+        choices=[(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    keep = forms.CharField(
+        label=_("What should we keep?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    change = forms.CharField(
+        label=_("What should we change?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

@@ -9,11 +9,12 @@ been edited or cancelled on its own, and every calendar program understands that
 
 import zoneinfo
 from collections.abc import Iterable
+from email.utils import parseaddr
 from urllib.parse import urlparse
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from .enums import MeetingStatus
 from .models import Meeting
@@ -61,5 +62,31 @@ def calendar_for(meetings: Iterable[Meeting], *, name: str) -> bytes:
     cal.add("x-wr-calname", name)
     for meeting in meetings:
         cal.add_component(meeting_event(meeting))
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def invitation_for(meeting: Meeting, *, attendee_email: str, attendee_name: str = "") -> bytes:
+    """An iTIP (RFC 5546) message for one person's calendar program: METHOD:REQUEST
+    while the meeting stands (adds it, or moves it when SEQUENCE grew), METHOD:CANCEL
+    once it is cancelled (removes it). The VEVENT is the feeds' own: the same UID and
+    SEQUENCE, so the invitation and a subscribed feed name one event."""
+    cancelled = meeting.status == MeetingStatus.CANCELLED
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "CANCEL" if cancelled else "REQUEST")
+    event = meeting_event(meeting)
+    organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
+    organizer.params["cn"] = vText(meeting.community.name)
+    event.add("organizer", organizer)
+    attendee = vCalAddress(f"mailto:{attendee_email}")
+    if attendee_name:
+        attendee.params["cn"] = vText(attendee_name)
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["rsvp"] = vText("FALSE")
+    event.add("attendee", attendee)
+    cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -16,7 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from cop.models import Community, validate_timezone
 
-from .enums import AgendaItemStatus, MeetingKind, MeetingStatus, RSVPAnswer, SeriesStatus
+from .enums import (
+    AgendaItemStatus,
+    MeetingKind,
+    MeetingStatus,
+    PollAnswer,
+    PollStatus,
+    RSVPAnswer,
+    SeriesStatus,
+)
 
 
 class Series(models.Model):
@@ -117,6 +125,9 @@ class Meeting(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     notes = models.TextField(_("notes"), blank=True, help_text=_("Markdown."))
     notes_updated_at = models.DateTimeField(null=True, blank=True)
+    # Kept by `meetings.feedback.give_feedback` in the same transaction.
+    feedback_count = models.PositiveIntegerField(default=0)
+    feedback_rating_sum = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -306,3 +317,156 @@ class CalendarFeedToken(models.Model):
 
     def __str__(self) -> str:
         return f"calendar feed of {self.user}"
+
+
+class MeetingGuest(models.Model):
+    """Someone invited by email to one meeting without joining its community.
+
+    The guest is a `User` (an account without a password when the address had none),
+    so their answer is an ordinary RSVP (they count in the capacity and wait on the
+    same list) and their reminders and invitation go through the notification outbox.
+    They reach the meeting only through a signed link bound to `email`, which expires
+    at `expires_at`; they see nothing else of the community."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="guests")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meeting_guest_of"
+    )
+    email = models.EmailField(_("email address"))
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    is_speaker = models.BooleanField(_("speaker"), default=False)
+    bio = models.TextField(_("short bio"), max_length=600, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-is_speaker", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="meeting_guest_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} at {self.meeting}"
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email.split("@", 1)[0]
+
+
+class Poll(models.Model):
+    """A scheduling poll: a coordinator proposes candidate slots for a new meeting,
+    members mark each yes / if need be / no, and the coordinator turns the best slot
+    into a meeting. Slots are instants (UTC); everyone sees them in their own zone."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="polls")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=5000)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.REGULAR
+    )
+    duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), default=60)
+    # The zone the slots were proposed in, and the new meeting's zone.
+    timezone = models.CharField(_("time zone"), max_length=64, validators=[validate_timezone])
+    status = models.CharField(max_length=10, choices=PollStatus.choices, default=PollStatus.OPEN)
+    meeting = models.OneToOneField(
+        Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="poll"
+    )
+    voters_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["community", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "meetings:poll_detail", kwargs={"slug": self.community.slug, "poll_id": self.pk}
+        )
+
+
+class PollSlot(models.Model):
+    """A candidate start; its counters are kept by the voting service."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField()
+    yes_count = models.PositiveIntegerField(default=0)
+    if_need_be_count = models.PositiveIntegerField(default=0)
+    no_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "starts_at"], name="poll_slot_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.poll}: {self.starts_at:%Y-%m-%d %H:%M} UTC"
+
+
+class PollResponse(models.Model):
+    """One member's answer to a poll: their choice to be RSVPed going when a slot they
+    said yes to is chosen. Their per-slot marks are the PollVote rows."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="responses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rsvp_if_chosen = models.BooleanField(
+        _("answer “going” for me if a slot I said yes to is chosen"), default=True
+    )
+    updated_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "user"], name="poll_response_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.poll}"
+
+
+class PollVote(models.Model):
+    slot = models.ForeignKey(PollSlot, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    answer = models.CharField(max_length=10, choices=PollAnswer.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["slot", "user"], name="poll_vote_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.answer} for {self.slot}"
+
+
+class MeetingFeedback(models.Model):
+    """An attendee's short feedback on a meeting: a 1–5 rating, what to keep, what to
+    change. Read by the meeting's hosts and the coordinators only."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    keep = models.TextField(_("what to keep"), blank=True, max_length=2000)
+    change = models.TextField(_("what to change"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    updated_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="feedback_once"),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.meeting}: {self.rating}"

@@ -5,6 +5,7 @@ Membership lookups go through `cop.rules.membership_of`, cached per request.
 """
 
 import rules
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cop.permissions import declare
@@ -42,19 +43,38 @@ def is_host(user, meeting) -> bool:
 
 
 @rules.predicate
+def is_guest(user, meeting) -> bool:
+    """Invited by email to this one meeting (invitation neither withdrawn nor expired)."""
+    if user is None or user.pk is None:
+        return False
+    return meeting.guests.filter(
+        user_id=user.pk, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).exists()
+
+
+@rules.predicate
 def is_scheduled(user, meeting) -> bool:
     return meeting.status == MeetingStatus.SCHEDULED
 
 
 can_view_meeting = can_view_meetings_community
-can_rsvp = is_member_of_meetings_community & is_scheduled
+can_rsvp = (is_member_of_meetings_community | is_guest) & is_scheduled
 can_propose_agenda_item = is_member_of_meetings_community & is_scheduled
 can_vote_agenda_item = is_member_of_meetings_community & is_scheduled
 can_manage_meeting = is_host | is_coordinator_of_meetings_community
 can_schedule_meeting = is_coordinator
 
 declare("meetings.view_meeting", can_view_meeting, _("You cannot see this meeting."))
-declare("meetings.rsvp", can_rsvp, _("Only members of the community can answer. Join it first."))
+declare(
+    "meetings.rsvp",
+    can_rsvp,
+    _("Only members of the community and the meeting's guests can answer."),
+)
+declare(
+    "meetings.manage_guests",
+    can_manage_meeting,
+    _("Only the meeting's hosts and coordinators invite and see its guests."),
+)
 declare(
     "meetings.propose_agenda_item",
     can_propose_agenda_item,
@@ -98,4 +118,70 @@ declare(
     "meetings.change_series",
     can_manage_series,
     _("Only the series' hosts and coordinators can do this."),
+)
+
+
+# Poll predicates take (user, poll), but `meetings.create_poll` takes (user, community).
+
+
+@rules.predicate
+def can_view_polls_community(user, poll) -> bool:
+    return can_view_community(user, poll.community)
+
+
+@rules.predicate
+def is_member_of_polls_community(user, poll) -> bool:
+    return is_active_member(user, poll.community)
+
+
+@rules.predicate
+def is_coordinator_of_polls_community(user, poll) -> bool:
+    return is_coordinator(user, poll.community)
+
+
+@rules.predicate
+def is_poll_open(user, poll) -> bool:
+    from .enums import PollStatus
+
+    return poll.status == PollStatus.OPEN
+
+
+declare("meetings.view_poll", can_view_polls_community, _("This poll is not visible to you."))
+declare(
+    "meetings.create_poll",
+    is_coordinator,
+    _("Only coordinators propose slots for a meeting."),
+)
+declare(
+    "meetings.vote_poll",
+    is_member_of_polls_community & is_poll_open,
+    _("Only members of the community vote, while the poll is open."),
+)
+declare(
+    "meetings.decide_poll",
+    is_coordinator_of_polls_community,
+    _("Only the community's coordinators turn a slot into a meeting."),
+)
+
+
+@rules.predicate
+def attended(user, meeting) -> bool:
+    """Marked as attending the meeting (and still a member)."""
+    if user is None or not user.is_authenticated:
+        return False
+    return (
+        is_active_member(user, meeting.community)
+        and meeting.attendances.filter(user_id=user.pk).exists()
+    )
+
+
+declare(
+    "meetings.give_feedback",
+    attended,
+    _("Only people who attended the meeting give feedback."),
+)
+declare(
+    "meetings.view_feedback",
+    can_manage_meeting,
+    _("Only the meeting's hosts and coordinators read its feedback."),
 )

@@ -393,3 +393,78 @@ def _zone_of(user):
         return zoneinfo.ZoneInfo(user.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo("UTC")
+
+
+def speakers(meeting: Meeting) -> list:
+    """The meeting's guest speakers still invited, with their bios."""
+    return list(
+        meeting.guests.filter(is_speaker=True, revoked_at__isnull=True)
+        .only("name", "email", "bio", "is_speaker", "meeting_id")
+        .order_by("created_at", "pk")
+    )
+
+
+def meeting_guests(meeting: Meeting) -> list:
+    """Every guest invited to the meeting with their answer (hosts' view), two queries."""
+    from .models import RSVP as RSVPRow
+
+    rows = list(meeting.guests.select_related("invited_by").order_by("-is_speaker", "created_at"))
+    answers = dict(
+        RSVPRow.objects.filter(meeting=meeting, user_id__in=[g.user_id for g in rows]).values_list(
+            "user_id", "answer"
+        )
+    )
+    for guest in rows:
+        guest.answer = answers.get(guest.user_id, "")
+    return rows
+
+
+# --- scheduling polls ----------------------------------------------------------------------
+
+
+def access_poll(user, slug: str, poll_id: int):
+    """The poll of a community the user may see; 404 for missing and invisible alike."""
+    from .models import Poll
+
+    community = access_community(user, slug)
+    poll = Poll.objects.filter(pk=poll_id, community=community).first()
+    if poll is None:
+        raise Http404("No such poll.")
+    poll.community = community
+    return poll
+
+
+def community_polls(community: Community, *, limit: int = 50) -> list:
+    """Open polls first, then the latest decided ones."""
+    from .models import Poll
+
+    return list(
+        Poll.objects.filter(community=community)
+        .only("title", "status", "voters_count", "created_at", "community_id", "meeting_id")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+@dataclass
+class PollView:
+    """A poll's slots best first, with the viewer's own marks (three queries)."""
+
+    slots: list
+    mine: dict
+    response: object | None
+
+
+def poll_view(poll, user) -> PollView:
+    from .models import PollResponse, PollVote
+    from .polls import ranked_slots
+
+    slots = ranked_slots(poll)
+    mine, response = {}, None
+    if user.is_authenticated:
+        mine = dict(
+            PollVote.objects.filter(slot__poll=poll, user=user).values_list("slot_id", "answer")
+        )
+        response = PollResponse.objects.filter(poll=poll, user=user).first()
+    for slot in slots:
+        slot.mine = mine.get(slot.pk, "")
+    return PollView(slots=slots, mine=mine, response=response)

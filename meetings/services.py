@@ -32,6 +32,7 @@ from .models import (
     Attendance,
     CalendarFeedToken,
     Meeting,
+    MeetingGuest,
     ReminderDelivery,
     Series,
     new_feed_token,
@@ -181,6 +182,7 @@ def _tell_answered(
             body=body,
             url=meeting.get_absolute_url(),
             community=meeting.community,
+            subject=meeting,
             actor=by,
         )
 
@@ -364,7 +366,10 @@ def cancel_meeting(
 
 @transaction.atomic
 def write_notes(*, meeting: Meeting, by: User, notes: str) -> Meeting:
-    """Save the meeting's notes (Markdown)."""
+    """Save the meeting's notes (Markdown). Side effects: the notes join the
+    community's search index (removed from it when emptied); mentions are told."""
+    from knowledge.search import index_object
+
     meeting = _lock(meeting)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("This meeting was cancelled."))
@@ -372,6 +377,7 @@ def write_notes(*, meeting: Meeting, by: User, notes: str) -> Meeting:
     meeting.notes = notes
     meeting.notes_updated_at = timezone.now()
     meeting.save(update_fields=["notes", "notes_updated_at", "updated_at"])
+    index_object(meeting)
     _notify_mentioned(meeting, by=by, text=notes, previous_text=previous_text)
     return meeting
 
@@ -705,6 +711,7 @@ def _tell_promoted(meeting: Meeting, promoted: list[RSVP]) -> None:
             % {"when": _when(meeting, rsvp.user)},
             url=meeting.get_absolute_url(),
             community=meeting.community,
+            subject=meeting,
         )
 
 
@@ -717,15 +724,25 @@ def rsvp(*, meeting: Meeting, user: User, answer: str) -> RSVP:
     few statements); participation and notifications follow in a second short
     transaction, so answers to a popular meeting do not queue behind each other's
     side effects. Leaving "going" promotes the first waitlisted member
-    (WAITLIST_PROMOTED). Only active members answer; answers close when the meeting
-    starts. Side effects: the RSVP row (one per member and meeting); going or maybe
-    records RSVPED participation (no points; onboarding ticks on it).
+    (WAITLIST_PROMOTED). Only active members and the meeting's guests answer (a
+    guest's answer is an ordinary RSVP: counted in the capacity, waiting on the same
+    list); answers close when the meeting starts. Side effects: the RSVP row (one per
+    member and meeting); going or maybe records RSVPED participation (no points;
+    onboarding ticks on it).
     """
     if answer not in RSVPAnswer.values:
         raise ValidationError(_("Unknown answer."))
-    if not Membership.objects.filter(
-        community_id=meeting.community_id, user=user, status=MembershipStatus.ACTIVE
-    ).exists():
+    if (
+        not Membership.objects.filter(
+            community_id=meeting.community_id, user=user, status=MembershipStatus.ACTIVE
+        ).exists()
+        and not MeetingGuest.objects.filter(
+            meeting_id=meeting.pk,
+            user=user,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        ).exists()
+    ):
         raise ValidationError(_("Only members of the community can answer. Join it first."))
     unchanged = RSVP.objects.filter(
         meeting_id=meeting.pk,
@@ -776,6 +793,16 @@ def rsvp(*, meeting: Meeting, user: User, answer: str) -> RSVP:
             )
         _tell_promoted(locked, promoted)
     return current
+
+
+@transaction.atomic
+def drop_rsvp(*, meeting: Meeting, user: User) -> None:
+    """Remove someone's answer (a guest whose invitation was withdrawn); a place they
+    held goes to the head of the waitlist (WAITLIST_PROMOTED)."""
+    locked = _lock(meeting)
+    deleted, _rows = RSVP.objects.filter(meeting=locked, user=user).delete()
+    if deleted and locked.status == MeetingStatus.SCHEDULED:
+        _promote_waitlisted(locked)
 
 
 def waitlist_position(rsvp_row: RSVP) -> int | None:
@@ -900,7 +927,8 @@ def mark_attendance(
     """Record who was there once the meeting has started: `attendees` from the RSVPs,
     `walk_ins` members who came without answering. The list replaces an earlier one.
 
-    Side effects: Attendance rows; the meeting is marked held; participation events
+    Side effects: Attendance rows; the meeting is marked held; newly marked attendees
+    are asked for feedback (MEETING_FEEDBACK); participation events
     ATTENDED_MEETING for each attendee and HOSTED_MEETING for each host; the event
     is withdrawn for anyone taken off the list.
     """
@@ -942,6 +970,9 @@ def mark_attendance(
             )
         )
     Attendance.objects.bulk_create(rows)
+    from .feedback import ask_for_feedback
+
+    ask_for_feedback(meeting=meeting, attendees=[people[row.user_id] for row in rows])
     if meeting.status != MeetingStatus.HELD:
         meeting.status = MeetingStatus.HELD
         meeting.save(update_fields=["status", "updated_at"])
@@ -1006,6 +1037,7 @@ def send_reminder(*, meeting: Meeting, user: User, kind: str) -> bool:
                 body="\n".join(part for part in (meeting.location, meeting.online_url) if part),
                 url=meeting.get_absolute_url(),
                 community=meeting.community,
+                subject=meeting,
             )
     except IntegrityError:
         return False

@@ -3,7 +3,7 @@ personal page and feed under /meetings/."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_feedback, views_guests, views_polls
 
 app_name = "meetings"
 
@@ -23,6 +23,15 @@ urlpatterns = [
     ),
     path(community + "series/<id:series_id>/end/", views.end_series, name="series_end"),
     path(community + "calendar.ics", views.community_ics, name="community_ics"),
+    path(community + "polls/", views_polls.poll_list, name="poll_list"),
+    path(community + "polls/new/", views_polls.poll_create, name="poll_create"),
+    path(community + "polls/<id:poll_id>/", views_polls.poll_detail, name="poll_detail"),
+    path(community + "polls/<id:poll_id>/vote/", views_polls.poll_vote, name="poll_vote"),
+    path(
+        community + "polls/<id:poll_id>/schedule/",
+        views_polls.poll_schedule,
+        name="poll_schedule",
+    ),
     path(community + "agenda/problem/", views.propose_problem, name="propose_problem"),
     path(meeting, views.meeting_detail, name="detail"),
     path(meeting + "rsvp/", views.rsvp, name="rsvp"),
@@ -35,6 +44,11 @@ urlpatterns = [
     path(meeting + "attendance/", views.attendance, name="attendance"),
     path(meeting + "notes/", views.notes, name="notes"),
     path(meeting + "meeting.ics", views.meeting_ics, name="ics"),
+    path(meeting + "feedback/", views_feedback.meeting_feedback, name="feedback"),
+    path(meeting + "guests/", views_guests.meeting_guests, name="guests"),
+    path(meeting + "guests/<id:guest_id>/", views_guests.guest_change, name="guest_change"),
+    path("meetings/answer/<str:token>/", views_guests.rsvp_link, name="rsvp_link"),
+    path("meetings/guest/<str:token>/", views_guests.guest_page, name="guest"),
     path("meetings/", views.my_meetings, name="mine"),
     path("meetings/feed/revoke/", views.revoke_feed, name="revoke_feed"),
     path("meetings/feed/<str:token>.ics", views.personal_ics, name="personal_ics"),

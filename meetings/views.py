@@ -350,6 +350,7 @@ def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
     context["stories"] = list(
         meeting.stories.filter(deleted_at__isnull=True).select_related("author")[:20]
     )
+    context["speakers"] = selectors.speakers(meeting)
     return render(request, "meetings/meeting_detail.html", context)
 
 

@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from cop.enums import MembershipStatus, NotificationKind, Visibility
 from cop.extensions import DIGEST_SECTIONS
+from cop.extensions import EMAIL_EXTRAS, OUTSIDER_GRANTS, EmailExtras
 from cop.models import (
     Community,
     CommunityMute,
@@ -75,6 +76,8 @@ DEFAULT_CHANNELS: dict[str, str] = {
     NotificationKind.MENTION: DeliveryChannel.IMMEDIATE,
     NotificationKind.MEETING_REMINDER: DeliveryChannel.IMMEDIATE,
     NotificationKind.MEETING_CHANGED: DeliveryChannel.IMMEDIATE,
+    NotificationKind.MEETING_INVITATION: DeliveryChannel.IMMEDIATE,
+    NotificationKind.MEETING_FEEDBACK: DeliveryChannel.IMMEDIATE,
     NotificationKind.WAITLIST_PROMOTED: DeliveryChannel.IMMEDIATE,
     NotificationKind.JOIN_REQUEST: DeliveryChannel.IMMEDIATE,
     NotificationKind.JOIN_ANSWER: DeliveryChannel.IMMEDIATE,
@@ -114,9 +117,18 @@ UNSUBSCRIBE_SALT = "cop.notifications.unsubscribe"
 # --- Privacy and preferences ---------------------------------------------------------------
 
 
-def may_hear_about(*, recipient: User, community: Community | None, kind: str) -> bool:
-    """Whether `recipient` may learn anything about `community` through a `kind` notification."""
+def may_hear_about(
+    *, recipient: User, community: Community | None, kind: str, subject=None
+) -> bool:
+    """Whether `recipient` may learn anything about `community` through a `kind`
+    notification. About a `subject`, an app may grant it to an outsider (a meeting's
+    guest hears about that meeting: `cop.extensions.register_outsider_grant`)."""
     if community is None or kind in OUTSIDER_KINDS:
+        return True
+    if subject is not None and any(
+        grant(recipient=recipient, community=community, kind=kind, subject=subject)
+        for grant in OUTSIDER_GRANTS
+    ):
         return True
     membership = (
         Membership.objects.filter(user=recipient, community=community)
@@ -246,8 +258,11 @@ def notify(
     body: str = "",
     community: Community | None = None,
     actor: User | None = None,
+    subject=None,
 ) -> Notification | None:
     """Notify one person. Returns the notification, or None when they may not hear of it.
+    `subject` (a model row) names what it is about; its app may add to the email when
+    it is sent (`cop.extensions.register_email_extras`).
 
     Side effects: a Notification row; by the recipient's preference for `kind` and
     their mute of `community`, an EmailDelivery row queued (and, after commit, a
@@ -256,7 +271,7 @@ def notify(
     """
     if not recipient.is_active:
         return None
-    if not may_hear_about(recipient=recipient, community=community, kind=kind):
+    if not may_hear_about(recipient=recipient, community=community, kind=kind, subject=subject):
         return None
     channel = _email_channel(user=recipient, kind=kind, community=community)
     with transaction.atomic():
@@ -268,6 +283,7 @@ def notify(
             body=body,
             community=community,
             actor=actor,
+            subject=subject,
         )
         if channel == DeliveryChannel.OFF:
             return notification
@@ -555,13 +571,31 @@ def build_email(
     return message
 
 
+def email_extras(notification: Notification) -> EmailExtras:
+    """The links and attachments apps add to this notification's email, built now from
+    its subject (one source of truth: a meeting moved since is sent as it is now)."""
+    actions: list[tuple[str, str]] = []
+    attachments: list = []
+    if notification.subject_id is None:
+        return EmailExtras()
+    for extras_of in EMAIL_EXTRAS:
+        extra = extras_of(notification)
+        if extra is not None:
+            actions += extra.actions
+            attachments += extra.attachments
+    return EmailExtras(actions=actions, attachments=attachments)
+
+
 def _blocked_reason(notification: Notification) -> str:
     """Why this notification's email must not go out now, or "" when it may."""
     recipient = notification.recipient
     if not recipient.is_active or not recipient.email:
         return "recipient inactive or without email"
     if not may_hear_about(
-        recipient=recipient, community=notification.community, kind=notification.kind
+        recipient=recipient,
+        community=notification.community,
+        kind=notification.kind,
+        subject=notification.subject,
     ):
         return "recipient may no longer hear about this community"
     if is_muted(user=recipient, community=notification.community):
@@ -643,13 +677,20 @@ def deliver_notification_email(*, notification_id: int) -> bool:
     if not delivery.message_id:
         delivery.message_id = new_message_id()
         delivery.save(update_fields=["message_id"])
+    extras = email_extras(notification)
     message = build_email(
         user=notification.recipient,
         subject=f"[Copse] {notification.title}",
         template="notification",
-        context={"notification": notification, "link": absolute(notification.url)},
+        context={
+            "notification": notification,
+            "link": absolute(notification.url),
+            "actions": extras.actions,
+        },
         unsubscribe_kind=notification.kind,
     )
+    for part in extras.attachments:
+        message.attach(part)
     message.extra_headers["Message-ID"] = delivery.message_id
     try:
         message.send()

@@ -73,3 +73,11 @@ def test_drf_permission_checks_the_target_or_else_the_object():
     with pytest.raises(PermissionDenied):
         DeclaredPermission().has_object_permission(request, view, 7)
     assert DeclaredPermission().has_object_permission(request, view, 8)
+
+
+def test_a_superuser_gets_no_more_than_the_rule_gives():
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    assert admin.has_perm("tests.even", 3)  # Django's backend grants superusers everything
+    assert not allowed(admin, "tests.even", 3)
+    with pytest.raises(PermissionDenied):
+        authorize(admin, "tests.even", 3)

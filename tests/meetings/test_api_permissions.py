@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from meetings import services
+from meetings import guests, polls, services
 from meetings.enums import AgendaItemStatus
 from meetings.models import Meeting
 from tests.api_permissions import (
@@ -21,10 +21,16 @@ from tests.api_permissions import (
     SIGNED_IN,
     cases,
     check,
+    row,
 )
 from tests.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
+
+COORDINATOR_DELETES = {
+    "public": row(401, 403, 403, 204, 403),
+    "private": row(401, 404, 403, 204, 404),
+}
 
 ENDPOINTS = [
     ("get", "/api/v1/meetings/", None, EVERYONE),
@@ -72,6 +78,22 @@ ENDPOINTS = [
     ("get", "/api/v1/meetings/{started}/attendance/", None, COORDINATOR_READS),
     ("post", "/api/v1/meetings/{started}/attendance/", {"attendees": ["{member}"]},
      COORDINATOR_ONLY),
+    # a meeting's guests: its hosts and the coordinators
+    ("get", "/api/v1/meetings/{meeting}/guests/", None, COORDINATOR_READS),
+    ("post", "/api/v1/meetings/{meeting}/guests/", {"email": "new@example.net"},
+     COORDINATOR_CREATES),
+    ("patch", "/api/v1/meetings/{meeting}/guests/{guest}/", {"is_speaker": True},
+     COORDINATOR_ONLY),
+    ("delete", "/api/v1/meetings/{meeting}/guests/{guest}/", None, COORDINATOR_DELETES),
+    # scheduling polls
+    ("get", "/api/v1/polls/", None, EVERYONE),
+    ("get", "/api/v1/polls/{poll}/", None, READ),
+    ("post", "/api/v1/polls/", {"community": "{slug}", "title": "When?", "timezone": "UTC",
+                                "new_slots": ["{starts_at}"]}, COORDINATOR_CREATES),
+    ("post", "/api/v1/polls/{poll}/vote/", {"answers": {}}, MEMBERS_ACT),
+    ("post", "/api/v1/polls/{poll}/schedule/", {"slot": "{slot}"}, COORDINATOR_ONLY),
+    # feedback: attendees give it, hosts and coordinators read it
+    ("get", "/api/v1/meetings/{meeting}/feedback/", None, COORDINATOR_READS),
     # one's own calendar feed, whatever the community
     ("get", "/api/v1/meetings/feed/", None, SIGNED_IN),
     ("post", "/api/v1/meetings/feed/revoke/", None, SIGNED_IN),
@@ -91,7 +113,22 @@ def _hosting(names, users) -> dict:
         starts_at=now - timedelta(minutes=10),
         ends_at=now + timedelta(minutes=50),
     )
-    return {"item": item.pk, "started": started.pk, "member": users["member"].pk}
+    guest = guests.invite_guest(meeting=meeting, by=coordinator, email="guest@example.net")
+    poll = polls.create_poll(
+        community=community,
+        by=coordinator,
+        title="When?",
+        slots=[now + timedelta(days=3)],
+        timezone_name="UTC",
+    )
+    return {
+        "item": item.pk,
+        "started": started.pk,
+        "member": users["member"].pk,
+        "guest": guest.pk,
+        "poll": poll.pk,
+        "slot": poll.slots.get().pk,
+    }
 
 
 @pytest.mark.parametrize(

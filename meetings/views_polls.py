@@ -1,0 +1,135 @@
+"""Pages of scheduling polls, under /c/<slug>/meetings/polls/: the list, a new poll,
+and one poll where members vote and coordinators turn the best slot into a meeting.
+Every slot is shown in the viewer's own zone."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cop.permissions import allowed, authorize
+from cop.rules import membership_of
+from cop.selectors import access_community
+
+from . import polls, selectors
+from .enums import PollAnswer
+from .forms import PollForm, PollVoteForm
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _context(request, community, **extra) -> dict:
+    return {
+        "community": community,
+        "membership": membership_of(request.user, community),
+        "zone_name": timezone.get_current_timezone_name(),
+        **extra,
+    }
+
+
+def poll_list(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    context = _context(
+        request,
+        community,
+        polls=selectors.community_polls(community),
+        can_create=allowed(request.user, "meetings.create_poll", community),
+    )
+    return render(request, "meetings/poll_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def poll_create(request: HttpRequest, slug: str) -> HttpResponse:
+    community = access_community(request.user, slug)
+    authorize(request.user, "meetings.create_poll", community)
+    form = PollForm(
+        request.POST or None,
+        initial={"timezone": timezone.get_current_timezone_name(), "kind": "regular"},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            poll = polls.create_poll(
+                community=community,
+                by=request.user,
+                title=data["title"],
+                kind=data["kind"],
+                description=data["description"],
+                duration_minutes=data["duration_minutes"],
+                timezone_name=data["timezone"],
+                slots=polls.local_slots(data["slots"], data["timezone"]),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The poll is open: members can now vote."))
+            return redirect(poll)
+    return render(request, "meetings/poll_form.html", _context(request, community, form=form))
+
+
+def poll_detail(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    poll = selectors.access_poll(request.user, slug, poll_id)
+    view = selectors.poll_view(poll, request.user)
+    context = _context(
+        request,
+        poll.community,
+        poll=poll,
+        view=view,
+        answers=PollAnswer,
+        can_vote=allowed(request.user, "meetings.vote_poll", poll),
+        can_decide=allowed(request.user, "meetings.decide_poll", poll),
+    )
+    return render(request, "meetings/poll_detail.html", context)
+
+
+@login_required
+@require_POST
+def poll_vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    poll = selectors.access_poll(request.user, slug, poll_id)
+    authorize(request.user, "meetings.vote_poll", poll)
+    form = PollVoteForm(request.POST, slots=list(poll.slots.all()))
+    if not form.is_valid():
+        messages.error(request, _("Answer yes, if need be or no."))
+        return redirect(poll)
+    try:
+        polls.vote(
+            poll=poll,
+            user=request.user,
+            answers=form.answers(),
+            rsvp_if_chosen=form.cleaned_data["rsvp_if_chosen"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Thank you: your answers are saved."))
+    return redirect(poll)
+
+
+@login_required
+@require_POST
+def poll_schedule(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    poll = selectors.access_poll(request.user, slug, poll_id)
+    authorize(request.user, "meetings.decide_poll", poll)
+    raw = request.POST.get("slot", "")
+    slot = get_object_or_404(poll.slots, pk=int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    if slot is None:
+        messages.error(request, _("Choose a slot."))
+        return redirect(poll)
+    try:
+        meeting = polls.schedule_from_poll(poll=poll, slot=slot, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(poll)
+    messages.success(request, _("The meeting is scheduled."))
+    return redirect(meeting)
