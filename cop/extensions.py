@@ -80,3 +80,55 @@ def register_digest_section(*, order: int, build: Callable[..., dict | None]) ->
     if any(section.build is build for section in DIGEST_SECTIONS):
         return
     _add(DIGEST_SECTIONS, DigestSection(order, build))
+
+
+# --- Comment targets --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommentTarget:
+    """What the core needs to know about a model people can comment on.
+
+    `key` names it in addresses (`/c/<slug>/comments/<key>/<id>/`) and in the API;
+    `model` must have a `community` foreign key, a `comment_count` counter and
+    `get_absolute_url()`; `can_view(user, obj)` is the app's own visibility rule (so a
+    draft or a private community's item never leaks through its comments); `live` is
+    the queryset filter of items one may still comment on (not soft-deleted).
+    """
+
+    key: str
+    model: type
+    can_view: Callable[..., bool] = field(compare=False)
+    live: dict = field(default_factory=dict, compare=False)
+    label: Callable[..., str] = field(default=str, compare=False)
+    author_field: str = field(default="author", compare=False)
+
+
+COMMENT_TARGETS: dict[str, CommentTarget] = {}
+
+
+def register_comment_target(
+    *,
+    key: str,
+    model: type,
+    can_view: Callable[..., bool],
+    live: dict | None = None,
+    label: Callable[..., str] = str,
+    author_field: str = "author",
+) -> None:
+    """Let members comment on `model` (see `CommentTarget`)."""
+    COMMENT_TARGETS[key] = CommentTarget(
+        key=key,
+        model=model,
+        can_view=can_view,
+        live=live or {},
+        label=label,
+        author_field=author_field,
+    )
+
+
+def comment_target_for_model(model: type) -> CommentTarget | None:
+    for target in COMMENT_TARGETS.values():
+        if target.model is model:
+            return target
+    return None

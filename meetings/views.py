@@ -22,6 +22,7 @@ from cop.confirm import confirmation
 from cop.next_url import safe_next
 from cop.rules import membership_of
 from cop.selectors import access_community
+from cop.selectors_conversation import comment_context
 
 from . import selectors, services
 from .enums import EditScope, MeetingStatus, RSVPAnswer, SeriesStatus
@@ -352,6 +353,7 @@ def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
     context["stories"] = list(
         meeting.stories.filter(deleted_at__isnull=True).select_related("author")[:20]
     )
+    context.update(comment_context(request, meeting))
     return render(request, "meetings/meeting_detail.html", context)
 
 
