@@ -49,7 +49,7 @@ def _fresh(obj):
 
 
 def test_member_comments_on_story_counts_and_participation(world):
-    community, _coordinator, author, member, story = world
+    community, _coordinator, _author, member, story = world
     comment = service.post_comment(target=story, author=member, body="  Thanks for this!  ")
     assert comment.body == "Thanks for this!"
     assert comment.community == community
@@ -278,7 +278,7 @@ def test_story_author_and_parent_author_are_told(world, django_capture_on_commit
 def test_mentions_notify_only_people_who_may_see_the_target(
     world, django_capture_on_commit_callbacks
 ):
-    community, coordinator, author, member, _story = world
+    community, coordinator, author, _member, _story = world
     draft = PracticeEntryFactory(community=community, author=author, status=EntryStatus.DRAFT)
     with django_capture_on_commit_callbacks(execute=True):
         service.post_comment(
@@ -293,7 +293,7 @@ def test_mentions_notify_only_people_who_may_see_the_target(
 
 
 def test_edit_mentions_only_the_newly_mentioned(world, django_capture_on_commit_callbacks):
-    _community, coordinator, _author, member, story = world
+    _community, _coordinator, _author, member, story = world
     with django_capture_on_commit_callbacks(execute=True):
         comment = service.post_comment(target=story, author=member, body="@CoraCoordinator hi")
     with django_capture_on_commit_callbacks(execute=True):
