@@ -5,7 +5,6 @@ so nothing reveals that it exists."""
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -78,8 +77,12 @@ def access_comment(user, pk: int, *, community: Community | None = None) -> Comm
 def visible_comments(target, user) -> QuerySet[Comment]:
     """The target's comments the viewer may see, oldest first: live ones, hidden ones
     only to their author and to the community's coordinators."""
+    # The content type by its natural key, joined: a page costs the same one query
+    # whether or not this process has cached the content type yet.
+    meta = type(target)._meta
     comments = Comment.objects.filter(
-        target_type=ContentType.objects.get_for_model(target),
+        target_type__app_label=meta.app_label,
+        target_type__model=meta.model_name,
         target_id=target.pk,
         deleted_at__isnull=True,
     )
