@@ -86,7 +86,8 @@ def test_outsider_gets_403_and_private_target_is_404(client, world):
     secret = StoryFactory(community=private)
     url = reverse("comment_create", args=[private.slug, "story", secret.pk])
     assert client.post(url, {"body": "hi"}).status_code == 404
-    assert client.get(reverse("comment_create", args=[community.slug, "poll", 1])).status_code == 404
+    unknown_kind = reverse("comment_create", args=[community.slug, "poll", 1])
+    assert client.get(unknown_kind).status_code == 404
     assert not Comment.objects.exists()
 
 
