@@ -16,6 +16,18 @@ class CopConfig(AppConfig):
         register_converter(IdConverter, "id")
 
         register_community_tab(order=40, label=_("Value stories"), url_name="value_story_list")
+        register_community_tab(order=50, label=_("Announcements"), url_name="announcements")
+
+        from cop.extensions import register_comment_target
+        from cop.models import ValueStory
+        from cop.rules import can_view_community
+
+        register_comment_target(
+            key="value-story",
+            model=ValueStory,
+            can_view=lambda user, story: can_view_community(user, story.community),
+            author_field="narrator",
+        )
 
         from django.db.models.signals import pre_save
 

@@ -78,6 +78,7 @@ class ParticipationKind(models.TextChoices):
     PROPOSED_AGENDA_ITEM = "proposed_agenda_item", _("Proposed an agenda item")
     INTRODUCED_SELF = "introduced_self", _("Introduced themselves")
     RSVPED = "rsvped", _("Said they would come to a meeting")
+    COMMENTED = "commented", _("Commented")
 
 
 # How much each kind of participation counts towards a member's level.
@@ -97,6 +98,9 @@ PARTICIPATION_WEIGHTS: dict[str, int] = {
     # Saying you will come is a first step worth noticing (onboarding ticks on it), but
     # it is attending that counts towards a level.
     ParticipationKind.RSVPED: 0,
+    # A comment on a story, practice, meeting or value story is peer support as much as
+    # an answer to a problem is, so it weighs the same.
+    ParticipationKind.COMMENTED: 3,
 }
 
 
@@ -121,6 +125,8 @@ class NotificationKind(models.TextChoices):
     SERIES_CONFIRM = "series_confirm", _("A meeting series needs confirming")
     VALUE_FOLLOW_UP = "value_follow_up", _("Follow-ups on my value stories")
     GLOSSARY = "glossary", _("Glossary terms proposed, accepted or declined")
+    COMMENT = "comment", _("A comment on something I wrote, or a reply to my comment")
+    ANNOUNCEMENT = "announcement", _("Announcements from my communities' coordinators")
 
 
 class ValueCycle(models.TextChoices):
@@ -152,3 +158,19 @@ class AuditAction(models.TextChoices):
     ENTRY_ARCHIVED = "entry_archived", _("Archived a practice")
     MEETING_CANCELLED = "meeting_cancelled", _("Cancelled a meeting")
     SERIES_ENDED = "series_ended", _("Ended a series")
+    COMMENT_HIDDEN = "comment_hidden", _("Hid a comment")
+    COMMENT_RESTORED = "comment_restored", _("Restored a comment")
+    ANNOUNCED = "announced", _("Posted an announcement")
+
+
+class ReactionKind(models.TextChoices):
+    """The few reactions a comment can get: each says something a peer wants to hear."""
+
+    THANKS = "thanks", _("Thanks")
+    HELPED = "helped", _("This helped")
+    PLUS_ONE = "plus_one", _("+1")
+
+
+class AnnouncementStatus(models.TextChoices):
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")

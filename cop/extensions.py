@@ -99,6 +99,8 @@ def register_value_source(*, field: str, choices: Callable) -> None:
 def value_choices(field: str, community):
     """What a value story in `community` may link to through `field` (a QuerySet)."""
     return VALUE_SOURCES[field].choices(community)
+
+
 # --- Email extras and outsiders -----------------------------------------------------------
 
 
@@ -128,3 +130,55 @@ def register_email_extras(extras: Callable) -> None:
 def register_outsider_grant(grant: Callable) -> None:
     if grant not in OUTSIDER_GRANTS:
         OUTSIDER_GRANTS.append(grant)
+
+
+# --- Comment targets --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommentTarget:
+    """What the core needs to know about a model people can comment on.
+
+    `key` names it in addresses (`/c/<slug>/comments/<key>/<id>/`) and in the API;
+    `model` must have a `community` foreign key, a `comment_count` counter and
+    `get_absolute_url()`; `can_view(user, obj)` is the app's own visibility rule (so a
+    draft or a private community's item never leaks through its comments); `live` is
+    the queryset filter of items one may still comment on (not soft-deleted).
+    """
+
+    key: str
+    model: type
+    can_view: Callable[..., bool] = field(compare=False)
+    live: dict = field(default_factory=dict, compare=False)
+    label: Callable[..., str] = field(default=str, compare=False)
+    author_field: str = field(default="author", compare=False)
+
+
+COMMENT_TARGETS: dict[str, CommentTarget] = {}
+
+
+def register_comment_target(
+    *,
+    key: str,
+    model: type,
+    can_view: Callable[..., bool],
+    live: dict | None = None,
+    label: Callable[..., str] = str,
+    author_field: str = "author",
+) -> None:
+    """Let members comment on `model` (see `CommentTarget`)."""
+    COMMENT_TARGETS[key] = CommentTarget(
+        key=key,
+        model=model,
+        can_view=can_view,
+        live=live or {},
+        label=label,
+        author_field=author_field,
+    )
+
+
+def comment_target_for_model(model: type) -> CommentTarget | None:
+    for target in COMMENT_TARGETS.values():
+        if target.model is model:
+            return target
+    return None

@@ -13,6 +13,7 @@ from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
 from .enums import (
+    AnnouncementStatus,
     AuditAction,
     FollowUpOutcome,
     InvitationStatus,
@@ -22,6 +23,7 @@ from .enums import (
     MembershipStatus,
     NotificationKind,
     ParticipationKind,
+    ReactionKind,
     Role,
     Stage,
     ValueCycle,
@@ -638,6 +640,8 @@ class ValueStory(models.Model):
         verbose_name=_("practices"),
     )
     created_at = models.DateTimeField(default=dj_timezone.now)
+    # Comments shown to everyone (live, not hidden), kept by cop.services.comments.
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -698,3 +702,170 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.summary}"
+
+
+# --- Conversation: comments, reactions, announcements ------------------------------------
+
+# What threads and counts show: comments neither deleted nor hidden.
+SHOWN_COMMENT = models.Q(deleted_at__isnull=True, hidden_at__isnull=True)
+
+
+class Comment(models.Model):
+    """A comment on a story, practice, meeting or value story (any model registered with
+    `cop.extensions.register_comment_target`), or a reply to one (one level deep).
+
+    Soft-deleted (`deleted_at`) by its author or a coordinator; hidden (`hidden_at`) by
+    moderation: a hidden comment shows to its author and the coordinators only, and
+    leaves the counts others see. Written only through `cop.services.comments`."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="comments")
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="comments"
+    )
+    body = models.TextField(_("comment"), max_length=10000)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Reactions, kept by the services in the transaction that adds or removes one.
+    thanks_count = models.PositiveIntegerField(default=0, editable=False)
+    helped_count = models.PositiveIntegerField(default=0, editable=False)
+    plus_one_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            # A thread reads its target's comments oldest first; the API pages on it.
+            models.Index(
+                fields=["target_type", "target_id", "created_at", "id"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="comment_live_thread",
+            ),
+            models.Index(
+                fields=["community", "created_at", "id"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="comment_live_recent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.target_type_id}:{self.target_id}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    def reaction_count(self, kind: str) -> int:
+        return getattr(self, f"{kind}_count")
+
+
+class Reaction(models.Model):
+    """One member's reaction of one kind to a comment (at most one per kind)."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions"
+    )
+    kind = models.CharField(max_length=12, choices=ReactionKind.choices)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "user", "kind"], name="reaction_once_per_kind"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "comment"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.comment_id}"
+
+
+class Announcement(models.Model):
+    """A coordinator's message to every member of a community, in-app and by email
+    (preference `announcement`), sent in batches by `cop.fan_out_announcement`.
+    `total` is how many members it is for; `delivered_count` how many have it."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="announcements")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), max_length=20000)
+    pinned_until = models.DateField(
+        _("pin until"),
+        null=True,
+        blank=True,
+        help_text=_("Shown at the top of the community's home page until this day (included)."),
+    )
+    status = models.CharField(
+        max_length=10, choices=AnnouncementStatus.choices, default=AnnouncementStatus.SENDING
+    )
+    total = models.PositiveIntegerField(default=0)
+    delivered_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    last_batch_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["community", "created_at", "id"], name="announcement_recent"),
+            models.Index(
+                fields=["community", "pinned_until"],
+                condition=models.Q(pinned_until__isnull=False),
+                name="announcement_pinned",
+            ),
+            models.Index(
+                fields=["last_batch_at"],
+                condition=models.Q(status=AnnouncementStatus.SENDING),
+                name="announcement_sending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("announcement", kwargs={"slug": self.community.slug, "pk": self.pk})
+
+
+class AnnouncementDelivery(models.Model):
+    """The outbox row of one announcement for one member, written in the transaction that
+    creates their notification: the unique pair makes a repeated or retried batch skip
+    whoever already has it, so each member gets it exactly once."""
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    notification = models.OneToOneField(
+        Notification, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "user"], name="announcement_delivery_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.announcement_id} to {self.user_id}"

@@ -104,3 +104,118 @@ rules.add_perm("cop.change_community", can_edit_community)
 rules.add_perm("cop.manage_members", can_manage_members)
 rules.add_perm("cop.leave_community", can_leave_community)
 rules.add_perm("cop.view_members", can_view_community)
+
+
+# --- Conversation: comments and announcements ---------------------------------------------
+# Target predicates take (user, target) where the target is any registered comment target
+# (cop.extensions.register_comment_target); comment predicates take (user, comment), a
+# comment fetched through cop.selectors_conversation.access_comment (its target visible).
+
+
+@rules.predicate
+def can_view_target(user, target) -> bool:
+    from cop.extensions import comment_target_for_model
+
+    spec = comment_target_for_model(type(target)) if target is not None else None
+    return spec is not None and bool(spec.can_view(user, target))
+
+
+@rules.predicate
+def is_member_of_target_community(user, target) -> bool:
+    return target is not None and is_active_member(user, target.community)
+
+
+@rules.predicate
+def comment_is_live(user, comment) -> bool:
+    return comment is not None and comment.deleted_at is None
+
+
+@rules.predicate
+def comment_is_shown(user, comment) -> bool:
+    return comment is not None and comment.hidden_at is None
+
+
+@rules.predicate
+def is_comment_author(user, comment) -> bool:
+    return (
+        comment is not None
+        and user.is_authenticated
+        and comment.author_id is not None
+        and comment.author_id == user.pk
+    )
+
+
+@rules.predicate
+def is_member_of_comment_community(user, comment) -> bool:
+    return comment is not None and is_active_member(user, comment.community)
+
+
+@rules.predicate
+def is_coordinator_of_comment_community(user, comment) -> bool:
+    return comment is not None and is_coordinator(user, comment.community)
+
+
+can_comment_on = can_view_target & is_member_of_target_community
+can_see_comment = comment_is_live & (
+    comment_is_shown | is_comment_author | is_coordinator_of_comment_community
+)
+can_edit_comment = comment_is_live & is_comment_author & is_member_of_comment_community
+can_delete_comment = comment_is_live & (
+    (is_comment_author & is_member_of_comment_community) | is_coordinator_of_comment_community
+)
+can_react_to_comment = (
+    comment_is_live & comment_is_shown & is_member_of_comment_community & ~is_comment_author
+)
+can_moderate_comment = is_coordinator_of_comment_community
+
+
+def _declare_conversation() -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from cop.permissions import declare
+
+    declare("cop.view_comments", can_view_target, _("You cannot see this."))
+    declare(
+        "cop.comment_on",
+        can_comment_on,
+        _("Only active members of this community can comment."),
+    )
+    declare("cop.view_comment", can_see_comment, _("You cannot see this comment."))
+    declare(
+        "cop.edit_comment",
+        can_edit_comment,
+        _("Only the author can edit a comment, while it is not deleted."),
+    )
+    declare(
+        "cop.delete_comment",
+        can_delete_comment,
+        _("Only the author or a coordinator can delete a comment."),
+    )
+    declare(
+        "cop.react_to_comment",
+        can_react_to_comment,
+        _("Only members can react, to a visible comment that is not their own."),
+    )
+    declare(
+        "cop.moderate_comment",
+        can_moderate_comment,
+        _("Only a coordinator can hide or restore a comment."),
+    )
+    declare(
+        "cop.view_announcements",
+        can_view_community,
+        _("You cannot see this community's announcements."),
+    )
+    declare(
+        "cop.post_announcement",
+        is_coordinator,
+        _("Only a coordinator can post an announcement."),
+    )
+    declare(
+        "cop.view_announcement_progress",
+        is_coordinator,
+        _("Only a coordinator can see how far an announcement has been sent."),
+    )
+
+
+_declare_conversation()

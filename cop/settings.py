@@ -227,6 +227,11 @@ CELERY_BEAT_SCHEDULE["cop-sweep-email-outbox"] = {
     "task": "cop.sweep_email_outbox",
     "schedule": 60.0,
 }
+CELERY_BEAT_SCHEDULE["cop-resume-announcements"] = {
+    # Every minute: an announcement whose fan-out task was lost goes on where it stopped.
+    "task": "cop.resume_announcements",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["cop-send-due-digests"] = {
     # Hourly: each member's digest goes out from 08:00 in their own time zone.
     "task": "cop.send_due_digests",

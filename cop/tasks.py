@@ -87,3 +87,39 @@ def send_value_follow_ups() -> int:
     """Ask narrators, 30 and 90 days on, whether their hoped-for ending happened."""
 
     return send_due_follow_ups()
+
+
+@shared_task(
+    bind=True,
+    name="cop.fan_out_announcement",
+    ignore_result=True,
+    max_retries=5,
+    soft_time_limit=120,
+    time_limit=150,
+)
+def fan_out_announcement(self, *, announcement_id: int) -> int:
+    """Deliver one batch of an announcement, then enqueue the next. Safe to run twice
+    or at once with itself: each batch skips the members who already have it. Database
+    errors are retried; a lost chain is picked up by `cop.resume_announcements`."""
+    from cop.services.announcements import deliver_announcement_batch
+
+    try:
+        delivered = deliver_announcement_batch(announcement_id=announcement_id)
+    except (DatabaseError, SoftTimeLimitExceeded) as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc, countdown=min(5 * 2**self.request.retries, 60)) from exc
+    if delivered:
+        enqueue(fan_out_announcement, announcement_id=announcement_id)
+    return delivered
+
+
+@shared_task(name="cop.resume_announcements", ignore_result=True)
+def resume_announcements() -> int:
+    """Every minute: announcements still sending whose task was lost go on."""
+    from cop.services.announcements import stalled_announcements
+
+    stalled = stalled_announcements(now=timezone.now())
+    for announcement_id in stalled:
+        enqueue(fan_out_announcement, announcement_id=announcement_id)
+    return len(stalled)

@@ -50,6 +50,7 @@ urlpatterns = [
     ),
     path("", include("cop.urls_api")),
     path("", include("cop.urls_notifications")),
+    path("", include("cop.urls_conversation")),
     path("", include("meetings.urls")),
     path("", include("knowledge.urls")),
     path("", include("mentoring.urls")),

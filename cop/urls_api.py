@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from cop import api as cop_api
-from cop import api_account, api_notifications, api_value
+from cop import api_account, api_conversation, api_notifications, api_value
 from knowledge import api as knowledge_api
 from meetings import api as meetings_api
 from meetings import api_feedback as meetings_api_feedback
@@ -29,6 +29,7 @@ router.register("mentorships", mentoring_api.MentorshipViewSet, basename="api-me
 router.register(
     "onboarding-steps", mentoring_api.OnboardingStepViewSet, basename="api-onboarding-step"
 )
+router.register("comments", api_conversation.CommentViewSet, basename="api-comment")
 router.register("stories", knowledge_api.StoryViewSet, basename="api-story")
 router.register("problems", knowledge_api.ProblemViewSet, basename="api-problem")
 router.register("replies", knowledge_api.ReplyViewSet, basename="api-reply")
@@ -118,6 +119,29 @@ v1 = [
             {"patch": "partial_update", "delete": "destroy"}
         ),
         name="api-meeting-guest",
+    ),
+    *[
+        path(
+            f"{resource}/<id:pk>/comments/",
+            api_conversation.comments_view(key),
+            name=f"api-{key}-comments",
+        )
+        for resource, key in (
+            ("stories", "story"),
+            ("practices", "practice"),
+            ("meetings", "meeting"),
+            ("value-stories", "value-story"),
+        )
+    ],
+    path(
+        "communities/<slug:community_slug>/announcements/",
+        api_conversation.AnnouncementsView.as_view(),
+        name="api-community-announcements",
+    ),
+    path(
+        "communities/<slug:community_slug>/announcements/<id:pk>/",
+        api_conversation.AnnouncementView.as_view(),
+        name="api-community-announcement",
     ),
     path("", include(router.urls)),
 ]

@@ -41,6 +41,7 @@ from cop.rules import (
     is_coordinator,
     membership_of,
 )
+from cop.selectors_conversation import pinned_announcements
 from cop.services import communities as community_services
 from cop.services.participation import LEVEL_ORDER, next_step
 
@@ -131,6 +132,7 @@ def community_home(request: HttpRequest, slug: str) -> HttpResponse:
             can_request=can_request_to_join(request.user, community),
             step=next_step(membership) if is_member else None,
             level_order=LEVEL_ORDER,
+            pinned=pinned_announcements(community),
         ),
     )
 

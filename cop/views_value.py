@@ -14,6 +14,7 @@ from cop.enums import ValueCycle
 from cop.forms import FollowUpForm, ValueStoryForm
 from cop.models import ValueFollowUp, ValueStory
 from cop.rules import is_active_member, is_coordinator, membership_of
+from cop.selectors_conversation import comment_context
 from cop.services import value as value_services
 
 
@@ -87,7 +88,7 @@ def value_story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     return render(
         request,
         "cop/value_detail.html",
-        _context(request, community, story=story, cycles=cycles),
+        _context(request, community, story=story, cycles=cycles, **comment_context(request, story)),
     )
 
 

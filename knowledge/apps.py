@@ -32,3 +32,13 @@ class KnowledgeConfig(AppConfig):
         from .dashboard import register_section
 
         register_section()
+
+        from cop.extensions import register_comment_target
+
+        from .models import PracticeEntry, Story
+        from .rules import can_view
+
+        # A draft practice's comments follow the draft's rule: its author and coordinators.
+        live = {"deleted_at__isnull": True}
+        register_comment_target(key="story", model=Story, can_view=can_view, live=live)
+        register_comment_target(key="practice", model=PracticeEntry, can_view=can_view, live=live)

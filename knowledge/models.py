@@ -77,6 +77,8 @@ class Story(SoftDeletable):
         related_name="stories",
         verbose_name=_("meeting it came from"),
     )
+    # Comments shown to everyone (live, not hidden), kept by cop.services.comments.
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -247,6 +249,8 @@ class PracticeEntry(SoftDeletable):
     endorsement_count = models.PositiveIntegerField(default=0, editable=False)
     # The review date the owner was last reminded of: one reminder per review date.
     review_reminded_for = models.DateField(null=True, blank=True)
+    # Comments shown to everyone (live, not hidden), kept by cop.services.comments.
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -21,6 +21,7 @@ from cop.permissions import allowed, authorize
 from cop.rules import is_coordinator, membership_of
 from cop.selectors import access_community, visible_communities
 from meetings.selectors import agenda_meetings as upcoming_for_agenda
+from cop.selectors_conversation import comment_context
 
 from . import rules as perms
 from . import search as search_backend
@@ -158,6 +159,7 @@ def story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             ),
             can_edit=perms.can_edit(request.user, story),
             can_delete=perms.can_delete(request.user, story),
+            **comment_context(request, story),
         ),
     )
 
@@ -693,6 +695,7 @@ def entry_detail(request: HttpRequest, slug: str, pk: int, note_form=None) -> Ht
             can_validate=perms.can_validate_as_expert(user, entry),
             can_add_note=perms.can_add_note(user, entry),
             transitions=transitions,
+            **comment_context(request, entry),
         ),
     )
 

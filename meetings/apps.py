@@ -37,3 +37,12 @@ class MeetingsConfig(AppConfig):
         from .dashboard import register_section
 
         register_section()
+
+        from cop.extensions import register_comment_target
+
+        from .models import Meeting
+        from .rules import can_view_meeting
+
+        register_comment_target(
+            key="meeting", model=Meeting, can_view=can_view_meeting, author_field=""
+        )

@@ -122,6 +122,8 @@ class Meeting(models.Model):
     detached = models.BooleanField(default=False)
     # iCalendar SEQUENCE: increases on every change a calendar should pick up.
     sequence = models.PositiveIntegerField(default=0)
+    # Comments shown to everyone (live, not hidden), kept by cop.services.comments.
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     notes = models.TextField(_("notes"), blank=True, help_text=_("Markdown."))
     notes_updated_at = models.DateTimeField(null=True, blank=True)

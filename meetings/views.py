@@ -23,6 +23,7 @@ from cop.next_url import safe_next
 from cop.permissions import authorize
 from cop.rules import membership_of
 from cop.selectors import access_community
+from cop.selectors_conversation import comment_context
 
 from . import selectors, services
 from .enums import EditScope, MeetingStatus, RSVPAnswer, SeriesStatus
@@ -351,6 +352,7 @@ def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
         meeting.stories.filter(deleted_at__isnull=True).select_related("author")[:20]
     )
     context["speakers"] = selectors.speakers(meeting)
+    context.update(comment_context(request, meeting))
     return render(request, "meetings/meeting_detail.html", context)
 
 

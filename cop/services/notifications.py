@@ -91,6 +91,8 @@ DEFAULT_CHANNELS: dict[str, str] = {
     NotificationKind.SERIES_CONFIRM: DeliveryChannel.IMMEDIATE,
     NotificationKind.VALUE_FOLLOW_UP: DeliveryChannel.DIGEST,
     NotificationKind.GLOSSARY: DeliveryChannel.DIGEST,
+    NotificationKind.COMMENT: DeliveryChannel.DIGEST,
+    NotificationKind.ANNOUNCEMENT: DeliveryChannel.IMMEDIATE,
 }
 
 # An email is tried this many times (with backoff in between), then marked failed.
@@ -295,6 +297,103 @@ def notify(
     if channel == DeliveryChannel.IMMEDIATE:
         enqueue_on_commit(SEND_EMAIL_TASK, notification_id=notification.pk)
     return notification
+
+
+def notify_many(
+    *,
+    recipients: list[User],
+    kind: str,
+    title: str,
+    url: str = "",
+    body: str = "",
+    community: Community,
+    actor: User | None = None,
+) -> dict[int, Notification]:
+    """`notify` for many people at once, in a fixed number of queries whatever their
+    number (memberships, preferences, mutes, digest settings, two inserts). Call it
+    inside the caller's transaction. Returns the notifications written, by recipient id.
+
+    The same rules as `notify`: only people who may hear about `community`; email by
+    each one's preference for `kind` and their mute, queued (its task enqueued after
+    commit) or held for the digest.
+    """
+    people = [user for user in recipients if user.is_active]
+    ids = [user.pk for user in people]
+    statuses = dict(
+        Membership.objects.filter(community=community, user_id__in=ids).values_list(
+            "user_id", "status"
+        )
+    )
+
+    def may_hear(user: User) -> bool:
+        if kind in OUTSIDER_KINDS:
+            return True
+        status = statuses.get(user.pk)
+        if status == MembershipStatus.ACTIVE:
+            return True
+        return status != MembershipStatus.REMOVED and community.visibility == Visibility.PUBLIC
+
+    people = [user for user in people if may_hear(user)]
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=ids, kind=kind).values_list(
+            "user_id", "channel"
+        )
+    )
+    muted = set(
+        CommunityMute.objects.filter(user_id__in=ids, community=community).values_list(
+            "user_id", flat=True
+        )
+    )
+    no_digest = set(
+        NotificationSettings.objects.filter(
+            user_id__in=ids, digest_frequency=DigestFrequency.NEVER
+        ).values_list("user_id", flat=True)
+    )
+
+    def channel(user: User) -> str:
+        if not user.email or user.pk in muted:
+            return DeliveryChannel.OFF
+        picked = chosen.get(user.pk) or DEFAULT_CHANNELS.get(kind, DeliveryChannel.IMMEDIATE)
+        if picked == DeliveryChannel.DIGEST and user.pk in no_digest:
+            return DeliveryChannel.OFF
+        return picked
+
+    with transaction.atomic():
+        notifications = Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient=user,
+                    kind=kind,
+                    title=title[:300],
+                    url=url[:500],
+                    body=body,
+                    community=community,
+                    actor=actor,
+                )
+                for user in people
+            ]
+        )
+        by_user = {n.recipient_id: n for n in notifications}
+        deliveries = []
+        for user in people:
+            picked = channel(user)
+            if picked == DeliveryChannel.OFF:
+                continue
+            immediate = picked == DeliveryChannel.IMMEDIATE
+            deliveries.append(
+                EmailDelivery(
+                    notification=by_user[user.pk],
+                    status=EmailStatus.QUEUED if immediate else EmailStatus.HELD,
+                    message_id=new_message_id() if immediate else "",
+                )
+            )
+        EmailDelivery.objects.bulk_create(deliveries)
+    from cop.tasks import enqueue_on_commit, send_notification_email
+
+    for delivery in deliveries:
+        if delivery.status == EmailStatus.QUEUED:
+            enqueue_on_commit(send_notification_email, notification_id=delivery.notification.pk)
+    return by_user
 
 
 # --- Mentions -------------------------------------------------------------------------------

@@ -75,3 +75,9 @@ def ago(when) -> str:
     if (timezone.now() - when).total_seconds() < 60:
         return _("just now")
     return _("%(time)s ago") % {"time": timesince(when)}
+
+
+@register.filter
+def reaction_count(comment, kind: str) -> int:
+    """How many reactions of `kind` a comment has (its stored counter)."""
+    return comment.reaction_count(kind)

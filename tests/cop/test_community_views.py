@@ -174,7 +174,7 @@ def test_community_home_query_count_is_constant(client, public, django_assert_nu
     url = public.get_absolute_url()
     client.get(url)
     # The core page and the sections the apps add (meetings, knowledge, mentoring).
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = client.get(url)
     assert response.status_code == 200
 

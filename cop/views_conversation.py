@@ -1,0 +1,218 @@
+"""Pages of comments (posting, replying, quoting, editing, deleting, reacting, and the
+coordinators' hide and restore) and of announcements. Parse, fetch (404 for missing and
+invisible alike), authorise, call the service, redirect or render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cop import selectors
+from cop.confirm import confirmation
+from cop.enums import ReactionKind
+from cop.forms_conversation import AnnouncementForm, CommentEditForm, CommentForm
+from cop.pagination import keyset_page
+from cop.permissions import allowed, authorize
+from cop.rules import membership_of
+from cop.selectors_conversation import (
+    access_announcement,
+    access_comment,
+    access_target,
+    announcement_list,
+)
+from cop.services import announcements as announcement_services
+from cop.services import comments as comment_services
+
+
+def _context(request, community, **extra) -> dict:
+    return {"community": community, "membership": membership_of(request.user, community), **extra}
+
+
+def _comment_url(comment) -> str:
+    return f"{comment.target.get_absolute_url()}#comment-{comment.pk}"
+
+
+def _quoted(text: str, who: str) -> str:
+    """A comment's text as a Markdown quote, to start a reply with."""
+    lines = text.strip().splitlines()[:20]
+    return "\n".join(f"> {line}" if line else ">" for line in lines) + f"\n>\n> — {who}\n\n"
+
+
+@login_required
+def comment_create(request: HttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
+    """GET: the comment form alone (to reply to or quote a comment, or after an error);
+    POST: post the comment and go back to it on the item's page."""
+    community = selectors.access_community(request.user, slug)
+    target = access_target(request.user, key, pk, community=community)
+    authorize(request.user, "cop.comment_on", target)
+    parent = quote = None
+    initial = {}
+    if request.method == "GET":
+        for name in ("parent", "quote"):
+            raw = request.GET.get(name, "")
+            if raw.isdigit() and len(raw) < 19:
+                found = access_comment(request.user, int(raw), community=community)
+                if found.target != target:
+                    found = None
+                if name == "parent":
+                    parent = found
+                else:
+                    quote = found
+        if quote is not None:
+            initial["body"] = _quoted(quote.body, quote.author.name if quote.author else "")
+            parent = parent or quote
+        if parent is not None:
+            initial["parent"] = parent.pk
+    form = CommentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["parent"]:
+            parent = access_comment(request.user, form.cleaned_data["parent"], community=community)
+        try:
+            comment = comment_services.post_comment(
+                target=target, author=request.user, body=form.cleaned_data["body"], parent=parent
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your comment is posted."))
+            return redirect(f"{target.get_absolute_url()}#comment-{comment.pk}")
+    return render(
+        request,
+        "cop/comment_form.html",
+        _context(request, community, form=form, target=target, parent=parent),
+    )
+
+
+@login_required
+def comment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    comment = access_comment(request.user, pk, community=community)
+    authorize(request.user, "cop.edit_comment", comment)
+    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment_services.edit_comment(
+                comment=comment, by=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your comment is saved."))
+            return redirect(_comment_url(comment))
+    return render(
+        request,
+        "cop/comment_form.html",
+        _context(request, community, form=form, target=comment.target, editing=comment),
+    )
+
+
+@login_required
+def comment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    comment = access_comment(request.user, pk, community=community)
+    authorize(request.user, "cop.delete_comment", comment)
+    back = comment.target.get_absolute_url()
+    if request.method != "POST":
+        return confirmation(
+            request,
+            question=_("Delete this comment?"),
+            detail=comment.body[:300],
+            button=_("Delete"),
+            cancel_url=_comment_url(comment),
+            community=community,
+        )
+    comment_services.delete_comment(comment=comment, by=request.user)
+    messages.success(request, _("The comment is deleted."))
+    return redirect(f"{back}#comments")
+
+
+@login_required
+@require_POST
+def comment_moderate(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
+    """A coordinator hides a comment pending review, or restores it."""
+    community = selectors.access_community(request.user, slug)
+    comment = access_comment(request.user, pk, community=community)
+    authorize(request.user, "cop.moderate_comment", comment)
+    if action == "hide":
+        comment_services.hide_comment(comment=comment, by=request.user)
+        messages.success(request, _("The comment is hidden pending review."))
+    else:
+        comment_services.restore_comment(comment=comment, by=request.user)
+        messages.success(request, _("The comment shows to everyone again."))
+    return redirect(_comment_url(comment))
+
+
+@login_required
+@require_POST
+def comment_react(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Give or take back a reaction (a button per kind)."""
+    community = selectors.access_community(request.user, slug)
+    comment = access_comment(request.user, pk, community=community)
+    authorize(request.user, "cop.react_to_comment", comment)
+    kind = request.POST.get("kind", "")
+    if kind not in ReactionKind.values:
+        messages.error(request, _("Not a reaction Copse knows."))
+    else:
+        comment_services.toggle_reaction(comment=comment, user=request.user, kind=kind)
+    return redirect(_comment_url(comment))
+
+
+# --- Announcements -------------------------------------------------------------------------
+
+
+def announcements(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    authorize(request.user, "cop.view_announcements", community)
+    page = keyset_page(
+        announcement_list(community),
+        field="created_at",
+        size=20,
+        older=request.GET.get("older", ""),
+        newer=request.GET.get("newer", ""),
+    )
+    return render(
+        request,
+        "cop/announcement_list.html",
+        _context(
+            request,
+            community,
+            page=page,
+            can_announce=allowed(request.user, "cop.post_announcement", community),
+        ),
+    )
+
+
+@login_required
+def announcement_create(request: HttpRequest, slug: str) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    authorize(request.user, "cop.post_announcement", community)
+    form = AnnouncementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            announcement = announcement_services.post_announcement(
+                community=community, author=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your announcement is on its way to the members."))
+            return redirect(announcement)
+    return render(request, "cop/announcement_form.html", _context(request, community, form=form))
+
+
+def announcement_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    community = selectors.access_community(request.user, slug)
+    announcement = access_announcement(request.user, community, pk)
+    return render(
+        request,
+        "cop/announcement_detail.html",
+        _context(
+            request,
+            community,
+            announcement=announcement,
+            show_progress=allowed(request.user, "cop.view_announcement_progress", community),
+        ),
+    )
