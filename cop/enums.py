@@ -119,6 +119,10 @@ class NotificationKind(models.TextChoices):
     SERIES_CONFIRM = "series_confirm", _("A meeting series needs confirming")
     VALUE_FOLLOW_UP = "value_follow_up", _("Follow-ups on my value stories")
     GLOSSARY = "glossary", _("Glossary terms proposed, accepted or declined")
+    FOLLOWED = "followed", _("Something new in what I follow")
+    FLAG_RAISED = "flag_raised", _("Content flagged in a community I coordinate")
+    MODERATION = "moderation", _("Moderation of my contributions")
+    CONDUCT_CHANGED = "conduct_changed", _("The code of conduct changed")
 
 
 class ValueCycle(models.TextChoices):
@@ -149,3 +153,9 @@ class AuditAction(models.TextChoices):
     ENTRY_ARCHIVED = "entry_archived", _("Archived a practice")
     MEETING_CANCELLED = "meeting_cancelled", _("Cancelled a meeting")
     SERIES_ENDED = "series_ended", _("Ended a series")
+    ITEM_HIDDEN = "item_hidden", _("Hid content")
+    ITEM_AUTO_HIDDEN = "item_auto_hidden", _("Content hidden by members' flags")
+    ITEM_UNHIDDEN = "item_unhidden", _("Restored hidden content")
+    FLAGS_DISMISSED = "flags_dismissed", _("Dismissed flags")
+    AUTHOR_WARNED = "author_warned", _("Warned an author")
+    CONDUCT_CHANGED = "conduct_changed", _("Changed the code of conduct")

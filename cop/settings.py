@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "meetings",
     "knowledge",
     "mentoring",
+    "care",
 ]
 
 # Social login is optional: a provider is switched on by setting its client id and secret.

@@ -30,3 +30,6 @@ class KnowledgeConfig(AppConfig):
         from .dashboard import register_section
 
         register_section()
+        from .content import register as register_content
+
+        register_content()

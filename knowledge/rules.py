@@ -7,7 +7,12 @@ lookups go through `cop.rules.membership_of`, cached per request.
 
 import rules
 
-from cop.rules import can_view_community, is_active_member, is_coordinator, membership_of
+from cop.rules import (
+    can_view_community,
+    is_coordinator,
+    is_participant,
+    membership_of,
+)
 
 from .enums import EntryStatus
 
@@ -27,7 +32,8 @@ def can_view_item(user, item) -> bool:
 
 @rules.predicate
 def is_member_of_item_community(user, item) -> bool:
-    return item is not None and is_active_member(user, _community(item))
+    """An active member who accepted the code of conduct in force: taking part."""
+    return item is not None and is_participant(user, _community(item))
 
 
 @rules.predicate
@@ -123,7 +129,7 @@ def entry_is_open_for_validation(user, entry) -> bool:
 
 # Community level
 can_view_knowledge = can_view_community
-can_post = is_active_member
+can_post = is_participant
 can_export = is_coordinator
 can_accept_term = is_coordinator
 

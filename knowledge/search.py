@@ -116,7 +116,8 @@ def _kind_of(obj) -> str:
 
 def index_object(obj) -> SearchDocument | None:
     """Create or refresh the search document of `obj`; a soft-deleted object is removed."""
-    if getattr(obj, "deleted_at", None) is not None:
+    if getattr(obj, "deleted_at", None) is not None or getattr(obj, "hidden_at", None):
+        # Deleted, or hidden by moderation: out of search for everyone.
         unindex_object(obj)
         return None
     fields = _document_fields(obj)

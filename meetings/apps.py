@@ -29,3 +29,6 @@ class MeetingsConfig(AppConfig):
         from .dashboard import register_section
 
         register_section()
+        from .content import register as register_content
+
+        register_content()

@@ -83,6 +83,10 @@ DEFAULT_CHANNELS: dict[str, str] = {
     NotificationKind.SERIES_CONFIRM: DeliveryChannel.IMMEDIATE,
     NotificationKind.VALUE_FOLLOW_UP: DeliveryChannel.DIGEST,
     NotificationKind.GLOSSARY: DeliveryChannel.DIGEST,
+    NotificationKind.FOLLOWED: DeliveryChannel.DIGEST,
+    NotificationKind.FLAG_RAISED: DeliveryChannel.IMMEDIATE,
+    NotificationKind.MODERATION: DeliveryChannel.IMMEDIATE,
+    NotificationKind.CONDUCT_CHANGED: DeliveryChannel.IMMEDIATE,
 }
 
 # An email is tried this many times (with backoff in between), then marked failed.

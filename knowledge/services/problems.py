@@ -5,9 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cop.content import published
 from cop.enums import NotificationKind, ParticipationKind
 from cop.models import Community, Tag, User
-from cop.rules import is_active_member
+from cop.rules import is_participant, membership_of
 from cop.services.notifications import notify
 from cop.services.participation import record_participation, withdraw_participation
 from knowledge.enums import ProblemStatus
@@ -30,7 +31,7 @@ def ask_problem(
 ) -> Problem:
     """Bring a problem (active members). Side effects: ASKED_PROBLEM participation,
     search index."""
-    if not is_active_member(author, community):
+    if not is_participant(author, community):
         raise ValidationError(_("Only members of this community can post problems here."))
     require_text(title=title, context=context)
     tags = clean_tags(community, tags)
@@ -47,6 +48,12 @@ def ask_problem(
     )
     index_object(problem)
     notify_mentioned(item=problem, author=author, text=f"{problem.context}\n\n{problem.tried}")
+    membership = membership_of(author, community)
+    published(
+        problem,
+        targets=[("topic", tag.pk) for tag in tags]
+        + ([("member", membership.pk)] if membership is not None else []),
+    )
     return problem
 
 
@@ -114,6 +121,7 @@ def post_reply(*, problem: Problem, author: User, body: str) -> Reply:
             )
     index_object(reply)
     notify_mentioned(item=reply, author=author, text=body)
+    published(reply, targets=[("problem", problem.pk)])
     return reply
 
 
