@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from cop.api_support import MAX_ID, CursorPagination
 from cop.content import CONTENT_KINDS, kind_of_content_type, resolve
 from cop.permissions import DeclaredPermission, authorize
-from cop.rules import has_accepted_conduct, membership_of
+from cop.rules import forget_memberships, has_accepted_conduct, membership_of
 from cop.selectors import access_community, home_feed
 
 from . import selectors
@@ -291,7 +291,7 @@ class ConductAcceptView(APIView):
         community = access_community(request.user, community_slug)
         authorize(request.user, "care.accept_conduct", community)
         conduct.accept_conduct(membership=membership_of(request.user, community))
-        community.refresh_from_db(fields=["conduct_version"])
+        forget_memberships(request.user)  # answer with the row as it is now
         return Response(ConductSerializer(_conduct(request, community)).data)
 
 

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cop.content import resolve
-from cop.markdown import render_markdown
 from cop.models import Community
 from cop.next_url import safe_next
 from cop.pagination import keyset_page
@@ -53,7 +52,6 @@ def conduct_page(request: HttpRequest, slug: str) -> HttpResponse:
         _context(
             request,
             community,
-            conduct_html=render_markdown(community.conduct),
             must_accept=membership is not None
             and membership.is_active
             and not has_accepted_conduct(request.user, community),

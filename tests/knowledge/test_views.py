@@ -109,8 +109,9 @@ def test_problem_detail_query_count(client, member, community, count, django_ass
     for _ in range(count):
         ReplyFactory(problem=problem, is_solution=True)
     client.get(url("problem_detail", community, pk=problem.pk))  # warm up (records last-seen)
-    # 9: the page, plus the upcoming meetings offered for the agenda form.
-    with django_assert_num_queries(9):
+    # 11: the page, the upcoming meetings offered for the agenda form, and whether the
+    # viewer saved and follows the problem.
+    with django_assert_num_queries(11):
         response = client.get(url("problem_detail", community, pk=problem.pk))
     assert response.content.count(b"Accepted solution") == count
 
