@@ -46,6 +46,5 @@ def test_concurrent_flags_count_exactly_and_hide_once():
     assert Story.objects.get(pk=story.pk).hidden_at is not None
     assert AuditEntry.objects.filter(action=AuditAction.ITEM_AUTO_HIDDEN).count() == 1
     assert (
-        Notification.objects.filter(recipient=author, kind=NotificationKind.MODERATION).count()
-        == 1
+        Notification.objects.filter(recipient=author, kind=NotificationKind.MODERATION).count() == 1
     )

@@ -113,8 +113,13 @@ def test_api_refuses_with_the_conduct_message_and_address(client, community, coo
     client.force_login(member)
     response = client.post(
         "/api/v1/stories/",
-        {"community": community.slug, "title": "T", "situation": "S", "action": "A",
-         "outcome": "O"},  # fmt: skip
+        {
+            "community": community.slug,
+            "title": "T",
+            "situation": "S",
+            "action": "A",
+            "outcome": "O",
+        },
         content_type="application/json",
     )
     assert response.status_code == 403

@@ -65,7 +65,9 @@ def test_older_pages_cover_everything_once(member, community, ties):
     assert [at for at, _s in keys] == sorted((at for at, _s in keys), reverse=True)
 
 
-def test_feed_leaves_out_other_communities_hidden_deleted_drafts_and_past_meetings(member, community):
+def test_feed_leaves_out_other_communities_hidden_deleted_drafts_and_past_meetings(
+    member, community
+):
     StoryFactory(community=CommunityFactory())  # not theirs
     StoryFactory(community=community, hidden_at=timezone.now())
     StoryFactory(community=community, deleted_at=timezone.now())

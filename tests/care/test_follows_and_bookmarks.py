@@ -87,9 +87,12 @@ def test_bookmark_and_follow_through_the_pages(client, community, author, member
     problem = ProblemFactory(community=community, author=author, title="Saved problem")
     client.force_login(member)
     page = problem.get_absolute_url()
-    assert client.post(reverse("care:bookmark", args=["problem", problem.pk]), {"next": page})[
-        "Location"
-    ] == page
+    assert (
+        client.post(reverse("care:bookmark", args=["problem", problem.pk]), {"next": page})[
+            "Location"
+        ]
+        == page
+    )
     client.post(reverse("care:follow", args=["problem", problem.pk]))
     detail = client.get(page).content.decode()
     assert "Saved</button>" in detail and "Following</button>" in detail
@@ -110,7 +113,9 @@ def test_saved_page_marks_what_is_gone(client, community, member):
 
 
 @pytest.mark.parametrize("count", [1, 12])
-def test_saved_page_queries_do_not_grow(client, community, member, count, django_assert_num_queries):
+def test_saved_page_queries_do_not_grow(
+    client, community, member, count, django_assert_num_queries
+):
     for _ in range(count):
         bookmark(user=member, obj=StoryFactory(community=community))
         bookmark(user=member, obj=ProblemFactory(community=community))
