@@ -258,6 +258,8 @@ class ConductView(APIView):
     """A community's code of conduct: read it (anyone who may see the community), replace
     it (coordinators; `material: true` asks every member to accept it again)."""
 
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
     serializer_class = ConductSerializer
 
     @extend_schema(responses=ConductSerializer)
@@ -283,6 +285,8 @@ class ConductView(APIView):
 
 class ConductAcceptView(APIView):
     """The caller (an active member) accepts the code of conduct in force."""
+
+    permission_classes = [permissions.IsAuthenticated]
 
     serializer_class = ConductSerializer
 
@@ -339,6 +343,8 @@ class QueuePagination(CursorPagination):
 class ModerationQueueView(APIView):
     """The coordinators' queue of a community: open cases, most recently flagged first."""
 
+    permission_classes = [permissions.IsAuthenticated]
+
     serializer_class = CaseSerializer
 
     @extend_schema(responses=CaseSerializer(many=True))
@@ -355,6 +361,8 @@ class ModerationQueueView(APIView):
 class ModerationDecisionView(APIView):
     """A coordinator decides an open case: hide, restore, warn or remove (a note is
     needed to warn or remove: the author reads it)."""
+
+    permission_classes = [permissions.IsAuthenticated]
 
     serializer_class = DecisionSerializer
 

@@ -10,6 +10,7 @@ what happened and why, and every action goes into the community's audit log.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from cop.content import ContentKind, kind_of_content_type, kind_of_model
@@ -114,7 +115,7 @@ def flag_content(*, user: User, obj, reason: str, note: str = "") -> Flag:
             content_type=content_type,
             object_id=obj.pk,
             author_id=kind.author_id(obj),
-            title=f"{kind.label}: {kind.title(obj)}"[:300],
+            title=f"{capfirst(str(kind.label))}: {kind.title(obj)}"[:300],
             url=kind.url(obj)[:300],
         )
     elif Flag.objects.filter(case=case, flagger=user).exists():

@@ -26,7 +26,7 @@ def test_flag_through_the_api(api, community, author, member, coordinator):
     again = api.post("/api/v1/flags/", body, format="json")
     assert again.status_code == 400 and "already flagged" in str(again.json())
     assert [f["item"] for f in api.get("/api/v1/flags/").json()["results"]] == [
-        f"story: {story.title}"
+        f"Story: {story.title}"
     ]
     api.force_authenticate(author)
     own = api.post("/api/v1/flags/", body, format="json")

@@ -30,7 +30,7 @@ def test_member_flags_coordinator_hides_author_is_told(browser_page, tmp_path):
 
     log_in(page, "cora@example.org")
     page.goto("/notifications/")
-    page.get_by_role("link", name="Flagged for review: story: Names on the ward").click()
+    page.get_by_role("link", name="Flagged for review: Story: Names on the ward").click()
     expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
     case = page.locator("article.case").filter(has_text="Names on the ward")
     expect(case.get_by_text("It names a patient.")).to_be_visible()

@@ -56,7 +56,7 @@ def test_first_flag_opens_a_case_and_tells_the_coordinators(community, author, m
     flag = flag_content(user=member, obj=story, reason=FlagReason.HARASSMENT, note="Rude.")
     case = flag.case
     assert (case.status, case.flag_count, case.community_id) == (CaseStatus.OPEN, 1, community.pk)
-    assert case.title == "story: Hot take"
+    assert case.title == "Story: Hot take"
     [note] = _notes(coordinator, NotificationKind.FLAG_RAISED)
     assert "Hot take" in note.title and note.url.endswith("/moderation/")
     assert not _notes(author, NotificationKind.MODERATION)  # one flag hides nothing
