@@ -112,7 +112,15 @@ def flag(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     return render(
         request,
         "care/flag.html",
-        _context(request, community, form=form, kind=kind, item=obj, item_title=kind.title(obj)),
+        _context(
+            request,
+            community,
+            form=form,
+            kind=kind,
+            item=obj,
+            item_title=kind.title(obj),
+            item_url=kind.url(obj),
+        ),
     )
 
 
