@@ -23,6 +23,12 @@ from .services.moderation import MAX_NOTE_LENGTH as MAX_MODERATION_NOTE
 KIND_HELP = "A kind of content: story, problem, reply, practice, member (a profile), topic."
 
 
+def _kinds(ability: str) -> list[str]:
+    """The registered kinds with `ability` (the registry is filled when the apps are
+    ready, before the URLs import this module)."""
+    return sorted(key for key, kind in CONTENT_KINDS.items() if getattr(kind, ability))
+
+
 class NewestFirst(CursorPagination):
     ordering = ("-created_at", "-id")
 
@@ -61,7 +67,9 @@ class TargetMixin:
 
 
 class FlagSerializer(serializers.ModelSerializer):
-    kind = serializers.SlugField(write_only=True, max_length=30, help_text=KIND_HELP)
+    kind = serializers.ChoiceField(
+        choices=_kinds("flaggable"), write_only=True, help_text=KIND_HELP
+    )
     id = serializers.IntegerField(read_only=True)
     object_id = serializers.IntegerField(min_value=1, max_value=MAX_ID, write_only=True)
     reason = serializers.ChoiceField(choices=FlagReason.choices)
@@ -119,8 +127,13 @@ class RecordSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
 
-class RecordCreateSerializer(serializers.Serializer):
-    kind = serializers.SlugField(max_length=30, help_text=KIND_HELP)
+class BookmarkCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=_kinds("bookmarkable"), help_text=KIND_HELP)
+    object_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+
+
+class FollowCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=_kinds("followable"), help_text=KIND_HELP)
     object_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
@@ -148,6 +161,7 @@ class _RecordViewSet(
 ):
     model = None
     create_permission = ""
+    create_serializer = None
     permission_classes = [permissions.IsAuthenticated, DeclaredPermission]
     pagination_class = NewestFirst
     lookup_value_regex = r"[0-9]{1,18}"
@@ -164,7 +178,7 @@ class _RecordViewSet(
         return self.get_permissions_map()
 
     def get_serializer_class(self):
-        return RecordCreateSerializer if self.action == "create" else RecordSerializer
+        return self.create_serializer if self.action == "create" else RecordSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -190,10 +204,11 @@ class BookmarkViewSet(_RecordViewSet):
 
     model = Bookmark
     create_permission = "care.bookmark"
+    create_serializer = BookmarkCreateSerializer
 
-    @extend_schema(request=RecordCreateSerializer, responses={201: RecordSerializer})
+    @extend_schema(request=BookmarkCreateSerializer, responses={201: RecordSerializer})
     def create(self, request, *args, **kwargs):
-        RecordCreateSerializer(data=request.data).is_valid(raise_exception=True)
+        BookmarkCreateSerializer(data=request.data).is_valid(raise_exception=True)
         return self._created(bookmarks.bookmark(user=request.user, obj=self.target))
 
     def remove(self, instance):
@@ -206,10 +221,11 @@ class FollowViewSet(_RecordViewSet):
 
     model = Follow
     create_permission = "care.follow"
+    create_serializer = FollowCreateSerializer
 
-    @extend_schema(request=RecordCreateSerializer, responses={201: RecordSerializer})
+    @extend_schema(request=FollowCreateSerializer, responses={201: RecordSerializer})
     def create(self, request, *args, **kwargs):
-        RecordCreateSerializer(data=request.data).is_valid(raise_exception=True)
+        FollowCreateSerializer(data=request.data).is_valid(raise_exception=True)
         return self._created(follows.follow(user=request.user, obj=self.target))
 
     def remove(self, instance):

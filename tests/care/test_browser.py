@@ -50,3 +50,33 @@ def test_member_flags_coordinator_hides_author_is_told(browser_page, tmp_path):
     page.get_by_role("link", name="A coordinator hid your story").click()
     expect(page.get_by_text("Hidden pending review")).to_be_visible()
     expect(page.get_by_role("heading", name="Names on the ward")).to_be_visible()
+
+
+def test_new_pages_at_phone_and_desktop_widths(browser_page, tmp_path):
+    """The feed, Saved, the code of conduct, topics and the flag form render at 390 px and
+    1280 px without sideways scrolling; screenshots land in the test's tmp_path."""
+    page = browser_page
+    community = CommunityFactory(name="Night Nurses", slug="night-nurses")
+    member = make_member(community, email="mina@example.org", display_name="Mina")
+    story = StoryFactory(community=community, title="A handover that worked")
+    from care.services.bookmarks import bookmark
+    from tests.factories import TagFactory
+
+    TagFactory(community=community, name="Handover")
+    bookmark(user=member, obj=story)
+    log_in(page, "mina@example.org")
+    pages = {
+        "feed": ("/", "What is new"),
+        "saved": ("/saved/", "Saved items"),
+        "conduct": ("/c/night-nurses/conduct/", "Code of conduct"),
+        "topics": ("/c/night-nurses/topics/", "Follow topics"),
+        "flag": (f"/flag/story/{story.pk}/", "Flag this story"),
+    }
+    for name, (path, heading) in pages.items():
+        for width in (390, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(path)
+            expect(page.get_by_role("heading", name=heading)).to_be_visible()
+            overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            assert not overflow, (name, width)
+            page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
