@@ -82,6 +82,7 @@ class CommunitySerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "level_window_days": {"min_value": 7, "max_value": 730},
             "validation_threshold": {"min_value": 1, "max_value": 100},
+            "flag_threshold": {"min_value": 1, "max_value": 50},
             "active_threshold": {"min_value": 1},
             "reminder_offsets_hours": {
                 "help_text": "Whole hours before a meeting, from 1 to 336, comma-separated."

@@ -64,7 +64,16 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or "You do not have permission.")
+    conduct = None
+    if isinstance(exc, exceptions.PermissionDenied) and context.get("request") is not None:
+        from cop.views import conduct_refusal
+
+        conduct = conduct_refusal(context["request"].user)
+        if conduct:
+            exc = exceptions.PermissionDenied(conduct[0])
     response = drf_exception_handler(exc, context)
+    if response is not None and conduct:
+        response.data["conduct_url"] = context["request"].build_absolute_uri(conduct[1])
     if response is not None and isinstance(response.data, list):
         response.data = {"detail": response.data}
     return response

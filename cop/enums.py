@@ -127,6 +127,10 @@ class NotificationKind(models.TextChoices):
     GLOSSARY = "glossary", _("Glossary terms proposed, accepted or declined")
     COMMENT = "comment", _("A comment on something I wrote, or a reply to my comment")
     ANNOUNCEMENT = "announcement", _("Announcements from my communities' coordinators")
+    FOLLOWED = "followed", _("Something new in what I follow")
+    FLAG_RAISED = "flag_raised", _("Content flagged in a community I coordinate")
+    MODERATION = "moderation", _("Moderation of my contributions")
+    CONDUCT_CHANGED = "conduct_changed", _("The code of conduct changed")
 
 
 class ValueCycle(models.TextChoices):
@@ -161,6 +165,12 @@ class AuditAction(models.TextChoices):
     COMMENT_HIDDEN = "comment_hidden", _("Hid a comment")
     COMMENT_RESTORED = "comment_restored", _("Restored a comment")
     ANNOUNCED = "announced", _("Posted an announcement")
+    ITEM_HIDDEN = "item_hidden", _("Hid content")
+    ITEM_AUTO_HIDDEN = "item_auto_hidden", _("Content hidden by members' flags")
+    ITEM_UNHIDDEN = "item_unhidden", _("Restored hidden content")
+    FLAGS_DISMISSED = "flags_dismissed", _("Dismissed flags")
+    AUTHOR_WARNED = "author_warned", _("Warned an author")
+    CONDUCT_CHANGED = "conduct_changed", _("Changed the code of conduct")
 
 
 class ReactionKind(models.TextChoices):

@@ -215,6 +215,7 @@ class CommunitySettingsForm(CommunityForm):
             "validation_threshold",
             "mentor_request_timeout_days",
             "reminder_offsets_hours",
+            "flag_threshold",
         ]
 
     def clean_level_window_days(self):

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
@@ -105,6 +106,27 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name
 
 
+def default_conduct() -> str:
+    """The code of conduct a new community starts with (coordinators adapt it)."""
+    return str(DEFAULT_CONDUCT)
+
+
+DEFAULT_CONDUCT = _(
+    "## Our code of conduct\n\n"
+    "We are here to learn from each other's practice. To keep this a place where "
+    "people can bring real problems:\n\n"
+    "- **Be kind and assume good intent.** Criticise ideas, not people.\n"
+    "- **Respect confidentiality.** What colleagues, clients or patients told you in "
+    "trust stays out of your stories unless it is anonymised.\n"
+    "- **No harassment, discrimination or personal attacks**, in public or in private.\n"
+    "- **No advertising or spam.**\n"
+    "- **Share what you may share**: your contributions are licensed under the "
+    "community's license.\n\n"
+    "Any member can flag content that breaks this code. Coordinators review flags, may "
+    "hide content, warn its author or remove a member, and tell the author why."
+)
+
+
 class Community(models.Model):
     """A community of practice: a domain, a community of people, a practice."""
 
@@ -149,6 +171,16 @@ class Community(models.Model):
     reminder_offsets_hours = models.CharField(
         _("meeting reminders (hours before, comma-separated)"), max_length=60, default="24,1"
     )
+    # Moderation: how many members' flags hide an item pending review.
+    flag_threshold = models.PositiveSmallIntegerField(
+        _("flags that hide an item until a coordinator reviews it"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+    )
+    # The code of conduct in force (Markdown) and its version; a material change bumps
+    # the version and members accept it again (`Membership.conduct_version_accepted`).
+    conduct = models.TextField(_("code of conduct"), max_length=20000, default=default_conduct)
+    conduct_version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -234,6 +266,9 @@ class Membership(models.Model):
     )
     score = models.PositiveIntegerField(_("points in the window"), default=0)
     level_computed_at = models.DateTimeField(null=True, blank=True)
+    # The version of the community's code of conduct this member accepted; below
+    # `community.conduct_version` they may read but not take part (`cop.rules`).
+    conduct_version_accepted = models.PositiveIntegerField(default=1, editable=False)
     joined_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

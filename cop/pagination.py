@@ -100,3 +100,65 @@ def keyset_page(
         older=encode_cursor(getattr(last, field), last.pk) if has_older else "",
         newer=encode_cursor(getattr(first, field), first.pk) if has_newer else "",
     )
+
+
+# --- Merged feeds ---------------------------------------------------------------------------
+# A feed merges several sources (stories, problems, meetings ...), each read by its own
+# keyset query. Its order is (time, source rank, id), newest first; the cursor names the
+# last item shown: `<epoch microseconds>-<rank>-<id>`.
+
+_FEED_CURSOR = re.compile(r"^(\d{1,16})-(\d{1,4})-(\d{1,18})$")
+
+
+@dataclass(frozen=True)
+class FeedCursor:
+    moment: datetime
+    rank: int
+    pk: int
+
+
+def encode_feed_cursor(moment: datetime, rank: int, pk: int) -> str:
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    return f"{max(micros, 0)}-{rank}-{pk}"
+
+
+def decode_feed_cursor(text: str | None) -> FeedCursor | None:
+    match = _FEED_CURSOR.match(text or "")
+    if match is None:
+        return None
+    try:
+        moment = _EPOCH + timedelta(microseconds=int(match[1]))
+    except OverflowError:
+        return None
+    return FeedCursor(moment, int(match[2]), int(match[3]))
+
+
+def feed_older_than(queryset: QuerySet, field: str, rank: int, cursor: FeedCursor | None):
+    """The rows of the source of rank `rank` that come after `cursor` in feed order,
+    newest first: at the cursor's instant, sources of a lower rank come after it and the
+    cursor's own source continues below its id. Always bounded by `field <= moment`, so
+    the scan starts at the cursor in the source's (community, time) index."""
+    ordered = ("-" + field, "-pk")
+    if cursor is None:
+        return queryset.order_by(*ordered)
+    if rank < cursor.rank:
+        return queryset.filter(**{f"{field}__lte": cursor.moment}).order_by(*ordered)
+    if rank > cursor.rank:
+        return queryset.filter(**{f"{field}__lt": cursor.moment}).order_by(*ordered)
+    return older_than(queryset, field, cursor.moment, cursor.pk)
+
+
+def merge_feed(batches: list[list], *, size: int) -> tuple[list, str]:
+    """Merge per-source batches (each newest first, each up to `size + 1` long) into one
+    page of `size` items and the cursor of the next older page ("" on the last)."""
+    merged = sorted(
+        (item for batch in batches for item in batch),
+        key=lambda item: (item.at, item.rank, item.pk),
+        reverse=True,
+    )
+    page = merged[:size]
+    older = ""
+    if len(merged) > size and page:
+        last = page[-1]
+        older = encode_feed_cursor(last.at, last.rank, last.pk)
+    return page, older

@@ -38,9 +38,10 @@ def refusal(name: str) -> str:
 
 
 def allowed(user, name: str, obj=None) -> bool:
-    """Whether `user` may do `name` on `obj`: templates and selectors ask this. The rules
-    set itself decides: Django's `user.has_perm` would let a superuser do anything,
-    while a site admin acts in a community only through a membership like anyone."""
+    """Whether `user` may do `name` on `obj`: templates and selectors ask this. The rule is
+    tested with `user` as given (not through `User.has_perm`, which would hand the
+    predicates the object behind `request.user`'s lazy wrapper and so miss the
+    memberships cached on it for the request; nor would a superuser pass every rule)."""
     return bool(rules.has_perm(name, user, obj))
 
 

@@ -17,7 +17,10 @@ def membership_of(user, community: Community) -> Membership | None:
         return None
     cache = user.__dict__.setdefault("_copse_memberships", {})
     if community.pk not in cache:
-        cache[community.pk] = Membership.objects.filter(user=user, community=community).first()
+        membership = Membership.objects.filter(user=user, community=community).first()
+        if membership is not None:
+            membership.community = community  # the caller's row: no second query
+        cache[community.pk] = membership
     return cache[community.pk]
 
 
@@ -30,6 +33,39 @@ def forget_memberships(user) -> None:
 def is_active_member(user, community) -> bool:
     membership = membership_of(user, community)
     return membership is not None and membership.status == MembershipStatus.ACTIVE
+
+
+@rules.predicate
+def has_accepted_conduct(user, community) -> bool:
+    """The member accepted the community's code of conduct in force. Read from the
+    cached membership and the community row: it costs no query."""
+    membership = membership_of(user, community)
+    return (
+        membership is not None
+        and community is not None
+        and membership.conduct_version_accepted >= community.conduct_version
+    )
+
+
+# Taking part (posting, replying, RSVP, voting, flagging ...) needs an active membership
+# and the code of conduct in force accepted. Reading does not.
+is_participant = is_active_member & has_accepted_conduct
+
+
+def conduct_pending(user) -> Community | None:
+    """A community this request looked at where `user` is an active member who has not
+    accepted the code of conduct in force: the reason a refusal gives (with a link to
+    accept) instead of the action's own. Reads only the per-request membership cache."""
+    if user is None or not user.is_authenticated:
+        return None
+    for membership in user.__dict__.get("_copse_memberships", {}).values():
+        if (
+            membership is not None
+            and membership.status == MembershipStatus.ACTIVE
+            and membership.conduct_version_accepted < membership.community.conduct_version
+        ):
+            return membership.community
+    return None
 
 
 @rules.predicate

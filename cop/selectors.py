@@ -1,5 +1,6 @@
 """Reads of the core domain that matter: each owns its joins and its visibility filter."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
@@ -7,8 +8,10 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
+from cop.content import FEED_SOURCES
 from cop.enums import Level, MembershipStatus, Role, Visibility
 from cop.models import Community, LevelChange, Membership, ParticipationEvent, Tag, User
+from cop.pagination import decode_feed_cursor, merge_feed
 from cop.rules import can_view_community
 
 
@@ -191,3 +194,44 @@ def monthly_points(membership: Membership, *, months: int = 12, now=None) -> lis
     )
     by_month = {row["month"].date(): row["points"] for row in rows}
     return [{"month": key.isoformat()[:7], "points": by_month.get(key, 0)} for key in keys]
+
+
+# --- Home feed ----------------------------------------------------------------------------
+
+FEED_SIZE = 20
+
+
+@dataclass
+class FeedPage:
+    items: list
+    older: str = ""
+
+
+def feed_community_ids(user) -> list[int]:
+    return list(
+        Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).values_list(
+            "community_id", flat=True
+        )
+    )
+
+
+def home_feed(user, *, older: str = "", size: int = FEED_SIZE) -> FeedPage:
+    """What is new across the member's communities, newest first: one keyset query per
+    registered source (each on its own (community, time) index, `size + 1` rows, no
+    COUNT, no OFFSET), merged; `older` is the cursor of the last item shown."""
+    community_ids = feed_community_ids(user)
+    if not community_ids:
+        return FeedPage(items=[])
+    cursor = decode_feed_cursor(older)
+    batches = [
+        source.fetch(
+            user=user,
+            community_ids=community_ids,
+            cursor=cursor,
+            limit=size + 1,
+            rank=source.order,
+        )
+        for source in FEED_SOURCES
+    ]
+    items, next_cursor = merge_feed(batches, size=size)
+    return FeedPage(items=items, older=next_cursor)

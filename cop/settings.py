@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "meetings",
     "knowledge",
     "mentoring",
+    "care",
 ]
 
 # Social login is optional: a provider is switched on by setting its client id and secret.
@@ -322,6 +323,10 @@ SPECTACULAR_SETTINGS = {
         # Glossary terms and agenda items share one choice set (proposed, accepted,
         # declined), so the schema has one enum for both.
         "ProposalStatusEnum": "knowledge.enums.TermStatus",
+        # The kinds of `cop.content` one may flag or save, and follow (a kind registered
+        # later changes these sets: name it here too).
+        "ContentKindEnum": ["member", "practice", "problem", "reply", "story"],
+        "FollowableKindEnum": ["member", "practice", "problem", "topic"],
     },
 }
 

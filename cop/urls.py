@@ -54,6 +54,7 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("knowledge.urls")),
     path("", include("mentoring.urls")),
+    path("", include("care.urls")),
     path("admin/", admin.site.urls),
 ]
 

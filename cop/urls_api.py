@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from care import api as care_api
 from cop import api as cop_api
 from cop import api_account, api_conversation, api_notifications, api_value
 from knowledge import api as knowledge_api
@@ -35,6 +36,9 @@ router.register("problems", knowledge_api.ProblemViewSet, basename="api-problem"
 router.register("replies", knowledge_api.ReplyViewSet, basename="api-reply")
 router.register("practices", knowledge_api.PracticeViewSet, basename="api-practice")
 router.register("glossary", knowledge_api.GlossaryViewSet, basename="api-glossary")
+router.register("flags", care_api.FlagViewSet, basename="api-flag")
+router.register("bookmarks", care_api.BookmarkViewSet, basename="api-bookmark")
+router.register("follows", care_api.FollowViewSet, basename="api-follow")
 
 members = cop_api.MemberViewSet.as_view({"get": "list", "post": "create"})
 member = cop_api.MemberViewSet.as_view({"get": "retrieve"})
@@ -56,6 +60,27 @@ v1 = [
     path("invitations/accept/", cop_api.accept_invitation, name="api-invitation-accept"),
     path("me/", api_account.AccountView.as_view(), name="api-me"),
     path("me/memberships/", api_account.MyMembershipsView.as_view(), name="api-my-memberships"),
+    path("me/feed/", care_api.FeedView.as_view(), name="api-my-feed"),
+    path(
+        "communities/<slug:community_slug>/conduct/",
+        care_api.ConductView.as_view(),
+        name="api-community-conduct",
+    ),
+    path(
+        "communities/<slug:community_slug>/conduct/accept/",
+        care_api.ConductAcceptView.as_view(),
+        name="api-community-conduct-accept",
+    ),
+    path(
+        "communities/<slug:community_slug>/moderation/",
+        care_api.ModerationQueueView.as_view(),
+        name="api-community-moderation",
+    ),
+    path(
+        "communities/<slug:community_slug>/moderation/<id:pk>/",
+        care_api.ModerationDecisionView.as_view(),
+        name="api-community-moderation-decision",
+    ),
     path(
         "me/notification-settings/",
         api_notifications.NotificationSettingsView.as_view(),

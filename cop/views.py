@@ -24,7 +24,10 @@ def home(request: HttpRequest) -> HttpResponse:
     """For visitors, what Copse is; for members, their communities."""
     context = {}
     if request.user.is_authenticated:
+        from cop.selectors import home_feed, my_memberships
+
         context["memberships"] = list(my_memberships(request.user))
+        context["feed"] = home_feed(request.user, older=request.GET.get("older", ""))
     return render(request, "cop/home.html", context)
 
 
@@ -123,11 +126,40 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
+def conduct_refusal(user) -> tuple[str, str] | None:
+    """When a refusal comes from a code of conduct not yet accepted (a community this
+    request looked at), the one message and the address where to accept it."""
+    from django.urls import reverse
+
+    from cop.rules import conduct_pending
+
+    community = conduct_pending(user)
+    if community is None:
+        return None
+    message = _(
+        "%(community)s asks its members to accept its code of conduct before taking part. "
+        "Read it and accept it first."
+    ) % {"community": community.name}
+    return message, reverse("care:conduct", kwargs={"slug": community.slug})
+
+
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
     reason = str(exception) if str(exception) else ""
+    conduct = conduct_refusal(request.user)
     if _api(request):
+        if conduct:
+            return JsonResponse(
+                {"detail": conduct[0], "conduct_url": request.build_absolute_uri(conduct[1])},
+                status=403,
+            )
         return JsonResponse({"detail": reason or "You do not have permission."}, status=403)
-    return render(request, "403.html", {"reason": reason}, status=403)
+    context = {"reason": reason}
+    if conduct:
+        from django.utils.http import urlencode
+
+        next_query = urlencode({"next": request.path})
+        context.update(reason=conduct[0], conduct_url=f"{conduct[1]}?{next_query}")
+    return render(request, "403.html", context, status=403)
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -56,7 +56,12 @@ def _ids(values: list[str]) -> list[int]:
 
 
 def _community_context(request: HttpRequest, community: Community, **extra) -> dict:
-    return {"community": community, "membership": membership_of(request.user, community), **extra}
+    return {
+        "community": community,
+        "membership": membership_of(request.user, community),
+        "conduct_url": reverse("care:conduct", kwargs={"slug": community.slug}),
+        **extra,
+    }
 
 
 def _require_coordinator(request: HttpRequest, community: Community) -> None:

@@ -42,3 +42,6 @@ class KnowledgeConfig(AppConfig):
         live = {"deleted_at__isnull": True}
         register_comment_target(key="story", model=Story, can_view=can_view, live=live)
         register_comment_target(key="practice", model=PracticeEntry, can_view=can_view, live=live)
+        from .content import register as register_content
+
+        register_content()

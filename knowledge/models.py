@@ -27,6 +27,10 @@ class SoftDeletable(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Hidden by moderation (a coordinator, or members' flags reaching the community's
+    # threshold): shown only to its author and the coordinators, left out of lists and
+    # search. Set and cleared by `care.services.moderation` only.
+    hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -34,6 +38,10 @@ class SoftDeletable(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 class Story(SoftDeletable):

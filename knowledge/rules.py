@@ -10,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from cop.permissions import declare
 from cop.rules import can_view_community, is_active_member, is_coordinator, membership_of
+from cop.rules import (
+    can_view_community,
+    is_coordinator,
+    is_participant,
+    membership_of,
+)
 
 from .enums import EntryStatus
 from .models import PracticeEntry, Reply
@@ -30,7 +36,8 @@ def can_view_item(user, item) -> bool:
 
 @rules.predicate
 def is_member_of_item_community(user, item) -> bool:
-    return item is not None and is_active_member(user, _community(item))
+    """An active member who accepted the code of conduct in force: taking part."""
+    return item is not None and is_participant(user, _community(item))
 
 
 @rules.predicate
@@ -125,7 +132,7 @@ def entry_is_open_for_validation(user, entry) -> bool:
 
 # Community level
 can_view_knowledge = can_view_community
-can_post = is_active_member
+can_post = is_participant
 can_export = is_coordinator
 can_accept_term = is_coordinator
 

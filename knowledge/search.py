@@ -131,9 +131,12 @@ def _kind_of(obj) -> str:
 
 def index_object(obj) -> SearchDocument | None:
     """Create or refresh the search document of `obj`; a soft-deleted object is removed."""
-    if getattr(obj, "deleted_at", None) is not None or (
-        isinstance(obj, Meeting) and not obj.notes.strip()
+    if (
+        getattr(obj, "deleted_at", None) is not None
+        or getattr(obj, "hidden_at", None)
+        or (isinstance(obj, Meeting) and not obj.notes.strip())
     ):
+        # Deleted, hidden by moderation, or a meeting without notes: out of search.
         unindex_object(obj)
         return None
     fields = _document_fields(obj)

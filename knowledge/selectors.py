@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from cop.enums import MembershipStatus, Role
 from cop.models import Community, Membership, Tag
-from cop.rules import can_view_community
+from cop.rules import can_view_community, is_coordinator
 from cop.selectors import visible_communities
 from cop.services.notifications import digest_communities
 from meetings.selectors import linkable_meetings
@@ -40,7 +40,9 @@ _TAGS = Prefetch("tags", queryset=Tag.objects.order_by("name"))
 
 
 def _live(queryset: QuerySet) -> QuerySet:
-    return queryset.filter(deleted_at__isnull=True)
+    """Not deleted and not hidden by moderation: what lists show everyone. (The partial
+    indexes are on `deleted_at IS NULL`; hidden rows are rare and filtered on the way.)"""
+    return queryset.filter(deleted_at__isnull=True, hidden_at__isnull=True)
 
 
 # --- lists -------------------------------------------------------------------------------
@@ -206,6 +208,11 @@ def _access(queryset: QuerySet, user, pk: int, *, include_deleted: bool = False)
         raise Http404("Not found.")
     if obj.deleted_at is not None and not include_deleted:
         raise Http404("Deleted.")
+    if obj.hidden_at is not None and not (
+        perms.is_author(user, obj) or is_coordinator(user, community)
+    ):
+        # Hidden pending review: its author and the coordinators only.
+        raise Http404("Not found.")
     return obj
 
 
@@ -280,9 +287,15 @@ def access_term(user, community: Community, pk: int) -> GlossaryTerm:
 def problem_replies(problem: Problem, user) -> list[Reply]:
     """Live replies, solutions first, with endorsement counts and whether the viewer
     endorsed each."""
+    replies = problem.replies.filter(deleted_at__isnull=True)
+    if not is_coordinator(user, problem.community):
+        # A reply hidden by moderation stays on the page for its author only (marked).
+        shown = Q(hidden_at__isnull=True)
+        if user.is_authenticated:
+            shown |= Q(author=user)
+        replies = replies.filter(shown)
     replies = (
-        _live(problem.replies.all())
-        .select_related("author", "accepted_by")
+        replies.select_related("author", "accepted_by")
         .annotate(endorsement_count=Count("endorsements"))
         .order_by("-is_solution", "created_at")
     )
@@ -290,7 +303,10 @@ def problem_replies(problem: Problem, user) -> list[Reply]:
         replies = replies.annotate(
             endorsed_by_me=Count("endorsements", filter=Q(endorsements__user=user))
         )
-    return list(replies)
+    replies = list(replies)
+    for reply in replies:
+        reply.problem = problem  # the page's own row: rules read its community, no query
+    return replies
 
 
 @dataclass

@@ -46,3 +46,6 @@ class MeetingsConfig(AppConfig):
         register_comment_target(
             key="meeting", model=Meeting, can_view=can_view_meeting, author_field=""
         )
+        from .content import register as register_content
+
+        register_content()

@@ -147,6 +147,12 @@ class Meeting(models.Model):
             # "Not ended yet" lists: a community's history never lengthens their scan.
             models.Index(fields=["community", "ends_at"], name="meeting_community_ends"),
             models.Index(fields=["status", "starts_at"]),
+            # The home feed's "next meetings" source: newly scheduled ones, newest first.
+            models.Index(
+                fields=["community", "created_at", "id"],
+                condition=models.Q(status="scheduled"),
+                name="meeting_feed_recent",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

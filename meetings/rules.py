@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cop.permissions import declare
 from cop.rules import can_view_community, is_active_member, is_coordinator
+from cop.rules import can_view_community, is_active_member, is_coordinator, is_participant
 
 from .enums import MeetingStatus
 
@@ -21,7 +22,8 @@ def can_view_meetings_community(user, meeting) -> bool:
 
 @rules.predicate
 def is_member_of_meetings_community(user, meeting) -> bool:
-    return is_active_member(user, meeting.community)
+    """An active member who accepted the code of conduct in force: taking part."""
+    return is_participant(user, meeting.community)
 
 
 @rules.predicate

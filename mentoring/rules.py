@@ -6,7 +6,7 @@ Community predicates take (user, community); the others take (user, request) or
 
 import rules
 
-from cop.rules import is_active_member, is_coordinator
+from cop.rules import is_active_member, is_coordinator, is_participant
 
 from .enums import LIVE_REQUEST_STATUSES, RequestStatus
 
@@ -68,8 +68,8 @@ def shares_checkins(user, mentorship) -> bool:
     return mentorship.share_checkins_with_coordinators
 
 
-can_offer_mentoring = is_active_member
-can_request_mentor = is_active_member
+can_offer_mentoring = is_participant
+can_request_mentor = is_participant
 can_view_mentoring_overview = is_coordinator
 can_edit_onboarding = is_coordinator
 can_answer_request = is_offered_mentor

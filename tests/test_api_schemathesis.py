@@ -102,6 +102,13 @@ BUSINESS_RULES: list[tuple[str, str, str]] = [
     ("*", "There is no revision", "revisions are data"),
     ("*", "cannot move to another community", "a meeting stays in its community"),
     ("*", "Hosts must be active members", "memberships are data"),
+    ("POST /api/v1/flags/", "already flagged", "one flag per member and item"),
+    ("*/moderation/*", "already reviewed", "the case's state"),
+    ("*/moderation/*", "Say why", "a note is needed for some actions only"),
+    ("*/moderation/*", "cannot be hidden", "some kinds (profiles) cannot be hidden"),
+    ("*/moderation/*", "no longer a member", "memberships are data"),
+    ("*/moderation/*", "last coordinator", "a community always keeps one coordinator"),
+    ("*/conduct/", "cannot be empty", "text of spaces only is empty once trimmed"),
 ]
 
 

@@ -122,9 +122,14 @@ def _coordinators(community: Community):
 def _activate(membership: Membership, *, role: str | None = None) -> Membership:
     membership.status = MembershipStatus.ACTIVE
     membership.joined_at = timezone.now()
+    # Joining (by request or invitation) is accepting the code of conduct the join page
+    # showed: the version in force.
+    membership.conduct_version_accepted = membership.community.conduct_version
     if role:
         membership.role = role
-    membership.save(update_fields=["status", "joined_at", "role", "updated_at"])
+    membership.save(
+        update_fields=["status", "joined_at", "role", "conduct_version_accepted", "updated_at"]
+    )
     return membership
 
 
@@ -150,6 +155,8 @@ def join_community(*, community: Community, user: User, message: str = "") -> Me
         membership = Membership(community=community, user=user)
     membership.request_message = message[:2000]
     membership.role = Role.MEMBER
+    # The join page shows the code of conduct: joining accepts the version in force.
+    membership.conduct_version_accepted = community.conduct_version
     if community.join_policy == JoinPolicy.OPEN:
         membership.status = MembershipStatus.ACTIVE
         membership.joined_at = timezone.now()

@@ -93,6 +93,10 @@ DEFAULT_CHANNELS: dict[str, str] = {
     NotificationKind.GLOSSARY: DeliveryChannel.DIGEST,
     NotificationKind.COMMENT: DeliveryChannel.DIGEST,
     NotificationKind.ANNOUNCEMENT: DeliveryChannel.IMMEDIATE,
+    NotificationKind.FOLLOWED: DeliveryChannel.DIGEST,
+    NotificationKind.FLAG_RAISED: DeliveryChannel.IMMEDIATE,
+    NotificationKind.MODERATION: DeliveryChannel.IMMEDIATE,
+    NotificationKind.CONDUCT_CHANGED: DeliveryChannel.IMMEDIATE,
 }
 
 # An email is tried this many times (with backoff in between), then marked failed.

@@ -15,6 +15,9 @@ from cop.enums import AuditAction, NotificationKind, ParticipationKind
 from cop.models import Community, ParticipationEvent, Tag, User
 from cop.rules import is_active_member
 from cop.services.audit import record
+from cop.content import published
+from cop.enums import NotificationKind, ParticipationKind
+from cop.rules import is_active_member, is_participant
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
 from knowledge.enums import MEMBER_NOTE_KINDS, EntryKind, EntryStatus, NoteKind
@@ -122,7 +125,7 @@ def write_entry(
     """Document a practice (active members). It starts as a draft, or not validated when
     `publish`. The author owns it unless another owner is named. Side effects: revision 1,
     WROTE_ENTRY participation, search index."""
-    if not is_active_member(author, community):
+    if not is_participant(author, community):
         raise ValidationError(_("Only members of this community can document practices."))
     require_text(title=title, body=body)
     if kind not in EntryKind.values:
@@ -155,6 +158,7 @@ def write_entry(
     index_object(entry)
     if entry.status != EntryStatus.DRAFT:
         notify_mentioned(item=entry, author=author, text=body)
+        published(entry, targets=[("topic", tag.pk) for tag in tags])
     return entry
 
 

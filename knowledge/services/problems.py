@@ -9,6 +9,9 @@ from cop.enums import AuditAction, NotificationKind, ParticipationKind
 from cop.models import Community, Tag, User
 from cop.rules import is_active_member
 from cop.services.audit import record
+from cop.content import published
+from cop.enums import NotificationKind, ParticipationKind
+from cop.rules import is_participant, membership_of
 from cop.services.notifications import notify
 from cop.services.participation import record_participation, withdraw_participation
 from knowledge.enums import ProblemStatus
@@ -39,7 +42,7 @@ def ask_problem(
 ) -> Problem:
     """Bring a problem (active members). Side effects: ASKED_PROBLEM participation,
     search index."""
-    if not is_active_member(author, community):
+    if not is_participant(author, community):
         raise ValidationError(_("Only members of this community can post problems here."))
     require_text(title=title, context=context)
     tags = clean_tags(community, tags)
@@ -56,6 +59,12 @@ def ask_problem(
     )
     index_object(problem)
     notify_mentioned(item=problem, author=author, text=f"{problem.context}\n\n{problem.tried}")
+    membership = membership_of(author, community)
+    published(
+        problem,
+        targets=[("topic", tag.pk) for tag in tags]
+        + ([("member", membership.pk)] if membership is not None else []),
+    )
     return problem
 
 
@@ -123,6 +132,7 @@ def post_reply(*, problem: Problem, author: User, body: str) -> Reply:
             )
     index_object(reply)
     notify_mentioned(item=reply, author=author, text=body)
+    published(reply, targets=[("problem", problem.pk)])
     return reply
 
 

@@ -5,9 +5,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cop.content import published
 from cop.enums import ParticipationKind
 from cop.models import Community, Tag, User
-from cop.rules import is_active_member
+from cop.rules import is_participant, membership_of
 from cop.services.participation import record_participation
 from knowledge.models import PracticeEntry, Problem, Story
 from knowledge.rules import can_edit
@@ -47,7 +48,7 @@ def tell_story(
     meeting: Meeting | None = None,
 ) -> Story:
     """Post a story (active members). Side effects: TOLD_STORY participation, search index."""
-    if not is_active_member(author, community):
+    if not is_participant(author, community):
         raise ValidationError(_("Only members of this community can tell stories here."))
     require_text(title=title, situation=situation)
     tags = clean_tags(community, tags)
@@ -74,7 +75,21 @@ def tell_story(
     )
     index_object(story)
     notify_mentioned(item=story, author=author, text=_story_text(story))
+    published(story, targets=_follow_targets(story, tags, membership_of(author, community)))
     return story
+
+
+def _follow_targets(story: Story, tags: list[Tag], membership) -> list[tuple[str, int]]:
+    """Who hears of a new story: followers of its topics, of its author, and of the
+    problem or practice it tells about."""
+    targets = [("topic", tag.pk) for tag in tags]
+    if membership is not None:
+        targets.append(("member", membership.pk))
+    if story.problem_id:
+        targets.append(("problem", story.problem_id))
+    if story.entry_id:
+        targets.append(("practice", story.entry_id))
+    return targets
 
 
 def _story_text(story: Story) -> str:

@@ -1,0 +1,48 @@
+"""Forms of following and moderation: input only, no rules (those are in the services)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .enums import FlagReason, ModerationAction
+from .services.conduct import MAX_CONDUCT_LENGTH, MAX_NOTE_LENGTH
+from .services.moderation import MAX_NOTE_LENGTH as MAX_MODERATION_NOTE
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why are you flagging this?"), choices=FlagReason.choices)
+    note = forms.CharField(
+        label=_("Anything the coordinators should know (optional)"),
+        max_length=MAX_MODERATION_NOTE,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ModerationForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("Decision"), choices=ModerationAction.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Why (the author reads this; needed to warn or remove)"),
+        max_length=MAX_MODERATION_NOTE,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ConductForm(forms.Form):
+    text = forms.CharField(
+        label=_("Code of conduct"),
+        max_length=MAX_CONDUCT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text=_("Markdown."),
+    )
+    material = forms.BooleanField(
+        label=_("Material change: every member accepts it again before taking part"),
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("What changed (shown in the history and the audit log)"),
+        max_length=MAX_NOTE_LENGTH,
+        required=False,
+    )

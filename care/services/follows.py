@@ -1,0 +1,120 @@
+"""Following a topic, a problem, a practice or a member's stories, and telling the
+followers what is new there through the notification service (their preferences for
+FOLLOWED decide in-app only, email at once or the digest)."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from cop.content import CONTENT_KINDS, kind_of_model, may_see
+from cop.enums import NotificationKind
+from cop.models import User
+from cop.services.notifications import notify
+
+from ..models import Follow
+
+MAX_FOLLOWS = 2000
+
+
+def follow(*, user: User, obj) -> Follow:
+    """Follow `obj` (the caller checked `care.follow`); following again returns the same row."""
+    kind = kind_of_model(type(obj))
+    if kind is None or not kind.followable:
+        raise ValidationError(_("This cannot be followed."))
+    content_type = kind.content_type()
+    existing = Follow.objects.filter(user=user, content_type=content_type, object_id=obj.pk).first()
+    if existing is not None:
+        return existing
+    if Follow.objects.filter(user=user).count() >= MAX_FOLLOWS:
+        raise ValidationError(
+            _("You follow %(max)d things: stop following some first.") % {"max": MAX_FOLLOWS}
+        )
+    try:
+        with transaction.atomic():
+            return Follow.objects.create(
+                user=user,
+                content_type=content_type,
+                object_id=obj.pk,
+                community=kind.community(obj),
+            )
+    except IntegrityError:
+        return Follow.objects.get(user=user, content_type=content_type, object_id=obj.pk)
+
+
+def unfollow(*, user: User, obj) -> bool:
+    kind = kind_of_model(type(obj))
+    if kind is None:
+        return False
+    deleted, _rows = Follow.objects.filter(
+        user=user, content_type=kind.content_type(), object_id=obj.pk
+    ).delete()
+    return bool(deleted)
+
+
+def is_following(*, user: User, obj) -> bool:
+    kind = kind_of_model(type(obj))
+    if kind is None or not user.is_authenticated:
+        return False
+    return Follow.objects.filter(
+        user=user, content_type=kind.content_type(), object_id=obj.pk
+    ).exists()
+
+
+def notify_followers_after_commit(*, kind_key: str, pk: int, targets: list[tuple[str, int]]):
+    """The `cop.content.on_published` listener: a task after commit."""
+    from cop.tasks import enqueue_on_commit
+
+    from ..tasks import notify_followers_task
+
+    enqueue_on_commit(
+        notify_followers_task, kind_key=kind_key, pk=pk, targets=[list(t) for t in targets]
+    )
+
+
+def notify_followers(*, kind_key: str, pk: int, targets: list[tuple[str, int]]) -> int:
+    """Tell everyone who follows one of `targets` (as `(key, id)`) that item `kind_key:pk`
+    appeared, once each, except its author and anyone who may not see it. Returns how many
+    were told. Safe to run twice: a follower already told of this item is skipped."""
+    kind = CONTENT_KINDS.get(kind_key)
+    if kind is None:
+        return 0
+    obj = kind.model.objects.select_related(*kind.related).filter(pk=pk).first()
+    if obj is None or getattr(obj, "deleted_at", None) or getattr(obj, "hidden_at", None):
+        return 0
+    condition = Q(pk__in=[])
+    for key, target_id in targets:
+        target_kind = CONTENT_KINDS.get(key)
+        if target_kind is not None:
+            condition |= Q(content_type=target_kind.content_type(), object_id=target_id)
+    follower_ids = set(Follow.objects.filter(condition).values_list("user_id", flat=True))
+    follower_ids.discard(kind.author_id(obj))
+    if not follower_ids:
+        return 0
+    from cop.models import Notification
+
+    url = kind.url(obj)
+    already = set(
+        Notification.objects.filter(
+            kind=NotificationKind.FOLLOWED, url=url[:500], recipient_id__in=follower_ids
+        ).values_list("recipient_id", flat=True)
+    )
+    community = kind.community(obj)
+    told = 0
+    for user in User.objects.filter(pk__in=follower_ids - already, is_active=True).order_by("pk"):
+        if not may_see(user, kind, obj):
+            continue
+        if notify(
+            recipient=user,
+            kind=NotificationKind.FOLLOWED,
+            title=_("New %(kind)s in what you follow: %(title)s")
+            % {"kind": kind.label, "title": kind.title(obj)},
+            url=url,
+            community=community,
+        ):
+            told += 1
+    return told
+
+
+def remove_follow(*, follow: Follow) -> None:
+    follow.delete()

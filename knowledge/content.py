@@ -1,0 +1,160 @@
+"""The knowledge app's content in the registry of `cop.content`: what members can flag,
+bookmark and follow, and the home feed's sources (stories, problems, practices)."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cop.content import FeedItem, register_content, register_feed_source
+from cop.models import Tag
+from cop.pagination import feed_older_than
+
+from .enums import EntryStatus
+from .models import PracticeEntry, Problem, Reply, Story
+
+
+def _reindex(obj) -> None:
+    from .search import index_object
+
+    if obj is not None:
+        index_object(obj)
+
+
+def _can_view(user, obj) -> bool:
+    from .rules import can_view
+
+    return can_view(user, obj)
+
+
+def _topic_url(tag: Tag) -> str:
+    url = reverse("knowledge:story_list", kwargs={"slug": tag.community.slug})
+    return f"{url}?tag={tag.slug}"
+
+
+def register() -> None:
+    common = {
+        "author_id": lambda obj: obj.author_id,
+        "url": lambda obj: obj.get_absolute_url(),
+        "can_view": _can_view,
+        "on_visibility_change": _reindex,
+    }
+    register_content(
+        key="story",
+        model=Story,
+        label=_("story"),
+        community=lambda obj: obj.community,
+        title=lambda obj: obj.title,
+        related=("community",),
+        **common,
+    )
+    register_content(
+        key="problem",
+        model=Problem,
+        label=_("problem"),
+        community=lambda obj: obj.community,
+        title=lambda obj: obj.title,
+        related=("community",),
+        followable=True,
+        **common,
+    )
+    register_content(
+        key="reply",
+        model=Reply,
+        label=_("reply"),
+        community=lambda obj: obj.problem.community,
+        title=lambda obj: _("Reply to “%(title)s”") % {"title": obj.problem.title},
+        related=("problem__community",),
+        **common,
+    )
+    register_content(
+        key="practice",
+        model=PracticeEntry,
+        label=_("practice"),
+        community=lambda obj: obj.community,
+        title=lambda obj: obj.title,
+        related=("community",),
+        followable=True,
+        **common,
+    )
+    register_content(
+        key="topic",
+        model=Tag,
+        label=_("topic"),
+        community=lambda obj: obj.community,
+        author_id=lambda obj: None,
+        title=lambda obj: obj.name,
+        url=_topic_url,
+        related=("community",),
+        flaggable=False,
+        bookmarkable=False,
+        followable=True,
+        hideable=False,
+    )
+    register_feed_source(key="story", order=30, fetch=feed_stories)
+    register_feed_source(key="problem", order=20, fetch=feed_problems)
+    register_feed_source(key="practice", order=10, fetch=feed_practices)
+
+
+_FEED_COLUMNS = (
+    "id",
+    "title",
+    "created_at",
+    "community__id",
+    "community__slug",
+    "community__name",
+    "author__id",
+    "author__display_name",
+    "author__email",
+)
+
+
+def _items(rows, *, source: str, rank: int, field: str, verb: str) -> list[FeedItem]:
+    return [
+        FeedItem(
+            source=source,
+            rank=rank,
+            pk=row.pk,
+            at=getattr(row, field),
+            title=row.title,
+            url=row.get_absolute_url(),
+            community=row.community,
+            author=row.author,
+            verb=str(verb),
+        )
+        for row in rows
+    ]
+
+
+def feed_stories(*, user, community_ids, cursor, limit: int, rank: int) -> list[FeedItem]:
+    """New stories (the `story_live_recent` index)."""
+    rows = Story.objects.filter(
+        community_id__in=community_ids, deleted_at__isnull=True, hidden_at__isnull=True
+    )
+    rows = feed_older_than(rows, "created_at", rank, cursor)
+    rows = rows.select_related("community", "author").only(*_FEED_COLUMNS)[:limit]
+    return _items(rows, source="story", rank=rank, field="created_at", verb=_("told a story"))
+
+
+def feed_problems(*, user, community_ids, cursor, limit: int, rank: int) -> list[FeedItem]:
+    """New problems (the `problem_live_recent` index)."""
+    rows = Problem.objects.filter(
+        community_id__in=community_ids, deleted_at__isnull=True, hidden_at__isnull=True
+    )
+    rows = feed_older_than(rows, "created_at", rank, cursor)
+    rows = rows.select_related("community", "author").only(*_FEED_COLUMNS)[:limit]
+    verb = _("brought a problem")
+    return _items(rows, source="problem", rank=rank, field="created_at", verb=verb)
+
+
+def feed_practices(*, user, community_ids, cursor, limit: int, rank: int) -> list[FeedItem]:
+    """Practices published or revised (the `entry_live_recent` index); drafts and archived
+    ones stay out."""
+    rows = PracticeEntry.objects.filter(
+        community_id__in=community_ids,
+        deleted_at__isnull=True,
+        hidden_at__isnull=True,
+        status__in=(EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED),
+    )
+    rows = feed_older_than(rows, "updated_at", rank, cursor)
+    rows = rows.select_related("community", "author").only(*_FEED_COLUMNS, "updated_at")[:limit]
+    verb = _("shared a practice")
+    return _items(rows, source="practice", rank=rank, field="updated_at", verb=verb)
