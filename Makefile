@@ -48,7 +48,7 @@ worker: install
 	$(VENV)/bin/celery -A cop worker --loglevel=info
 
 beat: install
-	$(VENV)/bin/celery -A cop beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+	$(VENV)/bin/celery -A cop beat --loglevel=info --scheduler cop.ops.beat:LeaderScheduler
 
 # Pages at two sizes of the repertoire on PostgreSQL (BENCH_SCALE=small for a quick run),
 # then the health dashboard's precompute.
