@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate seed worker beat bench clean
+.PHONY: run test lint format install migrate seed worker beat prod-local bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -50,6 +50,11 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A cop beat --loglevel=info --scheduler cop.ops.beat:LeaderScheduler
 
+# Production on this machine: HAProxy, two web processes, two workers, two beats, Redis and
+# PostgreSQL (DATABASE_URL, default the local server's copse_prodlocal). Ctrl-C stops it all.
+prod-local: install
+	$(PY) -m deploy.prod_local
+
 # Pages at two sizes of the repertoire on PostgreSQL (BENCH_SCALE=small for a quick run),
 # then the health dashboard's precompute.
 bench: install
@@ -57,4 +62,4 @@ bench: install
 	$(PY) bench/dashboard.py
 
 clean:
-	rm -rf $(VENV) .tools staticfiles .pytest_cache
+	rm -rf $(VENV) .tools staticfiles .pytest_cache .prod-local
