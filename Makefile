@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate seed worker beat bench eval clean
+.PHONY: run test lint format install migrate seed worker beat prod-local bench eval clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -49,7 +49,12 @@ worker: install
 	$(VENV)/bin/celery -A cop worker --loglevel=info
 
 beat: install
-	$(VENV)/bin/celery -A cop beat --loglevel=info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+	$(VENV)/bin/celery -A cop beat --loglevel=info --scheduler cop.ops.beat:LeaderScheduler
+
+# Production on this machine: HAProxy, two web processes, two workers, two beats, Redis and
+# PostgreSQL (DATABASE_URL, default the local server's copse_prodlocal). Ctrl-C stops it all.
+prod-local: install
+	$(PY) -m deploy.prod_local
 
 # Pages at two sizes of the repertoire on PostgreSQL (BENCH_SCALE=small for a quick run),
 # then the health dashboard's precompute.
@@ -63,4 +68,4 @@ eval: install
 	$(PY) eval/similar.py
 
 clean:
-	rm -rf $(VENV) .tools staticfiles .pytest_cache
+	rm -rf $(VENV) .tools staticfiles .pytest_cache .prod-local

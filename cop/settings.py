@@ -13,6 +13,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from cop.ops.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -81,6 +83,10 @@ for _provider in ("github", "google", "gitlab"):
         }
 
 MIDDLEWARE = [
+    # /livez, /readyz and /metrics, before the HTTPS redirect and the host check.
+    "cop.ops.endpoints.OpsEndpointsMiddleware",
+    "cop.ops.request_id.RequestIdMiddleware",
+    "cop.ops.prometheus.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "cop.csp.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -195,7 +201,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The worker logs through LOGGING below (JSON with request ids), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# django-celery-beat's database scheduler, run by one leader at a time: a second beat
+# started by mistake or as a standby waits, and takes over within BEAT_LOCK_SECONDS of
+# the leader's death (cop.ops.beat).
+CELERY_BEAT_SCHEDULER = "cop.ops.beat:LeaderScheduler"
+BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
+# The email outbox's timing (cop.services.notifications): a claimed email is taken to be
+# lost after EMAIL_LEASE_SECONDS (its task is killed well before: half of it soft, three
+# quarters hard), and the sweeper runs every EMAIL_SWEEP_SECONDS, enqueuing again the
+# emails queued at least that long ago. The defaults are for production; the chaos
+# test shortens both so that it ends in two minutes.
+EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=120)
+EMAIL_SWEEP_SECONDS = env.int("EMAIL_SWEEP_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["cop-refresh-dashboards"] = {
     # Nightly: the health dashboard's heavy aggregates, so its page reads one row.
@@ -226,7 +245,7 @@ CELERY_BEAT_SCHEDULE["cop-sweep-email-outbox"] = {
     # Every minute: emails whose task was lost (broker restarted, worker killed, enqueue
     # failed) are enqueued again; see cop.services.notifications.sweep_email_outbox.
     "task": "cop.sweep_email_outbox",
-    "schedule": 60.0,
+    "schedule": float(EMAIL_SWEEP_SECONDS),
 }
 CELERY_BEAT_SCHEDULE["cop-resume-announcements"] = {
     # Every minute: an announcement whose fan-out task was lost goes on where it stopped.
@@ -392,7 +411,7 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # --- Static files -------------------------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -460,10 +479,11 @@ PERMISSIONS_POLICY = ", ".join(
     )
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# --- Operations -----------------------------------------------------------------------------
+
+# One line per record on standard error, JSON in production, each with its request id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# /metrics answers a client with this bearer token, or one on this machine that did not
+# come through the proxy (cop.ops.endpoints).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

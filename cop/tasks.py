@@ -6,7 +6,8 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import DatabaseError
+from django.conf import settings
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from cop.dashboard import refresh_all_snapshots
@@ -35,9 +36,10 @@ RETRYABLE = (OSError, DatabaseError, SoftTimeLimitExceeded)
     name="cop.send_notification_email",
     ignore_result=True,
     max_retries=MAX_EMAIL_ATTEMPTS - 1,
-    # Shorter than EMAIL_LEASE, so a row is never claimed while its send still runs.
-    soft_time_limit=60,
-    time_limit=90,
+    # Shorter than EMAIL_LEASE, so a row is never claimed while its send still runs
+    # (60 s and 90 s with the default lease of 2 minutes).
+    soft_time_limit=settings.EMAIL_LEASE_SECONDS // 2,
+    time_limit=settings.EMAIL_LEASE_SECONDS * 3 // 4,
 )
 def send_notification_email(self, *, notification_id: int) -> bool:
     """Email one notification; the delivery row it claims makes a second run a no-op.

@@ -1,7 +1,7 @@
 """Test harness: service markers, a live Celery worker, Playwright on Debian's Chromium.
 
-Markers `postgres`, `redis`, `celery_worker` and `browser` name a real service a test
-needs. Without it the test skips with a reason; with REQUIRE_SERVICES=1 (as in CI)
+Markers `postgres`, `redis`, `celery_worker`, `browser` and `stack` name a real service
+a test needs. Without it the test skips with a reason; with REQUIRE_SERVICES=1 (as in CI)
 the missing service fails the test instead.
 """
 
@@ -55,6 +55,13 @@ def _service_problem(marker: str) -> str | None:
         return None
     if marker in ("redis", "celery_worker"):
         return _redis_reachable()
+    if marker == "stack":
+        if not django_settings.USING_POSTGRES:
+            return "DATABASE_URL does not point at PostgreSQL"
+        missing = [name for name in ("haproxy", "redis-server") if not shutil.which(name)]
+        if missing:
+            return f"{' and '.join(missing)} not installed (apt-get install haproxy redis-server)"
+        return None
     if marker == "browser":
         if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
             return f"Chromium is not installed at {CHROMIUM}"
@@ -62,7 +69,7 @@ def _service_problem(marker: str) -> str | None:
     return None
 
 
-SERVICE_MARKERS = ("postgres", "redis", "celery_worker", "browser")
+SERVICE_MARKERS = ("postgres", "redis", "celery_worker", "browser", "stack")
 
 
 @pytest.hookimpl(tryfirst=True)

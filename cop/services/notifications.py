@@ -106,9 +106,9 @@ EMAIL_BACKOFF_MAX = timedelta(hours=1)
 # A claimed row is taken to be lost when its task has not recorded an outcome by then.
 # Longer than the email task's hard time limit (cop.tasks), so a slow send is never
 # claimed twice.
-EMAIL_LEASE = timedelta(minutes=2)
+EMAIL_LEASE = timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
 # The sweeper enqueues a queued row again once it is this old (and again this long after).
-SWEEP_QUEUED_AFTER = timedelta(minutes=1)
+SWEEP_QUEUED_AFTER = timedelta(seconds=settings.EMAIL_SWEEP_SECONDS)
 # `last_seen_at` is written at most once per this many minutes per member.
 SEEN_EVERY_MINUTES = 15
 # Digests go out from this local hour (Monday for weekly ones) ...

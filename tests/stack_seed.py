@@ -1,0 +1,33 @@
+"""Run inside a stack's environment (`manage.py shell -c "exec(open(...).read())"`): a
+public community, a problem, and members with API tokens to reply to it. Prints JSON."""
+
+import json
+
+from cop.models import User
+from cop.services.communities import create_community, join_community
+from cop.services.tokens import create_token
+from knowledge.services.problems import ask_problem
+
+asker = User.objects.create_user("asker@example.org", "chaos-password", display_name="Asker")
+community = create_community(
+    creator=asker,
+    name="Chaos Practitioners",
+    slug="chaos",
+    domain="Keeping services up while their parts fail",
+    visibility="public",
+    join_policy="open",
+)
+problem = ask_problem(
+    community=community,
+    author=asker,
+    title="How do we survive losing a process?",
+    context="Any one of them, at any time.",
+)
+tokens = []
+for i in range(4):
+    member = User.objects.create_user(
+        f"replier{i}@example.org", "chaos-password", display_name=f"R{i}"
+    )
+    join_community(community=community, user=member)
+    tokens.append(create_token(user=member, name="chaos")[1])
+print(json.dumps({"problem": problem.pk, "tokens": tokens, "url": problem.get_absolute_url()}))
