@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from cop.api_support import MAX_ID, CursorPagination
 from cop.content import CONTENT_KINDS, kind_of_content_type, resolve
+from cop.markdown import render_markdown
 from cop.permissions import DeclaredPermission, authorize
 from cop.rules import forget_memberships, has_accepted_conduct, membership_of
 from cop.selectors import access_community, home_feed
@@ -255,7 +256,6 @@ class ConductSerializer(serializers.Serializer):
 
 
 def _conduct(request, community) -> dict:
-    from cop.markdown import render_markdown
 
     membership = membership_of(request.user, community)
     return {

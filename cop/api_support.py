@@ -15,6 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from cop.converters import IdConverter
 from cop.markdown import render_markdown
+from cop.views import conduct_refusal
 
 # Ids in API paths and bodies: what fits a 64-bit integer column (longer made a 500).
 ID_PATTERN = IdConverter.regex
@@ -66,8 +67,6 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc) or "You do not have permission.")
     conduct = None
     if isinstance(exc, exceptions.PermissionDenied) and context.get("request") is not None:
-        from cop.views import conduct_refusal
-
         conduct = conduct_refusal(context["request"].user)
         if conduct:
             exc = exceptions.PermissionDenied(conduct[0])

@@ -182,3 +182,19 @@ def comment_target_for_model(model: type) -> CommentTarget | None:
         if target.model is model:
             return target
     return None
+
+
+# indexer(obj): (re)index `obj` for search, or remove it when it should not be found.
+# The knowledge app, which owns search, registers one; an app whose rows are searched
+# (a meeting's notes) calls `index_changed` after writing them, without importing it.
+SEARCH_INDEXERS: list[Callable] = []
+
+
+def register_search_indexer(indexer: Callable) -> None:
+    if indexer not in SEARCH_INDEXERS:
+        SEARCH_INDEXERS.append(indexer)
+
+
+def index_changed(obj) -> None:
+    for indexer in SEARCH_INDEXERS:
+        indexer(obj)

@@ -6,9 +6,12 @@ the user object so a page asks the database once per community.
 
 import rules
 from allauth.account.models import EmailAddress
+from django.utils.translation import gettext_lazy as _
 
 from cop.enums import JoinPolicy, MembershipStatus, Role, Visibility
+from cop.extensions import comment_target_for_model
 from cop.models import Community, Membership
+from cop.permissions import declare
 
 
 def membership_of(user, community: Community) -> Membership | None:
@@ -150,7 +153,6 @@ rules.add_perm("cop.view_members", can_view_community)
 
 @rules.predicate
 def can_view_target(user, target) -> bool:
-    from cop.extensions import comment_target_for_model
 
     spec = comment_target_for_model(type(target)) if target is not None else None
     return spec is not None and bool(spec.can_view(user, target))
@@ -206,9 +208,6 @@ can_moderate_comment = is_coordinator_of_comment_community
 
 
 def _declare_conversation() -> None:
-    from django.utils.translation import gettext_lazy as _
-
-    from cop.permissions import declare
 
     declare("cop.view_comments", can_view_target, _("You cannot see this."))
     declare(

@@ -7,11 +7,13 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.utils import timezone
 
 from cop.dashboard import refresh_all_snapshots
 from cop.models import Community
+from cop.queue import enqueue
+from cop.services.announcements import deliver_announcement_batch, stalled_announcements
 from cop.services.notifications import (
     MAX_EMAIL_ATTEMPTS,
     deliver_notification_email,
@@ -103,7 +105,6 @@ def fan_out_announcement(self, *, announcement_id: int) -> int:
     """Deliver one batch of an announcement, then enqueue the next. Safe to run twice
     or at once with itself: each batch skips the members who already have it. Database
     errors are retried; a lost chain is picked up by `cop.resume_announcements`."""
-    from cop.services.announcements import deliver_announcement_batch
 
     try:
         delivered = deliver_announcement_batch(announcement_id=announcement_id)
@@ -119,7 +120,6 @@ def fan_out_announcement(self, *, announcement_id: int) -> int:
 @shared_task(name="cop.resume_announcements", ignore_result=True)
 def resume_announcements() -> int:
     """Every minute: announcements still sending whose task was lost go on."""
-    from cop.services.announcements import stalled_announcements
 
     stalled = stalled_announcements(now=timezone.now())
     for announcement_id in stalled:

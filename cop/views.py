@@ -9,11 +9,14 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from cop.selectors import my_memberships
+from cop.rules import conduct_pending
+from cop.selectors import home_feed, my_memberships
 
 from .forms import ProfileForm, TokenForm
 from .models import PersonalAccessToken
@@ -24,8 +27,6 @@ def home(request: HttpRequest) -> HttpResponse:
     """For visitors, what Copse is; for members, their communities."""
     context = {}
     if request.user.is_authenticated:
-        from cop.selectors import home_feed, my_memberships
-
         context["memberships"] = list(my_memberships(request.user))
         context["feed"] = home_feed(request.user, older=request.GET.get("older", ""))
     return render(request, "cop/home.html", context)
@@ -129,9 +130,6 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 def conduct_refusal(user) -> tuple[str, str] | None:
     """When a refusal comes from a code of conduct not yet accepted (a community this
     request looked at), the one message and the address where to accept it."""
-    from django.urls import reverse
-
-    from cop.rules import conduct_pending
 
     community = conduct_pending(user)
     if community is None:
@@ -155,8 +153,6 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
         return JsonResponse({"detail": reason or "You do not have permission."}, status=403)
     context = {"reason": reason}
     if conduct:
-        from django.utils.http import urlencode
-
         next_query = urlencode({"next": request.path})
         context.update(reason=conduct[0], conduct_url=f"{conduct[1]}?{next_query}")
     return render(request, "403.html", context, status=403)

@@ -26,6 +26,11 @@ class KnowledgeConfig(AppConfig):
         register_demo_seeder(order=20, seed=seed_knowledge)
         register_digest_section(order=20, build=digest_section)
         register_value_source(field="entries", choices=value_entry_choices)
+        from cop.extensions import register_search_indexer
+
+        from .search import index_object
+
+        register_search_indexer(index_object)
         from .selectors import digest_unanswered_in_expertise
 
         register_digest_section(order=25, build=digest_unanswered_in_expertise)

@@ -10,17 +10,17 @@ from cop.pagination import feed_older_than
 
 from .enums import EntryStatus
 from .models import PracticeEntry, Problem, Reply, Story
+from .rules import can_view
+from .search import index_object
 
 
 def _reindex(obj) -> None:
-    from .search import index_object
 
     if obj is not None:
         index_object(obj)
 
 
 def _can_view(user, obj) -> bool:
-    from .rules import can_view
 
     return can_view(user, obj)
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from cop.enums import MembershipStatus
 from cop.models import Community, Membership, Tag, User
+from meetings.enums import AgendaItemStatus
+from meetings.models import AgendaItem
 
 from .enums import EntryStatus
 from .models import PracticeEntry, Reply
@@ -33,8 +35,6 @@ class Helper:
 
 def who_has_helped(community: Community, topic: Tag, *, limit: int = 20) -> list[Helper]:
     """Members of `community` who helped on `topic`, best first (ties: by name)."""
-    from meetings.enums import AgendaItemStatus
-    from meetings.models import AgendaItem
 
     listed = set(
         Membership.objects.filter(

@@ -9,7 +9,6 @@ import rules
 from django.utils.translation import gettext_lazy as _
 
 from cop.permissions import declare
-from cop.rules import can_view_community, is_active_member, is_coordinator, membership_of
 from cop.rules import (
     can_view_community,
     is_coordinator,

@@ -18,9 +18,9 @@ from cop.models import Community, Membership, Tag
 from cop.rules import can_view_community, is_coordinator
 from cop.selectors import visible_communities
 from cop.services.notifications import digest_communities
-from meetings.selectors import linkable_meetings
 from meetings.enums import MeetingStatus
 from meetings.models import Meeting
+from meetings.selectors import linkable_meetings
 
 from . import rules as perms
 from .enums import EntryKind, EntryStatus, NoteKind, ProblemStatus, TermStatus

@@ -26,8 +26,11 @@ import logging
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import combinations
 
-from django.db import connection
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.core.exceptions import EmptyResultSet
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -246,7 +249,6 @@ def bounded_tsquery(frequencies: dict[str, float], budget: float = FTS_SHARE_BUD
     When none of the common ones fits alone, any `k` of the `k + 1` rarest together are
     asked for, for the smallest `k` whose estimate (frequencies multiplied, as if
     independent) fits; at worst all of them together."""
-    from itertools import combinations
 
     uncommon = sorted(lexeme for lexeme, frequency in frequencies.items() if not frequency)
     common = sorted(
@@ -285,7 +287,6 @@ def _candidates_postgres(
     """Title matches of the query's rarer words, ranked by `ts_rank`; when none matches,
     titles with words beginning alike (a word half typed); when still none (a misspelt
     title), the `pg_trgm` index finds titles spelt alike."""
-    from django.contrib.postgres.search import SearchQuery, SearchRank
 
     content = " ".join(words.values())
     with connection.cursor() as cursor:
@@ -332,8 +333,6 @@ def _spelt_alike(content: str, documents) -> list[SearchDocument]:
     misspelling). The trigram index answers in a few milliseconds for a community's
     thousands of problems but can take 100 ms and more at a hundred thousand, so it gets
     `TRIGRAM_TIMEOUT_MS`: past that there is simply no suggestion (logged)."""
-    from django.contrib.postgres.search import TrigramSimilarity
-    from django.db import OperationalError, transaction
 
     try:
         with transaction.atomic():
@@ -353,7 +352,6 @@ def _spelt_alike(content: str, documents) -> list[SearchDocument]:
 
 
 def _candidates_sqlite(words: dict[str, str], documents) -> list[SearchDocument]:
-    from django.core.exceptions import EmptyResultSet
 
     if not words:
         return []

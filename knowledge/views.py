@@ -20,13 +20,14 @@ from cop.pagination import KeysetPage, keyset_page
 from cop.permissions import allowed, authorize
 from cop.rules import is_coordinator, membership_of
 from cop.selectors import access_community, visible_communities
-from meetings.selectors import agenda_meetings as upcoming_for_agenda
 from cop.selectors_conversation import comment_context
+from meetings.selectors import agenda_meetings as upcoming_for_agenda
 
 from . import rules as perms
 from . import search as search_backend
 from . import selectors, similarity
 from .enums import EntryKind, EntryStatus, ProblemStatus, TermStatus
+from .expertise import STRONG, who_has_helped
 from .export import export_filename, export_zip
 from .forms import (
     MARKDOWN_FIELDS,
@@ -41,6 +42,7 @@ from .forms import (
     TermForm,
     ValidationForm,
 )
+from .gaps import ANSWER_DAYS, UNANSWERED_SHARE, WINDOW_DAYS, knowledge_gaps
 from .rendering import link_glossary
 from .services import entries, glossary, problems, stories, validation
 from .services.common import can_undo_delete, restore, soft_delete
@@ -979,7 +981,6 @@ def experts_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Who has helped with a topic: members ranked by accepted solutions, validated
     practices, talks and answers on it, with the evidence; members may opt out."""
     community = access_community(request.user, slug)
-    from .expertise import STRONG, who_has_helped
 
     topics = list(community.tags.order_by("name"))
     chosen = request.GET.get("topic", "")[:60]
@@ -1007,7 +1008,6 @@ def gaps_page(request: HttpRequest, slug: str) -> HttpResponse:
     review; each with its figure, its evidence and a next step."""
     community = access_community(request.user, slug)
     authorize(request.user, "knowledge.view_gaps", community)
-    from .gaps import ANSWER_DAYS, UNANSWERED_SHARE, WINDOW_DAYS, knowledge_gaps
 
     return render(
         request,

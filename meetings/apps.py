@@ -16,8 +16,8 @@ class MeetingsConfig(AppConfig):
             register_digest_section,
             register_email_extras,
             register_home_section,
-            register_value_source,
             register_outsider_grant,
+            register_value_source,
         )
 
         from .demo import seed_meetings

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,7 +72,6 @@ def give_feedback(
 
 def ask_for_feedback(*, meeting: Meeting, attendees: list[User]) -> None:
     """Invite attendees to give feedback (a MEETING_FEEDBACK notification each)."""
-    from django.urls import reverse
 
     url = reverse(
         "meetings:feedback", kwargs={"slug": meeting.community.slug, "meeting_id": meeting.pk}

@@ -20,6 +20,7 @@ from cop.services.communities import join_community
 from cop.services.notifications import notify
 from cop.text import EMAIL_MAX_LENGTH, normalise_email_domain, single_line
 
+from . import services
 from .enums import MeetingStatus
 from .models import Meeting, MeetingGuest
 
@@ -153,7 +154,6 @@ def update_guest(
 def withdraw_guest(*, guest: MeetingGuest, by: User) -> MeetingGuest:
     """Withdraw an invitation: the link stops working and the guest's place is freed.
     Side effects: revoked_at; their RSVP removed (the waitlist moves up)."""
-    from . import services
 
     if guest.revoked_at is None:
         guest.revoked_at = timezone.now()

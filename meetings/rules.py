@@ -9,10 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cop.permissions import declare
-from cop.rules import can_view_community, is_active_member, is_coordinator
 from cop.rules import can_view_community, is_active_member, is_coordinator, is_participant
 
-from .enums import MeetingStatus
+from .enums import MeetingStatus, PollStatus
 
 
 @rules.predicate
@@ -143,7 +142,6 @@ def is_coordinator_of_polls_community(user, poll) -> bool:
 
 @rules.predicate
 def is_poll_open(user, poll) -> bool:
-    from .enums import PollStatus
 
     return poll.status == PollStatus.OPEN
 

@@ -33,7 +33,20 @@ from cop.selectors import access_community
 from cop.services.notifications import digest_communities
 
 from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer
-from .models import RSVP, AgendaItem, AgendaVote, Attendance, CalendarFeedToken, Meeting, Series
+from .models import (
+    RSVP,
+    AgendaItem,
+    AgendaVote,
+    Attendance,
+    CalendarFeedToken,
+    Meeting,
+    Poll,
+    PollResponse,
+    PollVote,
+    Series,
+)
+from .models import RSVP as RSVPRow
+from .polls import ranked_slots
 from .rules import can_view_meeting
 
 
@@ -406,7 +419,6 @@ def speakers(meeting: Meeting) -> list:
 
 def meeting_guests(meeting: Meeting) -> list:
     """Every guest invited to the meeting with their answer (hosts' view), two queries."""
-    from .models import RSVP as RSVPRow
 
     rows = list(meeting.guests.select_related("invited_by").order_by("-is_speaker", "created_at"))
     answers = dict(
@@ -424,7 +436,6 @@ def meeting_guests(meeting: Meeting) -> list:
 
 def access_poll(user, slug: str, poll_id: int):
     """The poll of a community the user may see; 404 for missing and invisible alike."""
-    from .models import Poll
 
     community = access_community(user, slug)
     poll = Poll.objects.filter(pk=poll_id, community=community).first()
@@ -436,7 +447,6 @@ def access_poll(user, slug: str, poll_id: int):
 
 def community_polls(community: Community, *, limit: int = 50) -> list:
     """Open polls first, then the latest decided ones."""
-    from .models import Poll
 
     return list(
         Poll.objects.filter(community=community)
@@ -455,8 +465,6 @@ class PollView:
 
 
 def poll_view(poll, user) -> PollView:
-    from .models import PollResponse, PollVote
-    from .polls import ranked_slots
 
     slots = ranked_slots(poll)
     mine, response = {}, None

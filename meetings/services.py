@@ -19,12 +19,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cop.enums import AuditAction, MembershipStatus, NotificationKind, ParticipationKind
+from cop.extensions import index_changed
 from cop.models import Community, Membership, User
 from cop.services.audit import record
 from cop.services.notifications import notify, notify_mentions
 from cop.services.participation import record_participation, withdraw_participation
 
 from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer, SeriesStatus
+from .feedback import ask_for_feedback
 from .models import (
     RSVP,
     AgendaItem,
@@ -368,7 +370,6 @@ def cancel_meeting(
 def write_notes(*, meeting: Meeting, by: User, notes: str) -> Meeting:
     """Save the meeting's notes (Markdown). Side effects: the notes join the
     community's search index (removed from it when emptied); mentions are told."""
-    from knowledge.search import index_object
 
     meeting = _lock(meeting)
     if meeting.status == MeetingStatus.CANCELLED:
@@ -377,7 +378,7 @@ def write_notes(*, meeting: Meeting, by: User, notes: str) -> Meeting:
     meeting.notes = notes
     meeting.notes_updated_at = timezone.now()
     meeting.save(update_fields=["notes", "notes_updated_at", "updated_at"])
-    index_object(meeting)
+    index_changed(meeting)
     _notify_mentioned(meeting, by=by, text=notes, previous_text=previous_text)
     return meeting
 
@@ -970,7 +971,6 @@ def mark_attendance(
             )
         )
     Attendance.objects.bulk_create(rows)
-    from .feedback import ask_for_feedback
 
     ask_for_feedback(meeting=meeting, attendees=[people[row.user_id] for row in rows])
     if meeting.status != MeetingStatus.HELD:

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cop.enums import AuditAction, MembershipStatus, NotificationKind
-from cop.models import Community, Membership, User
+from cop.models import Community, Membership, Notification, User
+from cop.queue import enqueue_on_commit
 from cop.rules import forget_memberships
 from cop.services import audit
 from cop.services.notifications import notify
@@ -86,11 +87,9 @@ def update_conduct(
             conduct_version_accepted=community.conduct_version
         )
         forget_memberships(by)
-        from care.tasks import announce_conduct_change
-        from cop.tasks import enqueue_on_commit
 
         enqueue_on_commit(
-            announce_conduct_change,
+            "care.announce_conduct_change",
             community_id=community.pk,
             version=community.conduct_version,
         )
@@ -128,7 +127,6 @@ def announce_conduct_change(*, community: Community, version: int) -> int:
         .select_related("user")
         .order_by("pk")
     )
-    from cop.models import Notification
 
     already = set(
         Notification.objects.filter(

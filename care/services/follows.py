@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from cop.content import CONTENT_KINDS, kind_of_model, may_see
 from cop.enums import NotificationKind
-from cop.models import User
+from cop.models import Notification, User
+from cop.queue import enqueue_on_commit
 from cop.services.notifications import notify
 
 from ..models import Follow
@@ -63,12 +64,9 @@ def is_following(*, user: User, obj) -> bool:
 
 def notify_followers_after_commit(*, kind_key: str, pk: int, targets: list[tuple[str, int]]):
     """The `cop.content.on_published` listener: a task after commit."""
-    from cop.tasks import enqueue_on_commit
-
-    from ..tasks import notify_followers_task
 
     enqueue_on_commit(
-        notify_followers_task, kind_key=kind_key, pk=pk, targets=[list(t) for t in targets]
+        "care.notify_followers", kind_key=kind_key, pk=pk, targets=[list(t) for t in targets]
     )
 
 
@@ -91,7 +89,6 @@ def notify_followers(*, kind_key: str, pk: int, targets: list[tuple[str, int]]) 
     follower_ids.discard(kind.author_id(obj))
     if not follower_ids:
         return 0
-    from cop.models import Notification
 
     url = kind.url(obj)
     already = set(

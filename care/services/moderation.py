@@ -9,6 +9,7 @@ what happened and why, and every action goes into the community's audit log.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from cop.content import ContentKind, kind_of_content_type, kind_of_model
 from cop.enums import AuditAction, MembershipStatus, NotificationKind, Role
 from cop.models import Community, Membership, User
 from cop.services import audit
+from cop.services.communities import remove_member
 from cop.services.notifications import notify
 from cop.text import CONTROL_CHARACTERS
 
@@ -154,8 +156,6 @@ def flag_content(*, user: User, obj, reason: str, note: str = "") -> Flag:
         )
     case.save(update_fields=update)
     if opened or hide_now:
-        from django.urls import reverse
-
         queue = reverse("care:queue", kwargs={"slug": community.slug})
         for coordinator in _coordinators(community):
             notify(
@@ -227,8 +227,6 @@ def moderate(*, case: ModerationCase, by: User, action: str, note: str = "") -> 
         }
         body = _("About your %(kind)s: %(why)s") % {"kind": label, "why": note}
     else:
-        from cop.services.communities import remove_member
-
         membership = Membership.objects.filter(
             community=community, user_id=kind.author_id(obj)
         ).first()

@@ -24,8 +24,12 @@ import logging
 import os
 import time
 
-from celery import signals
+import redis
+from celery import current_app, signals
 from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import Count, Min
+from django.utils import timezone
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -34,6 +38,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 from prometheus_client.core import GaugeMetricFamily
 
@@ -113,8 +118,6 @@ def _serve_worker_metrics(**kwargs):
     port = os.environ.get("CELERY_METRICS_PORT")
     if not port:
         return
-    from prometheus_client import start_http_server
-
     registry = process_registry()
     start_http_server(
         int(port), addr=os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1"), registry=registry
@@ -138,11 +141,9 @@ class StateCollector:
             yield from self._redis()
 
     def _outbox(self):
-        from django.db import DatabaseError
-        from django.db.models import Count, Min
-        from django.utils import timezone
-
-        from cop.models import EmailDelivery, EmailStatus
+        # This module is loaded with the Celery app, before Django's app registry: the
+        # models can only be imported once a scrape runs.
+        from cop.models import EmailDelivery, EmailStatus  # noqa: PLC0415
 
         try:
             counts = dict(
@@ -171,15 +172,11 @@ class StateCollector:
         )
 
     def _redis(self):
-        import redis
-
         client = redis.Redis.from_url(
             settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
         )
         try:
-            from cop.celery import app
-
-            queue = app.conf.task_default_queue
+            queue = current_app.conf.task_default_queue
             # kombu keeps a queue's messages in one list per priority step.
             keys = [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
             length = sum(client.llen(key) for key in keys)

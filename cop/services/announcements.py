@@ -20,7 +20,10 @@ from django.utils.translation import gettext as _
 from cop.enums import AnnouncementStatus, AuditAction, MembershipStatus, NotificationKind
 from cop.models import Announcement, AnnouncementDelivery, Community, Membership, User
 from cop.permissions import allowed, refusal
+from cop.queue import enqueue_on_commit
+from cop.services.audit import record
 from cop.services.comments import bump, clean_body
+from cop.services.notifications import notify_many
 
 BATCH_SIZE = 500
 MAX_TITLE_LENGTH = 200
@@ -81,8 +84,6 @@ def post_announcement(
     if len(body) > MAX_BODY_LENGTH:
         raise ValidationError({"body": _("At most %(n)s characters.") % {"n": MAX_BODY_LENGTH}})
     pinned_until = clean_pin(pinned_until)
-    from cop.services.audit import record
-    from cop.tasks import enqueue_on_commit, fan_out_announcement
 
     with transaction.atomic():
         announcement = Announcement.objects.create(
@@ -102,7 +103,7 @@ def post_announcement(
             summary=title,
             url=announcement.get_absolute_url(),
         )
-        enqueue_on_commit(fan_out_announcement, announcement_id=announcement.pk)
+        enqueue_on_commit("cop.fan_out_announcement", announcement_id=announcement.pk)
     return announcement
 
 
@@ -114,7 +115,6 @@ def deliver_announcement_batch(*, announcement_id: int, batch_size: int = BATCH_
     AnnouncementDelivery row and an ANNOUNCEMENT notification per member (email by
     their preference, queued after commit), `delivered_count` moved on.
     """
-    from cop.services.notifications import notify_many
 
     with transaction.atomic():
         announcement = (

@@ -29,7 +29,10 @@ from django.utils.translation import gettext as _
 from cop.enums import AuditAction, NotificationKind, ParticipationKind, ReactionKind
 from cop.extensions import comment_target_for_model
 from cop.models import Comment, Reaction, User
-from cop.permissions import allowed
+from cop.permissions import allowed, refusal
+from cop.services.audit import record
+from cop.services.notifications import mentioned_users, notify
+from cop.services.participation import record_participation
 
 MAX_COMMENT_LENGTH = 10000
 # Control characters other than tab and line breaks: NUL is refused by PostgreSQL, the
@@ -57,7 +60,6 @@ def clean_body(body: str | None) -> str:
 
 
 def _require(user, permission: str, obj) -> None:
-    from cop.permissions import refusal
 
     if not allowed(user, permission, obj):
         raise ValidationError(refusal(permission))
@@ -120,7 +122,6 @@ def post_comment(*, target, author: User, body: str, parent: Comment | None = No
             body=body,
         )
         _count(comment, +1)
-        from cop.services.participation import record_participation
 
         record_participation(
             kind=ParticipationKind.COMMENTED,
@@ -134,7 +135,6 @@ def post_comment(*, target, author: User, body: str, parent: Comment | None = No
 
 
 def _notify_new_comment(comment: Comment, target, parent: Comment | None) -> None:
-    from cop.services.notifications import notify
 
     spec = _spec(target)
     author = comment.author
@@ -180,7 +180,6 @@ def notify_comment_mentions(
     """MENTION notifications to the people `@mentioned` in the comment who may see its
     target (a draft's comments mention nobody but its author and coordinators), once per
     person: on an edit, only those not mentioned before. Returns how many were told."""
-    from cop.services.notifications import mentioned_users, notify
 
     spec = _spec(target)
     community = target.community
@@ -228,7 +227,6 @@ def edit_comment(*, comment: Comment, by: User, body: str) -> Comment:
 
 
 def _audit(comment: Comment, *, by: User, action: str) -> None:
-    from cop.services.audit import record
 
     author = comment.author.name if comment.author else _("a former member")
     record(

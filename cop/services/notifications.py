@@ -40,8 +40,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cop.enums import MembershipStatus, NotificationKind, Visibility
-from cop.extensions import DIGEST_SECTIONS
-from cop.extensions import EMAIL_EXTRAS, OUTSIDER_GRANTS, EmailExtras
+from cop.extensions import DIGEST_SECTIONS, EMAIL_EXTRAS, OUTSIDER_GRANTS, EmailExtras
 from cop.models import (
     Community,
     CommunityMute,
@@ -392,11 +391,10 @@ def notify_many(
                 )
             )
         EmailDelivery.objects.bulk_create(deliveries)
-    from cop.tasks import enqueue_on_commit, send_notification_email
 
     for delivery in deliveries:
         if delivery.status == EmailStatus.QUEUED:
-            enqueue_on_commit(send_notification_email, notification_id=delivery.notification.pk)
+            enqueue_on_commit(SEND_EMAIL_TASK, notification_id=delivery.notification.pk)
     return by_user
 
 

@@ -11,13 +11,11 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cop.content import published
 from cop.enums import AuditAction, NotificationKind, ParticipationKind
 from cop.models import Community, ParticipationEvent, Tag, User
-from cop.rules import is_active_member
-from cop.services.audit import record
-from cop.content import published
-from cop.enums import NotificationKind, ParticipationKind
 from cop.rules import is_active_member, is_participant
+from cop.services.audit import record
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
 from knowledge.enums import MEMBER_NOTE_KINDS, EntryKind, EntryStatus, NoteKind

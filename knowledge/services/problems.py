@@ -5,19 +5,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cop.content import published
 from cop.enums import AuditAction, NotificationKind, ParticipationKind
 from cop.models import Community, Tag, User
-from cop.rules import is_active_member
-from cop.services.audit import record
-from cop.content import published
-from cop.enums import NotificationKind, ParticipationKind
 from cop.rules import is_participant, membership_of
+from cop.services.audit import record
 from cop.services.notifications import notify
 from cop.services.participation import record_participation, withdraw_participation
 from knowledge.enums import ProblemStatus
 from knowledge.models import Problem, Reply, Story
 from knowledge.rules import can_accept_solution, can_edit, can_merge_problem, can_reply
 from knowledge.search import index_object, unindex_object
+from meetings.models import AgendaItem  # the meetings app links to problems
 
 from .common import (
     _bump_tags,
@@ -245,7 +244,6 @@ def merge_problem(*, duplicate: Problem, into: Problem, by: User) -> Problem:
     was. Side effects: both reply counts, `into` solved when a moved reply is an accepted
     solution, the topics' use counts, search index of `into` and the moved replies, an
     audit entry, and a notification to the duplicate's asker."""
-    from meetings.models import AgendaItem  # the meetings app links to problems
 
     if duplicate.pk == into.pk:
         raise ValidationError(_("A problem cannot be merged into itself."))

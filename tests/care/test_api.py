@@ -5,6 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from care.models import Bookmark, Flag, Follow, ModerationCase
+from cop.enums import Visibility
 from cop.models import Membership
 from tests.factories import CommunityFactory, ProblemFactory, StoryFactory, UserFactory
 
@@ -51,7 +52,6 @@ def test_flag_bad_input_is_a_4xx_with_a_reason(api, member, body, status):
 
 
 def test_private_items_are_404_to_outsiders(api, member):
-    from cop.enums import Visibility
 
     secret = StoryFactory(community=CommunityFactory(visibility=Visibility.PRIVATE))
     api.force_authenticate(member)

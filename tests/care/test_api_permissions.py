@@ -3,6 +3,8 @@ caller, on a public and a private community (see tests/api_permissions.py)."""
 
 import pytest
 
+from care.services.moderation import flag_content
+from knowledge.models import Story
 from tests.api_permissions import (
     COORDINATOR_ONLY,
     COORDINATOR_READS,
@@ -14,6 +16,7 @@ from tests.api_permissions import (
     check,
     row,
 )
+from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +46,6 @@ ENDPOINTS = [
 
 
 def _case(names, callers):
-    from care.services.moderation import flag_content
-    from knowledge.models import Story
-    from tests.factories import make_member
 
     story = Story.objects.get(pk=names["story"])
     flagger = make_member(names["community"])  # not a caller: their own flags stay possible

@@ -4,9 +4,10 @@ sees it in the queue and hides it, the author is told; pages at phone and deskto
 import pytest
 from playwright.sync_api import expect
 
+from care.services.bookmarks import bookmark
 from knowledge.models import Story
 from tests.browser.utils import log_in, log_out
-from tests.factories import CommunityFactory, StoryFactory, UserFactory, make_member
+from tests.factories import CommunityFactory, StoryFactory, TagFactory, UserFactory, make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,8 +60,6 @@ def test_new_pages_at_phone_and_desktop_widths(browser_page, tmp_path):
     community = CommunityFactory(name="Night Nurses", slug="night-nurses")
     member = make_member(community, email="mina@example.org", display_name="Mina")
     story = StoryFactory(community=community, title="A handover that worked")
-    from care.services.bookmarks import bookmark
-    from tests.factories import TagFactory
 
     TagFactory(community=community, name="Handover")
     bookmark(user=member, obj=story)

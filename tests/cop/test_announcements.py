@@ -21,7 +21,7 @@ from cop.models import (
 )
 from cop.selectors_conversation import pinned_announcements
 from cop.services import announcements as service
-from cop.services.notifications import set_channel
+from cop.services.notifications import DEFAULT_CHANNELS, set_channel
 from cop.tasks import resume_announcements
 from tests.factories import CommunityFactory, UserFactory, make_member
 
@@ -119,7 +119,6 @@ def test_task_sends_email_by_preference(community_of_five, django_capture_on_com
 
 
 def test_new_kind_is_on_by_default_in_the_grid():
-    from cop.services.notifications import DEFAULT_CHANNELS
 
     assert DEFAULT_CHANNELS[NotificationKind.ANNOUNCEMENT] == DeliveryChannel.IMMEDIATE
 

@@ -3,6 +3,7 @@ participation; notifications and mentions (only to people who may see the target
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cop.enums import (
     AuditAction,
@@ -119,7 +120,6 @@ def test_blank_and_overlong_comments_refused(world):
 
 def test_deleted_story_cannot_be_commented(world):
     _community, _coordinator, _author, member, story = world
-    from django.utils import timezone
 
     type(story).objects.filter(pk=story.pk).update(deleted_at=timezone.now())
     with pytest.raises(ValidationError):

@@ -9,6 +9,8 @@ import re
 import pytest
 from celery import signals
 
+from cop.celery import app, ping
+from cop.ops import request_id as module
 from cop.ops.logs import logging_config
 from cop.ops.request_id import RequestIdFilter, current_request_id
 
@@ -76,7 +78,6 @@ def test_the_text_format_carries_the_request_id_too():
 
 
 def test_a_json_line_inside_a_task_names_the_task():
-    from cop.celery import app
 
     config = logging_config(fmt="json", level="INFO")
     formatter_conf = dict(config["formatters"]["json"])
@@ -99,8 +100,6 @@ def test_a_json_line_inside_a_task_names_the_task():
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_task_enqueued_by_a_request_runs_under_its_request_id(celery_live_worker):
-    from cop.celery import ping
-    from cop.ops import request_id as module
 
     seen = []
 

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import icalendar
 import pytest
 import time_machine
 from django.core import mail, signing
@@ -92,7 +93,6 @@ def test_link_after_start_or_cancel_does_not_answer(client, meeting, member, hos
 
 
 def test_reminder_email_carries_links_and_the_invitation(meeting, member):
-    import icalendar
 
     services.rsvp(meeting=meeting, user=member, answer=RSVPAnswer.GOING)
     services.send_reminder(meeting=meeting, user=member, kind="24h")
@@ -114,7 +114,6 @@ def test_reminder_email_carries_links_and_the_invitation(meeting, member):
 
 
 def test_moved_meeting_email_is_built_at_send_time(meeting, member, host):
-    import icalendar
 
     services.rsvp(meeting=meeting, user=member, answer=RSVPAnswer.GOING)
     services.update_meeting(
