@@ -2,7 +2,7 @@
 autocommit on PostgreSQL, where `select_for_update` outside `transaction.atomic` raises.
 Editing "this and the following" meetings is in test_following_postgres.py."""
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -13,7 +13,6 @@ from meetings import services
 from meetings.enums import AgendaItemStatus, MeetingStatus, SeriesStatus
 from meetings.models import RSVP, AgendaItem, Attendance, CalendarFeedToken, Meeting, Series
 from tests.factories import MeetingFactory
-from tests.meetings.test_services import _weekly_series
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +24,18 @@ def now():
 
 @pytest.fixture
 def series(community, host, now):
-    return _weekly_series(community, host, now=now)
+    """A weekly series, its occurrences made by `create_series` through `expand_series`."""
+    return services.create_series(
+        community=community,
+        by=host,
+        title="Weekly sync",
+        rrule="FREQ=WEEKLY;BYDAY=MO",
+        starts_on=now.date(),
+        start_time=time(17, 0),
+        duration_minutes=60,
+        timezone_name="Europe/Berlin",
+        now=now,
+    )
 
 
 def _row(meeting):
