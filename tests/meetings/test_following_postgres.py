@@ -51,6 +51,7 @@ def test_editing_following_meetings_through_the_page(series, host):
         data,
     )
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert client.get(response.url).status_code == 200  # the meeting page it lands on
     first.refresh_from_db()
     assert first.location == "Room 1"
     zone = zoneinfo.ZoneInfo("Europe/Berlin")
