@@ -199,7 +199,6 @@ class _RecordViewSet(
         return Response(RecordSerializer(data).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses={201: RecordSerializer})
 class BookmarkViewSet(_RecordViewSet):
     """The caller's saved items: list (newest first), save `{"kind", "object_id"}`, remove."""
 
@@ -425,7 +424,11 @@ class FeedView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "older", str, required=False, pattern=r"^[0-9]{1,16}-[0-9]{1,4}-[0-9]{1,18}$"
+                "older",
+                str,
+                required=False,
+                description="The `older` of the previous answer; one that does not parse "
+                "starts again from the newest.",
             )
         ],
         responses=HomeFeedSerializer,

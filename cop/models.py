@@ -112,7 +112,6 @@ def default_conduct() -> str:
 
 
 DEFAULT_CONDUCT = _(
-    "## Our code of conduct\n\n"
     "We are here to learn from each other's practice. To keep this a place where "
     "people can bring real problems:\n\n"
     "- **Be kind and assume good intent.** Criticise ideas, not people.\n"

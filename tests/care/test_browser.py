@@ -75,7 +75,7 @@ def test_new_pages_at_phone_and_desktop_widths(browser_page, tmp_path):
         for width in (390, 1280):
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(path)
-            expect(page.get_by_role("heading", name=heading)).to_be_visible()
+            expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
             overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
             assert not overflow, (name, width)
             page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
