@@ -365,7 +365,7 @@ class ProblemViewSet(
         parameters=[
             OpenApiParameter(
                 "title",
-                OpenApiTypes.STR,
+                {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"},
                 required=True,
                 description="The title being written (at most 200 characters).",
             ),

@@ -251,7 +251,7 @@ def merge_problem(*, duplicate: Problem, into: Problem, by: User) -> Problem:
     # or leave a cycle.
     locked = {
         p.pk: p
-        for p in Problem.objects.select_for_update()
+        for p in Problem.objects.select_for_update(of=("self",))
         .select_related("community", "author")
         .filter(pk__in=[duplicate.pk, into.pk])
         .order_by("pk")

@@ -264,3 +264,34 @@ def test_merge_page_reports_an_unknown_target(client):
     duplicate = _ask(community, "Backups of the wiki fail every night")
     response = client.post(_url("problem_merge", community, pk=duplicate.pk), {"into": "x"})
     assert response.status_code == 200 and "Enter a whole number" in response.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_crosswise_merges_at_once_leave_no_cycle():
+    from django.core.exceptions import ValidationError
+
+    from tests.concurrency import all_at_once
+
+    community = CommunityFactory()
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    a, b = _ask(community, "Wiki backups fail at night"), _ask(community, "Wiki backups fail")
+    problems.post_reply(problem=a, author=coordinator, body="One.")
+    problems.post_reply(problem=b, author=coordinator, body="Two.")
+
+    def merge(duplicate, into):
+        def run():
+            try:
+                return problems.merge_problem(duplicate=duplicate, into=into, by=coordinator).pk
+            except ValidationError:
+                return None
+
+        return run
+
+    results = all_at_once([merge(a, b), merge(b, a)])
+    # One merge wins; the other finds its target already merged and is refused.
+    assert results.count(None) == 1 and {a.pk, b.pk} >= set(results) - {None}
+    merged = Problem.objects.filter(merged_into__isnull=False)
+    assert merged.count() == 1
+    survivor = Problem.objects.get(deleted_at__isnull=True, pk__in=[a.pk, b.pk])
+    assert survivor.reply_count == 2 and survivor.replies.count() == 2
