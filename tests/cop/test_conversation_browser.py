@@ -55,7 +55,7 @@ def test_comment_quote_react_hide_and_pinned_announcement(browser_page, tmp_path
     expect(page.get_by_role("button", name="Thanks · 1")).to_be_visible()
     page.get_by_role("link", name="Quote").click()
     expect(page.get_by_label("Comment")).to_contain_text("> Rotating by hand")
-    page.get_by_label("Comment").press("End")
+    page.get_by_label("Comment").press("Control+End")
     page.get_by_label("Comment").type("Glad it helped.")
     page.get_by_role("button", name="Post comment").click()
     expect(page.locator(".comment-replies blockquote")).to_contain_text("Rotating by hand")
