@@ -49,6 +49,7 @@ def _url(path: str, names: dict) -> str:
         slug=names["slug"],
         id=names.get(ID_OF.get(key, ""), 1),
         follow_up=1,
+        kind="thanks",
     )
 
 
