@@ -16,7 +16,7 @@ from . import feedback
 from .api import _meeting_for
 
 
-class FeedbackSerializer(serializers.Serializer):
+class MeetingFeedbackSerializer(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
     keep = serializers.CharField(required=False, allow_blank=True, max_length=feedback.MAX_TEXT)
     change = serializers.CharField(required=False, allow_blank=True, max_length=feedback.MAX_TEXT)
@@ -32,7 +32,7 @@ class FeedbackSummarySerializer(serializers.Serializer):
     count = serializers.IntegerField()
     average = serializers.FloatField(allow_null=True)
     distribution = RatingCountSerializer(many=True)
-    entries = FeedbackSerializer(many=True, help_text="Without names, newest first.")
+    entries = MeetingFeedbackSerializer(many=True, help_text="Without names, newest first.")
 
 
 class MeetingFeedbackView(APIView):
@@ -55,14 +55,14 @@ class MeetingFeedbackView(APIView):
         )
 
     @extend_schema(
-        request=FeedbackSerializer,
-        responses={201: FeedbackSerializer},
+        request=MeetingFeedbackSerializer,
+        responses={201: MeetingFeedbackSerializer},
         summary="Give (or replace) one's feedback on a meeting one attended",
     )
     def post(self, request, meeting_id: int):
         meeting = _meeting_for(request.user, meeting_id)
         authorize(request.user, "meetings.give_feedback", meeting)
-        body = FeedbackSerializer(data=request.data)
+        body = MeetingFeedbackSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         row = feedback.give_feedback(meeting=meeting, user=request.user, **body.validated_data)
-        return Response(FeedbackSerializer(row).data, status=status.HTTP_201_CREATED)
+        return Response(MeetingFeedbackSerializer(row).data, status=status.HTTP_201_CREATED)

@@ -48,6 +48,7 @@ def _url(path: str, names: dict) -> str:
         community_slug=names["slug"],
         slug=names["slug"],
         id=names.get(ID_OF.get(key, ""), 1),
+        meeting_id=names.get("meeting", 1),
         follow_up=1,
         kind="thanks",
     )

@@ -3,6 +3,7 @@ PostgreSQL, where `select_for_update` outside `transaction.atomic` raises. Posti
 editing go through `set_tags`, which locks the item and relies on its caller's atomic."""
 
 import pytest
+from django.db import transaction
 
 from knowledge.enums import EntryStatus, ProblemStatus
 from knowledge.models import Endorsement, ExpertValidation, PracticeEntry, Problem, Reply
@@ -88,7 +89,6 @@ def test_posting_and_editing_sets_the_tags_under_a_lock(community, author, tag, 
 
 
 def test_set_tags_inside_its_callers_transaction(community, author, tag):
-    from django.db import transaction
 
     item = _story(community, author, [])
     with transaction.atomic():

@@ -2,6 +2,7 @@
 duplicate problem: what is shown, to whom, and what a merge moves."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from cop.enums import AuditAction, ParticipationKind, Role, Visibility
@@ -11,6 +12,7 @@ from knowledge.models import Problem, Reply, SearchDocument
 from knowledge.search import search
 from knowledge.services import problems
 from meetings.models import AgendaItem
+from tests.concurrency import all_at_once
 from tests.factories import (
     CommunityFactory,
     MeetingFactory,
@@ -269,9 +271,6 @@ def test_merge_page_reports_an_unknown_target(client):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_crosswise_merges_at_once_leave_no_cycle():
-    from django.core.exceptions import ValidationError
-
-    from tests.concurrency import all_at_once
 
     community = CommunityFactory()
     coordinator = make_member(community, role=Role.COORDINATOR)

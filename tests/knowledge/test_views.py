@@ -109,10 +109,10 @@ def test_problem_detail_query_count(client, member, community, count, django_ass
     for _ in range(count):
         ReplyFactory(problem=problem, is_solution=True)
     client.get(url("problem_detail", community, pk=problem.pk))  # warm up (records last-seen)
-    # 15: the page, the upcoming meetings offered for the agenda form, the related
+    # 14: the page, the upcoming meetings offered for the agenda form, the related
     # items (a fixed four, whatever the number of replies), and whether the viewer saved
     # and follows the problem.
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         response = client.get(url("problem_detail", community, pk=problem.pk))
     assert response.content.count(b"Accepted solution") == count
 
