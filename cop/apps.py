@@ -29,6 +29,28 @@ class CopConfig(AppConfig):
             author_field="narrator",
         )
 
+        # Comments can be flagged and hidden by moderation (`care`) like any content.
+        from cop.content import register_content
+        from cop.models import Comment
+        from cop.rules import can_see_comment, can_view_target
+        from cop.services.comments import comment_url, set_hidden_by_moderation
+
+        register_content(
+            key="comment",
+            model=Comment,
+            label=_("comment"),
+            community=lambda comment: comment.community,
+            author_id=lambda comment: comment.author_id,
+            title=lambda comment: _("Comment by %(name)s") % {"name": comment.author.name},
+            url=comment_url,
+            related=("community", "author"),
+            bookmarkable=False,
+            can_view=lambda user, comment: (
+                can_view_target(user, comment.target) and can_see_comment(user, comment)
+            ),
+            set_hidden=set_hidden_by_moderation,
+        )
+
         from django.db.models.signals import pre_save
 
         from cop.text import clean_single_line_fields

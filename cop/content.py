@@ -42,6 +42,9 @@ class ContentKind:
     can_view: Callable | None = None
     # Called after hiding or restoring, e.g. to take the item out of search or put it back.
     on_visibility_change: Callable | None = None
+    # set_hidden(obj, hidden): hides or shows the item itself when its counters must follow
+    # (a comment leaves its target's count); by default moderation writes `hidden_at`.
+    set_hidden: Callable | None = None
 
     def content_type(self) -> ContentType:
         return ContentType.objects.get_for_model(self.model)

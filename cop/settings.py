@@ -344,7 +344,7 @@ SPECTACULAR_SETTINGS = {
         "ProposalStatusEnum": "knowledge.enums.TermStatus",
         # The kinds of `cop.content` one may flag or save, and follow (a kind registered
         # later changes these sets: name it here too).
-        "ContentKindEnum": ["member", "practice", "problem", "reply", "story"],
+        "ContentKindEnum": ["comment", "member", "practice", "problem", "reply", "story"],
         "FollowableKindEnum": ["member", "practice", "problem", "topic"],
     },
 }

@@ -60,8 +60,11 @@ def _after_visibility_change(kind: ContentKind, obj) -> None:
 def _set_hidden(kind: ContentKind, obj, hidden: bool) -> None:
     if not kind.hideable:
         return
-    obj.hidden_at = timezone.now() if hidden else None
-    type(obj).objects.filter(pk=obj.pk).update(hidden_at=obj.hidden_at)
+    if kind.set_hidden is not None:
+        kind.set_hidden(obj, hidden)
+    else:
+        obj.hidden_at = timezone.now() if hidden else None
+        type(obj).objects.filter(pk=obj.pk).update(hidden_at=obj.hidden_at)
     _after_visibility_change(kind, obj)
 
 

@@ -307,6 +307,27 @@ def restore_comment(*, comment: Comment, by: User) -> Comment:
     return comment
 
 
+def set_hidden_by_moderation(comment: Comment, hidden: bool) -> None:
+    """Moderation (`care`, through `cop.content`) hides or shows `comment` after its own
+    checks and audit; the target's comment count follows, as with `hide_comment`."""
+    if hidden:
+        changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=True).update(
+            hidden_at=timezone.now()
+        )
+    else:
+        changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=False).update(
+            hidden_at=None, hidden_by=None
+        )
+    comment.refresh_from_db(fields=["hidden_at", "hidden_by", "deleted_at"])
+    if changed and comment.deleted_at is None:
+        _count(comment, -1 if hidden else +1)
+
+
+def comment_url(comment: Comment) -> str:
+    """The comment's place on its target's page."""
+    return _url(comment, comment.target)
+
+
 def _check_kind(kind: str) -> None:
     if kind not in ReactionKind.values:
         raise ValidationError({"kind": _("Not a reaction Copse knows.")})

@@ -79,3 +79,50 @@ def test_new_pages_at_phone_and_desktop_widths(browser_page, tmp_path):
             overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
             assert not overflow, (name, width)
             page.screenshot(path=str(tmp_path / f"{name}-{width}.png"), full_page=True)
+
+
+def test_a_comment_quoted_then_flagged_is_hidden_and_its_author_told(browser_page):
+    """The conversation journey: a member comments on a story, another quotes the comment
+    in a reply and flags it, the coordinator hides it from the queue, the author is told."""
+    page = browser_page
+    coordinator = UserFactory(email="cora@example.org", display_name="Cora")
+    community = CommunityFactory(name="Night Nurses", slug="night-nurses", coordinator=coordinator)
+    make_member(community, email="arlo@example.org", display_name="Arlo")
+    make_member(community, email="mina@example.org", display_name="Mina")
+    story = StoryFactory(community=community, author=coordinator, title="Handover at six")
+
+    log_in(page, "arlo@example.org")
+    page.goto(story.get_absolute_url())
+    page.get_by_label("Your comment").fill("Whoever forgets the handover is **lazy**.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(".comment strong")).to_have_text("lazy")
+    log_out(page)
+
+    log_in(page, "mina@example.org")
+    page.goto(story.get_absolute_url())
+    page.get_by_role("link", name="Quote").click()
+    expect(page.get_by_label("Comment")).to_contain_text("> Whoever forgets the handover")
+    page.get_by_label("Comment").press("Control+End")
+    page.get_by_label("Comment").type("Nobody here is lazy; we are tired.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(".comment-replies blockquote")).to_contain_text("Whoever forgets")
+    page.locator(".comment").filter(has_text="Arlo").first.get_by_role("link", name="Flag").click()
+    page.get_by_label("Why are you flagging this?").select_option("harassment")
+    page.get_by_role("button", name="Send to the coordinators").click()
+    expect(page.get_by_text("The coordinators will review it")).to_be_visible()
+    log_out(page)
+
+    log_in(page, "cora@example.org")
+    page.goto("/c/night-nurses/moderation/")
+    case = page.locator("article.case").filter(has_text="Comment by Arlo")
+    case.get_by_label("Hide it").check()
+    case.get_by_label("Why (the author reads this").fill("Please disagree without names.")
+    case.get_by_role("button", name="Decide").click()
+    expect(page.get_by_text("Done: the author is told")).to_be_visible()
+    log_out(page)
+
+    log_in(page, "arlo@example.org")
+    page.goto("/notifications/")
+    page.get_by_role("link", name="A coordinator hid your comment").click()
+    expect(page.get_by_text("Hidden pending review")).to_be_visible()
+    assert Story.objects.get(pk=story.pk).comment_count == 1  # Mina's reply alone

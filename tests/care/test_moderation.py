@@ -9,6 +9,7 @@ from care.services.moderation import flag_content, moderate
 from cop.enums import AuditAction, MembershipStatus, NotificationKind
 from cop.models import AuditEntry, Membership, Notification
 from cop.permissions import allowed
+from cop.services.comments import post_comment
 from knowledge import selectors as knowledge_selectors
 from knowledge.models import SearchDocument, Story
 from knowledge.search import index_object
@@ -200,3 +201,25 @@ def test_a_new_case_opens_after_one_was_resolved(community, author, member, coor
     again = flag_content(user=member, obj=story, reason=FlagReason.SPAM).case
     assert again.pk != case.pk and again.flag_count == 1
     assert Story.objects.get(pk=story.pk).hidden_at is None
+
+
+def test_a_flagged_comment_is_hidden_and_leaves_its_storys_count(
+    community, author, member, coordinator
+):
+    story = StoryFactory(community=community, author=author)
+    comment = post_comment(target=story, author=author, body="You are all wrong.")
+    assert Story.objects.get(pk=story.pk).comment_count == 1
+    case = flag_content(user=member, obj=comment, reason=FlagReason.HARASSMENT).case
+    assert case.title.startswith("Comment")
+    moderate(case=case, by=coordinator, action=ModerationAction.HIDE, note="Be kind.")
+    comment.refresh_from_db()
+    assert comment.hidden_at is not None
+    assert Story.objects.get(pk=story.pk).comment_count == 0
+    [told] = _notes(author, NotificationKind.MODERATION)
+    assert "Be kind." in told.body
+    # Restored after review: it counts again, once.
+    case = flag_content(user=make_member(community), obj=comment, reason=FlagReason.SPAM).case
+    moderate(case=case, by=coordinator, action=ModerationAction.RESTORE)
+    comment.refresh_from_db()
+    assert comment.hidden_at is None
+    assert Story.objects.get(pk=story.pk).comment_count == 1
