@@ -172,9 +172,7 @@ class Stack:
             ]  # fmt: skip
         for i in range(1, self.beats + 1):
             commands[f"beat-{i}"] = [
-                python, "-m", "celery", "-A", "cop", "beat",
-                "--loglevel", "INFO",
-                "--pidfile", str(self.run_dir / f"beat-{i}.pid"),
+                python, "-m", "celery", "-A", "cop", "beat", "--loglevel", "INFO",
             ]  # fmt: skip
         commands["proxy"] = [
             shutil.which("haproxy") or "haproxy",
