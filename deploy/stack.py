@@ -38,12 +38,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _own_session_dying_with_parent() -> None:
-    """In the child, before exec: a session of its own, and SIGKILL when its parent dies."""
-    os.setsid()
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+try:  # resolved here, not in the child: only a plain call runs between fork and exec
+    _prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL when the process that started it dies."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def http_get(url: str, *, timeout: float = 5, headers: dict | None = None):
@@ -270,7 +274,8 @@ class Stack:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_own_session_dying_with_parent,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         log.close()
         self.processes[name] = process

@@ -32,10 +32,14 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+# No `_created` series beside every counter: they double the scrape for nothing here.
+disable_created_metrics()
 
 logger = logging.getLogger(__name__)
 
