@@ -5,9 +5,15 @@ Same services and the same `rules` predicates as the pages; a private community
 is 404 to non-members here exactly as in the pages.
 """
 
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import (
@@ -29,6 +35,7 @@ from cop.models import Community, Invitation, LevelChange, Membership, Participa
 from cop.rules import forget_memberships, has_verified_email, is_coordinator
 from cop.services import communities as community_services
 from cop.services.participation import next_step
+from cop.services.tokens import create_token
 
 # The coordinators' settings beyond what starting a community asks for.
 SETTINGS_ONLY = [
@@ -85,7 +92,6 @@ class CommunitySerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(community.get_absolute_url())
 
     def get_ics_url(self, community) -> str | None:
-        from django.urls import NoReverseMatch, reverse
 
         try:
             path = reverse("meetings:community_ics", kwargs={"slug": community.slug})
@@ -151,7 +157,6 @@ class MembershipSerializer(serializers.ModelSerializer):
         return {"id": membership.user_id, "name": membership.user.name}
 
     def get_url(self, membership) -> str:
-        from django.urls import reverse
 
         return self.context["request"].build_absolute_uri(
             reverse("member_profile", args=[membership.community.slug, membership.user_id])
@@ -661,13 +666,6 @@ class TokenThrottle(AnonRateThrottle):
 def obtain_token(request):
     """Exchange email and password for a new personal access token (for scripts).
     Accounts with two-factor authentication create tokens on the settings page instead."""
-    from allauth.account.adapter import get_adapter as get_account_adapter
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.models import Authenticator
-    from django.conf import settings
-    from django.core.exceptions import ValidationError as DjangoValidationError
-
-    from cop.services.tokens import create_token
 
     serializer = TokenRequestSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)

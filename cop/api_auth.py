@@ -3,6 +3,8 @@ support code: DRF imports authentication classes while it is itself being import
 
 from rest_framework import authentication, exceptions
 
+from cop.services.tokens import authenticate_token
+
 
 class PersonalTokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer cps_...` (or `Token cps_...`) with a personal access token."""
@@ -15,7 +17,6 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Send exactly one token after the keyword.")
-        from cop.services.tokens import authenticate_token
 
         token = authenticate_token(header[1].decode(errors="ignore"))
         if token is None:

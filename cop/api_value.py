@@ -60,7 +60,7 @@ class ValueStorySerializer(serializers.ModelSerializer):
     meetings = IdsField(
         required=False,
         max_length=50,
-        help_text="Ids of the community's meetings of the last 180 days it came from.",
+        help_text="Ids of the community's meetings of the last 365 days it came from.",
     )
     entries = IdsField(
         required=False,

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
+from cop.services.notifications import unread_count
+
 
 def site(request):
     """SITE_URL, and the bell's unread count: one COUNT, only when a page for a logged-in
@@ -17,6 +19,5 @@ def _unread_count(request) -> int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    from cop.services.notifications import unread_count
 
     return unread_count(user)

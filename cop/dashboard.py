@@ -16,9 +16,17 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from cop.enums import FollowUpOutcome, Level, MembershipStatus, ParticipationKind, ValueCycle
+from cop.enums import FollowUpOutcome, Level, MembershipStatus, ParticipationKind, Stage, ValueCycle
 from cop.metrics import gini, shares, top_share
-from cop.models import Community, CommunityMetricSnapshot, LevelChange, Membership
+from cop.models import (
+    Community,
+    CommunityMetricSnapshot,
+    LevelChange,
+    Membership,
+    ParticipationEvent,
+    ValueFollowUp,
+    ValueStory,
+)
 
 REFERENCE_BANDS = {Level.CORE: (0.10, 0.15), Level.ACTIVE: (0.15, 0.20)}
 SNAPSHOT_MAX_AGE = timedelta(hours=26)
@@ -109,7 +117,6 @@ def contributors_by_month(community: Community, period: Period) -> list[dict]:
     """CHAOSS-style contributors per month: new (first contribution ever that month),
     returning (contributed before and again that month) and lapsed (contributed the
     month before, not this one). One query over (member, month) pairs."""
-    from cop.models import ParticipationEvent
 
     pairs = (
         ParticipationEvent.objects.filter(
@@ -199,7 +206,6 @@ def register_dashboard_section(*, order: int, key: str, build: Callable[..., dic
 
 def with_labels(data: dict) -> dict:
     """The stored data (keys only, so it is language-neutral) with display labels added."""
-    from cop.enums import Stage
 
     data = {**data}
     data["stage_label"] = Stage(data["stage"]).label
@@ -296,7 +302,6 @@ def value_matrix_rows(community: Community, period: Period) -> dict:
     """The coordinators' value matrix: for each cycle of value, the stories that reach
     it and the recorded activity that speaks to it, plus the follow-up outcomes.
     Three queries."""
-    from cop.models import ParticipationEvent, ValueFollowUp, ValueStory
 
     stories = list(
         ValueStory.objects.filter(community=community, created_at__gte=period.start)

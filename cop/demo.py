@@ -7,10 +7,11 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from cop.enums import JoinPolicy, MembershipStatus, ParticipationKind, Role, Stage, Visibility
-from cop.extensions import DEMO_SEEDERS
-from cop.models import Community, Membership, User
+from cop.extensions import DEMO_SEEDERS, value_choices
+from cop.models import Community, Membership, User, ValueFollowUp, ValueStory
 from cop.services.communities import create_community
 from cop.services.participation import recompute_level, record_participation
+from cop.services.value import tell_value_story
 
 DEMO_PASSWORD = "copse-demo"  # noqa: S105 -- published in README for local trials
 
@@ -282,27 +283,13 @@ def seed_demo() -> list[str]:
 
 def seed_value_stories(users: dict[str, User], communities: dict[str, Community]) -> list[str]:
     """Two value stories in the SRE Guild, one already followed up after 30 days."""
-    from cop.models import ValueFollowUp, ValueStory
-    from cop.services.value import tell_value_story
 
     community = communities.get("sre-guild")
     if community is None or ValueStory.objects.filter(community=community).exists():
         return []
     now = timezone.now()
-    meeting = None
-    entry = None
-    try:
-        from knowledge.models import PracticeEntry
-        from meetings.models import Meeting
-
-        meeting = (
-            Meeting.objects.filter(community=community, starts_at__lt=now)
-            .order_by("-starts_at")
-            .first()
-        )
-        entry = PracticeEntry.objects.filter(community=community).order_by("pk").first()
-    except ImportError:  # pragma: no cover - the apps are always installed
-        pass
+    meeting = value_choices("meetings", community).first()
+    entry = value_choices("entries", community).order_by("pk").first()
     first = tell_value_story(
         community=community,
         narrator=users["ben"],

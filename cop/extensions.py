@@ -3,7 +3,9 @@ without the core importing them. Apps register in their AppConfig.ready().
 
 - a community tab (Meetings, Knowledge, Mentoring) in every community page's sub-navigation;
 - a section on the community home page (upcoming meetings, recent stories, ...);
-- a demo-data seeder for `manage.py seed_demo`.
+- a demo-data seeder for `manage.py seed_demo`;
+- a value source: what a value story can link to (the meetings and practices it came
+  from), so the core's value stories never import the apps they link to.
 """
 
 from collections.abc import Callable
@@ -32,9 +34,17 @@ class DemoSeeder:
     seed: Callable[..., list[str]] = field(compare=False)
 
 
+@dataclass(frozen=True)
+class ValueSource:
+    field: str  # the ValueStory many-to-many field it fills
+    # choices(community) -> QuerySet of what a value story in that community may link to
+    choices: Callable = field(compare=False)
+
+
 COMMUNITY_TABS: list[CommunityTab] = []
 HOME_SECTIONS: list[HomeSection] = []
 DEMO_SEEDERS: list[DemoSeeder] = []
+VALUE_SOURCES: dict[str, ValueSource] = {}
 
 
 def _add(registry: list, item) -> None:
@@ -80,3 +90,12 @@ def register_digest_section(*, order: int, build: Callable[..., dict | None]) ->
     if any(section.build is build for section in DIGEST_SECTIONS):
         return
     _add(DIGEST_SECTIONS, DigestSection(order, build))
+
+
+def register_value_source(*, field: str, choices: Callable) -> None:
+    VALUE_SOURCES[field] = ValueSource(field, choices)
+
+
+def value_choices(field: str, community):
+    """What a value story in `community` may link to through `field` (a QuerySet)."""
+    return VALUE_SOURCES[field].choices(community)

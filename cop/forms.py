@@ -5,10 +5,12 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
+from django.core.validators import validate_email
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
 from .enums import FollowUpOutcome, MembershipStatus, NotificationKind
+from .extensions import value_choices
 from .models import (
     Community,
     DeliveryChannel,
@@ -283,7 +285,6 @@ class InviteForm(forms.Form):
     )
 
     def clean_emails(self) -> list[str]:
-        from django.core.validators import validate_email
 
         emails = parse_tags(self.cleaned_data["emails"].replace(";", ","))
         if not emails:
@@ -363,20 +364,9 @@ class ValueStoryForm(forms.ModelForm):
 
     def __init__(self, *args, community: Community, **kwargs):
         super().__init__(*args, **kwargs)
-        from datetime import timedelta
 
-        from django.utils import timezone
-
-        from knowledge.models import PracticeEntry
-        from meetings.models import Meeting
-
-        recent = timezone.now() - timedelta(days=180)
-        self.fields["meetings"].queryset = Meeting.objects.filter(
-            community=community, starts_at__gte=recent, starts_at__lte=timezone.now()
-        ).order_by("-starts_at")
-        self.fields["entries"].queryset = PracticeEntry.objects.filter(
-            community=community, deleted_at__isnull=True
-        ).order_by("title")
+        for name in ("meetings", "entries"):
+            self.fields[name].queryset = value_choices(name, community)
         self.fields["meetings"].help_text = _("The meetings it came from, if any.")
         self.fields["entries"].help_text = _("The practices it came from, if any.")
 

@@ -5,11 +5,15 @@ import sys
 import zoneinfo
 from urllib.parse import unquote
 
+from django.core.cache import cache
 from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from cop.forms import curated_timezones
+from cop.services.notifications import SEEN_EVERY_MINUTES, record_seen
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +33,6 @@ class UserTimezoneMiddleware:
         if user is not None and user.is_authenticated:
             name = user.timezone
         else:
-            from cop.forms import curated_timezones
-
             name = unquote(request.COOKIES.get(TIMEZONE_COOKIE, ""))[:64]
             name = name if name in curated_timezones() else ""
         try:
@@ -58,10 +60,6 @@ class LastSeenMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            from django.core.cache import cache
-
-            from cop.services.notifications import SEEN_EVERY_MINUTES, record_seen
-
             try:
                 first_in_a_while = cache.add(
                     f"cop:seen:{user.pk}", 1, timeout=SEEN_EVERY_MINUTES * 60

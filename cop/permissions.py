@@ -38,8 +38,10 @@ def refusal(name: str) -> str:
 
 
 def allowed(user, name: str, obj=None) -> bool:
-    """Whether `user` may do `name` on `obj`: templates and selectors ask this."""
-    return bool(user.has_perm(name, obj))
+    """Whether `user` may do `name` on `obj`: templates and selectors ask this. The rules
+    set itself decides: Django's `user.has_perm` would let a superuser do anything,
+    while a site admin acts in a community only through a membership like anyone."""
+    return bool(rules.has_perm(name, user, obj))
 
 
 def authorize(user, name: str, obj=None) -> None:

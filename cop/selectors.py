@@ -1,7 +1,11 @@
 """Reads of the core domain that matter: each owns its joins and its visibility filter."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.http import Http404
+from django.utils import timezone
 
 from cop.enums import Level, MembershipStatus, Role, Visibility
 from cop.models import Community, LevelChange, Membership, ParticipationEvent, Tag, User
@@ -159,11 +163,6 @@ def coordinators(community: Community) -> QuerySet[User]:
 def monthly_points(membership: Membership, *, months: int = 12, now=None) -> list[dict]:
     """The member's points per calendar month over the last `months` months, oldest first,
     months without activity included. One query."""
-    from datetime import date
-
-    from django.db.models import Sum
-    from django.db.models.functions import TruncMonth
-    from django.utils import timezone
 
     now = now or timezone.now()
     local = timezone.localtime(now)

@@ -189,7 +189,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_timeout": 5, "socket_connect_timeout": 2}
 # A publish to a broker that is down gives up after about a second; the caller logs it
-# and the outbox sweeper enqueues the work later (cop.tasks.enqueue).
+# and the outbox sweeper enqueues the work later (cop.queue.enqueue).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,

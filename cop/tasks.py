@@ -1,23 +1,16 @@
-"""Celery tasks of the core app: thin, keyword ids only, safe to run twice.
-
-Also the two ways the project enqueues a task: `enqueue_on_commit` from a service that
-writes rows (the task goes to the broker only once they are committed) and `enqueue`
-from a periodic task. Neither ever raises for a broker that is down: the failure is
-logged and the rows stay for the sweeper (`sweep_email_outbox`), so a request whose
-transaction committed is never answered with an error.
+"""Celery tasks of the core app: thin, keyword ids only, safe to run twice. How tasks
+are enqueued (after commit, never raising for a broker that is down) is `cop.queue`.
 """
 
 import logging
-import time
 
-import kombu.exceptions
-import redis.exceptions
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.utils import timezone
 
+from cop.dashboard import refresh_all_snapshots
 from cop.models import Community
 from cop.services.notifications import (
     MAX_EMAIL_ATTEMPTS,
@@ -27,54 +20,9 @@ from cop.services.notifications import (
     sweep_email_outbox,
 )
 from cop.services.participation import recompute_community_levels
+from cop.services.value import send_due_follow_ups
 
 logger = logging.getLogger(__name__)
-
-# What a publish raises when the broker (Redis) is down or unreachable.
-BROKER_ERRORS = (
-    kombu.exceptions.OperationalError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    OSError,
-)
-# After a failed publish, later ones are skipped for this long (no request waits on a
-# broker known to be down); the sweeper enqueues what was skipped.
-BROKER_PAUSE_SECONDS = 5.0
-_broker_down_until = 0.0
-
-
-def enqueue(task, **kwargs) -> bool:
-    """Send `task` to the broker now. Returns False, having logged why, when the broker
-    is down; never raises for it. (With eager tasks, the task's own email or database
-    error is logged instead of raised.)"""
-    global _broker_down_until
-    if task.app.conf.task_always_eager:
-        try:
-            task.delay(**kwargs)
-        except (OSError, DatabaseError) as exc:
-            logger.warning("Task %s(%s) failed: %r", task.name, kwargs, exc)
-        return True
-    if time.monotonic() < _broker_down_until:
-        logger.warning("Broker down: %s(%s) left for the sweeper", task.name, kwargs)
-        return False
-    try:
-        task.delay(**kwargs)
-    except BROKER_ERRORS as exc:
-        _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
-        logger.error("Could not enqueue %s(%s), left for the sweeper: %r", task.name, kwargs, exc)
-        return False
-    return True
-
-
-def enqueue_on_commit(task, **kwargs) -> None:
-    """Enqueue `task` once the current transaction commits (at once outside one). A
-    broker error then is logged, never raised: the request that committed succeeds."""
-    # robust: whatever else goes wrong, the committed request is not turned into an error
-    # (eager tasks, as in tests and on embedded defaults, still raise their own bugs).
-    transaction.on_commit(
-        lambda: enqueue(task, **kwargs), robust=not task.app.conf.task_always_eager
-    )
-
 
 # Celery's own retries wait at most this long: a countdown longer than the broker's
 # visibility timeout (settings) would be delivered twice. Longer backoffs are the
@@ -132,7 +80,6 @@ def recompute_levels() -> int:
 @shared_task(name="cop.refresh_dashboards")
 def refresh_dashboards() -> int:
     """Precompute every community's health dashboard for each period."""
-    from cop.dashboard import refresh_all_snapshots
 
     return refresh_all_snapshots()
 
@@ -140,6 +87,5 @@ def refresh_dashboards() -> int:
 @shared_task(name="cop.send_value_follow_ups")
 def send_value_follow_ups() -> int:
     """Ask narrators, 30 and 90 days on, whether their hoped-for ending happened."""
-    from cop.services.value import send_due_follow_ups
 
     return send_due_follow_ups()

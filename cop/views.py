@@ -4,22 +4,26 @@ import redis
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cop.selectors import my_memberships
+
 from .forms import ProfileForm, TokenForm
+from .models import PersonalAccessToken
+from .services.tokens import create_token, revoke_token
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """For visitors, what Copse is; for members, their communities."""
     context = {}
     if request.user.is_authenticated:
-        from cop.selectors import my_memberships
-
         context["memberships"] = list(my_memberships(request.user))
     return render(request, "cop/home.html", context)
 
@@ -76,10 +80,6 @@ FRESH_SECRET_SESSION_KEY = "copse_fresh_api_secret"  # noqa: S105 (a session key
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """Personal access tokens: create (the secret is shown once), list, revoke."""
-    from django.core.exceptions import ValidationError
-
-    from .models import PersonalAccessToken
-    from .services.tokens import create_token, revoke_token
 
     form = TokenForm(request.POST or None)
     new_secret = None
@@ -138,6 +138,5 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without a RequestContext: the failure may lie in a context processor.
-    from django.template import loader
 
     return HttpResponse(loader.get_template("500.html").render(), status=500)

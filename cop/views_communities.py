@@ -5,6 +5,7 @@ one service, render or redirect. Services raise ValidationError with a message
 that is shown to the person.
 """
 
+from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cop import selectors
+from cop.charts import column_chart
 from cop.confirm import confirmation, undo_message
 from cop.enums import InvitationStatus, Level, MembershipStatus, Role
 from cop.extensions import HOME_SECTIONS
@@ -285,8 +287,6 @@ def member_profile(request: HttpRequest, slug: str, user_id: int) -> HttpRespons
     is_self = request.user.is_authenticated and member.user_id == request.user.pk
     monthly, chart = [], None
     if is_self:
-        from cop.charts import column_chart
-
         monthly = selectors.monthly_points(member)
         chart = column_chart(
             [row["month"] for row in monthly],
@@ -504,8 +504,6 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(membership.community)
     address_ok = address_unverified = False
     if request.user.is_authenticated:
-        from allauth.account.models import EmailAddress
-
         address = EmailAddress.objects.filter(
             user=request.user, email__iexact=invitation.email
         ).first()

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 HAPROXY_TEMPLATE = Path(__file__).resolve().parent / "haproxy.cfg.template"
 PR_SET_PDEATHSIG = 1
@@ -375,8 +377,6 @@ class Stack:
             time.sleep(0.25)
 
     def redis_ping(self) -> bool:
-        import redis
-
         client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=1, socket_timeout=1)
         try:
             return bool(client.ping())

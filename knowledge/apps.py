@@ -13,10 +13,11 @@ class KnowledgeConfig(AppConfig):
             register_demo_seeder,
             register_digest_section,
             register_home_section,
+            register_value_source,
         )
 
         from .demo import seed_knowledge
-        from .selectors import digest_section, home_section
+        from .selectors import digest_section, home_section, value_entry_choices
 
         register_community_tab(order=20, label=_("Knowledge"), url_name="knowledge:home")
         register_home_section(
@@ -24,6 +25,7 @@ class KnowledgeConfig(AppConfig):
         )
         register_demo_seeder(order=20, seed=seed_knowledge)
         register_digest_section(order=20, build=digest_section)
+        register_value_source(field="entries", choices=value_entry_choices)
         from .selectors import digest_unanswered_in_expertise
 
         register_digest_section(order=25, build=digest_unanswered_in_expertise)

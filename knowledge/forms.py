@@ -8,7 +8,7 @@ from cop.forms import IdsField
 from cop.models import Community, User
 
 from . import selectors
-from .enums import MEMBER_NOTE_KINDS, EntryKind
+from .enums import MEMBER_NOTE_KINDS, EntryKind, EntryStatus, ProblemStatus, SearchKind, TermStatus
 from .models import MARKDOWN_HELP
 
 # Fields rendered as Markdown; the preview shows each of them.
@@ -147,7 +147,6 @@ class SearchForm(forms.Form):
     tag = forms.SlugField(label=_("Topic"), required=False)
 
     def __init__(self, *args, communities, **kwargs):
-        from .enums import EntryStatus, ProblemStatus, SearchKind, TermStatus
 
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", _("Everything")), *SearchKind.choices]

@@ -10,6 +10,7 @@ import rules
 from cop.rules import can_view_community, is_active_member, is_coordinator, membership_of
 
 from .enums import EntryStatus
+from .models import PracticeEntry, Reply
 
 
 def _community(item):
@@ -62,7 +63,6 @@ def earned_expertise(user, community, tag_ids) -> bool:
     """Whether the user earned expertise in one of `tag_ids` in the community: a reply of
     theirs accepted as a solution to a problem on the topic, or a practice of theirs on
     the topic that others validated."""
-    from .models import PracticeEntry, Reply
 
     if not tag_ids:
         return False

@@ -22,6 +22,7 @@ import html
 import re
 from dataclasses import dataclass
 
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
@@ -30,8 +31,9 @@ from django.utils.html import escape, strip_tags
 from cop.markdown import render_markdown
 from cop.selectors import visible_communities
 
-from .enums import SearchKind
+from .enums import EntryStatus, SearchKind
 from .models import GlossaryTerm, PracticeEntry, Problem, Reply, SearchDocument, Story
+from .selectors import visible_entries
 
 CANDIDATE_CAP = 1000  # SQLite: at most this many matches
 TITLE_CANDIDATES = 200  # PostgreSQL: the newest title matches ranked …
@@ -128,8 +130,6 @@ def index_object(obj) -> SearchDocument | None:
         kind=kind, object_id=obj.pk, defaults=fields
     )
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchVector
-
         SearchDocument.objects.filter(pk=document.pk).update(
             vector=SearchVector(Value(document.title), weight="A", config="english")
             + SearchVector(Value(document.body), weight="B", config="english"),
@@ -164,8 +164,6 @@ def visible_documents(
 ) -> QuerySet[SearchDocument]:
     """Documents of the communities the user may see, with the filters applied. A draft
     practice is found only by those who may see it (its author, the coordinators)."""
-    from .enums import EntryStatus
-    from .selectors import visible_entries
 
     # The ids as literals, not a subquery: the planner then estimates how many documents
     # match and walks the `updated_at` index for common words instead of intersecting
@@ -203,7 +201,6 @@ def _search_postgres(documents, query: str, limit: int) -> list[SearchHit]:
     newest whose text matches. A word found in most of a million documents then costs
     a short walk down the `updated_at` index instead of reading every match, and older
     documents about the subject (title matches, which rank highest) still compete."""
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 
     search_query = SearchQuery(query, search_type="websearch", config="english")
     newest = ("-updated_at", "-id")

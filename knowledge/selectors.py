@@ -10,11 +10,14 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from cop.enums import MembershipStatus, Role
 from cop.models import Community, Membership, Tag
 from cop.rules import can_view_community
 from cop.selectors import visible_communities
+from cop.services.notifications import digest_communities
+from meetings.selectors import linkable_meetings
 
 from . import rules as perms
 from .enums import EntryKind, EntryStatus, NoteKind, ProblemStatus, TermStatus
@@ -368,9 +371,6 @@ def export_items(community: Community) -> dict:
 def digest_section(*, user, since) -> dict | None:
     """What is new in the member's communities since `since`: stories, problems and
     practices that became validated (three queries, at most ten items)."""
-    from django.utils.translation import gettext as _
-
-    from cop.services.notifications import digest_communities
 
     communities = digest_communities(user)
     items = []
@@ -458,26 +458,20 @@ def access_deleted(user, community: Community, kind: str, pk: int):
 
 
 def meeting_choices(community: Community):
-    """Meetings a story can come from: this community's, held in the last year, newest first."""
-    from datetime import timedelta
+    """Meetings a story can come from (the meetings app's rule, shared with value stories)."""
+    return linkable_meetings(community)
 
-    from django.utils import timezone
 
-    from meetings.models import Meeting
-
-    now = timezone.now()
-    return Meeting.objects.filter(
-        community=community, starts_at__lte=now, starts_at__gte=now - timedelta(days=365)
-    ).order_by("-starts_at")
+def value_entry_choices(community: Community) -> QuerySet[PracticeEntry]:
+    """Practices a value story can come from: the community's live ones, by title."""
+    return PracticeEntry.objects.filter(community=community, deleted_at__isnull=True).order_by(
+        "title"
+    )
 
 
 def digest_unanswered_in_expertise(*, user, since) -> dict | None:
     """Open problems nobody has answered yet, in topics the member named as their
     expertise in each community (two queries, at most five problems)."""
-    from django.utils.translation import gettext as _
-
-    from cop.models import Membership
-    from cop.services.notifications import digest_communities
 
     expertise = list(
         Membership.objects.filter(

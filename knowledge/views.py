@@ -19,6 +19,7 @@ from cop.models import Community
 from cop.pagination import KeysetPage, keyset_page
 from cop.rules import is_coordinator, membership_of
 from cop.selectors import access_community, visible_communities
+from meetings.selectors import agenda_meetings as upcoming_for_agenda
 
 from . import rules as perms
 from . import search as search_backend
@@ -295,8 +296,6 @@ def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) ->
     promoted = getattr(problem, "promoted_entry", None)
     agenda_meetings = []
     if perms.can_post(user, community) and not problem.is_solved:
-        from meetings.selectors import agenda_meetings as upcoming_for_agenda
-
         agenda_meetings = list(upcoming_for_agenda(community))
     return render(
         request,

@@ -31,6 +31,7 @@ from cop.api_support import (
 )
 from cop.enums import MembershipStatus
 from cop.models import Membership, User
+from cop.permissions import authorize
 from cop.rules import is_active_member
 from cop.selectors import access_community, visible_communities
 
@@ -38,12 +39,7 @@ from . import selectors, services
 from .enums import AgendaItemStatus, EditScope, MeetingKind, MeetingStatus, RSVPAnswer
 from .models import Meeting, Series
 from .rules import (
-    can_manage_meeting,
-    can_manage_series,
-    can_propose_agenda_item,
     can_rsvp,
-    can_schedule_meeting,
-    can_vote_agenda_item,
 )
 
 
@@ -359,8 +355,7 @@ class MeetingViewSet(
         community = access_community(
             self.request.user, serializer.validated_data["community"]["slug"]
         )
-        if not can_schedule_meeting(self.request.user, community):
-            raise PermissionDenied("Only the community's coordinators schedule meetings.")
+        authorize(self.request.user, "meetings.add_meeting", community)
         data = self._write_fields(serializer.validated_data)
         data.pop("scope", None)  # a new meeting has nothing following
         hosts = _hosts(community, serializer.validated_data.get("host_ids"))
@@ -371,8 +366,7 @@ class MeetingViewSet(
 
     def perform_update(self, serializer):
         meeting = serializer.instance
-        if not can_manage_meeting(self.request.user, meeting):
-            raise PermissionDenied("Only the meeting's hosts and coordinators can change it.")
+        authorize(self.request.user, "meetings.change_meeting", meeting)
         data = self._write_fields(serializer.validated_data)
         scope = data.pop("scope", EditScope.THIS)
         hosts = _hosts(meeting.community, serializer.validated_data.get("host_ids"))
@@ -414,8 +408,7 @@ class MeetingViewSet(
     def cancel(self, request, pk=None):
         """Cancel the meeting (hosts and coordinators); everyone who answered is told."""
         meeting = _meeting_for(request.user, pk)
-        if not can_manage_meeting(request.user, meeting):
-            raise PermissionDenied("Only the meeting's hosts and coordinators can cancel it.")
+        authorize(request.user, "meetings.change_meeting", meeting)
         body = CancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.cancel_meeting(
@@ -438,27 +431,15 @@ class MeetingViewSet(
             return Response(_agenda(meeting))
         if not request.user.is_authenticated:
             raise NotAuthenticated()
-        if not can_propose_agenda_item(request.user, meeting):
-            raise PermissionDenied("Only members of the community can propose agenda items.")
+        authorize(request.user, "meetings.propose_agenda_item", meeting)
         body = AgendaItemSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        problem = None
-        if body.validated_data.get("problem_id"):
-            from knowledge.models import Problem
-
-            problem = Problem.objects.filter(
-                pk=body.validated_data["problem_id"], community=meeting.community
-            ).first()
-            if problem is None:
-                raise serializers.ValidationError(
-                    {"problem": "Choose a problem of this community."}
-                )
         item = services.propose_agenda_item(
             meeting=meeting,
             by=request.user,
             title=body.validated_data.get("title", ""),
             details=body.validated_data.get("details", ""),
-            problem=problem,
+            problem_id=body.validated_data.get("problem_id"),
         )
         return Response(AgendaItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
@@ -472,8 +453,7 @@ class MeetingViewSet(
     def agenda_vote(self, request, pk=None):
         """Vote for an agenda item (`vote: false` takes the vote back; members)."""
         meeting = _meeting_for(request.user, pk)
-        if not can_vote_agenda_item(request.user, meeting):
-            raise PermissionDenied("Only members of the community can vote.")
+        authorize(request.user, "meetings.vote_agenda_item", meeting)
         body = AgendaActionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         item = get_object_or_404(meeting.agenda_items, pk=body.validated_data["item"])
@@ -490,8 +470,7 @@ class MeetingViewSet(
     def agenda_status(self, request, pk=None):
         """Accept, decline or reopen an agenda item (hosts and coordinators)."""
         meeting = _meeting_for(request.user, pk)
-        if not can_manage_meeting(request.user, meeting):
-            raise PermissionDenied("Only the meeting's hosts and coordinators set the agenda.")
+        authorize(request.user, "meetings.change_meeting", meeting)
         body = AgendaStatusSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         item = get_object_or_404(meeting.agenda_items, pk=body.validated_data["item"])
@@ -511,8 +490,7 @@ class MeetingViewSet(
         """Move an accepted agenda item one place up or down (hosts and coordinators);
         answers the agenda in its new order."""
         meeting = _meeting_for(request.user, pk)
-        if not can_manage_meeting(request.user, meeting):
-            raise PermissionDenied("Only the meeting's hosts and coordinators set the agenda.")
+        authorize(request.user, "meetings.change_meeting", meeting)
         body = AgendaMoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         item = get_object_or_404(meeting.agenda_items, pk=body.validated_data["item"])
@@ -537,8 +515,7 @@ class MeetingViewSet(
         started (replaces an earlier list; attendance counts towards participation).
         Hosts and coordinators."""
         meeting = _meeting_for(request.user, pk)
-        if not can_manage_meeting(request.user, meeting):
-            raise PermissionDenied("Only the meeting's hosts and coordinators mark attendance.")
+        authorize(request.user, "meetings.change_meeting", meeting)
         if request.method == "POST":
             body = AttendanceSerializer(data=request.data)
             body.is_valid(raise_exception=True)
@@ -582,8 +559,7 @@ class MeetingViewSet(
     def notes(self, request, pk=None):
         """Write the meeting's notes in Markdown (hosts and coordinators)."""
         meeting = _meeting_for(request.user, pk)
-        if not can_manage_meeting(request.user, meeting):
-            raise PermissionDenied("Only the meeting's hosts and coordinators write its notes.")
+        authorize(request.user, "meetings.change_meeting", meeting)
         body = NotesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         meeting = services.write_notes(
@@ -752,8 +728,7 @@ class SeriesViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         community = access_community(request.user, data.pop("community"))
-        if not can_schedule_meeting(request.user, community):
-            raise PermissionDenied("Only the community's coordinators start a series.")
+        authorize(request.user, "meetings.add_series", community)
         series = services.create_series(
             community=community,
             by=request.user,
@@ -769,8 +744,7 @@ class SeriesViewSet(
 
     def _managed(self, request, pk) -> Series:
         series = self.get_object()
-        if not can_manage_series(request.user, series):
-            raise PermissionDenied("Only the series' hosts and coordinators can do this.")
+        authorize(request.user, "meetings.change_series", series)
         return series
 
     @extend_schema(request=None, responses=SeriesSerializer)

@@ -15,10 +15,11 @@ class MeetingsConfig(AppConfig):
             register_demo_seeder,
             register_digest_section,
             register_home_section,
+            register_value_source,
         )
 
         from .demo import seed_meetings
-        from .selectors import digest_section, home_section_context
+        from .selectors import digest_section, home_section_context, linkable_meetings
 
         register_community_tab(order=10, label=_("Meetings"), url_name="meetings:community")
         register_home_section(
@@ -26,6 +27,7 @@ class MeetingsConfig(AppConfig):
         )
         register_demo_seeder(order=10, seed=seed_meetings)
         register_digest_section(order=10, build=digest_section)
+        register_value_source(field="meetings", choices=linkable_meetings)
         from .dashboard import register_section
 
         register_section()

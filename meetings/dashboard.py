@@ -26,7 +26,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_noop
 
-from cop.dashboard import Period, monthly_counts
+from cop.dashboard import Period, monthly_counts, register_dashboard_section
 from cop.models import Community
 
 from .enums import MeetingStatus, RSVPAnswer
@@ -134,6 +134,5 @@ def build_section(*, community: Community, period: Period) -> dict:
 
 def register_section() -> None:
     """Put this section on the health dashboard (called from the app's `ready()`)."""
-    from cop.dashboard import register_dashboard_section
 
     register_dashboard_section(order=ORDER, key="meetings", build=build_section)

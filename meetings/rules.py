@@ -5,7 +5,9 @@ Membership lookups go through `cop.rules.membership_of`, cached per request.
 """
 
 import rules
+from django.utils.translation import gettext_lazy as _
 
+from cop.permissions import declare
 from cop.rules import can_view_community, is_active_member, is_coordinator
 
 from .enums import MeetingStatus
@@ -51,12 +53,31 @@ can_vote_agenda_item = is_member_of_meetings_community & is_scheduled
 can_manage_meeting = is_host | is_coordinator_of_meetings_community
 can_schedule_meeting = is_coordinator
 
-rules.add_perm("meetings.view_meeting", can_view_meeting)
-rules.add_perm("meetings.rsvp", can_rsvp)
-rules.add_perm("meetings.propose_agenda_item", can_propose_agenda_item)
-rules.add_perm("meetings.vote_agenda_item", can_vote_agenda_item)
-rules.add_perm("meetings.change_meeting", can_manage_meeting)
-rules.add_perm("meetings.add_meeting", can_schedule_meeting)
+declare("meetings.view_meeting", can_view_meeting, _("You cannot see this meeting."))
+declare("meetings.rsvp", can_rsvp, _("Only members of the community can answer. Join it first."))
+declare(
+    "meetings.propose_agenda_item",
+    can_propose_agenda_item,
+    _("Only members of the community can propose agenda items."),
+)
+declare(
+    "meetings.vote_agenda_item", can_vote_agenda_item, _("Only members of the community can vote.")
+)
+declare(
+    "meetings.change_meeting",
+    can_manage_meeting,
+    _("Only the meeting's hosts and coordinators can do this."),
+)
+declare(
+    "meetings.add_meeting",
+    can_schedule_meeting,
+    _("Only the community's coordinators schedule meetings."),
+)
+declare(
+    "meetings.add_series",
+    can_schedule_meeting,
+    _("Only the community's coordinators set up a series of meetings."),
+)
 
 
 # Series predicates take (user, series).
@@ -73,4 +94,8 @@ def is_coordinator_of_series_community(user, series) -> bool:
 
 
 can_manage_series = is_series_host | is_coordinator_of_series_community
-rules.add_perm("meetings.change_series", can_manage_series)
+declare(
+    "meetings.change_series",
+    can_manage_series,
+    _("Only the series' hosts and coordinators can do this."),
+)

@@ -6,6 +6,7 @@ communities the viewer may see.
 """
 
 import calendar
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -24,10 +25,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cop.enums import MembershipStatus
 from cop.models import Community, Membership, User
 from cop.selectors import access_community
+from cop.services.notifications import digest_communities
 
 from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer
 from .models import RSVP, AgendaItem, AgendaVote, Attendance, CalendarFeedToken, Meeting, Series
@@ -156,6 +159,21 @@ def month_calendar(community: Community, user, *, year: int, month: int) -> Mont
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return MonthCalendar(first=first, weeks=weeks, previous=previous, next=following)
+
+
+# A story or value story can come from a meeting held this long ago at most.
+LINKABLE_MEETING_DAYS = 365
+
+
+def linkable_meetings(community: Community) -> QuerySet[Meeting]:
+    """Meetings a story or value story can come from: this community's, held in the last
+    year, newest first."""
+    now = timezone.now()
+    return Meeting.objects.filter(
+        community=community,
+        starts_at__lte=now,
+        starts_at__gte=now - timedelta(days=LINKABLE_MEETING_DAYS),
+    ).order_by("-starts_at")
 
 
 def access_meeting(user, slug: str, meeting_id: int) -> Meeting:
@@ -327,7 +345,6 @@ def home_section_context(*, community: Community, user, membership=None) -> dict
 
 def agenda_meetings(community: Community):
     """Meetings a problem can still be proposed for: scheduled and not yet started."""
-    from django.utils import timezone
 
     return Meeting.objects.filter(
         community=community, status=MeetingStatus.SCHEDULED, starts_at__gt=timezone.now()
@@ -337,9 +354,6 @@ def agenda_meetings(community: Community):
 def digest_section(*, user, since) -> dict | None:
     """The member's digest: meetings of their communities in the coming fortnight, with
     their answer if they gave one (two queries, at most eight meetings)."""
-    from django.utils.translation import gettext as _
-
-    from cop.services.notifications import digest_communities
 
     now = timezone.now()
     meetings = list(
@@ -374,7 +388,6 @@ def digest_section(*, user, since) -> dict | None:
 
 
 def _zone_of(user):
-    import zoneinfo
 
     try:
         return zoneinfo.ZoneInfo(user.timezone)

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cop.enums import MembershipStatus, NotificationKind, ParticipationKind
+from cop.enums import AuditAction, MembershipStatus, NotificationKind, ParticipationKind
 from cop.models import Community, Membership, User
+from cop.services.audit import record
 from cop.services.notifications import notify, notify_mentions
 from cop.services.participation import record_participation, withdraw_participation
 
@@ -351,9 +352,6 @@ def cancel_meeting(
         body=reason,
     )
     if audit:
-        from cop.enums import AuditAction
-        from cop.services.audit import record
-
         record(
             community=meeting.community,
             actor=by,
@@ -605,8 +603,6 @@ def end_series(*, series: Series, by: User, now: datetime | None = None) -> Seri
     for meeting in series.meetings.filter(status=MeetingStatus.SCHEDULED, starts_at__gt=now):
         cancel_meeting(meeting=meeting, by=by, reason=_("The series has ended."), audit=False)
         cancelled += 1
-    from cop.enums import AuditAction
-    from cop.services.audit import record
 
     record(
         community=series.community,
@@ -801,16 +797,28 @@ def waitlist_position(rsvp_row: RSVP) -> int | None:
 
 @transaction.atomic
 def propose_agenda_item(
-    *, meeting: Meeting, by: User, title: str = "", details: str = "", problem=None
+    *,
+    meeting: Meeting,
+    by: User,
+    title: str = "",
+    details: str = "",
+    problem=None,
+    problem_id: int | None = None,
 ) -> AgendaItem:
     """A member proposes a topic for the agenda, or a problem from the knowledge app to
-    work on together (its title is the topic unless one is given). Counts as
-    participation (PROPOSED_AGENDA_ITEM)."""
+    work on together (its title is the topic unless one is given), passed as the problem
+    or by its id. Counts as participation (PROPOSED_AGENDA_ITEM)."""
     if meeting.status != MeetingStatus.SCHEDULED or meeting.has_started:
         raise ValidationError(_("The agenda of this meeting is closed."))
+    if problem_id is not None:
+        # The agenda item's own relation names the model: meetings never import knowledge.
+        problems = AgendaItem._meta.get_field("problem").related_model.objects
+        problem = problems.filter(pk=problem_id).first()
+        if problem is None:
+            raise ValidationError({"problem": _("Choose a problem of this community.")})
     if problem is not None:
         if problem.community_id != meeting.community_id or problem.deleted_at is not None:
-            raise ValidationError(_("Choose a problem of this community."))
+            raise ValidationError({"problem": _("Choose a problem of this community.")})
         if meeting.agenda_items.filter(problem=problem).exists():
             raise ValidationError(_("This problem is already proposed for that meeting."))
         title = title or problem.title

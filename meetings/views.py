@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cop.confirm import confirmation
 from cop.next_url import safe_next
+from cop.permissions import authorize
 from cop.rules import membership_of
 from cop.selectors import access_community
 
@@ -105,8 +106,7 @@ def _members(community):
 @login_required
 def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
-    if not can_schedule_meeting(request.user, community):
-        raise PermissionDenied(_("Only coordinators schedule meetings."))
+    authorize(request.user, "meetings.add_meeting", community)
     form = MeetingForm(
         request.POST or None,
         members=_members(community),
@@ -146,8 +146,7 @@ def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def create_series(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
-    if not can_schedule_meeting(request.user, community):
-        raise PermissionDenied(_("Only coordinators set up a series of meetings."))
+    authorize(request.user, "meetings.add_series", community)
     form = SeriesForm(
         request.POST or None,
         members=_members(community),
@@ -230,8 +229,7 @@ def series_preview(request: HttpRequest, slug: str) -> HttpResponse:
     """The next dates a series form would give, for the live preview on the form (a
     fragment; coordinators only). Only the recurrence and time fields are read."""
     community = access_community(request.user, slug)
-    if not can_schedule_meeting(request.user, community):
-        raise PermissionDenied(_("Only coordinators set up a series of meetings."))
+    authorize(request.user, "meetings.add_series", community)
     data = request.GET.copy()
     data["title"] = data["location"] = "-"  # not part of the rhythm
     data["kind"] = "regular"
@@ -391,8 +389,7 @@ def rsvp(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
 
 def _managed_meeting(request, slug, meeting_id):
     meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    if not can_manage_meeting(request.user, meeting):
-        raise PermissionDenied(_("Only the meeting's hosts and coordinators can do this."))
+    authorize(request.user, "meetings.change_meeting", meeting)
     return meeting
 
 
@@ -482,8 +479,7 @@ def cancel_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
 @require_POST
 def propose_agenda_item(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    if not can_propose_agenda_item(request.user, meeting):
-        raise PermissionDenied(_("Only members of the community can propose agenda items."))
+    authorize(request.user, "meetings.propose_agenda_item", meeting)
     form = AgendaItemForm(request.POST)
     if form.is_valid():
         try:
@@ -502,22 +498,21 @@ def propose_agenda_item(request: HttpRequest, slug: str, meeting_id: int) -> Htt
 @require_POST
 def propose_problem(request: HttpRequest, slug: str) -> HttpResponse:
     """From a problem's page: put the problem on an upcoming meeting's agenda."""
-    from knowledge.selectors import access_problem
 
     community = access_community(request.user, slug)
     problem_id, meeting_id = request.POST.get("problem", ""), request.POST.get("meeting", "")
-    if not (problem_id.isdigit() and meeting_id.isdigit()):
+    if not (
+        problem_id.isdigit() and meeting_id.isdigit() and max(len(problem_id), len(meeting_id)) < 19
+    ):
         messages.error(request, _("Choose a meeting."))
         return redirect(safe_next(request, community.get_absolute_url()))
-    problem = access_problem(request.user, community, int(problem_id))
     meeting = selectors.access_meeting(request.user, slug, int(meeting_id))
-    if not can_propose_agenda_item(request.user, meeting):
-        raise PermissionDenied(_("Only members of the community can propose agenda items."))
+    authorize(request.user, "meetings.propose_agenda_item", meeting)
     try:
-        services.propose_agenda_item(meeting=meeting, by=request.user, problem=problem)
+        services.propose_agenda_item(meeting=meeting, by=request.user, problem_id=int(problem_id))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-        return redirect(problem.get_absolute_url())
+        return redirect(safe_next(request, community.get_absolute_url()))
     messages.success(
         request,
         _("The problem is proposed for “%(meeting)s”.") % {"meeting": meeting.title},
@@ -533,8 +528,7 @@ def _agenda_item(meeting, item_id) -> AgendaItem:
 @require_POST
 def vote_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
     meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    if not can_vote_agenda_item(request.user, meeting):
-        raise PermissionDenied(_("Only members of the community can vote."))
+    authorize(request.user, "meetings.vote_agenda_item", meeting)
     item = _agenda_item(meeting, item_id)
     services.vote_agenda_item(item=item, user=request.user, vote=request.POST.get("vote") != "0")
     if request.htmx:

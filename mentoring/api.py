@@ -10,6 +10,7 @@ import re
 
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -104,7 +105,6 @@ class MentorOfferSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "paused"]
 
     def get_url(self, offer) -> str:
-        from django.urls import reverse
 
         path = reverse("mentoring_find", kwargs={"slug": offer.community.slug})
         return self.context["request"].build_absolute_uri(path)

@@ -28,7 +28,7 @@ from datetime import datetime
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_noop
 
-from cop.dashboard import Period, monthly_counts
+from cop.dashboard import Period, monthly_counts, register_dashboard_section
 from cop.metrics import median
 from cop.models import Community
 
@@ -160,6 +160,5 @@ def build_section(*, community: Community, period: Period) -> dict:
 
 def register_section() -> None:
     """Put this section on the health dashboard (called from the app's `ready()`)."""
-    from cop.dashboard import register_dashboard_section
 
     register_dashboard_section(order=ORDER, key="mentoring", build=build_section)

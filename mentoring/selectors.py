@@ -21,6 +21,7 @@ from .enums import (
     NEEDS_COORDINATOR_STATUSES,
     OPEN_MENTORSHIP_STATUSES,
     MentorshipStatus,
+    OfferOutcome,
     RequestStatus,
 )
 from .models import CheckIn, MentorOffer, MentorRequest, Mentorship, OnboardingStep, RequestOffer
@@ -150,8 +151,6 @@ def access_mentorship(user, community: Community, pk: int) -> Mentorship:
 
 def acceptance_message(mentorship: Mentorship) -> str:
     """What the mentor wrote when they accepted the request ("" if nothing)."""
-    from .enums import OfferOutcome
-    from .models import RequestOffer
 
     return (
         RequestOffer.objects.filter(

@@ -22,6 +22,19 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cop.enums import JoinPolicy, MembershipStatus, Role, Visibility
+from meetings.services import create_series
+from tests.factories import (
+    CommunityFactory,
+    GlossaryTermFactory,
+    MeetingFactory,
+    MembershipFactory,
+    PracticeEntryFactory,
+    ProblemFactory,
+    ReplyFactory,
+    StoryFactory,
+    UserFactory,
+)
+from tests.mentoring.factories import make_mentorship
 
 CALLERS = ["anonymous", "non_member", "member", "coordinator", "staff"]
 VISIBILITIES = ("public", "private")
@@ -83,19 +96,6 @@ def fill(value, names: dict):
 
 def build_world(visibility: str) -> tuple[dict, dict]:
     """A community and one object of each kind; answers (names, callers)."""
-    from meetings.services import create_series
-    from tests.factories import (
-        CommunityFactory,
-        GlossaryTermFactory,
-        MeetingFactory,
-        MembershipFactory,
-        PracticeEntryFactory,
-        ProblemFactory,
-        ReplyFactory,
-        StoryFactory,
-        UserFactory,
-    )
-    from tests.mentoring.factories import make_mentorship
 
     coordinator = UserFactory()
     community = CommunityFactory(

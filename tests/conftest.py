@@ -12,7 +12,10 @@ import uuid
 from urllib.parse import urlparse
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings as django_settings
+
+from cop.celery import app
 
 # Playwright's sync API runs an event loop in this thread; the ORM would refuse to run.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -107,9 +110,6 @@ def celery_live_worker(settings):
     other's tasks. Tests using it need `django_db(transaction=True)`, so the worker
     thread sees committed rows.
     """
-    from celery.contrib.testing.worker import start_worker
-
-    from cop.celery import app
 
     worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
     queue = f"copse-test-{worker_id}-{uuid.uuid4().hex[:8]}"

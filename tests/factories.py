@@ -1,5 +1,7 @@
 """factory_boy factories for the whole suite."""
 
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
 from django.db import models
@@ -159,14 +161,12 @@ class GlossaryTermFactory(factory.django.DjangoModelFactory):
 
 
 def _in_days(days: int, hour: int = 17):
-    from datetime import timedelta
 
     start = timezone.now() + timedelta(days=days)
     return start.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
 def _an_hour_after(meeting):
-    from datetime import timedelta
 
     return meeting.starts_at + timedelta(hours=1)
 

@@ -5,6 +5,7 @@ schemathesis' response_schema_conformance, as the full run does."""
 from datetime import date, time
 
 import pytest
+import schemathesis
 from django.core.wsgi import get_wsgi_application
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -48,7 +49,6 @@ def world(settings):
 
 
 def _check(world, label, **path_parameters):
-    import schemathesis
 
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
     operation = next(

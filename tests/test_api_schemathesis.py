@@ -7,8 +7,10 @@ and bodies as declared; schema-violating requests refused; schema-valid requests
 accepted. What cannot be held to the schema is listed below, each with its reason."""
 
 import re
+from datetime import date, time
 
 import pytest
+import schemathesis
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -18,7 +20,10 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from cop.enums import Role
+from cop.models import ValueFollowUp
 from cop.services.tokens import create_token
+from cop.services.value import tell_value_story
+from meetings.services import create_series
 from tests.factories import (
     CommunityFactory,
     MeetingFactory,
@@ -114,11 +119,6 @@ def caller(settings):
     PracticeEntryFactory(community=community, author=other)
     # A series without an online link and an unanswered follow-up: both once broke
     # their schema (a blank URI, a blank outcome outside its enum, a time without offset).
-    from datetime import date, time
-
-    from cop.models import ValueFollowUp
-    from cop.services.value import tell_value_story
-    from meetings.services import create_series
 
     create_series(
         community=community, by=user, title="Weekly", rrule="FREQ=WEEKLY;BYDAY=TU",
@@ -141,7 +141,6 @@ def _explained(label: str, body: str) -> bool:
 
 @pytest.mark.timeout(900)  # about two minutes alone; more on a loaded machine
 def test_api_keeps_to_its_schema_in_every_check(caller):
-    import schemathesis
 
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
     # Text with NUL characters is refused by design (PostgreSQL cannot store them; Django

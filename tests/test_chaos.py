@@ -31,6 +31,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from psycopg import sql
@@ -151,8 +152,6 @@ def _at(load: Load, seconds: float) -> None:
 
 
 def _beat_leader(stack: Stack) -> str | None:
-    import redis
-
     client = redis.Redis.from_url(stack.redis_url, socket_timeout=1, socket_connect_timeout=1)
     try:
         holder = client.get("copse:beat:leader")

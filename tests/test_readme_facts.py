@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cop.demo import DEMO_USERS
+from cop.demo import DEMO_USERS, seed_demo
+from cop.enums import MembershipStatus, Role
+from cop.models import Membership
+from mentoring.models import MentorOffer, Mentorship
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
@@ -32,10 +35,6 @@ def test_port_test_time_reset_and_first_download_are_documented():
 
 @pytest.mark.django_db
 def test_the_roles_named_are_the_demo_roles():
-    from cop.demo import seed_demo
-    from cop.enums import MembershipStatus, Role
-    from cop.models import Membership
-    from mentoring.models import MentorOffer, Mentorship
 
     seed_demo()
 

@@ -22,7 +22,12 @@ import logging
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
+
+from cop.views import _check_database, _check_redis
+
+from .prometheus import exposition
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +40,6 @@ def pending_migrations() -> int:
     global _migrations_checked
     if _migrations_checked:
         return 0
-    from django.db.migrations.executor import MigrationExecutor
-
     executor = MigrationExecutor(connection)
     pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
     _migrations_checked = pending == 0
@@ -44,8 +47,6 @@ def pending_migrations() -> int:
 
 
 def readiness() -> tuple[bool, dict[str, str]]:
-    from cop.views import _check_database, _check_redis
-
     checks = {"database": _check_database()}
     if checks["database"] == "ok":
         try:
@@ -97,8 +98,6 @@ def _may_scrape(request) -> bool:
 def metrics(request) -> HttpResponse:
     if not _may_scrape(request):
         return HttpResponse("Not found", status=404, content_type="text/plain")
-    from .prometheus import exposition
-
     body, content_type = exposition()
     return _no_store(HttpResponse(body, content_type=content_type))
 

@@ -1,6 +1,7 @@
 """The LOGGING setting: one line per record on standard error, as JSON (production) or
 text (development), each with the request id (`cop.ops.request_id`)."""
 
+from celery import current_task
 from pythonjsonlogger.json import JsonFormatter
 
 
@@ -12,8 +13,6 @@ class CopseJsonFormatter(JsonFormatter):
     def add_fields(self, log_record, record, message_dict):
         super().add_fields(log_record, record, message_dict)
         try:
-            from celery import current_task
-
             task = current_task._get_current_object() if current_task else None
         except Exception:  # logging must never fail
             task = None

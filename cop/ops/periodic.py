@@ -19,6 +19,8 @@ from celery import Task
 from django.conf import settings
 from django.core.cache import cache
 
+from .prometheus import PERIODIC_SKIPPED
+
 logger = logging.getLogger(__name__)
 
 LOCK_PREFIX = "copse:periodic:"
@@ -63,8 +65,6 @@ class CopseTask(Task):
         limit = self.time_limit or self.app.conf.task_time_limit or interval
         with run_alone(self.name, seconds=min(interval, limit)) as alone:
             if not alone:
-                from .prometheus import PERIODIC_SKIPPED
-
                 PERIODIC_SKIPPED.labels(self.name).inc()
                 logger.info("Periodic task %s skipped: another run holds its lock", self.name)
                 return None

@@ -24,8 +24,13 @@ import logging
 import os
 import time
 
+import redis
 from celery import signals
+from django.apps import apps
 from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import Count, Min
+from django.utils import timezone
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -35,6 +40,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
     multiprocess,
+    start_http_server,
 )
 from prometheus_client.core import GaugeMetricFamily
 
@@ -117,8 +123,6 @@ def _serve_worker_metrics(**kwargs):
     port = os.environ.get("CELERY_METRICS_PORT")
     if not port:
         return
-    from prometheus_client import start_http_server
-
     registry = process_registry()
     start_http_server(
         int(port), addr=os.environ.get("CELERY_METRICS_ADDR", "127.0.0.1"), registry=registry
@@ -142,12 +146,9 @@ class StateCollector:
             yield from self._redis()
 
     def _outbox(self):
-        from django.db import DatabaseError
-        from django.db.models import Count, Min
-        from django.utils import timezone
-
-        from cop.models import EmailDelivery, EmailStatus
-
+        # Looked up, not imported: this module is loaded with the Celery app, before the
+        # models are.
+        EmailDelivery = apps.get_model("cop", "EmailDelivery")
         try:
             counts = dict(
                 EmailDelivery.objects.filter(status__in=OUTBOX_STATES)
@@ -155,7 +156,7 @@ class StateCollector:
                 .annotate(n=Count("pk"))
                 .order_by()
             )
-            oldest = EmailDelivery.objects.filter(status=EmailStatus.QUEUED).aggregate(
+            oldest = EmailDelivery.objects.filter(status="queued").aggregate(
                 oldest=Min("created_at")
             )["oldest"]
         except DatabaseError as exc:
@@ -175,15 +176,11 @@ class StateCollector:
         )
 
     def _redis(self):
-        import redis
-
         client = redis.Redis.from_url(
             settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
         )
         try:
-            from cop.celery import app
-
-            queue = app.conf.task_default_queue
+            queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
             # kombu keeps a queue's messages in one list per priority step.
             keys = [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
             length = sum(client.llen(key) for key in keys)

@@ -6,6 +6,7 @@ person can read when the action is not possible; views and the API show it.
 
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ from cop.enums import (
     Role,
 )
 from cop.models import AuditEntry, Community, Invitation, Membership, Tag, User
+from cop.rules import is_coordinator
 from cop.services import audit
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
@@ -285,7 +287,6 @@ def invitation_from_token(token: str) -> Invitation:
 
 def has_verified_address(user: User, email: str) -> bool:
     """Whether `email` is a verified address of `user`'s account (allauth's records)."""
-    from allauth.account.models import EmailAddress
 
     return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
 
@@ -381,7 +382,6 @@ def remove_member(*, membership: Membership, by: User) -> Membership:
 def undo_removal(*, membership: Membership, by: User) -> Membership:
     """Undo a removal made within the last few minutes (`audit.UNDO_WINDOW`, coordinators):
     the member is back with the role they had, as if nothing happened."""
-    from cop.rules import is_coordinator
 
     if not is_coordinator(by, membership.community):
         raise ValidationError(_("Only a coordinator can undo a removal."))
@@ -421,7 +421,6 @@ def recognise_expertise(*, membership: Membership, by: User, tags: list[Tag]) ->
     """Set the topics a member is recognised as an expert in (coordinators). Recognised
     expertise lets their validation of a practice on the topic count alone; topics of
     another community are ignored."""
-    from cop.rules import is_coordinator
 
     if not is_coordinator(by, membership.community):
         raise ValidationError(_("Only a coordinator can recognise expertise."))

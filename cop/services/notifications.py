@@ -40,6 +40,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cop.enums import MembershipStatus, NotificationKind, Visibility
+from cop.extensions import DIGEST_SECTIONS
 from cop.models import (
     Community,
     CommunityMute,
@@ -55,7 +56,11 @@ from cop.models import (
     NotificationSettings,
     User,
 )
+from cop.queue import enqueue, enqueue_on_commit
 from cop.text import email_subject
+
+# The Celery task that sends one notification email (cop.tasks).
+SEND_EMAIL_TASK = "cop.send_notification_email"
 
 logger = logging.getLogger(__name__)
 
@@ -272,9 +277,7 @@ def notify(
             message_id=new_message_id() if channel == DeliveryChannel.IMMEDIATE else "",
         )
     if channel == DeliveryChannel.IMMEDIATE:
-        from cop.tasks import enqueue_on_commit, send_notification_email
-
-        enqueue_on_commit(send_notification_email, notification_id=notification.pk)
+        enqueue_on_commit(SEND_EMAIL_TASK, notification_id=notification.pk)
     return notification
 
 
@@ -678,7 +681,6 @@ def sweep_email_outbox(*, now: datetime | None = None, limit: int = 1000) -> int
     A lost row out of attempts is marked failed. Each row enqueued waits
     SWEEP_QUEUED_AFTER before this sweeper enqueues it again. Returns how many it enqueued.
     """
-    from cop.tasks import enqueue, send_notification_email
 
     now = now or timezone.now()
     lost = Q(Q(lease_until__lt=now) | Q(lease_until__isnull=True), status=EmailStatus.SENDING)
@@ -707,7 +709,7 @@ def sweep_email_outbox(*, now: datetime | None = None, limit: int = 1000) -> int
     )
     enqueued = 0
     for _pk, notification_id in ids:
-        if not enqueue(send_notification_email, notification_id=notification_id):
+        if not enqueue(SEND_EMAIL_TASK, notification_id=notification_id):
             break  # the broker is down: the next sweep tries again
         enqueued += 1
     if enqueued:
@@ -718,7 +720,6 @@ def sweep_email_outbox(*, now: datetime | None = None, limit: int = 1000) -> int
 def retry_email_deliveries(*, deliveries: QuerySet[EmailDelivery]) -> int:
     """Send failed deliveries again (a site admin's retry): back to queued with fresh
     attempts and the same Message-ID, each enqueued after commit. Returns how many."""
-    from cop.tasks import enqueue_on_commit, send_notification_email
 
     with transaction.atomic():
         ids = list(
@@ -730,7 +731,7 @@ def retry_email_deliveries(*, deliveries: QuerySet[EmailDelivery]) -> int:
             status=EmailStatus.QUEUED, attempts=0, lease_until=None, next_attempt_at=None
         )
         for _pk, notification_id in ids:
-            enqueue_on_commit(send_notification_email, notification_id=notification_id)
+            enqueue_on_commit(SEND_EMAIL_TASK, notification_id=notification_id)
     return len(ids)
 
 
@@ -837,7 +838,6 @@ def held_notifications(*, user: User, digest: DigestDelivery | None = None) -> l
 def digest_sections(*, user: User, since: datetime) -> list[dict]:
     """The sections the apps contribute (see `cop.extensions.register_digest_section`),
     each a dict with `title` and a non-empty list of `items` (`title`, `url`, `detail`)."""
-    from cop.extensions import DIGEST_SECTIONS
 
     sections = []
     for section in DIGEST_SECTIONS:

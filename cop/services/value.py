@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,7 +110,6 @@ def send_due_follow_ups(*, now: datetime | None = None) -> int:
 
 
 def latest_url(follow_up: ValueFollowUp) -> str:
-    from django.urls import reverse
 
     return reverse(
         "value_follow_up",

@@ -4,10 +4,15 @@ import html
 import re
 
 from django import template
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
+from cop.confirm import undo_url as _undo_url
+from cop.extensions import COMMUNITY_TABS
 from cop.markdown import render_markdown
 
 register = template.Library()
@@ -27,9 +32,6 @@ def level_badge_class(level: str) -> str:
 @register.simple_tag(takes_context=True)
 def community_tabs(context, community) -> list[dict]:
     """The sub-navigation of a community: Home, the apps' tabs, Members."""
-    from django.urls import reverse
-
-    from cop.extensions import COMMUNITY_TABS
 
     request = context.get("request")
     current = request.path if request else ""
@@ -46,7 +48,6 @@ def community_tabs(context, community) -> list[dict]:
 @register.filter
 def undo_url(message) -> str:
     """The Undo address a flash message carries (see cop.confirm.undo_message), or ""."""
-    from cop.confirm import undo_url as _undo_url
 
     return _undo_url(message)
 
@@ -68,8 +69,6 @@ def plain_text(text: str | None) -> str:
 @register.filter
 def ago(when) -> str:
     """ "just now" under a minute (never "0 minutes ago"), else "3 days ago"."""
-    from django.utils import timezone
-    from django.utils.timesince import timesince
 
     if not when:
         return ""

@@ -11,7 +11,11 @@ from django.utils.translation import gettext as _
 
 from cop.enums import AuditAction
 from cop.models import Community, Tag, User
+from cop.rules import is_coordinator
+from cop.services.audit import record, within_undo_window
+from cop.services.notifications import notify_mentions
 from knowledge.models import PracticeEntry, Problem, Reply, Story
+from knowledge.rules import _community, can_delete
 from knowledge.search import index_object, unindex_object
 
 
@@ -77,7 +81,6 @@ def soft_delete(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     the search index. Deleting a problem hides its replies from search too. Side
     effects: the problem's reply count or the topics' use counts go down, once even
     when two people delete at the same moment."""
-    from knowledge.rules import can_delete
 
     require(can_delete, by, item, _("Only the author or a coordinator can delete this."))
     now = timezone.now()
@@ -107,15 +110,12 @@ def _label(item) -> str:
 
 
 def _audit(item, *, by: User, action: str) -> None:
-    from cop.services.audit import record
-    from knowledge.rules import _community
 
     record(community=_community(item), actor=by, action=action, summary=_label(item))
 
 
 def can_undo_delete(user, item) -> bool:
     """The person who deleted an item may bring it back for a few minutes (Undo)."""
-    from cop.services.audit import within_undo_window
 
     return (
         user.is_authenticated
@@ -130,8 +130,6 @@ def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     """Bring back a soft-deleted item (coordinators, or whoever deleted it within the
     last few minutes: Undo); it returns to search and its counters count it again (once,
     however many restore it at the same moment)."""
-    from cop.rules import is_coordinator
-    from knowledge.rules import _community
 
     if not (is_coordinator(by, _community(item)) or can_undo_delete(by, item)):
         raise ValidationError(_("Only a coordinator can restore deleted content."))
@@ -155,7 +153,6 @@ def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
 def notify_mentioned(*, item, author: User, text: str, previous_text: str = "") -> None:
     """Tell people `@mentioned` in an item's Markdown (who may see it), once per person:
     on an edit, only those not mentioned in the previous text."""
-    from cop.services.notifications import notify_mentions
 
     community = item.community if hasattr(item, "community") else item.problem.community
     title = getattr(item, "title", None) or getattr(getattr(item, "problem", None), "title", "")

@@ -11,9 +11,10 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cop.enums import NotificationKind, ParticipationKind
+from cop.enums import AuditAction, NotificationKind, ParticipationKind
 from cop.models import Community, ParticipationEvent, Tag, User
 from cop.rules import is_active_member
+from cop.services.audit import record
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
 from knowledge.enums import MEMBER_NOTE_KINDS, EntryKind, EntryStatus, NoteKind
@@ -253,9 +254,6 @@ def change_status(*, entry: PracticeEntry, to: str, by: User) -> PracticeEntry:
         )
     was_draft = entry.status == EntryStatus.DRAFT
     if to == EntryStatus.ARCHIVED:
-        from cop.enums import AuditAction
-        from cop.services.audit import record
-
         record(
             community=entry.community,
             actor=by,

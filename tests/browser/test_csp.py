@@ -7,8 +7,10 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from meetings.models import Meeting
 from tests.browser.utils import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -120,9 +122,6 @@ def test_main_pages_have_no_csp_violation(watched):
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#preview strong")).to_have_text("Bold")
     _collect(page)
-    from django.utils import timezone
-
-    from meetings.models import Meeting
 
     meeting = Meeting.objects.filter(
         community__slug="sre-guild", starts_at__gt=timezone.now(), status="scheduled"

@@ -1,5 +1,7 @@
 """The Django admin goes through the site's login: two-factor and rate limits apply."""
 
+import time
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.urls import reverse
@@ -21,7 +23,6 @@ def totp_superuser():
 
 
 def _current_code(secret: str) -> str:
-    import time
 
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 

@@ -9,7 +9,13 @@ from rest_framework.test import APIClient
 
 from cop.enums import JoinPolicy, MembershipStatus, Role, Visibility
 from cop.models import Community, Membership
-from tests.factories import CommunityFactory, MembershipFactory, UserFactory, make_member
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    TagFactory,
+    UserFactory,
+    make_member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -302,7 +308,6 @@ def test_directory_search_matches_name_domain_and_topics(api, coordinator):
     CommunityFactory(name="Potters", slug="potters", domain="Stoneware", coordinator=coordinator)
     CommunityFactory(name="Knitters", slug="knitters", domain="Wool", coordinator=coordinator)
     tagged = CommunityFactory(name="Makers", slug="makers", domain="All", coordinator=coordinator)
-    from tests.factories import TagFactory
 
     TagFactory(community=tagged, name="Stoneware glazes")
     found = api.get("/api/v1/communities/", {"search": "stoneware"}).json()["results"]

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.conf import settings
+from django.urls import get_resolver
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.parsers import JSONParser
 from rest_framework.test import APIClient
@@ -59,7 +60,6 @@ def test_the_default_parser_refuses_non_objects():
 
 def test_no_view_parses_json_with_the_plain_parser():
     """Every API view takes its JSON parser from the default (so the check is in one place)."""
-    from django.urls import get_resolver
 
     def views(patterns):
         for pattern in patterns:

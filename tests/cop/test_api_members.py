@@ -8,7 +8,13 @@ from cop.enums import JoinPolicy, Level, MembershipStatus, ParticipationKind, Ro
 from cop.models import Invitation, Membership, Notification, ParticipationEvent
 from cop.services.communities import invitation_token, invite
 from cop.services.tokens import create_token
-from tests.factories import CommunityFactory, MembershipFactory, TagFactory, UserFactory
+from tests.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    TagFactory,
+    UserFactory,
+    make_member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -329,8 +335,6 @@ def test_member_list_filters_like_the_directory(api, community, django_assert_nu
 
 
 def test_coordinators_recognise_expertise_through_the_api(api, coordinator):
-    from cop.models import Membership
-    from tests.factories import TagFactory, make_member
 
     community = CommunityFactory(slug="guild", coordinator=coordinator)
     TagFactory(community=community, name="On-call", slug="on-call")

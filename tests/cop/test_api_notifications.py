@@ -4,8 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from cop.enums import NotificationKind
-from cop.models import Notification
-from tests.factories import CommunityFactory, UserFactory
+from cop.models import Notification, NotificationPreference
+from tests.factories import CommunityFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +78,6 @@ def test_notification_list_query_count_is_constant(api, count, django_assert_num
 
 
 def test_notification_settings_read_and_change(api):
-    from cop.models import NotificationPreference
-    from tests.factories import make_member
 
     community = CommunityFactory(slug="sre")
     me = make_member(community)

@@ -4,7 +4,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from tests.factories import CommunityFactory, UserFactory
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,6 @@ def test_a_boolean_filter_takes_booleans_only(value, status):
 
 
 def test_my_memberships_page_through_by_community_name():
-    from tests.factories import MembershipFactory
 
     user = UserFactory()
     for name in ("Cedar", "Alder", "Birch"):

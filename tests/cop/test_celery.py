@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 import pytest
 
-from cop.celery import ping
+from cop.celery import app, ping
+from cop.services.notifications import EMAIL_LEASE
+from cop.tasks import MAX_RETRY_COUNTDOWN, send_notification_email
 from tests.cop.test_settings import _manage
 
 
@@ -26,11 +30,6 @@ def test_round_trip_through_real_worker_on_redis(celery_live_worker):
 
 
 def test_a_task_lost_with_its_worker_runs_again_within_a_few_minutes():
-    from datetime import timedelta
-
-    from cop.celery import app
-    from cop.services.notifications import EMAIL_LEASE
-    from cop.tasks import MAX_RETRY_COUNTDOWN, send_notification_email
 
     conf = app.conf
     assert conf.task_acks_late is True

@@ -1,8 +1,10 @@
 import re
+import socket
 from datetime import timedelta
 
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -18,6 +20,7 @@ from cop.enums import (
 )
 from cop.models import Membership, Notification
 from cop.services import communities as services
+from cop.services.notifications import notify
 from tests.factories import CommunityFactory, MembershipFactory, TagFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,7 +215,6 @@ def test_reinviting_revokes_the_older_link(django_capture_on_commit_callbacks):
 def test_invitation_needs_its_verified_address_and_sets_joined_at(
     django_capture_on_commit_callbacks,
 ):
-    from allauth.account.models import EmailAddress
 
     community, coordinator = _community(join_policy=JoinPolicy.INVITATION)
     with django_capture_on_commit_callbacks(execute=True):
@@ -271,7 +273,6 @@ def test_coordinator_can_leave_once_another_exists():
 
 
 def test_removed_member_stops_hearing_from_private_community():
-    from cop.services.notifications import notify
 
     community, coordinator = _community(visibility=Visibility.PRIVATE)
     membership = MembershipFactory(community=community)
@@ -316,7 +317,6 @@ def test_invitation_saved_when_the_mail_server_is_down(
     """The mail server refusing the connection after the commit is logged, not raised:
     the invitation exists and the coordinator's committed request succeeds (an SMTP
     error used to turn it into a 500)."""
-    import socket
 
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))

@@ -2,10 +2,14 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
 
-from cop.enums import JoinPolicy, Level, MembershipStatus, Role, Visibility
+from cop.enums import JoinPolicy, Level, MembershipStatus, ParticipationKind, Role, Visibility
 from cop.models import Community, Membership
+from cop.services.communities import invitation_url, invite
+from cop.services.participation import record_participation
+from cop.services.tokens import create_token
 from tests.factories import (
     CommunityFactory,
     MembershipFactory,
@@ -149,8 +153,6 @@ def test_my_communities_query_count_is_constant(client, django_assert_num_querie
 
 @pytest.mark.parametrize("count", [1, 30])
 def test_member_profile_query_count_is_constant(client, public, django_assert_num_queries, count):
-    from cop.enums import ParticipationKind
-    from cop.services.participation import record_participation
 
     member = MembershipFactory(community=public)
     for _ in range(count):
@@ -324,7 +326,6 @@ def test_invite_then_accept_after_signup(
 def test_invitation_forwarded_to_another_account_offers_to_add_the_address(
     client, private, coordinator, django_capture_on_commit_callbacks
 ):
-    from cop.services.communities import invitation_url, invite
 
     invitation = invite(community=private, by=coordinator, email="invited@example.org")
     link = invitation_url(invitation)
@@ -384,7 +385,6 @@ def test_description_markdown_is_sanitized(client, coordinator):
 
 
 def test_demo_seed_gives_every_level_and_policy():
-    from django.core.management import call_command
 
     call_command("seed_demo", verbosity=0)
     levels = set(Membership.objects.values_list("level", flat=True))
@@ -397,7 +397,6 @@ def test_demo_seed_gives_every_level_and_policy():
 def test_invite_page_query_count_is_constant(
     client, public, coordinator, django_assert_num_queries, count
 ):
-    from cop.services.communities import invite
 
     for i in range(count):
         invite(community=public, by=coordinator, email=f"guest{i}@example.org")
@@ -411,7 +410,6 @@ def test_invite_page_query_count_is_constant(
 
 @pytest.mark.parametrize("count", [1, 10])
 def test_api_tokens_page_query_count_is_constant(client, django_assert_num_queries, count):
-    from cop.services.tokens import create_token
 
     user = UserFactory()
     for i in range(count):

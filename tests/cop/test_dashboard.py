@@ -20,6 +20,7 @@ from cop.dashboard import (
 )
 from cop.enums import Level, ParticipationKind
 from cop.models import CommunityMetricSnapshot, LevelChange, ParticipationEvent
+from cop.selectors import monthly_points
 from cop.tasks import refresh_dashboards
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory, make_member
 
@@ -193,7 +194,6 @@ def test_dashboard_page_query_count_is_constant(
 
 
 def test_member_sees_own_participation_by_month(client):
-    from cop.selectors import monthly_points
 
     community = CommunityFactory()
     member = MembershipFactory(community=community)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from cop.enums import NotificationKind
 from cop.models import EmailDelivery, EmailStatus, User
 from cop.services import notifications as service
+from cop.tasks import sweep_email_outbox_task
 from tests.cop.test_notifications import FlakySMTPBackend
 from tests.factories import CommunityFactory, make_member
 
@@ -231,7 +232,6 @@ def test_sweeping_again_sends_nothing_twice(member):
 
 
 def test_sweeper_runs_every_minute_on_beat(settings):
-    from cop.tasks import sweep_email_outbox_task
 
     [entry] = [
         entry

@@ -24,7 +24,6 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from cop import tasks
 from cop.celery import app
 from cop.enums import NotificationKind
 from cop.models import EmailDelivery, EmailStatus
@@ -79,7 +78,7 @@ def workers(settings, slow_smtp):
     )
     app._pool = None
     app.amqp._producer_pool = None
-    tasks._broker_down_until = 0.0
+    queue._broker_down_until = 0.0
     db = connection.settings_dict
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))},

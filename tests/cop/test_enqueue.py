@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from cop import tasks
+from cop import queue, tasks
 from cop.celery import app
 from cop.models import EmailDelivery, EmailStatus
 from cop.services.notifications import sweep_email_outbox
@@ -37,12 +37,12 @@ def dead_broker(settings):
     app.conf.update(task_always_eager=False, broker_url=url, result_backend=url)
     app._pool = None
     app.amqp._producer_pool = None
-    tasks._broker_down_until = 0.0
+    queue._broker_down_until = 0.0
     yield url
     app.conf.update(saved)
     app._pool = None
     app.amqp._producer_pool = None
-    tasks._broker_down_until = 0.0
+    queue._broker_down_until = 0.0
 
 
 def test_reply_posted_while_the_broker_is_down_is_saved_once_and_emailed_later(
@@ -77,13 +77,13 @@ def test_reply_posted_while_the_broker_is_down_is_saved_once_and_emailed_later(
 
 def test_enqueue_reports_a_down_broker_and_then_stops_trying_for_a_moment(dead_broker, caplog):
     with caplog.at_level(logging.WARNING, logger="cop.tasks"):
-        assert tasks.enqueue(tasks.send_notification_email, notification_id=1) is False
+        assert queue.enqueue(tasks.send_notification_email, notification_id=1) is False
         started = time.monotonic()
-        assert tasks.enqueue(tasks.send_notification_email, notification_id=2) is False
+        assert queue.enqueue(tasks.send_notification_email, notification_id=2) is False
         assert time.monotonic() - started < 0.05  # no second wait on a broker known down
     assert "Could not enqueue cop.send_notification_email({'notification_id': 1})" in caplog.text
     assert "Broker down: cop.send_notification_email({'notification_id': 2})" in caplog.text
 
 
 def test_enqueue_on_commit_outside_a_transaction_does_not_raise(dead_broker):
-    tasks.enqueue_on_commit(tasks.send_notification_email, notification_id=1)
+    queue.enqueue_on_commit(tasks.send_notification_email, notification_id=1)

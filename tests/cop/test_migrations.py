@@ -1,9 +1,15 @@
+import importlib
 import io
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from cop.enums import MembershipStatus
+from cop.models import Membership
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
 
 @pytest.mark.django_db
@@ -27,13 +33,6 @@ def test_migrations_apply_cleanly_on_postgres():
 
 @pytest.mark.django_db
 def test_backfill_gives_active_members_a_joining_time():
-    import importlib
-
-    from django.apps import apps
-
-    from cop.enums import MembershipStatus
-    from cop.models import Membership
-    from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 
     migration = importlib.import_module("cop.migrations.0008_pol_backfill_joined_at")
     community = CommunityFactory()

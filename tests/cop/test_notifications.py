@@ -1,11 +1,13 @@
 """The notification service: in-app rows, email by preference, privacy, delivery once."""
 
 import smtplib
+from datetime import UTC, datetime
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.core.exceptions import ValidationError
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.db import DatabaseError
 
 from cop.enums import MembershipStatus, NotificationKind, Visibility
 from cop.models import (
@@ -20,6 +22,7 @@ from cop.models import (
     NotificationSettings,
 )
 from cop.services import notifications as service
+from cop.tasks import RETRYABLE, send_notification_email
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
@@ -264,9 +267,6 @@ def test_deliver_gives_up_after_max_attempts(member, community, settings):
 
 
 def test_email_task_retries_smtp_and_database_errors():
-    from django.db import DatabaseError
-
-    from cop.tasks import RETRYABLE, send_notification_email
 
     assert issubclass(smtplib.SMTPException, RETRYABLE)
     assert issubclass(DatabaseError, RETRYABLE)
@@ -290,7 +290,6 @@ def test_unsubscribe_digest_token_stops_the_digest(member):
 
 
 def test_unsubscribe_token_forged_or_for_another_purpose_is_refused(member):
-    from django.core import signing
 
     token = service.unsubscribe_token(user=member, kind=NotificationKind.MENTION)
     with pytest.raises(ValidationError):
@@ -422,7 +421,6 @@ def test_mark_all_read_touches_only_the_members_unread(member, community):
 
 
 def test_record_seen_creates_then_updates(member):
-    from datetime import UTC, datetime
 
     first = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     second = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)

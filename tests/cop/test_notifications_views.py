@@ -18,7 +18,7 @@ from cop.models import (
     NotificationSettings,
 )
 from cop.services import notifications as service
-from tests.factories import CommunityFactory, UserFactory, make_member
+from tests.factories import CommunityFactory, MembershipFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -220,7 +220,6 @@ def test_preferences_save_channels_frequency_and_mutes(client):
     user = UserFactory()
     community = CommunityFactory(name="Ops people")
     make_member(community)
-    from tests.factories import MembershipFactory
 
     MembershipFactory(community=community, user=user)
     client = _logged_in(client, user)

@@ -6,8 +6,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from cop.enums import NotificationKind
+from cop.forms import ProfileForm, SignupExtraForm, curated_timezones
+from cop.middleware import TIMEZONE_COOKIE
 from cop.models import Notification
-from tests.factories import CommunityFactory, UserFactory
+from knowledge.services import entries
+from mentoring.models import MentorRequest
+from tests.factories import CommunityFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -46,8 +50,6 @@ def test_header_links_my_meetings_search_and_settings(client):
 
 
 def test_wording_just_now_and_nobody_yet(client):
-    from knowledge.services import entries
-    from tests.factories import make_member
 
     community = CommunityFactory()
     author = make_member(community)
@@ -64,8 +66,6 @@ def test_wording_just_now_and_nobody_yet(client):
 
 
 def test_own_mentor_request_is_yours_not_in_the_third_person(client):
-    from mentoring.models import MentorRequest
-    from tests.factories import make_member
 
     community = CommunityFactory()
     eli = make_member(community, display_name="Eli Haddad")
@@ -97,7 +97,6 @@ def test_unverified_founder_is_told_before_any_form(client):
 
 
 def test_time_zones_are_a_curated_searchable_list():
-    from cop.forms import ProfileForm, SignupExtraForm, curated_timezones
 
     zones = curated_timezones()
     assert "UTC" in zones and "Europe/Berlin" in zones and "America/Argentina/Salta" in zones
@@ -117,7 +116,6 @@ def test_time_zones_are_a_curated_searchable_list():
 
 
 def test_visitor_zone_cookie_is_used_when_valid(client):
-    from cop.middleware import TIMEZONE_COOKIE
 
     community = CommunityFactory()
     address = reverse("meetings:community", args=[community.slug])

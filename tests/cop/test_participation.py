@@ -13,6 +13,7 @@ from cop.services.participation import (
     recompute_community_levels,
     recompute_level,
     record_participation,
+    withdraw_participation,
 )
 from cop.tasks import recompute_levels
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
@@ -189,7 +190,6 @@ def test_scripted_events_give_documented_levels_on_postgres():
 
 
 def test_withdraw_participation_removes_event_and_recomputes(membership):
-    from cop.services.participation import withdraw_participation
 
     subject = UserFactory()
     record_participation(member=membership, kind=ParticipationKind.HOSTED_MEETING, subject=subject)

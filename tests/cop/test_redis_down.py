@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cop import cache as resilient_cache
-from cop import tasks
+from cop import queue
 from cop.celery import app
 from cop.models import EmailDelivery, EmailStatus
 from knowledge.models import Reply
@@ -73,7 +73,7 @@ def own_redis(settings, tmp_path):
     app.conf.update(task_always_eager=False, broker_url=url, result_backend=url)
     app._pool = None
     app.amqp._producer_pool = None
-    tasks._broker_down_until = 0.0
+    queue._broker_down_until = 0.0
     resilient_cache.ResilientRedisCacheClient._down_until = 0.0
     yield process
     if process.poll() is None:
@@ -82,7 +82,7 @@ def own_redis(settings, tmp_path):
     app.conf.update(saved)
     app._pool = None
     app.amqp._producer_pool = None
-    tasks._broker_down_until = 0.0
+    queue._broker_down_until = 0.0
     resilient_cache.ResilientRedisCacheClient._down_until = 0.0
 
 

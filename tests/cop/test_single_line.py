@@ -1,16 +1,21 @@
 """Single-line fields hold one line, and an email subject is always a valid header."""
 
+from datetime import timedelta
+
 import pytest
 from django.apps import apps
 from django.core import mail
 from django.db import models
+from django.db.models.signals import pre_save
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cop.enums import NotificationKind
 from cop.models import EmailDelivery, EmailStatus, Notification
 from cop.services import notifications as service
+from cop.services.communities import invite
 from cop.text import email_subject, single_line, validate_single_line
 from knowledge.models import Problem
 from meetings.models import Meeting
@@ -38,7 +43,6 @@ def test_email_subject_is_one_line_and_short():
 
 
 def test_every_model_with_single_line_fields_cleans_them_on_save():
-    from django.db.models.signals import pre_save
 
     for app in ("cop", "meetings", "knowledge", "mentoring"):
         for model in apps.get_app_config(app).get_models():
@@ -63,9 +67,6 @@ def test_a_title_with_line_breaks_is_saved_on_one_line_through_the_api():
 
 
 def test_a_meeting_title_from_the_form_is_one_line(client):
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     community = CommunityFactory(slug="ops")
     coordinator = make_member(community, role="coordinator")
@@ -111,7 +112,6 @@ def test_a_notification_whose_title_has_line_breaks_is_still_emailed():
 
 
 def test_an_invitation_from_a_name_with_line_breaks_is_sent():
-    from cop.services.communities import invite
 
     community = CommunityFactory(name="Ops")
     coordinator = make_member(community, role="coordinator")

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from cop.api import TokenThrottle
 from cop.models import PersonalAccessToken
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -42,7 +43,6 @@ def test_new_forwarded_for_each_time_does_not_escape_the_limit():
 
 def test_many_accounts_from_one_address_hit_the_address_limit(settings):
     # The DRF throttle is lifted so that allauth's per-address count is what is tested.
-    from cop.api import TokenThrottle
 
     TokenThrottle.rate = "1000/minute"
     try:

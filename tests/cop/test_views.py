@@ -2,7 +2,9 @@ from unittest import mock
 
 import pytest
 from django.db import OperationalError, connection
+from django.test.signals import template_rendered
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import UserFactory
 
@@ -87,7 +89,6 @@ def test_profile_settings_rejects_unknown_timezone_with_message(client):
 
 
 def test_pages_show_times_in_viewer_timezone(client):
-    from django.utils import timezone
 
     user = UserFactory(timezone="Asia/Tokyo")
     client.force_login(user)
@@ -95,8 +96,6 @@ def test_pages_show_times_in_viewer_timezone(client):
 
     def capture(sender, **kwargs):
         seen["tz"] = timezone.get_current_timezone_name()
-
-    from django.test.signals import template_rendered
 
     template_rendered.connect(capture)
     try:

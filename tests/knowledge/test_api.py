@@ -4,10 +4,20 @@ import pytest
 from rest_framework.test import APIClient
 
 from cop.enums import JoinPolicy, Role, Visibility
-from knowledge.enums import EntryStatus, ProblemStatus
-from knowledge.models import Endorsement, GlossaryTerm, PracticeEntry, Problem, Reply, Story
+from knowledge.enums import EntryStatus, ProblemStatus, TermStatus
+from knowledge.models import (
+    Endorsement,
+    GlossaryTerm,
+    PracticeEntry,
+    Problem,
+    Reply,
+    Revision,
+    Story,
+)
+from knowledge.services import entries, glossary, problems, stories
 from knowledge.services import entries as entry_services
 from knowledge.services import problems as problem_services
+from knowledge.services.common import soft_delete
 from tests.factories import (
     CommunityFactory,
     PracticeEntryFactory,
@@ -119,7 +129,6 @@ def test_problem_list_filters_and_hides_private_and_deleted(api, community, priv
 
 
 def problem_services_soft_delete(problem, by):
-    from knowledge.services.common import soft_delete
 
     problem.author = by
     problem.save(update_fields=["author"])
@@ -368,10 +377,6 @@ def test_bad_slug_parameters_are_400_with_reason(api, path):
 
 
 def test_delete_is_soft_and_only_for_author_or_coordinator():
-    from rest_framework.test import APIClient
-
-    from knowledge.models import Story
-    from tests.factories import CommunityFactory, StoryFactory, UserFactory, make_member
 
     coordinator = UserFactory()
     community = CommunityFactory(coordinator=coordinator)
@@ -388,12 +393,6 @@ def test_delete_is_soft_and_only_for_author_or_coordinator():
 
 
 def test_practice_status_change_and_glossary_accept():
-    from rest_framework.test import APIClient
-
-    from knowledge.enums import EntryStatus, TermStatus
-    from knowledge.models import GlossaryTerm
-    from knowledge.services import entries, glossary
-    from tests.factories import CommunityFactory, UserFactory, make_member
 
     coordinator = UserFactory()
     community = CommunityFactory(coordinator=coordinator)
@@ -416,11 +415,6 @@ def test_practice_status_change_and_glossary_accept():
 
 
 def test_author_edits_problem_story_and_practice_by_patch():
-    from rest_framework.test import APIClient
-
-    from knowledge.models import PracticeEntry, Problem, Revision
-    from knowledge.services import entries, problems, stories
-    from tests.factories import CommunityFactory, UserFactory, make_member
 
     community = CommunityFactory(coordinator=UserFactory())
     author = make_member(community)

@@ -2,10 +2,15 @@
 endorsements, notes beside a practice, reverting, promoting a problem into a practice,
 and deleting and restoring; the same services and rules as the pages."""
 
+import io
+import zipfile
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cop.enums import Role
+from cop.enums import JoinPolicy, Role, Visibility
 from knowledge.enums import EntryStatus, ProblemStatus
 from knowledge.models import Endorsement, PracticeEntry, Reply
 from knowledge.services import entries as entry_services
@@ -13,6 +18,7 @@ from knowledge.services import problems as problem_services
 from knowledge.services.common import soft_delete
 from tests.factories import (
     CommunityFactory,
+    MeetingFactory,
     PracticeEntryFactory,
     ProblemFactory,
     ReplyFactory,
@@ -138,7 +144,6 @@ def test_an_unaccepted_reply_cannot_be_endorsed(api, community, helper):
 
 
 def test_replies_of_a_private_community_are_404_to_outsiders(api, coordinator):
-    from cop.enums import JoinPolicy, Visibility
 
     private = CommunityFactory(
         visibility=Visibility.PRIVATE, join_policy=JoinPolicy.INVITATION, coordinator=coordinator
@@ -301,11 +306,6 @@ def test_deleted_list_costs_a_fixed_number_of_queries(
 
 
 def test_a_story_links_the_meeting_it_was_told_at(api, community, helper):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from tests.factories import MeetingFactory
 
     now = timezone.now()
     held = MeetingFactory(
@@ -334,8 +334,6 @@ def test_a_story_links_the_meeting_it_was_told_at(api, community, helper):
 
 
 def test_coordinators_export_the_repertoire_as_a_zip(api, community, coordinator, helper):
-    import io
-    import zipfile
 
     StoryFactory(community=community, author=helper, title="The night the pager rang")
     api.force_authenticate(coordinator)

@@ -1,7 +1,11 @@
 """A draft practice is private: its author and the community's coordinators see it, nobody
 else does, on any page, list, search, export, API or notification."""
 
+import io
+import zipfile
+
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from cop.enums import NotificationKind, Role
@@ -49,7 +53,6 @@ ALLOWED = {"author", "coordinator"}
 
 
 def test_rule(world):
-    from django.contrib.auth.models import AnonymousUser
 
     for name, user in _viewers(world).items():
         assert perms.can_view(user or AnonymousUser(), world["draft"]) is (name in ALLOWED), name
@@ -137,8 +140,6 @@ def test_story_form_does_not_offer_drafts(client, world):
 
 
 def test_export_leaves_drafts_out(client, world):
-    import io
-    import zipfile
 
     client.force_login(world["coordinator"])
     response = client.get(reverse("knowledge:export", kwargs={"slug": world["community"].slug}))

@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from cop.enums import Role, Visibility
 from knowledge import rules as r
@@ -74,7 +75,6 @@ def test_delete_author_or_coordinator(community):
 
 
 def test_deleted_item_cannot_be_edited_or_deleted_again(community):
-    from django.utils import timezone
 
     author = make_member(community)
     story = StoryFactory(community=community, author=author, deleted_at=timezone.now())

@@ -2,15 +2,22 @@
 run on whichever database the suite uses; the `postgres` copies make CI prove them on
 PostgreSQL, where the query plan must also use the GIN index."""
 
+import importlib
+from datetime import timedelta
+
 import pytest
+from django.apps import apps
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
+from django.utils import timezone
 
 from cop.enums import Role, Visibility
 from knowledge.enums import EntryStatus
-from knowledge.search import fts5_query, search
+from knowledge.models import SearchDocument
+from knowledge.search import TEXT_CANDIDATES, fts5_query, index_object, search
 from knowledge.services import entries, glossary, problems, stories
 from knowledge.services.common import soft_delete
-from tests.factories import CommunityFactory, TagFactory, UserFactory, make_member
+from tests.factories import CommunityFactory, ProblemFactory, TagFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -102,9 +109,6 @@ def test_postgres_query_plan_uses_gin_index():
     community = CommunityFactory()
     for n in range(30):
         _entry(community, f"Entry {n}", f"Body number {n} about backups")
-    from django.contrib.postgres.search import SearchQuery
-
-    from knowledge.models import SearchDocument
 
     query = SearchDocument.objects.filter(
         vector=SearchQuery("backups", search_type="websearch", config="english")
@@ -189,13 +193,6 @@ def test_an_older_title_match_competes_with_many_newer_text_matches():
     """Very common words are ranked over a bounded set; an old document about the
     subject (its title matches) still ranks first among hundreds of newer documents
     that merely mention the word."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from knowledge.models import SearchDocument
-    from knowledge.search import TEXT_CANDIDATES, index_object
-    from tests.factories import ProblemFactory
 
     community = CommunityFactory()
     old = ProblemFactory(community=community, title="Failover drill", context="Quarterly.")
@@ -213,11 +210,6 @@ def test_an_older_title_match_competes_with_many_newer_text_matches():
 
 
 def test_migration_unescapes_stored_bodies():
-    import importlib
-
-    from django.apps import apps
-
-    from knowledge.models import SearchDocument
 
     community = CommunityFactory()
     entry = _entry(community, "Budget", "Plain words")

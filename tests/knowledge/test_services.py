@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from cop.enums import NotificationKind, ParticipationKind, Role
 from cop.models import Notification, ParticipationEvent
@@ -9,6 +12,7 @@ from knowledge.services import entries, glossary, problems, stories, validation
 from knowledge.services.common import restore, soft_delete
 from tests.factories import (
     CommunityFactory,
+    MeetingFactory,
     MembershipFactory,
     TagFactory,
     UserFactory,
@@ -485,11 +489,6 @@ def test_coordinator_role_is_enough_for_coordinator_actions(community):
 
 
 def test_story_links_to_the_meeting_it_came_from(community, client):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from tests.factories import MeetingFactory
 
     author = make_member(community)
     meeting = MeetingFactory(community=community, starts_at=timezone.now() - timedelta(days=2))

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cop.enums import Role
 from knowledge.services import entries, glossary, problems, stories
+from tests.factories import CommunityFactory, UserFactory, make_member
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -157,7 +158,6 @@ def seed_corpus(community, *, title="Runbook <script>alert('t')</script> toil"):
 
 @pytest.mark.django_db
 def test_xss_corpus_renders_without_executable_markup(client):
-    from tests.factories import CommunityFactory, UserFactory, make_member
 
     coordinator = UserFactory()
     community = CommunityFactory(coordinator=coordinator)
@@ -184,7 +184,6 @@ def test_xss_corpus_renders_without_executable_markup(client):
 
 @pytest.mark.django_db
 def test_xss_corpus_through_preview_endpoint_and_no_js_preview(client):
-    from tests.factories import CommunityFactory, make_member
 
     community = CommunityFactory()
     client.force_login(make_member(community))

@@ -3,10 +3,13 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cop.enums import JoinPolicy, Visibility
+from knowledge.services.problems import ask_problem
+from meetings import services
 from meetings.enums import MeetingStatus, RSVPAnswer
 from meetings.models import RSVP, Meeting
 from tests.factories import CommunityFactory, MeetingFactory, UserFactory, make_member
@@ -255,7 +258,6 @@ def test_rsvp_after_start_is_400(api, community):
 
 
 def test_series_list_and_detail(api, community, host):
-    from meetings import services
 
     series = services.create_series(
         community=community,
@@ -300,7 +302,6 @@ SERIES_BODY = {
 
 
 def test_coordinator_starts_series_with_occurrences_at_local_time(api, community, host):
-    import time_machine
 
     api.force_authenticate(host)
     with time_machine.travel("2027-03-01 09:00:00+00:00"):
@@ -340,7 +341,6 @@ def test_member_cannot_start_confirm_or_end_series(api, community, host, member)
 
 
 def test_agenda_through_the_api(api, community, meeting, host, member):
-    from knowledge.services.problems import ask_problem
 
     problem = ask_problem(community=community, author=member, title="DNS flaps", context="?")
     api.force_authenticate(member)

@@ -1,7 +1,8 @@
 """Hosting a meeting through the REST API: agenda order, attendance and the personal
 calendar feed, over the same services and rules as the meeting pages."""
 
-from datetime import timedelta
+import zoneinfo
+from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -155,7 +156,6 @@ def test_feed_needs_an_account(api):
 
 @pytest.fixture
 def series(community, host):
-    from datetime import time
 
     return services.create_series(
         community=community,
@@ -171,7 +171,6 @@ def series(community, host):
 
 
 def test_editing_following_meetings_of_a_series(api, series, host):
-    import zoneinfo
 
     first, second, *later = series.meetings.order_by("starts_at")
     api.force_authenticate(host)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from cop.dashboard import Period
 from meetings.dashboard import attendance_by_month, build_section, no_shows, waitlists
 from meetings.models import RSVP, Attendance
-from tests.factories import CommunityFactory, MeetingFactory, UserFactory
+from tests.factories import CommunityFactory, MeetingFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +144,6 @@ def test_meetings_csv_exports(client, coordinator_with_data):
 
 
 def test_section_csv_is_for_coordinators_only(client, coordinator_with_data):
-    from tests.factories import make_member
 
     community, _ = coordinator_with_data
     client.force_login(make_member(community))

@@ -5,10 +5,12 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from meetings import services
 from meetings.models import Meeting, Series
 
 pytestmark = pytest.mark.django_db
@@ -110,9 +112,6 @@ def test_api_refuses_moving_a_meeting_far_away(api, meeting):
 
 
 def test_service_bound_is_the_same_for_form_and_api(community, host):
-    from django.core.exceptions import ValidationError
-
-    from meetings import services
 
     start = timezone.now() + timedelta(days=10 * 366)
     with pytest.raises(ValidationError, match="A meeting must start between"):

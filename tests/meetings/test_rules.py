@@ -1,9 +1,14 @@
+from datetime import time, timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from cop.enums import MembershipStatus, Role, Visibility
 from meetings import rules as meeting_rules
 from meetings.enums import MeetingStatus
+from meetings.rules import can_manage_series
+from meetings.services import create_series
 from tests.factories import CommunityFactory, MeetingFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
@@ -82,12 +87,6 @@ def test_permissions_registered_for_has_perm(meeting, member):
 
 
 def test_can_manage_series_hosts_and_coordinators_only(community, host, member, coordinator):
-    from datetime import time, timedelta
-
-    from django.utils import timezone
-
-    from meetings.rules import can_manage_series
-    from meetings.services import create_series
 
     series = create_series(
         community=community,

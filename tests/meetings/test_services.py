@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from cop.enums import MembershipStatus, NotificationKind, ParticipationKind
 from cop.models import Notification, ParticipationEvent
+from knowledge.services.problems import ask_problem
 from meetings import services
 from meetings.enums import AgendaItemStatus, MeetingStatus, RSVPAnswer, SeriesStatus
 from meetings.models import RSVP, Meeting, ReminderDelivery
@@ -595,7 +596,6 @@ def test_rsvp_going_or_maybe_is_a_first_step_worth_no_points(meeting, community)
 
 
 def test_problem_proposed_for_agenda_once_and_linked(meeting, community, client):
-    from knowledge.services.problems import ask_problem
 
     member = make_member(community)
     problem = ask_problem(
@@ -613,7 +613,6 @@ def test_problem_proposed_for_agenda_once_and_linked(meeting, community, client)
 
 
 def test_propose_problem_through_page(meeting, community, client):
-    from knowledge.services.problems import ask_problem
 
     member = make_member(community)
     problem = ask_problem(
@@ -629,8 +628,6 @@ def test_propose_problem_through_page(meeting, community, client):
 
 
 def test_mentions_in_meeting_texts_notify_once(meeting, host, community):
-    from cop.enums import NotificationKind
-    from cop.models import Notification
 
     mira = make_member(community, email="mira@example.org")
     services.update_meeting(meeting=meeting, by=host, description="Bring slides, @mira")

@@ -1,7 +1,7 @@
 """The periodic tasks, eagerly and with a real worker on Redis."""
 
 import threading
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 import time_machine
@@ -23,7 +23,6 @@ def test_beat_schedules_both_scans():
 
 @pytest.mark.django_db
 def test_extend_series_task_tends_every_running_series(community, host):
-    from datetime import time
 
     series = services.create_series(
         community=community,

@@ -1,15 +1,19 @@
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cop.enums import Visibility
+from cop.extensions import COMMUNITY_TABS, HOME_SECTIONS
 from meetings import services
 from meetings.enums import AgendaItemStatus, MeetingStatus, RSVPAnswer
 from meetings.forms import MeetingForm
 from meetings.models import RSVP, Meeting
+from meetings.selectors import home_section_context
 from tests.factories import CommunityFactory, MeetingFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
@@ -174,7 +178,6 @@ def test_rsvp_after_start_is_refused(client, meeting, member):
 
 
 def test_detail_shows_times_in_viewer_zone_and_names_it(client, community, host):
-    from datetime import UTC, datetime
 
     start = datetime(2030, 1, 15, 16, 0, tzinfo=UTC)
     meeting = MeetingFactory(
@@ -239,7 +242,7 @@ def test_schedule_meeting_by_plain_member_is_forbidden(client, community, member
     client.force_login(member)
     response = client.get(reverse("meetings:schedule", kwargs={"slug": community.slug}))
     assert response.status_code == 403
-    assert "Only coordinators" in response.content.decode()
+    assert "coordinators schedule meetings" in response.content.decode()
 
 
 def test_series_form_creates_weekly_series(client, community, host):
@@ -389,14 +392,12 @@ def test_notes_page_saves_and_detail_renders_markdown_safely(client, meeting, ho
 
 
 def test_community_tab_and_home_section_are_registered():
-    from cop.extensions import COMMUNITY_TABS, HOME_SECTIONS
 
     assert any(t.url_name == "meetings:community" and t.order == 10 for t in COMMUNITY_TABS)
     assert any(s.template == "meetings/_home_section.html" for s in HOME_SECTIONS)
 
 
 def test_month_calendar_places_meeting_on_its_local_day(client, community, host):
-    from datetime import UTC, datetime
 
     start = datetime(2030, 5, 31, 23, 30, tzinfo=UTC)  # 1 June in Berlin
     MeetingFactory(
@@ -425,10 +426,6 @@ def test_month_parameter_garbage_falls_back_to_this_month(client, community):
 @pytest.mark.parametrize("n", [1, 3])
 def test_community_home_section_queries_do_not_grow(client, community, host, n):
     """The "Next meetings" section costs the same whatever it shows."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from meetings.selectors import home_section_context
 
     _fill(community, host, n)
     with CaptureQueriesContext(connection) as ctx:

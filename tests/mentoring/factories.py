@@ -1,9 +1,13 @@
 """Factories of the mentoring app (kept beside its tests)."""
 
-import factory
+from datetime import timedelta
 
-from mentoring.models import MentorOffer
-from tests.factories import CommunityFactory, UserFactory
+import factory
+from django.utils import timezone as dj_timezone
+
+from mentoring.enums import RequestStatus
+from mentoring.models import MentorOffer, MentorRequest, Mentorship
+from tests.factories import CommunityFactory, UserFactory, make_member
 
 
 class MentorOfferFactory(factory.django.DjangoModelFactory):
@@ -28,7 +32,6 @@ class MentorOfferFactory(factory.django.DjangoModelFactory):
 
 def make_mentor(community, *, topics=(), timezone="Europe/Berlin", capacity=2, **user_fields):
     """A new active member of `community` with an open mentor offer."""
-    from tests.factories import make_member
 
     user = make_member(community, timezone=timezone, **user_fields)
     MentorOfferFactory(
@@ -39,12 +42,6 @@ def make_mentor(community, *, topics=(), timezone="Europe/Berlin", capacity=2, *
 
 def make_mentorship(community, *, mentor, mentee, status="active", **fields):
     """A mentorship as if `mentor` had accepted a request of `mentee`."""
-    from datetime import timedelta
-
-    from django.utils import timezone as dj_timezone
-
-    from mentoring.enums import RequestStatus
-    from mentoring.models import MentorRequest, Mentorship
 
     request = MentorRequest.objects.create(
         community=community,

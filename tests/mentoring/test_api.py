@@ -7,6 +7,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cop.enums import JoinPolicy, Visibility
+from mentoring import services
 from mentoring.enums import RequestStatus
 from mentoring.models import CheckIn, MentorOffer, MentorRequest, Mentorship
 from tests.factories import CommunityFactory, TagFactory, UserFactory, make_member
@@ -99,7 +100,6 @@ def test_decline_passes_request_on(api, community, topic):
     first = make_mentor(community, topics=[topic])
     make_mentor(community, topics=[topic])
     mentee = make_member(community)
-    from mentoring import services
 
     request = services.request_mentor(
         community=community, requester=mentee, goals="Grow", topics=[topic],
@@ -139,7 +139,6 @@ def test_check_in_in_the_future_is_400(api, community):
 
 
 def test_requester_withdraws_and_pair_pauses_resumes_completes(api, community, topic):
-    from mentoring import services
 
     mentor = make_mentor(community, topics=[topic])
     mentee = make_member(community)

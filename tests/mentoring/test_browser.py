@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from cop.celery import app
 from mentoring.models import Mentorship
 from tests.factories import DEFAULT_PASSWORD, CommunityFactory, TagFactory, UserFactory, make_member
 from tests.mentoring.factories import make_mentor
@@ -17,7 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def eager_tasks():
     """Send notification emails in-process, also when REDIS_URL is set, so the emailed
     link lands in `mail.outbox` (the worker path is tested in test_tasks)."""
-    from cop.celery import app
 
     saved = app.conf.task_always_eager
     app.conf.task_always_eager = True
