@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format install migrate seed worker beat prod-local bench eval clean
+.PHONY: run test lint format install migrate seed worker beat prod-local backup backup-check bench eval clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -55,6 +55,14 @@ beat: install
 # PostgreSQL (DATABASE_URL, default the local server's copse_prodlocal). Ctrl-C stops it all.
 prod-local: install
 	$(PY) -m deploy.prod_local
+
+# pg_dump of DATABASE_URL into backups/; and the drill: dump, restore into a scratch
+# database, compare every table, check migrations, serve a page, drop it.
+backup: install
+	$(PY) -m deploy.backup dump
+
+backup-check: install
+	$(PY) -m deploy.backup check
 
 # Pages at two sizes of the repertoire on PostgreSQL (BENCH_SCALE=small for a quick run),
 # then the health dashboard's precompute.

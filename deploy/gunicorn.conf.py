@@ -5,6 +5,10 @@ Every value can be overridden on the command line or through GUNICORN_CMD_ARGS.
 
 import os
 
+from django.template.loader import get_template
+from django.urls import get_resolver
+from prometheus_client import multiprocess
+
 bind = os.environ.get("WEB_BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads, so a probe from the proxy is not queued behind a slow page.
@@ -49,9 +53,6 @@ logconfig_dict = {
 def when_ready(server):
     """Warm what every request needs, in the master, so that forked workers share it:
     the URL patterns and the site's base templates (cached by the template loader)."""
-    from django.template.loader import get_template
-    from django.urls import get_resolver
-
     get_resolver().url_patterns  # noqa: B018 (imports every app's urls and views)
     for name in ("base.html", "cop/home.html", "503.html"):
         get_template(name)
@@ -60,6 +61,4 @@ def when_ready(server):
 def child_exit(server, worker):
     """Prometheus multiprocess mode: a dead worker's live gauges stop counting."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)

@@ -15,15 +15,15 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+import psycopg
+from psycopg import sql
+
 from deploy.stack import ROOT, Stack
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/copse_prodlocal"
 
 
 def ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
     admin = parsed._replace(path="/postgres").geturl()

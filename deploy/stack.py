@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 HAPROXY_TEMPLATE = Path(__file__).resolve().parent / "haproxy.cfg.template"
 PR_SET_PDEATHSIG = 1
@@ -38,12 +40,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _own_session_dying_with_parent() -> None:
-    """In the child, before exec: a session of its own, and SIGKILL when its parent dies."""
-    os.setsid()
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+try:  # resolved here, not in the child: only a plain call runs between fork and exec
+    _prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+except (OSError, AttributeError):
+    _prctl = None
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGKILL when the process that started it dies."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def http_get(url: str, *, timeout: float = 5, headers: dict | None = None):
@@ -172,9 +178,7 @@ class Stack:
             ]  # fmt: skip
         for i in range(1, self.beats + 1):
             commands[f"beat-{i}"] = [
-                python, "-m", "celery", "-A", "cop", "beat",
-                "--loglevel", "INFO",
-                "--pidfile", str(self.run_dir / f"beat-{i}.pid"),
+                python, "-m", "celery", "-A", "cop", "beat", "--loglevel", "INFO",
             ]  # fmt: skip
         commands["proxy"] = [
             shutil.which("haproxy") or "haproxy",
@@ -272,7 +276,8 @@ class Stack:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_own_session_dying_with_parent,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         log.close()
         self.processes[name] = process
@@ -372,8 +377,6 @@ class Stack:
             time.sleep(0.25)
 
     def redis_ping(self) -> bool:
-        import redis
-
         client = redis.Redis.from_url(self.redis_url, socket_connect_timeout=1, socket_timeout=1)
         try:
             return bool(client.ping())

@@ -152,7 +152,6 @@ def _at(load: Load, seconds: float) -> None:
 
 
 def _beat_leader(stack: Stack) -> str | None:
-
     client = redis.Redis.from_url(stack.redis_url, socket_timeout=1, socket_connect_timeout=1)
     try:
         holder = client.get("copse:beat:leader")

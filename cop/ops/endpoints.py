@@ -40,7 +40,6 @@ def pending_migrations() -> int:
     global _migrations_checked
     if _migrations_checked:
         return 0
-
     executor = MigrationExecutor(connection)
     pending = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
     _migrations_checked = pending == 0
@@ -48,7 +47,6 @@ def pending_migrations() -> int:
 
 
 def readiness() -> tuple[bool, dict[str, str]]:
-
     checks = {"database": _check_database()}
     if checks["database"] == "ok":
         try:
@@ -100,7 +98,6 @@ def _may_scrape(request) -> bool:
 def metrics(request) -> HttpResponse:
     if not _may_scrape(request):
         return HttpResponse("Not found", status=404, content_type="text/plain")
-
     body, content_type = exposition()
     return _no_store(HttpResponse(body, content_type=content_type))
 

@@ -25,7 +25,8 @@ import os
 import time
 
 import redis
-from celery import current_app, signals
+from celery import signals
+from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Count, Min
@@ -36,11 +37,15 @@ from prometheus_client import (
     CollectorRegistry,
     Counter,
     Histogram,
+    disable_created_metrics,
     generate_latest,
     multiprocess,
     start_http_server,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+# No `_created` series beside every counter: they double the scrape for nothing here.
+disable_created_metrics()
 
 logger = logging.getLogger(__name__)
 
@@ -141,10 +146,9 @@ class StateCollector:
             yield from self._redis()
 
     def _outbox(self):
-        # This module is loaded with the Celery app, before Django's app registry: the
-        # models can only be imported once a scrape runs.
-        from cop.models import EmailDelivery, EmailStatus  # noqa: PLC0415
-
+        # Looked up, not imported: this module is loaded with the Celery app, before the
+        # models are.
+        EmailDelivery = apps.get_model("cop", "EmailDelivery")
         try:
             counts = dict(
                 EmailDelivery.objects.filter(status__in=OUTBOX_STATES)
@@ -152,7 +156,7 @@ class StateCollector:
                 .annotate(n=Count("pk"))
                 .order_by()
             )
-            oldest = EmailDelivery.objects.filter(status=EmailStatus.QUEUED).aggregate(
+            oldest = EmailDelivery.objects.filter(status="queued").aggregate(
                 oldest=Min("created_at")
             )["oldest"]
         except DatabaseError as exc:
@@ -176,7 +180,7 @@ class StateCollector:
             settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
         )
         try:
-            queue = current_app.conf.task_default_queue
+            queue = getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
             # kombu keeps a queue's messages in one list per priority step.
             keys = [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
             length = sum(client.llen(key) for key in keys)

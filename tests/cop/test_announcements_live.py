@@ -27,6 +27,7 @@ from tests.cop.test_notifications_live import _eventually
 from tests.factories import CommunityFactory, UserFactory
 
 pytestmark = [
+    pytest.mark.postgres,
     pytest.mark.redis,
     pytest.mark.celery_worker,
     pytest.mark.django_db(transaction=True),

@@ -8,7 +8,7 @@ import redis
 from celery import Celery
 from django.conf import settings as django_settings
 
-from cop.celery import app
+from cop.celery import app as copse_app
 from cop.ops.beat import LeaderLock, LeaderScheduler
 from cop.ops.periodic import periodic_intervals, run_alone
 from cop.ops.prometheus import PERIODIC_SKIPPED
@@ -32,7 +32,7 @@ def test_a_periodic_task_is_skipped_while_another_run_holds_its_lock():
 
 
 def test_every_scheduled_task_is_guarded_and_no_other():
-
+    app = copse_app
     intervals = periodic_intervals()
     assert set(intervals) == {
         entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()

@@ -9,8 +9,9 @@ import re
 import pytest
 from celery import signals
 
-from cop.celery import app, ping
-from cop.ops import request_id as module
+from cop.celery import app as copse_app
+from cop.celery import ping
+from cop.ops import request_id as request_id_module
 from cop.ops.logs import logging_config
 from cop.ops.request_id import RequestIdFilter, current_request_id
 
@@ -78,13 +79,12 @@ def test_the_text_format_carries_the_request_id_too():
 
 
 def test_a_json_line_inside_a_task_names_the_task():
-
     config = logging_config(fmt="json", level="INFO")
     formatter_conf = dict(config["formatters"]["json"])
     formatter = formatter_conf.pop("()")(**formatter_conf)
     seen = {}
 
-    @app.task(name="tests.log_something")
+    @copse_app.task(name="tests.log_something")
     def log_something():
         record = logging.LogRecord("cop.tasks", logging.INFO, __file__, 1, "hello", (), None)
         RequestIdFilter().filter(record)
@@ -100,7 +100,6 @@ def test_a_json_line_inside_a_task_names_the_task():
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_a_task_enqueued_by_a_request_runs_under_its_request_id(celery_live_worker):
-
     seen = []
 
     def note(task=None, **kwargs):
@@ -108,10 +107,10 @@ def test_a_task_enqueued_by_a_request_runs_under_its_request_id(celery_live_work
             seen.append(current_request_id())
 
     signals.task_prerun.connect(note, weak=False)
-    token = module._current.set("req-4711")
+    token = request_id_module._current.set("req-4711")
     try:
         assert ping.delay().get(timeout=20) == "pong"
     finally:
-        module._current.reset(token)
+        request_id_module._current.reset(token)
         signals.task_prerun.disconnect(note)
     assert seen == ["req-4711"]

@@ -71,7 +71,9 @@ def test_reminder_scan_twice_at_once_on_real_worker_sends_each_once(
     first, second = tasks.send_due_reminders.delay(), tasks.send_due_reminders.delay()
     results = [first.get(timeout=30), second.get(timeout=30)]
 
-    assert sum(results) == 6
+    # A scan that found the other still going is skipped (None: cop.ops.periodic); one
+    # that starts after it finds every reminder claimed. Either way: one each.
+    assert sum(n or 0 for n in results) == 6
     assert ReminderDelivery.objects.filter(meeting=meeting).count() == 6
     reminders = Notification.objects.filter(kind=NotificationKind.MEETING_REMINDER)
     assert sorted(reminders.values_list("recipient_id", flat=True)) == sorted(p.pk for p in people)
