@@ -24,6 +24,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
+from cop import queue as task_queue
 from cop.celery import app
 from cop.enums import NotificationKind
 from cop.models import EmailDelivery, EmailStatus
@@ -64,7 +65,7 @@ def slow_smtp():
 def workers(settings, slow_smtp):
     """Start real worker processes on a queue of this test's own; all are killed after."""
     _inbox, smtp_port = slow_smtp
-    queue = f"copse-faults-{uuid.uuid4().hex[:8]}"
+    queue_name = f"copse-faults-{uuid.uuid4().hex[:8]}"
     saved = {
         key: app.conf[key]
         for key in ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
@@ -74,11 +75,11 @@ def workers(settings, slow_smtp):
         task_always_eager=False,
         broker_url=django_settings.REDIS_URL,
         result_backend=django_settings.REDIS_URL,
-        task_default_queue=queue,
+        task_default_queue=queue_name,
     )
     app._pool = None
     app.amqp._producer_pool = None
-    queue._broker_down_until = 0.0
+    task_queue._broker_down_until = 0.0
     db = connection.settings_dict
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))},
@@ -101,7 +102,7 @@ def workers(settings, slow_smtp):
                 "cop",
                 "worker",
                 "-Q",
-                queue,
+                queue_name,
                 "-c",
                 "2",
                 "--pool",
