@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 
 from cop.services.announcements import post_announcement
+from tests.browser.utils import log_in, log_out
 from tests.factories import (
-    DEFAULT_PASSWORD,
     CommunityFactory,
     StoryFactory,
     UserFactory,
@@ -18,12 +18,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _log_in(page, user):
-    page.context.clear_cookies()
-    page.goto("/accounts/login/", wait_until="domcontentloaded")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password:", exact=True).fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_load_state()
+    """Sign out whoever is signed in, then sign in as `user` through the real forms."""
+    if page.get_by_role("button", name="Sign out").count():
+        log_out(page)
+    log_in(page, user.email)
 
 
 def _shots(page, folder, name: str) -> None:
