@@ -11,6 +11,9 @@ log line: probes every second would drown the requests).
   and no migration is pending; 503 otherwise. Redis is reported but does not decide:
   without it pages still work (`cop.cache`), and taking every web process out of
   the proxy for it would turn a degraded site into none.
+- GET /healthz/live and /healthz/ready: the same two for an orchestrator, the second
+  strict: 503 also while Redis (when configured) is down, so an operator's readiness
+  view shows the outage. HAProxy checks /readyz, which keeps serving through it.
 - GET /metrics: Prometheus text (`cop.ops.prometheus`), for a client that sent
   `Authorization: Bearer <METRICS_TOKEN>`, or that came straight from this machine
   (loopback, no X-Forwarded-For: not through the proxy). Anyone else gets a 404.
@@ -102,7 +105,26 @@ def metrics(request) -> HttpResponse:
     return _no_store(HttpResponse(body, content_type=content_type))
 
 
-ENDPOINTS = {"/livez": livez, "/readyz": readyz, "/metrics": metrics}
+def strict_ready(request) -> HttpResponse:
+    """Ready only when every dependency answers: the database, its migrations and Redis
+    (when configured)."""
+    ready, checks = readiness()
+    ready = ready and all(value == "ok" for value in checks.values())
+    return _no_store(
+        JsonResponse(
+            {"status": "ok" if ready else "unavailable", "checks": checks},
+            status=200 if ready else 503,
+        )
+    )
+
+
+ENDPOINTS = {
+    "/livez": livez,
+    "/readyz": readyz,
+    "/healthz/live": livez,
+    "/healthz/ready": strict_ready,
+    "/metrics": metrics,
+}
 
 
 class OpsEndpointsMiddleware:

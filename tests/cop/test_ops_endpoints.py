@@ -83,6 +83,27 @@ def test_readyz_stays_ready_while_redis_is_down_and_says_so(client, settings):
 
 
 @pytest.mark.django_db
+def test_healthz_ready_goes_503_while_redis_is_down_and_back_to_200_after(client, settings):
+    assert client.get("/healthz/live").status_code == 200
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    response = client.get("/healthz/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"].startswith("down: ")
+    settings.REDIS_URL = ""  # embedded defaults: no Redis to wait for
+    response = client.get("/healthz/ready")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": "ok", "migrations": "ok"}
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_healthz_ready_with_the_real_redis_up(client):
+    response = client.get("/healthz/ready")
+    assert response.status_code == 200
+    assert response.json()["checks"]["redis"] == "ok"
+
+
+@pytest.mark.django_db
 def test_healthz_still_answers_publicly(client):
     response = client.get("/healthz")
     assert response.status_code == 200
