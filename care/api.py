@@ -3,7 +3,7 @@ over the same services and declared permissions as the pages (`care.rules`)."""
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -355,22 +355,24 @@ class QueuePagination(CursorPagination):
     ordering = ("-last_flagged_at", "-id")
 
 
-class ModerationQueueView(APIView):
+class ModerationQueueView(generics.ListAPIView):
     """The coordinators' queue of a community: open cases, most recently flagged first."""
 
     permission_classes = [permissions.IsAuthenticated]
-
     serializer_class = CaseSerializer
+    pagination_class = QueuePagination
 
-    @extend_schema(responses=CaseSerializer(many=True))
-    def get(self, request, community_slug=None):
-        community = access_community(request.user, community_slug)
-        authorize(request.user, "care.view_queue", community)
-        paginator = QueuePagination()
-        page = paginator.paginate_queryset(moderation.open_cases(community), request, view=self)
-        context = {"request": request, "flags": moderation.case_flags(page)}
-        data = CaseSerializer(page, many=True, context=context).data
-        return paginator.get_paginated_response(data)
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ModerationCase.objects.none()
+        community = access_community(self.request.user, self.kwargs["community_slug"])
+        authorize(self.request.user, "care.view_queue", community)
+        return moderation.open_cases(community)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        context = self.get_serializer_context() | {"flags": moderation.case_flags(page)}
+        return self.get_paginated_response(CaseSerializer(page, many=True, context=context).data)
 
 
 class ModerationDecisionView(APIView):
