@@ -97,6 +97,8 @@ BUSINESS_RULES: list[tuple[str, str, str]] = [
     ("*", "no longer open for answers", "the meeting's state (answers close at its start)"),
     ("*", "Only a published practice", "the practice's state"),
     ("*", "Only a solved problem", "the problem's state"),
+    ("*", "Only a proposed term can be", "the term's state (decided once)"),
+    ("*", "Attendance can be marked once the meeting has started", "the meeting's time"),
     ("*/status/", "cannot become", "the life cycle allows some moves from each status"),
     ("*", "of this community", "objects of the community are data"),
     ("*", "There is no revision", "revisions are data"),
