@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from care.enums import CaseStatus, FlagReason, ModerationAction, Resolution
 from care.models import ModerationCase
@@ -223,3 +224,20 @@ def test_a_flagged_comment_is_hidden_and_leaves_its_storys_count(
     comment.refresh_from_db()
     assert comment.hidden_at is None
     assert Story.objects.get(pk=story.pk).comment_count == 1
+
+
+@pytest.mark.parametrize("cases", [1, 6])
+def test_moderation_queue_queries_do_not_grow_with_cases(
+    client, community, author, coordinator, cases, django_assert_max_num_queries
+):
+    flagger = make_member(community)
+    for i in range(cases):
+        story = StoryFactory(community=community, author=author, title=f"Flagged {i}")
+        flag_content(user=flagger, obj=story, reason=FlagReason.SPAM)
+    client.force_login(coordinator)
+    url = reverse("care:queue", args=[community.slug])
+    client.get(url)
+    with django_assert_max_num_queries(16):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count("Flagged ") >= cases
