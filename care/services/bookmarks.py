@@ -1,13 +1,13 @@
 """Bookmarks: a member saves any registered item to find it on their "Saved" page."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cop.content import kind_of_model
 from cop.models import User
 
 from ..models import Bookmark
+from .records import record_once
 
 MAX_BOOKMARKS = 5000
 
@@ -18,26 +18,14 @@ def bookmark(*, user: User, obj) -> Bookmark:
     kind = kind_of_model(type(obj))
     if kind is None or not kind.bookmarkable:
         raise ValidationError(_("This cannot be saved."))
-    content_type = kind.content_type()
-    existing = Bookmark.objects.filter(
-        user=user, content_type=content_type, object_id=obj.pk
-    ).first()
-    if existing is not None:
-        return existing
-    if Bookmark.objects.filter(user=user).count() >= MAX_BOOKMARKS:
-        raise ValidationError(
-            _("You have saved %(max)d items: remove some first.") % {"max": MAX_BOOKMARKS}
-        )
-    try:
-        with transaction.atomic():
-            return Bookmark.objects.create(
-                user=user,
-                content_type=content_type,
-                object_id=obj.pk,
-                community=kind.community(obj),
-            )
-    except IntegrityError:  # saved twice at the same moment
-        return Bookmark.objects.get(user=user, content_type=content_type, object_id=obj.pk)
+    return record_once(
+        Bookmark,
+        user=user,
+        kind=kind,
+        obj=obj,
+        limit=MAX_BOOKMARKS,
+        too_many=_("You have saved %(max)d items: remove some first.") % {"max": MAX_BOOKMARKS},
+    )
 
 
 def unbookmark(*, user: User, obj) -> bool:

@@ -3,7 +3,6 @@ followers what is new there through the notification service (their preferences 
 FOLLOWED decide in-app only, email at once or the digest)."""
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -14,6 +13,7 @@ from cop.queue import enqueue_on_commit
 from cop.services.notifications import notify
 
 from ..models import Follow
+from .records import record_once
 
 MAX_FOLLOWS = 2000
 
@@ -23,24 +23,14 @@ def follow(*, user: User, obj) -> Follow:
     kind = kind_of_model(type(obj))
     if kind is None or not kind.followable:
         raise ValidationError(_("This cannot be followed."))
-    content_type = kind.content_type()
-    existing = Follow.objects.filter(user=user, content_type=content_type, object_id=obj.pk).first()
-    if existing is not None:
-        return existing
-    if Follow.objects.filter(user=user).count() >= MAX_FOLLOWS:
-        raise ValidationError(
-            _("You follow %(max)d things: stop following some first.") % {"max": MAX_FOLLOWS}
-        )
-    try:
-        with transaction.atomic():
-            return Follow.objects.create(
-                user=user,
-                content_type=content_type,
-                object_id=obj.pk,
-                community=kind.community(obj),
-            )
-    except IntegrityError:
-        return Follow.objects.get(user=user, content_type=content_type, object_id=obj.pk)
+    return record_once(
+        Follow,
+        user=user,
+        kind=kind,
+        obj=obj,
+        limit=MAX_FOLLOWS,
+        too_many=_("You follow %(max)d things: stop following some first.") % {"max": MAX_FOLLOWS},
+    )
 
 
 def unfollow(*, user: User, obj) -> bool:
