@@ -148,3 +148,18 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type_id}:{self.object_id}"
+
+
+class FollowNotice(models.Model):
+    """Content that followers are still to hear about: written in the transaction that
+    published it, deleted once they were told. The row is the truth; the task is only
+    the fast path, and `care.sweep_follow_notices` tells followers of any notice whose
+    task was lost (broker down, worker killed)."""
+
+    kind_key = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    targets = models.JSONField(default=list)  # [[key, id], ...]
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind_key}:{self.object_id}"

@@ -31,9 +31,12 @@ class CopConfig(AppConfig):
 
         # Comments can be flagged and hidden by moderation (`care`) like any content.
         from cop.content import register_content
+        from cop.extensions import register_recounter
         from cop.models import Comment
         from cop.rules import can_see_comment, can_view_target
-        from cop.services.comments import comment_url, set_hidden_by_moderation
+        from cop.services.comments import comment_url, recount_comments, set_hidden_by_moderation
+
+        register_recounter(name="comments", recount=recount_comments)
 
         register_content(
             key="comment",

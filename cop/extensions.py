@@ -198,3 +198,14 @@ def register_search_indexer(indexer: Callable) -> None:
 def index_changed(obj) -> None:
     for indexer in SEARCH_INDEXERS:
         indexer(obj)
+
+
+# --- Counters --------------------------------------------------------------------------
+# recount(community or None): set an app's stored counters from the rows (for data written
+# outside the services: an import, a migration, a repair). `manage.py recount` runs them all.
+RECOUNTERS: list[tuple[str, Callable]] = []
+
+
+def register_recounter(*, name: str, recount: Callable) -> None:
+    if all(existing != name for existing, _recount in RECOUNTERS):
+        RECOUNTERS.append((name, recount))

@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE["cop-resume-announcements"] = {
     "task": "cop.resume_announcements",
     "schedule": 60.0,
 }
+CELERY_BEAT_SCHEDULE["care-sweep-follow-notices"] = {
+    # Every 2 minutes: followers hear of new content whose notification task was lost.
+    "task": "care.sweep_follow_notices",
+    "schedule": 120.0,
+}
 CELERY_BEAT_SCHEDULE["cop-send-due-digests"] = {
     # Hourly: each member's digest goes out from 08:00 in their own time zone.
     "task": "cop.send_due_digests",

@@ -47,6 +47,11 @@ class KnowledgeConfig(AppConfig):
         live = {"deleted_at__isnull": True}
         register_comment_target(key="story", model=Story, can_view=can_view, live=live)
         register_comment_target(key="practice", model=PracticeEntry, can_view=can_view, live=live)
+        from cop.extensions import register_recounter
+
+        from .services.counters import recount
+
+        register_recounter(name="replies, endorsements and topics", recount=recount)
         from .content import register as register_content
 
         register_content()

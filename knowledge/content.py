@@ -9,9 +9,10 @@ from cop.models import Tag
 from cop.pagination import feed_older_than
 
 from .enums import EntryStatus
-from .models import PracticeEntry, Problem, Reply, Story
+from .models import Note, PracticeEntry, Problem, Reply, Revision, Story
 from .rules import can_view
 from .search import index_object
+from .services.common import set_hidden
 
 
 def _reindex(obj) -> None:
@@ -25,6 +26,22 @@ def _can_view(user, obj) -> bool:
     return can_view(user, obj)
 
 
+def _revision_url(revision: Revision) -> str:
+    url = reverse(
+        "knowledge:entry_history",
+        kwargs={"slug": revision.entry.community.slug, "pk": revision.entry_id},
+    )
+    return f"{url}#revision-{revision.number}"
+
+
+def _note_url(note: Note) -> str:
+    return f"{note.entry.get_absolute_url()}#note-{note.pk}"
+
+
+def _entry_of_can_view(user, obj) -> bool:
+    return can_view(user, obj.entry)
+
+
 def _topic_url(tag: Tag) -> str:
     url = reverse("knowledge:story_list", kwargs={"slug": tag.community.slug})
     return f"{url}?tag={tag.slug}"
@@ -36,6 +53,7 @@ def register() -> None:
         "url": lambda obj: obj.get_absolute_url(),
         "can_view": _can_view,
         "on_visibility_change": _reindex,
+        "set_hidden": set_hidden,
     }
     register_content(
         key="story",
@@ -89,6 +107,26 @@ def register() -> None:
         followable=True,
         hideable=False,
     )
+    # A practice's new revisions and notes, for its followers only: not flagged, saved or
+    # hidden on their own (the practice is).
+    for key, model, label, url in (
+        ("revision", Revision, _("revision"), _revision_url),
+        ("note", Note, _("note"), _note_url),
+    ):
+        register_content(
+            key=key,
+            model=model,
+            label=label,
+            community=lambda obj: obj.entry.community,
+            author_id=lambda obj: obj.author_id,
+            title=lambda obj: obj.entry.title,
+            url=url,
+            related=("entry__community",),
+            can_view=_entry_of_can_view,
+            flaggable=False,
+            bookmarkable=False,
+            hideable=False,
+        )
     register_feed_source(key="story", order=30, fetch=feed_stories)
     register_feed_source(key="problem", order=20, fetch=feed_problems)
     register_feed_source(key="practice", order=10, fetch=feed_practices)

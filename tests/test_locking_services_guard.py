@@ -41,6 +41,9 @@ COVERED = {
         "cop.services.notifications.retry_email_deliveries",
     ],
     "knowledge/test_locking_services_postgres.py": [
+        "knowledge.services.common.restore",
+        "knowledge.services.common.set_hidden",
+        "knowledge.services.common.soft_delete",
         "knowledge.services.common.set_tags",
         "knowledge.services.entries.change_status",
         "knowledge.services.entries.edit_entry",

@@ -2,8 +2,11 @@
 followers what is new there through the notification service (their preferences for
 FOLLOWED decide in-app only, email at once or the digest)."""
 
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cop.content import CONTENT_KINDS, kind_of_model, may_see
@@ -12,10 +15,12 @@ from cop.models import Notification, User
 from cop.queue import enqueue_on_commit
 from cop.services.notifications import notify
 
-from ..models import Follow
+from ..models import Follow, FollowNotice
 from .records import record_once
 
 MAX_FOLLOWS = 2000
+# A notice its task has not delivered after this long is taken to be lost.
+SWEEP_AFTER = timedelta(minutes=2)
 
 
 def follow(*, user: User, obj) -> Follow:
@@ -53,11 +58,43 @@ def is_following(*, user: User, obj) -> bool:
 
 
 def notify_followers_after_commit(*, kind_key: str, pk: int, targets: list[tuple[str, int]]):
-    """The `cop.content.on_published` listener: a task after commit."""
+    """The `cop.content.on_published` listener, inside the publishing transaction: a
+    `FollowNotice` row commits with the content, and a task tells the followers after
+    commit. Should the task be lost, the sweeper finds the row."""
 
-    enqueue_on_commit(
-        "care.notify_followers", kind_key=kind_key, pk=pk, targets=[list(t) for t in targets]
+    notice = FollowNotice.objects.create(
+        kind_key=kind_key, object_id=pk, targets=[list(t) for t in targets]
     )
+    enqueue_on_commit("care.notify_followers", notice_id=notice.pk)
+
+
+def deliver_notice(notice_id: int) -> int:
+    """Tell the followers of one notice and delete it; how many were told. Safe to run
+    twice and concurrently: `notify_followers` skips anyone already told."""
+    notice = FollowNotice.objects.filter(pk=notice_id).first()
+    if notice is None:
+        return 0
+    told = notify_followers(
+        kind_key=notice.kind_key,
+        pk=notice.object_id,
+        targets=[(str(key), int(target_id)) for key, target_id in notice.targets],
+    )
+    FollowNotice.objects.filter(pk=notice_id).delete()
+    return told
+
+
+def sweep_follow_notices(*, older_than: timedelta = SWEEP_AFTER, limit: int = 500) -> int:
+    """Deliver the notices whose task did not (yet) run `older_than` after they were
+    written, oldest first, at most `limit` per run; returns how many were delivered."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        FollowNotice.objects.filter(created_at__lte=cutoff)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for notice_id in ids:
+        deliver_notice(notice_id)
+    return len(ids)
 
 
 def notify_followers(*, kind_key: str, pk: int, targets: list[tuple[str, int]]) -> int:

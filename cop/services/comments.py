@@ -21,14 +21,14 @@ import re
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cop.enums import AuditAction, NotificationKind, ParticipationKind, ReactionKind
-from cop.extensions import comment_target_for_model
-from cop.models import Comment, Reaction, User
+from cop.extensions import COMMENT_TARGETS, comment_target_for_model
+from cop.models import Comment, Community, Reaction, User
 from cop.permissions import allowed, refusal
 from cop.services.audit import record
 from cop.services.notifications import mentioned_users, notify
@@ -368,3 +368,27 @@ def toggle_reaction(*, comment: Comment, user: User, kind: str) -> bool:
         return False
     react(comment=comment, user=user, kind=kind)
     return True
+
+
+def recount_comments(community: Community | None = None) -> None:
+    """Set every comment target's `comment_count` (of `community`, or everywhere) from
+    the rows: the comments everyone sees, replies included, neither deleted nor hidden."""
+    for spec in COMMENT_TARGETS.values():
+        counted = (
+            Comment.objects.filter(
+                target_type=ContentType.objects.get_for_model(spec.model),
+                target_id=OuterRef("pk"),
+                deleted_at__isnull=True,
+                hidden_at__isnull=True,
+            )
+            .order_by()
+            .values("target_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        targets = spec.model.objects.all()
+        if community is not None:
+            targets = targets.filter(community=community)
+        targets.update(
+            comment_count=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+        )

@@ -61,7 +61,7 @@ def set_tags(item: Story | Problem | PracticeEntry, tags: list[Tag]) -> None:
     before = set(item.tags.values_list("pk", flat=True))
     after = {tag.pk for tag in tags}
     item.tags.set(tags)
-    if item.deleted_at is None:
+    if item.deleted_at is None and item.hidden_at is None:
         _bump_tags(after - before, +1)
         _bump_tags(before - after, -1)
 
@@ -74,6 +74,34 @@ def _count_live(item, delta: int) -> None:
         _bump_tags(list(item.tags.values_list("pk", flat=True)), delta)
 
 
+def _lock_hidden_at(item):
+    """Lock the item's row and return its `hidden_at`: deleting and hiding decide under
+    the same lock whether the item leaves the counts, so it leaves them once."""
+    return (
+        type(item)
+        .objects.select_for_update()
+        .filter(pk=item.pk)
+        .values_list("hidden_at", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def set_hidden(item: Story | Problem | Reply | PracticeEntry, hidden: bool) -> None:
+    """Moderation hides (or shows again) an item. What everyone sees counts only live,
+    visible items, so like a delete a hidden item leaves its problem's reply count or
+    its topics' use counts, and returns to them when shown; a deleted item is out of
+    them already. The registered `set_hidden` of these kinds (`knowledge.content`)."""
+    hidden_at = _lock_hidden_at(item)
+    if (hidden_at is not None) == hidden:
+        item.hidden_at = hidden_at
+        return
+    item.hidden_at = timezone.now() if hidden else None
+    type(item).objects.filter(pk=item.pk).update(hidden_at=item.hidden_at)
+    if not type(item).objects.filter(pk=item.pk, deleted_at__isnull=False).exists():
+        _count_live(item, -1 if hidden else +1)
+
+
 @transaction.atomic
 def soft_delete(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     """Hide a story, problem, reply or entry (author or coordinator). Nothing is lost:
@@ -83,6 +111,7 @@ def soft_delete(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     when two people delete at the same moment."""
 
     require(can_delete, by, item, _("Only the author or a coordinator can delete this."))
+    hidden = _lock_hidden_at(item) is not None
     now = timezone.now()
     changed = (
         type(item)
@@ -91,7 +120,7 @@ def soft_delete(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     )
     item.deleted_at = now
     item.deleted_by = by
-    if changed:
+    if changed and not hidden:
         _count_live(item, -1)
     unindex_object(item)
     if isinstance(item, Problem):
@@ -135,6 +164,7 @@ def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
         raise ValidationError(_("Only a coordinator can restore deleted content."))
     if getattr(item, "merged_into_id", None) is not None:
         raise ValidationError(_("This problem was merged into another; its replies are there."))
+    hidden = _lock_hidden_at(item) is not None
     changed = (
         type(item)
         .objects.filter(pk=item.pk, deleted_at__isnull=False)
@@ -142,7 +172,7 @@ def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     )
     item.deleted_at = None
     item.deleted_by = None
-    if changed:
+    if changed and not hidden:
         _count_live(item, +1)
     index_object(item)
     if isinstance(item, Problem):

@@ -1,5 +1,6 @@
 """The knowledge counters recounted from the rows: problems' reply counts, practices'
-endorsement counts and topics' use counts. The services keep them in step as they
+endorsement counts and topics' use counts, each over the live items (not deleted, not
+hidden by moderation). The services keep them in step as they
 write; this is for data written outside them (a migration, a bulk import, the scale
 seeder) and for checking that they agree."""
 
@@ -8,6 +9,13 @@ from django.db.models.functions import Coalesce
 
 from cop.models import Community, Tag
 from knowledge.models import Endorsement, PracticeEntry, Problem, Reply, Story
+
+# What the counters count: items neither deleted nor hidden by moderation.
+LIVE = {"deleted_at__isnull": True, "hidden_at__isnull": True}
+
+
+def _live(relation: str) -> dict:
+    return {f"{relation}__{field}": value for field, value in LIVE.items()}
 
 
 def _count(queryset: QuerySet, field: str):
@@ -30,22 +38,19 @@ def recount(community: Community | None = None) -> None:
         problems = problems.filter(community=community)
         entries = entries.filter(community=community)
         tags = tags.filter(community=community)
-    problems.update(reply_count=_count(Reply.objects.filter(deleted_at__isnull=True), "problem"))
+    problems.update(reply_count=_count(Reply.objects.filter(**LIVE), "problem"))
     entries.update(endorsement_count=_count(Endorsement.objects.all(), "entry"))
     tags.update(
-        use_count=_count(Story.tags.through.objects.filter(story__deleted_at__isnull=True), "tag")
-        + _count(Problem.tags.through.objects.filter(problem__deleted_at__isnull=True), "tag")
-        + _count(
-            PracticeEntry.tags.through.objects.filter(practiceentry__deleted_at__isnull=True),
-            "tag",
-        )
+        use_count=_count(Story.tags.through.objects.filter(**_live("story")), "tag")
+        + _count(Problem.tags.through.objects.filter(**_live("problem")), "tag")
+        + _count(PracticeEntry.tags.through.objects.filter(**_live("practiceentry")), "tag")
     )
 
 
 def counters_agree(community: Community) -> bool:
     """Whether the stored counters equal a fresh count (for tests and checks)."""
     replies = dict(
-        Reply.objects.filter(problem__community=community, deleted_at__isnull=True)
+        Reply.objects.filter(problem__community=community, **LIVE)
         .values("problem")
         .annotate(n=Count("pk"))
         .values_list("problem", "n")
@@ -66,9 +71,9 @@ def counters_agree(community: Community) -> bool:
             return False
     for tag in Tag.objects.filter(community=community):
         fresh = (
-            tag.stories.filter(deleted_at__isnull=True).count()
-            + tag.problems.filter(deleted_at__isnull=True).count()
-            + tag.practice_entries.filter(deleted_at__isnull=True).count()
+            tag.stories.filter(**LIVE).count()
+            + tag.problems.filter(**LIVE).count()
+            + tag.practice_entries.filter(**LIVE).count()
         )
         if fresh != tag.use_count:
             return False

@@ -89,6 +89,12 @@ def _reset_validation(entry: PracticeEntry, *, by: User, revision: Revision) -> 
     )
 
 
+def _tell_followers(entry: PracticeEntry, change: Revision | Note) -> None:
+    """Followers of a published practice hear of its new revision or note."""
+    if entry.status != EntryStatus.DRAFT:
+        published(change, targets=[("practice", entry.pk)])
+
+
 def _check_owner(community: Community, owner: User | None) -> None:
     if owner is not None and not is_active_member(owner, community):
         raise ValidationError({"owner": _("The owner must be an active member.")})
@@ -200,6 +206,7 @@ def edit_entry(
         revision = _add_revision(entry, author=by, summary=summary or _("Edited"))
         if substantial:
             _reset_validation(entry, by=by, revision=revision)
+        _tell_followers(entry, revision)
     index_object(entry)
     if entry.status != EntryStatus.DRAFT:
         notify_mentioned(item=entry, author=by, text=body, previous_text=previous_text)
@@ -231,6 +238,7 @@ def revert_entry(*, entry: PracticeEntry, to_number: int, by: User) -> Revision:
     )
     if substantial:
         _reset_validation(entry, by=by, revision=revision)
+    _tell_followers(entry, revision)
     index_object(entry)
     return revision
 
@@ -281,6 +289,7 @@ def change_status(*, entry: PracticeEntry, to: str, by: User) -> PracticeEntry:
 
 
 @transaction.atomic
+@transaction.atomic
 def add_note(*, entry: PracticeEntry, author: User, body: str, kind: str = NoteKind.ALTERNATIVE):
     """Add a dissenting or alternative note beside an entry (active members)."""
     require(can_add_note, author, entry, _("Only members of this community can add notes."))
@@ -289,6 +298,7 @@ def add_note(*, entry: PracticeEntry, author: User, body: str, kind: str = NoteK
         raise ValidationError({"kind": _("Choose a kind of note.")})
     note = Note.objects.create(entry=entry, author=author, body=body, kind=kind)
     notify_mentioned(item=entry, author=author, text=body)
+    _tell_followers(entry, note)
     return note
 
 

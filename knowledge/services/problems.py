@@ -270,7 +270,7 @@ def merge_problem(*, duplicate: Problem, into: Problem, by: User) -> Problem:
         _("Only a coordinator of this community can merge problems."),
     )
     replies = Reply.objects.filter(problem=duplicate)
-    live_moved = replies.filter(deleted_at__isnull=True).count()
+    live_moved = replies.filter(deleted_at__isnull=True, hidden_at__isnull=True).count()
     solutions = list(
         replies.filter(is_solution=True, deleted_at__isnull=True).values_list(
             "accepted_at", flat=True
@@ -290,7 +290,8 @@ def merge_problem(*, duplicate: Problem, into: Problem, by: User) -> Problem:
         merged_into=into, deleted_at=now, deleted_by=by, reply_count=0
     )
     duplicate.merged_into, duplicate.deleted_at, duplicate.deleted_by = into, now, by
-    _bump_tags(list(duplicate.tags.values_list("pk", flat=True)), -1)
+    if duplicate.hidden_at is None:  # a hidden problem has left its topics' counts already
+        _bump_tags(list(duplicate.tags.values_list("pk", flat=True)), -1)
     unindex_object(duplicate)
     index_object(into)
     for reply in Reply.objects.filter(pk__in=moved_ids).select_related("problem"):

@@ -175,3 +175,59 @@
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 })();
+
+/* Quoting a passage: select words in a story, a practice or a comment on a page that has a
+   comment box, and a "Quote" button appears beside the selection; it adds the passage to
+   the comment box as a Markdown quote. Without JavaScript, "> " before a line quotes it. */
+(function () {
+  "use strict";
+  var box = document.querySelector("#comments textarea[name=body]");
+  if (!box || !window.getSelection) return;
+  var section = document.getElementById("comments");
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "quote-selection small";
+  button.hidden = true;
+  button.textContent = section.getAttribute("data-quote-label") || "Quote";
+  document.body.appendChild(button);
+  var passage = "";
+
+  function quotableOf(node) {
+    var element = node && (node.nodeType === 1 ? node : node.parentElement);
+    return element && element.closest(".prose, [data-quotable]");
+  }
+
+  function place() {
+    var selection = window.getSelection();
+    var text = selection && selection.rangeCount ? selection.toString().trim() : "";
+    if (!text || !quotableOf(selection.anchorNode) || quotableOf(selection.anchorNode) !== quotableOf(selection.focusNode)
+        || box.contains(selection.anchorNode)) {
+      button.hidden = true;
+      return;
+    }
+    passage = text.slice(0, 2000);
+    var rect = selection.getRangeAt(0).getBoundingClientRect();
+    button.style.top = (window.scrollY + rect.bottom + 6) + "px";
+    button.style.left = Math.max(8, Math.min(window.scrollX + rect.left, window.scrollX + document.documentElement.clientWidth - 140)) + "px";
+    button.hidden = false;
+  }
+
+  var timer = null;
+  document.addEventListener("selectionchange", function () {
+    clearTimeout(timer);
+    timer = setTimeout(place, 150);
+  });
+  button.addEventListener("mousedown", function (event) { event.preventDefault(); });
+  button.addEventListener("click", function () {
+    var quoted = passage.split(/\r?\n/).map(function (line) {
+      return line.trim() ? "> " + line : ">";
+    }).join("\n") + "\n\n";
+    var before = box.value && !/\n\n$/.test(box.value) ? box.value.replace(/\s*$/, "") + "\n\n" : box.value;
+    box.value = before + quoted;
+    button.hidden = true;
+    window.getSelection().removeAllRanges();
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+    box.scrollIntoView({ block: "center" });
+  });
+})();

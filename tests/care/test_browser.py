@@ -126,3 +126,33 @@ def test_a_comment_quoted_then_flagged_is_hidden_and_its_author_told(browser_pag
     page.get_by_role("link", name="A coordinator hid your comment").click()
     expect(page.get_by_text("Hidden pending review")).to_be_visible()
     assert Story.objects.get(pk=story.pk).comment_count == 1  # Mina's reply alone
+
+
+def test_a_member_quotes_a_passage_of_the_story(browser_page):
+    """Selecting words of a story offers "Quote in your comment"; the passage lands in the
+    comment box as a Markdown quote and shows as a quote once posted."""
+    page = browser_page
+    community = CommunityFactory(name="Night Nurses", slug="night-nurses")
+    author = make_member(community, display_name="Cora")
+    make_member(community, email="mina@example.org", display_name="Mina")
+    story = StoryFactory(
+        community=community,
+        author=author,
+        title="Handover at six",
+        situation="We read the chart aloud at the bedside.",
+    )
+    log_in(page, "mina@example.org")
+    page.goto(story.get_absolute_url())
+    quote = page.get_by_role("button", name="Quote in your comment")
+    expect(quote).to_be_hidden()
+    page.locator("article .prose").first.select_text()
+    quote.click()
+    expect(page.get_by_label("Your comment")).to_have_value(
+        "> We read the chart aloud at the bedside.\n\n"
+    )
+    expect(page.get_by_label("Your comment")).to_be_focused()
+    page.get_by_label("Your comment").press("End")
+    page.get_by_label("Your comment").type("We do this too, and families listen in.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator(".comment blockquote")).to_contain_text("We read the chart aloud")
+    expect(page.locator(".comment")).to_contain_text("families listen in")

@@ -1,11 +1,17 @@
 """Counters kept by the services: problems' reply counts, practices' endorsement counts
 and topics' use counts, always equal to a fresh count of the rows."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 
+from care.enums import FlagReason, ModerationAction
+from care.services.moderation import flag_content, moderate
 from cop.enums import Role
 from cop.models import Tag
+from cop.services.comments import post_comment
 from knowledge.models import PracticeEntry, Problem, Reply, Story
 from knowledge.services import entries, problems, stories, validation
 from knowledge.services.common import restore, soft_delete
@@ -183,3 +189,64 @@ def test_counters_stay_exact_under_concurrent_replies_deletes_and_restores(world
         ]
     )
     assert counters_agree(community)
+
+
+def _hide(item, by, hidden=True):
+    """Moderation hides (or shows) an item, through the care queue as coordinators do."""
+    case = flag_content(user=make_member(item_community(item)), obj=item, reason=FlagReason.SPAM)
+    moderate(
+        case=case.case,
+        by=by,
+        action=ModerationAction.HIDE if hidden else ModerationAction.RESTORE,
+    )
+
+
+def item_community(item):
+    return item.problem.community if isinstance(item, Reply) else item.community
+
+
+def test_hidden_replies_and_items_leave_the_counts_once(world):
+    community, coordinator, asker, (ops, _infra) = world
+    problem = _ask(community, asker, [ops])
+    reply = problems.post_reply(problem=problem, author=make_member(community), body="Pin it.")
+    _hide(reply, coordinator)
+    problem.refresh_from_db()
+    assert problem.reply_count == 0 and counters_agree(community)
+    soft_delete(item=reply, by=coordinator)  # already out of the count: not twice
+    restore(item=reply, by=coordinator)  # back from deletion, still hidden
+    problem.refresh_from_db()
+    assert problem.reply_count == 0 and counters_agree(community)
+    _hide(reply, coordinator, hidden=False)
+    problem.refresh_from_db()
+    assert problem.reply_count == 1 and counters_agree(community)
+
+    story = stories.tell_story(
+        community=community, author=asker, title="T", situation="S", action="A", outcome="O",
+        tags=[ops],
+    )  # fmt: skip
+    ops.refresh_from_db()
+    assert ops.use_count == 2
+    _hide(story, coordinator)
+    ops.refresh_from_db()
+    assert ops.use_count == 1 and counters_agree(community)
+
+
+def test_recount_command_repairs_every_registered_counter(world):
+    community, coordinator, asker, tags = world
+    problem = _ask(community, asker, tags)
+    problems.post_reply(problem=problem, author=coordinator, body="One.")
+    story = stories.tell_story(
+        community=community, author=asker, title="T", situation="S", action="A", outcome="O"
+    )
+    post_comment(target=story, author=coordinator, body="Thanks for this.")
+    Problem.objects.update(reply_count=9)
+    Story.objects.update(comment_count=7)
+    out = io.StringIO()
+    call_command("recount", "--community", community.slug, stdout=out)
+    assert "Recounted comments." in out.getvalue()
+    problem.refresh_from_db()
+    story.refresh_from_db()
+    assert (problem.reply_count, story.comment_count) == (1, 1)
+    assert counters_agree(community)
+    with pytest.raises(CommandError, match="No community"):
+        call_command("recount", "--community", "nowhere")

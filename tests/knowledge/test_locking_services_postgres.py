@@ -8,7 +8,9 @@ from django.db import transaction
 from knowledge.enums import EntryStatus, ProblemStatus
 from knowledge.models import Endorsement, ExpertValidation, PracticeEntry, Problem, Reply
 from knowledge.services import entries, problems, stories, validation
-from knowledge.services.common import set_tags
+from knowledge.services.common import restore, set_hidden, set_tags, soft_delete
+from knowledge.services.counters import counters_agree
+from tests.concurrency import all_at_once
 from tests.factories import CommunityFactory, TagFactory, UserFactory, make_member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -143,3 +145,22 @@ def test_endorse_entry_and_validate_as_expert(community, author, coordinator):
     validation.validate_as_expert(entry=entry, by=coordinator, comment="Works for us.")
     assert ExpertValidation.objects.filter(entry=entry, validator=coordinator).exists()
     assert PracticeEntry.objects.get(pk=entry.pk).status == EntryStatus.VALIDATED
+
+
+def test_delete_restore_and_hide_in_autocommit_count_a_reply_out_once(community, coordinator):
+    """Deleting and hiding the same reply at the same moment take it out of its problem's
+    count once: both decide under the row's lock."""
+    problem = _problem(community, make_member(community), [])
+    reply = problems.post_reply(problem=problem, author=make_member(community), body="Cache it.")
+    all_at_once(
+        [
+            lambda: soft_delete(item=Reply.objects.get(pk=reply.pk), by=coordinator),
+            lambda: set_hidden(Reply.objects.get(pk=reply.pk), True),
+        ]
+    )
+    assert Problem.objects.get(pk=problem.pk).reply_count == 0
+    restore(item=Reply.objects.get(pk=reply.pk), by=coordinator)  # still hidden
+    assert Problem.objects.get(pk=problem.pk).reply_count == 0
+    set_hidden(Reply.objects.get(pk=reply.pk), False)
+    assert Problem.objects.get(pk=problem.pk).reply_count == 1
+    assert counters_agree(community)
