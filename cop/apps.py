@@ -38,6 +38,12 @@ class CopConfig(AppConfig):
 
         register_recounter(name="comments", recount=recount_comments)
 
+        from cop.content import register_feed_source
+        from cop.feed import feed_announcements, feed_comments
+
+        register_feed_source(key="announcement", order=50, fetch=feed_announcements)
+        register_feed_source(key="comment", order=5, fetch=feed_comments)
+
         register_content(
             key="comment",
             model=Comment,

@@ -143,13 +143,16 @@ class CommentTarget:
     `model` must have a `community` foreign key, a `comment_count` counter and
     `get_absolute_url()`; `can_view(user, obj)` is the app's own visibility rule (so a
     draft or a private community's item never leaks through its comments); `live` is
-    the queryset filter of items one may still comment on (not soft-deleted).
+    the queryset filter of items one may still comment on (not soft-deleted); `listed`
+    the filter of items every member of the community sees (not hidden, not a draft),
+    whose comments the home feed lists (default: `live`).
     """
 
     key: str
     model: type
     can_view: Callable[..., bool] = field(compare=False)
     live: dict = field(default_factory=dict, compare=False)
+    listed: dict = field(default_factory=dict, compare=False)
     label: Callable[..., str] = field(default=str, compare=False)
     author_field: str = field(default="author", compare=False)
 
@@ -163,6 +166,7 @@ def register_comment_target(
     model: type,
     can_view: Callable[..., bool],
     live: dict | None = None,
+    listed: dict | None = None,
     label: Callable[..., str] = str,
     author_field: str = "author",
 ) -> None:
@@ -172,6 +176,7 @@ def register_comment_target(
         model=model,
         can_view=can_view,
         live=live or {},
+        listed=(live or {}) if listed is None else listed,
         label=label,
         author_field=author_field,
     )

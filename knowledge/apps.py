@@ -40,13 +40,25 @@ class KnowledgeConfig(AppConfig):
 
         from cop.extensions import register_comment_target
 
+        from .enums import PUBLIC_ENTRY_STATUSES
         from .models import PracticeEntry, Story
         from .rules import can_view
 
         # A draft practice's comments follow the draft's rule: its author and coordinators.
         live = {"deleted_at__isnull": True}
-        register_comment_target(key="story", model=Story, can_view=can_view, live=live)
-        register_comment_target(key="practice", model=PracticeEntry, can_view=can_view, live=live)
+        # The feed lists comments only where every member sees the item: not hidden by
+        # moderation, not a draft.
+        listed = {**live, "hidden_at__isnull": True}
+        register_comment_target(
+            key="story", model=Story, can_view=can_view, live=live, listed=listed
+        )
+        register_comment_target(
+            key="practice",
+            model=PracticeEntry,
+            can_view=can_view,
+            live=live,
+            listed={**listed, "status__in": PUBLIC_ENTRY_STATUSES},
+        )
         from cop.extensions import register_recounter
 
         from .services.counters import recount

@@ -25,6 +25,10 @@ class EntryStatus(models.TextChoices):
     ARCHIVED = "archived", _("Archived")
 
 
+# What every member of the community sees (a draft only its author and the coordinators).
+PUBLIC_ENTRY_STATUSES = (EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED, EntryStatus.ARCHIVED)
+
+
 class NoteKind(models.TextChoices):
     DISSENT = "dissent", _("Dissenting view")
     ALTERNATIVE = "alternative", _("Alternative approach")

@@ -7,7 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cop.enums import Role
+from cop.models import Announcement
 from cop.pagination import decode_feed_cursor, encode_feed_cursor
+from cop.services.comments import post_comment
 from cop.selectors import home_feed
 from knowledge.enums import EntryStatus
 from tests.factories import (
@@ -88,15 +91,53 @@ def test_a_cursor_that_does_not_parse_starts_from_the_newest(member, community):
     assert len(home_feed(member, older="1-x-2").items) == 4
 
 
+def _talk(community, count):
+    """`count` announcements, and `count` comments on stories and on practices."""
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    for n in range(count):
+        Announcement.objects.create(
+            community=community, author=coordinator, title=f"News {n}", body="Read this."
+        )
+        post_comment(target=StoryFactory(community=community), author=coordinator, body="Yes")
+        entry = PracticeEntryFactory(community=community, status=EntryStatus.VALIDATED)
+        post_comment(target=entry, author=coordinator, body="Works")
+
+
 @pytest.mark.parametrize("count", [1, 15])
 def test_home_page_queries_do_not_grow(client, member, community, count, django_assert_num_queries):
     _world(community, count)
+    _talk(community, count)
     client.force_login(member)
     client.get(reverse("home"))  # warm up (records last-seen)
-    # session, user, memberships (cards), feed communities, four sources, unread count
-    with django_assert_num_queries(9):
+    # session, user, memberships (cards), feed communities, six sources, the commented
+    # items' titles (one query per kind: stories, practices), unread count
+    with django_assert_num_queries(13):
         response = client.get(reverse("home"))
-    assert response.content.decode().count('class="card feed-item"') == min(count * 4, 20)
+    assert response.content.decode().count('class="card feed-item"') == min(count * 9, 20)
+
+
+def test_feed_lists_announcements_and_comments_members_may_all_see(member, community):
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    story = StoryFactory(community=community, title="Handover at six")
+    comment = post_comment(target=story, author=coordinator, body="> quoted\n\nWe **do** this.")
+    draft = PracticeEntryFactory(community=community, status=EntryStatus.DRAFT, author=coordinator)
+    post_comment(target=draft, author=coordinator, body="Only for the draft's readers")
+    hidden = StoryFactory(community=community)
+    post_comment(target=hidden, author=coordinator, body="On something hidden later")
+    type(hidden).objects.filter(pk=hidden.pk).update(hidden_at=timezone.now())
+    gone = post_comment(target=story, author=coordinator, body="Deleted")
+    type(gone).objects.filter(pk=gone.pk).update(deleted_at=timezone.now())
+    elsewhere = CommunityFactory()
+    post_comment(target=StoryFactory(community=elsewhere), author=make_member(elsewhere), body="x")
+    news = Announcement.objects.create(
+        community=community, author=coordinator, title="Room change", body="Room 4."
+    )
+    items = {(item.source, item.pk): item for item in home_feed(member).items}
+    assert ("announcement", news.pk) in items
+    shown = items[("comment", comment.pk)]
+    assert shown.title == "Handover at six" and shown.detail == "quoted We do this."
+    assert shown.url == f"{story.get_absolute_url()}#comment-{comment.pk}"
+    assert [key for key in items if key[0] == "comment"] == [("comment", comment.pk)]
 
 
 def test_home_feed_empty_state(client):
