@@ -132,6 +132,18 @@ class FeedSource:
 
 FEED_SOURCES: list[FeedSource] = []
 
+# The columns a feed line shows of a row with a community and an author (`.only()`).
+FEED_COLUMNS = (
+    "id",
+    "created_at",
+    "community__id",
+    "community__slug",
+    "community__name",
+    "author__id",
+    "author__display_name",
+    "author__email",
+)
+
 
 def register_feed_source(*, key: str, order: int, fetch: Callable[..., list[FeedItem]]) -> None:
     if any(source.key == key for source in FEED_SOURCES):

@@ -12,30 +12,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .content import FeedItem
+from .content import FEED_COLUMNS, FeedItem
 from .extensions import COMMENT_TARGETS
 from .models import Announcement, Comment
 from .pagination import feed_older_than
 
 EXCERPT = 160
 
-_COLUMNS = (
-    "id",
-    "created_at",
-    "community__id",
-    "community__slug",
-    "community__name",
-    "author__id",
-    "author__display_name",
-    "author__email",
-)
-
 
 def feed_announcements(*, user, community_ids, cursor, limit: int, rank: int) -> list[FeedItem]:
     """Announcements (the `announcement_recent` index)."""
     rows = Announcement.objects.filter(community_id__in=community_ids)
     rows = feed_older_than(rows, "created_at", rank, cursor)
-    rows = rows.select_related("community", "author").only("title", *_COLUMNS)[:limit]
+    rows = rows.select_related("community", "author").only("title", *FEED_COLUMNS)[:limit]
     return [
         FeedItem(
             source="announcement",
@@ -80,7 +69,7 @@ def feed_comments(*, user, community_ids, cursor, limit: int, rank: int) -> list
     rows = feed_older_than(rows, "created_at", rank, cursor)
     rows = list(
         rows.select_related("community", "author").only(
-            "body", "target_type_id", "target_id", *_COLUMNS
+            "body", "target_type_id", "target_id", *FEED_COLUMNS
         )[:limit]
     )
     wanted = defaultdict(set)

@@ -4,7 +4,7 @@ bookmark and follow, and the home feed's sources (stories, problems, practices).
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cop.content import FeedItem, register_content, register_feed_source
+from cop.content import FEED_COLUMNS, FeedItem, register_content, register_feed_source
 from cop.models import Tag
 from cop.pagination import feed_older_than
 
@@ -132,17 +132,7 @@ def register() -> None:
     register_feed_source(key="practice", order=10, fetch=feed_practices)
 
 
-_FEED_COLUMNS = (
-    "id",
-    "title",
-    "created_at",
-    "community__id",
-    "community__slug",
-    "community__name",
-    "author__id",
-    "author__display_name",
-    "author__email",
-)
+_FEED_COLUMNS = ("title", *FEED_COLUMNS)
 
 
 def _items(rows, *, source: str, rank: int, field: str, verb: str) -> list[FeedItem]:
