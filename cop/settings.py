@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE["meetings-send-due-reminders"] = {
     "task": "meetings.send_due_reminders",
     "schedule": 300.0,
 }
+CELERY_BEAT_SCHEDULE["meetings-resume-poll-announcements"] = {
+    # Every 2 minutes: members hear of an open scheduling poll whose task was lost.
+    "task": "meetings.resume_poll_announcements",
+    "schedule": 120.0,
+}
 CELERY_BEAT_SCHEDULE["meetings-extend-series"] = {
     # Daily: series keep 90 days of meetings ahead; hosts confirm them now and then.
     "task": "meetings.extend_series",

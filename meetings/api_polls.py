@@ -132,6 +132,7 @@ class PollViewSet(
         "create": "meetings.create_poll",
         "vote": "meetings.vote_poll",
         "schedule": "meetings.decide_poll",
+        "close": "meetings.decide_poll",
     }
     pagination_class = PollPage
     lookup_value_regex = ID_PATTERN
@@ -218,4 +219,11 @@ class PollViewSet(
         slot = get_object_or_404(poll.slots, pk=body.validated_data["slot"])
         polls.schedule_from_poll(poll=poll, slot=slot, by=request.user)
         poll.refresh_from_db()
+        return Response(PollSerializer(poll, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses=PollSerializer)
+    @action(detail=True, methods=["post"], permission_classes=SIGNED_IN_AND_DECLARED)
+    def close(self, request, pk=None):
+        """Close an open poll without a meeting (coordinators); 400 once decided or closed."""
+        poll = polls.close_poll(poll=self.get_object(), by=request.user)
         return Response(PollSerializer(poll, context=self.get_serializer_context()).data)

@@ -388,10 +388,21 @@ class Poll(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=dj_timezone.now)
+    # Members are told the poll is open in batches, in user id order: the last user id
+    # told, and when all were (`meetings.polls.announce_poll_batch`).
+    announced_through = models.PositiveBigIntegerField(default=0, editable=False)
+    announced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["community", "status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["community", "status", "-created_at"]),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(announced_at__isnull=True),
+                name="poll_unannounced",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

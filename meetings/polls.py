@@ -17,8 +17,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cop.enums import MembershipStatus
+from cop.enums import MembershipStatus, NotificationKind
 from cop.models import Community, Membership, User
+from cop.queue import enqueue_on_commit
+from cop.services.notifications import notify_many
 from cop.text import single_line
 
 from . import services
@@ -27,6 +29,9 @@ from .models import Meeting, Poll, PollResponse, PollSlot, PollVote
 
 MAX_SLOTS = 20
 MIN_DURATION, MAX_DURATION = 15, 24 * 60
+ANNOUNCE_BATCH = 500
+# A poll not yet announced this long after it opened lost its task: the sweeper goes on.
+ANNOUNCE_STALLED_AFTER = timedelta(minutes=2)
 
 
 def local_slots(lines: Iterable[tuple[date, time]], tz_name: str) -> list[datetime]:
@@ -111,7 +116,71 @@ def create_poll(
         created_by=by,
     )
     PollSlot.objects.bulk_create([PollSlot(poll=poll, starts_at=start) for start in slots])
+    enqueue_on_commit("meetings.announce_poll", poll_id=poll.pk)
     return poll
+
+
+def announce_poll_batch(*, poll_id: int, batch_size: int = ANNOUNCE_BATCH) -> int:
+    """Tell the next `batch_size` active members (by user id, its creator aside) that the
+    poll is open; how many were told, 0 once everyone was (then `announced_at` is set).
+    One transaction under the poll's row lock writes the notifications and moves
+    `announced_through`, so a batch retried or run twice tells nobody twice."""
+    with transaction.atomic():
+        poll = (
+            Poll.objects.select_for_update(of=("self",))
+            .select_related("community")
+            .filter(pk=poll_id)
+            .first()
+        )
+        if poll is None or poll.announced_at is not None:
+            return 0
+        user_ids = []
+        if poll.status == PollStatus.OPEN:
+            user_ids = list(
+                Membership.objects.filter(
+                    community_id=poll.community_id,
+                    status=MembershipStatus.ACTIVE,
+                    user_id__gt=poll.announced_through,
+                )
+                .exclude(user_id=poll.created_by_id)
+                .order_by("user_id")
+                .values_list("user_id", flat=True)[:batch_size]
+            )
+        if not user_ids:  # everyone told, or the poll was decided meanwhile
+            Poll.objects.filter(pk=poll.pk).update(announced_at=timezone.now())
+            return 0
+        notify_many(
+            recipients=list(User.objects.filter(pk__in=user_ids).only("id", "email", "is_active")),
+            kind=NotificationKind.MEETING_INVITATION,
+            title=_("When should we meet? Vote on “%(title)s”") % {"title": poll.title},
+            url=poll.get_absolute_url(),
+            community=poll.community,
+            actor=poll.created_by,
+        )
+        Poll.objects.filter(pk=poll.pk).update(announced_through=user_ids[-1])
+    return len(user_ids)
+
+
+def announce_poll(*, poll_id: int) -> int:
+    """Tell every member of the poll's community, batch after batch; how many were told."""
+    told = 0
+    while batch := announce_poll_batch(poll_id=poll_id):
+        told += batch
+    return told
+
+
+def resume_poll_announcements(*, now: datetime | None = None) -> int:
+    """Finish the announcements of polls whose task was lost (broker down, worker
+    killed); how many polls it finished."""
+    cutoff = (now or timezone.now()) - ANNOUNCE_STALLED_AFTER
+    stalled = list(
+        Poll.objects.filter(announced_at__isnull=True, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:20]
+    )
+    for poll_id in stalled:
+        announce_poll(poll_id=poll_id)
+    return len(stalled)
 
 
 @transaction.atomic
@@ -176,7 +245,7 @@ def schedule_from_poll(*, poll: Poll, slot: PollSlot, by: User) -> Meeting:
     that slot and chose so is RSVPed going (first the earliest voters, so a capacity
     set later keeps the order fair). Side effects: the Meeting, the poll marked
     scheduled with its meeting, the RSVPs and their participation."""
-    poll = Poll.objects.select_for_update().select_related("community").get(pk=poll.pk)
+    poll = Poll.objects.select_for_update().get(pk=poll.pk)
     if poll.status != PollStatus.OPEN:
         raise ValidationError(_("This poll is already decided."))
     if slot.poll_id != poll.pk:
@@ -217,9 +286,10 @@ def schedule_from_poll(*, poll: Poll, slot: PollSlot, by: User) -> Meeting:
 
 @transaction.atomic
 def close_poll(*, poll: Poll, by: User) -> Poll:
-    """Close a poll without a meeting."""
+    """Close an open poll without a meeting (its votes stay readable)."""
     poll = Poll.objects.select_for_update().get(pk=poll.pk)
-    if poll.status == PollStatus.OPEN:
-        poll.status = PollStatus.CLOSED
-        poll.save(update_fields=["status"])
+    if poll.status != PollStatus.OPEN:
+        raise ValidationError(_("This poll is already decided or closed."))
+    poll.status = PollStatus.CLOSED
+    poll.save(update_fields=["status"])
     return poll

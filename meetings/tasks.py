@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from . import polls
 from .models import Series
 from .services import send_due_reminders as send_due_reminders_service
 from .services import tend_series
@@ -25,3 +26,15 @@ def extend_series() -> dict[str, int]:
         outcome = tend_series(series=series)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
+
+
+@shared_task(name="meetings.announce_poll", ignore_result=True)
+def announce_poll(*, poll_id: int) -> int:
+    """Tell the community's members that a scheduling poll is open, once each."""
+    return polls.announce_poll(poll_id=poll_id)
+
+
+@shared_task(name="meetings.resume_poll_announcements", ignore_result=True)
+def resume_poll_announcements() -> int:
+    """Finish poll announcements whose task was lost."""
+    return polls.resume_poll_announcements()

@@ -27,6 +27,7 @@ urlpatterns = [
     path(community + "polls/new/", views_polls.poll_create, name="poll_create"),
     path(community + "polls/<id:poll_id>/", views_polls.poll_detail, name="poll_detail"),
     path(community + "polls/<id:poll_id>/vote/", views_polls.poll_vote, name="poll_vote"),
+    path(community + "polls/<id:poll_id>/close/", views_polls.poll_close, name="poll_close"),
     path(
         community + "polls/<id:poll_id>/schedule/",
         views_polls.poll_schedule,

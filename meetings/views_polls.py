@@ -133,3 +133,17 @@ def poll_schedule(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse
         return redirect(poll)
     messages.success(request, _("The meeting is scheduled."))
     return redirect(meeting)
+
+
+@login_required
+@require_POST
+def poll_close(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    poll = selectors.access_poll(request.user, slug, poll_id)
+    authorize(request.user, "meetings.decide_poll", poll)
+    try:
+        polls.close_poll(poll=poll, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The poll is closed; no meeting was made from it."))
+    return redirect(poll)

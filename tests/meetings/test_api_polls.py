@@ -80,3 +80,13 @@ def test_bad_bodies_are_400(host, community):
     past = {**BODY, "new_slots": ["2020-01-01T10:00:00Z"]}
     assert "slots" in api.post("/api/v1/polls/", past, "json").json()
     assert api.post("/api/v1/polls/", {**BODY, "community": None}, "json").status_code == 400
+
+
+def test_close_a_poll_through_the_api(host, community):
+    poll = _api(host).post("/api/v1/polls/", BODY, format="json").json()
+    member = make_member(community)
+    assert _api(member).post(f"/api/v1/polls/{poll['id']}/close/").status_code == 403
+    response = _api(host).post(f"/api/v1/polls/{poll['id']}/close/")
+    assert response.status_code == 200 and response.json()["status"] == "closed"
+    again = _api(host).post(f"/api/v1/polls/{poll['id']}/close/")
+    assert again.status_code == 400 and "already decided or closed" in str(again.json())

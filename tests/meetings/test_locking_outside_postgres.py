@@ -7,11 +7,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from cop.enums import MembershipStatus
-from cop.models import Membership
+from cop.enums import MembershipStatus, NotificationKind
+from cop.models import Membership, Notification
 from meetings import feedback, guests, polls, services
 from meetings.enums import PollAnswer, PollStatus
-from meetings.models import RSVP, Meeting, MeetingFeedback
+from meetings.models import RSVP, Meeting, MeetingFeedback, Poll
+from tests.concurrency import all_at_once
 from tests.factories import CommunityFactory, MeetingFactory, UserFactory, make_member
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -71,3 +72,22 @@ def test_give_feedback_counts_on_the_meeting(community, host):
     meeting.refresh_from_db()
     assert (meeting.feedback_count, meeting.feedback_rating_sum) == (1, 4)
     assert MeetingFeedback.objects.filter(meeting=meeting, user=member).exists()
+
+
+def test_poll_announcement_batches_at_the_same_moment_tell_each_member_once(community, host):
+    members = [make_member(community) for _ in range(6)]
+    start = timezone.now() + timedelta(days=5)
+    poll = polls.create_poll(
+        community=community, by=host, title="When?", slots=[start], timezone_name="UTC"
+    )  # its task ran after commit (tasks run in-process here)
+    Notification.objects.filter(kind=NotificationKind.MEETING_INVITATION).delete()
+    Poll.objects.filter(pk=poll.pk).update(announced_at=None, announced_through=0)
+    assert polls.announce_poll_batch(poll_id=poll.pk, batch_size=2) == 2
+    told = all_at_once([lambda: polls.announce_poll(poll_id=poll.pk) for _ in range(3)])
+    assert sum(told) == 4
+    assert polls.resume_poll_announcements() == 0  # all told: nothing left to resume
+    assert sorted(
+        Notification.objects.filter(kind=NotificationKind.MEETING_INVITATION).values_list(
+            "recipient_id", flat=True
+        )
+    ) == sorted(m.pk for m in members)

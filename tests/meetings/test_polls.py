@@ -1,14 +1,15 @@
 """Scheduling polls: slots in each member's zone across a DST change, votes, the best
 slot turned into a meeting with the yes-voters who chose so RSVPed going."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from cop.enums import Role
+from cop.enums import NotificationKind, Role
+from cop.models import Notification
 from meetings import polls
 from meetings.enums import PollAnswer, PollStatus
 from meetings.models import RSVP, Poll
@@ -185,3 +186,55 @@ def test_poll_page_queries_do_not_grow_with_votes(
         )
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(poll.get_absolute_url())
+
+
+def _invited(user):
+    return Notification.objects.filter(
+        recipient=user, kind=NotificationKind.MEETING_INVITATION, title__contains="Chaos day"
+    ).count()
+
+
+def test_members_hear_of_an_open_poll_once_in_batches(
+    community, host, django_capture_on_commit_callbacks
+):
+    members = [make_member(community) for _ in range(5)]
+    with django_capture_on_commit_callbacks(execute=True):
+        poll = _poll(community, host)
+    assert [_invited(m) for m in members] == [1] * 5
+    assert _invited(host) == 0  # not its own creator
+    poll.refresh_from_db()
+    assert poll.announced_at is not None
+    assert polls.announce_poll(poll_id=poll.pk) == 0  # run again: nobody twice
+    assert [_invited(m) for m in members] == [1] * 5
+
+
+def test_a_lost_announcement_is_finished_by_the_sweeper(
+    community, host, django_capture_on_commit_callbacks
+):
+    members = [make_member(community) for _ in range(5)]
+    with django_capture_on_commit_callbacks(execute=False):  # the task was lost
+        poll = _poll(community, host)
+    assert polls.announce_poll_batch(poll_id=poll.pk, batch_size=2) == 2  # then the worker died
+    assert polls.resume_poll_announcements() == 0  # too early to call it lost
+    with time_machine.travel(NOW + timedelta(minutes=3), tick=False):
+        assert polls.resume_poll_announcements() == 1
+        assert polls.resume_poll_announcements() == 0
+    assert [_invited(m) for m in members] == [1] * 5
+
+
+def test_a_coordinator_closes_a_poll_without_a_meeting(client, community, host):
+    poll = _poll(community, host)
+    member = make_member(community)
+    client.force_login(member)
+    url = reverse("meetings:poll_close", args=[community.slug, poll.pk])
+    assert client.post(url).status_code == 403
+    client.force_login(host)
+    page = client.get(poll.get_absolute_url()).content.decode()
+    assert "Close the poll without a meeting" in page
+    response = client.post(url, follow=True)
+    assert "The poll is closed" in response.content.decode()
+    poll.refresh_from_db()
+    assert poll.status == PollStatus.CLOSED
+    response = client.post(url, follow=True)
+    assert "already decided or closed" in response.content.decode()
+    assert "Close the poll without a meeting" not in response.content.decode()
