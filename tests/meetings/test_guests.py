@@ -248,3 +248,32 @@ def test_hosts_page_queries_do_not_grow_with_guests(
         guests.invite_guest(meeting=talk, by=host, email=f"g{i}@example.com")
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(url)
+
+
+def test_a_guest_who_joins_sets_a_password_and_signs_in(client, talk, host, private):
+    """The guest's whole way in: join from the guest page, ask for the password link,
+    set a password from the email, sign in, and find the community."""
+    private.join_policy = JoinPolicy.OPEN
+    private.save(update_fields=["join_policy"])
+    guest = guests.invite_guest(meeting=talk, by=host, email="ada@example.com")
+    response = client.post(_path(guest_url(guest)), {"join": "1"})
+    assert b"Set a password" in response.content
+    membership = Membership.objects.get(user=guest.user, community=private)
+    assert membership.status == MembershipStatus.ACTIVE  # an open community: at once
+    StoryFactory(community=private, title="What the guild keeps to itself")
+    mail.outbox.clear()
+    response = client.post(reverse("account_reset_password"), {"email": "ada@example.com"})
+    assert response.status_code == 302
+    [message] = mail.outbox
+    link = re.search(r"https?://\S+/password/reset/key/\S+", message.body).group(0)
+    response = client.get(_path(link), follow=True)
+    assert response.status_code == 200
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else _path(link)
+    response = client.post(
+        form_url, {"password1": "a long guest password", "password2": "a long guest password"}
+    )
+    assert response.status_code == 302
+    client.logout()
+    assert client.login(email="ada@example.com", password="a long guest password")
+    stories = client.get(reverse("knowledge:story_list", kwargs={"slug": private.slug}))
+    assert "What the guild keeps to itself" in stories.content.decode()
