@@ -3,9 +3,11 @@
 Each app keeps its own table of expected status codes (in its
 `test_api_permissions.py`): rows of (method, path template, body, expected), where
 `expected` maps visibility ("public"/"private") to caller to status. `cases()` turns a
-table into pytest params and `check()` builds one small world (a community with a
+table into pytest params; `worlds_fixture()` makes the module's fixture that builds two
+small worlds once per module (a public and a private community, each with a
 coordinator, a member, another member who authored things, a pending request and one
-object of each kind), calls the endpoint as the caller and compares.
+object of each kind) inside a transaction rolled back after the module; `check()` calls
+the endpoint as the caller and compares, each case rolled back to that world.
 
 Path templates and bodies name objects in braces: `{slug}`, `{meeting}`, `{problem}`,
 `{reply}`, `{story}`, `{entry}`, `{term}`, `{mentorship}`, `{series}`, `{pending}`,
@@ -18,10 +20,12 @@ is the community itself).
 from datetime import time, timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cop.enums import JoinPolicy, MembershipStatus, Role, Visibility
+from cop.models import User
 from meetings.services import create_series
 from tests.factories import (
     CommunityFactory,
@@ -150,13 +154,34 @@ def build_world(visibility: str) -> tuple[dict, dict]:
     return names, callers
 
 
-def check(method, path, body, visibility, caller, expected, *, extra=None) -> None:
-    names, callers = build_world(visibility)
-    if extra is not None:
-        names.update(extra(names, callers))
+def worlds_fixture(extra=None):
+    """The module-scoped fixture `worlds`: {visibility: (names, caller ids)}, built once
+    per module inside a transaction that is rolled back after it; each case runs in a
+    savepoint of it (its own `django_db` transaction), so what a case changes is undone
+    before the next. A table that needs more passes `extra(names, callers) -> names`."""
+
+    @pytest.fixture(scope="module")
+    def worlds(django_db_setup, django_db_blocker):
+        with django_db_blocker.unblock(), transaction.atomic():
+            built = {}
+            for visibility in VISIBILITIES:
+                names, callers = build_world(visibility)
+                if extra is not None:
+                    names.update(extra(names, callers))
+                ids = {name: user.pk if user else None for name, user in callers.items()}
+                built[visibility] = (names, ids)
+            yield built
+            transaction.set_rollback(True)
+
+    return worlds
+
+
+def check(worlds, method, path, body, visibility, caller, expected) -> None:
+    names, caller_ids = worlds[visibility]
     api = APIClient()
-    if callers[caller] is not None:
-        api.force_authenticate(callers[caller])
+    if caller_ids[caller] is not None:
+        # Fetched afresh: a user object carries caches (memberships) from earlier cases.
+        api.force_authenticate(User.objects.get(pk=caller_ids[caller]))
     url = path.format(**names)
     response = getattr(api, method)(url, fill(body, names), format="json")
     assert response.status_code == expected, response.content

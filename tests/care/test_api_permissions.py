@@ -15,6 +15,7 @@ from tests.api_permissions import (
     cases,
     check,
     row,
+    worlds_fixture,
 )
 from tests.factories import make_member
 
@@ -52,8 +53,11 @@ def _case(names, callers):
     return {"case": flag_content(user=flagger, obj=story, reason="spam").case.pk}
 
 
+worlds = worlds_fixture(extra=_case)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "visibility", "caller", "expected"), cases(ENDPOINTS)
 )
-def test_endpoint_permissions(method, path, body, visibility, caller, expected):
-    check(method, path, body, visibility, caller, expected, extra=_case)
+def test_endpoint_permissions(worlds, method, path, body, visibility, caller, expected):
+    check(worlds, method, path, body, visibility, caller, expected)

@@ -17,6 +17,7 @@ from tests.api_permissions import (
     cases,
     check,
     row,
+    worlds_fixture,
 )
 from tests.factories import GlossaryTermFactory, ReplyFactory, StoryFactory
 
@@ -107,8 +108,11 @@ def _curation(names, users) -> dict:
             "proposed_term": proposed.pk}  # fmt: skip
 
 
+worlds = worlds_fixture(extra=_curation)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "visibility", "caller", "expected"), cases(ENDPOINTS)
 )
-def test_endpoint_permissions(method, path, body, visibility, caller, expected):
-    check(method, path, body, visibility, caller, expected, extra=_curation)
+def test_endpoint_permissions(worlds, method, path, body, visibility, caller, expected):
+    check(worlds, method, path, body, visibility, caller, expected)

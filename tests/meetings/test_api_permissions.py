@@ -22,6 +22,7 @@ from tests.api_permissions import (
     cases,
     check,
     row,
+    worlds_fixture,
 )
 from tests.factories import MeetingFactory
 
@@ -131,8 +132,11 @@ def _hosting(names, users) -> dict:
     }
 
 
+worlds = worlds_fixture(extra=_hosting)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "visibility", "caller", "expected"), cases(ENDPOINTS)
 )
-def test_endpoint_permissions(method, path, body, visibility, caller, expected):
-    check(method, path, body, visibility, caller, expected, extra=_hosting)
+def test_endpoint_permissions(worlds, method, path, body, visibility, caller, expected):
+    check(worlds, method, path, body, visibility, caller, expected)

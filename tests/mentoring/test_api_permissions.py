@@ -18,6 +18,7 @@ from tests.api_permissions import (
     cases,
     check,
     row,
+    worlds_fixture,
 )
 from tests.mentoring.factories import MentorOfferFactory
 
@@ -82,8 +83,11 @@ def _mentoring(names, users) -> dict:
     return {"offer": offer.pk, "waiting": waiting.pk, "mentor": mentor.pk, "step": step.pk}
 
 
+worlds = worlds_fixture(extra=_mentoring)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "visibility", "caller", "expected"), cases(ENDPOINTS)
 )
-def test_endpoint_permissions(method, path, body, visibility, caller, expected):
-    check(method, path, body, visibility, caller, expected, extra=_mentoring)
+def test_endpoint_permissions(worlds, method, path, body, visibility, caller, expected):
+    check(worlds, method, path, body, visibility, caller, expected)
