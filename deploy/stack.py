@@ -65,6 +65,30 @@ def http_get(url: str, *, timeout: float = 5, headers: dict | None = None):
         return 0, {}, b""
 
 
+def render_proxy_config(*, bind: str, servers: str, inter: str = "1s", scheme: str = "http") -> str:
+    """deploy/haproxy.cfg.template with its blanks filled: `servers` is the end of the
+    backend section (and may add sections after it, as the compose file's resolver)."""
+    return Template(HAPROXY_TEMPLATE.read_text()).substitute(
+        bind=bind, scheme=scheme, inter=inter, fall=3, rise=2, servers=servers
+    )
+
+
+# The compose file's proxy (deploy/haproxy.compose.cfg): up to COMPOSE_WEB_SLOTS web
+# replicas found through the container DNS, re-resolved as replicas come and go.
+COMPOSE_WEB_SLOTS = 10
+COMPOSE_PROXY_SERVERS = f"""\
+    server-template web- {COMPOSE_WEB_SLOTS} web:8000 check resolvers docker init-addr none
+
+resolvers docker
+    nameserver dns 127.0.0.11:53
+    hold valid 5s
+    hold obsolete 5s"""
+
+
+def render_compose_proxy_config() -> str:
+    return render_proxy_config(bind=":8000", inter="2s", servers=COMPOSE_PROXY_SERVERS)
+
+
 @dataclass
 class Stack:
     """The processes of one Copse installation on this machine."""
@@ -194,13 +218,8 @@ class Stack:
             for name, port in self.ports.items()
             if name.startswith("web-")
         )
-        text = Template(HAPROXY_TEMPLATE.read_text()).substitute(
-            bind=f"127.0.0.1:{self.proxy_port}",
-            scheme="http",
-            inter=self.check_interval,
-            fall=3,
-            rise=2,
-            servers=servers,
+        text = render_proxy_config(
+            bind=f"127.0.0.1:{self.proxy_port}", inter=self.check_interval, servers=servers
         )
         (self.run_dir / "haproxy.cfg").write_text(text)
 
