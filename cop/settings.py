@@ -208,6 +208,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # the leader's death (cop.ops.beat).
 CELERY_BEAT_SCHEDULER = "cop.ops.beat:LeaderScheduler"
 BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
+# Every worker writes a heartbeat while it takes tasks (cop.ops.worker_heartbeat);
+# /healthz/ready answers 503 when none was written for WORKER_HEARTBEAT_MAX_AGE.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
+WORKER_HEARTBEAT_MAX_AGE = env.float("WORKER_HEARTBEAT_MAX_AGE", default=60.0)
 # The email outbox's timing (cop.services.notifications): a claimed email is taken to be
 # lost after EMAIL_LEASE_SECONDS (its task is killed well before: half of it soft, three
 # quarters hard), and the sweeper runs every EMAIL_SWEEP_SECONDS, enqueuing again the
