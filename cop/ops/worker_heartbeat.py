@@ -57,7 +57,7 @@ def workers_expected() -> bool:
 
 
 def check_workers() -> str:
-    """"ok", or why no worker counts as alive, for the readiness checks."""
+    """ "ok", or why no worker counts as alive, for the readiness checks."""
     try:
         age = heartbeat_age()
     except REDIS_ERRORS as exc:
