@@ -13,6 +13,7 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from cop.ops.errors import init_error_reporting
 from cop.ops.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -491,3 +492,11 @@ LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INF
 # /metrics answers a client with this bearer token, or one on this machine that did not
 # come through the proxy (cop.ops.endpoints).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Error reporting (cop.ops.errors): on when SENTRY_DSN is set, off otherwise.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENABLED = init_error_reporting(
+    dsn=SENTRY_DSN,
+    environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+    release=env.str("SENTRY_RELEASE", default=""),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)

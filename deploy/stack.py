@@ -6,8 +6,8 @@ PostgreSQL database. `make prod-local` runs it for a person; the chaos test
 Each process runs in its own session (so a kill reaches its children: gunicorn's and
 Celery's workers) and dies with the process that started it (PR_SET_PDEATHSIG), so
 nothing outlives a stack whose owner was killed. `Stack.stop()` (also on leaving the
-`with` block) stops every process: SIGTERM, then SIGKILL for whatever still runs after
-a few seconds.
+`with` block) stops every process: SIGTERM, proxy first and Redis last, then SIGKILL for
+whatever still runs after 25 s.
 """
 
 import contextlib
@@ -342,19 +342,27 @@ class Stack:
         process = self.processes.get(name)
         return process is not None and process.poll() is None
 
-    def stop(self) -> None:
-        """Stop everything: SIGTERM to every process group, SIGKILL after 10 s."""
+    def stop(self, *, grace: float = 25) -> None:
+        """Stop everything in the order a host's service manager would: the proxy first
+        (no new requests), then web processes, workers and beats together (SIGTERM:
+        requests and tasks in flight finish; gunicorn allows 20 s), Redis last, so
+        that nothing loses it while shutting down. Whatever still runs after `grace`
+        seconds is SIGKILLed."""
         self._supervising.set()
         if self._supervisor is not None:
             self._supervisor.join(timeout=10)
         self.down.update(self.processes)
-        for process in self.processes.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for process in self.processes.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        deadline = time.monotonic() + grace
+        first = [name for name in self.processes if name == "proxy"]
+        last = [name for name in self.processes if name == "redis"]
+        middle = [name for name in self.processes if name not in first + last]
+        for group in (first, middle, last):
+            for name in group:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.processes[name].pid, signal.SIGTERM)
+            for name in group:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.processes[name].wait(timeout=max(deadline - time.monotonic(), 0.1))
         for process in self.processes.values():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
