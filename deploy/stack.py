@@ -12,6 +12,7 @@ whatever still runs after 25 s.
 
 import contextlib
 import ctypes
+import http.client
 import os
 import secrets
 import shutil
@@ -34,10 +35,29 @@ HAPROXY_TEMPLATE = Path(__file__).resolve().parent / "haproxy.cfg.template"
 PR_SET_PDEATHSIG = 1
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on: any the system offers, or one of STACK_PORTS
+    (`first-last`) on a machine where only a range is ours."""
+    wanted = os.environ.get("STACK_PORTS", "")
+    if not wanted:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+    first, last = (int(part) for part in wanted.split("-"))
+    for port in range(first, last + 1):
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in STACK_PORTS={wanted}")
 
 
 try:  # resolved here, not in the child: only a plain call runs between fork and exec
@@ -61,15 +81,18 @@ def http_get(url: str, *, timeout: float = 5, headers: dict | None = None):
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers, exc.read()
-    except (OSError, urllib.error.URLError):
+    except (OSError, urllib.error.URLError, http.client.HTTPException):
         return 0, {}, b""
 
 
-def render_proxy_config(*, bind: str, servers: str, inter: str = "1s", scheme: str = "http") -> str:
+def render_proxy_config(
+    *, bind: str, servers: str, maxconn: int, inter: str = "1s", scheme: str = "http"
+) -> str:
     """deploy/haproxy.cfg.template with its blanks filled: `servers` is the end of the
-    backend section (and may add sections after it, as the compose file's resolver)."""
+    backend section (and may add sections after it, as the compose file's resolver);
+    `maxconn` is what one web process serves at once (workers x threads)."""
     return Template(HAPROXY_TEMPLATE.read_text()).substitute(
-        bind=bind, scheme=scheme, inter=inter, fall=3, rise=2, servers=servers
+        bind=bind, scheme=scheme, inter=inter, fall=3, rise=2, maxconn=maxconn, servers=servers
     )
 
 
@@ -86,7 +109,8 @@ resolvers docker
 
 
 def render_compose_proxy_config() -> str:
-    return render_proxy_config(bind=":8000", inter="2s", servers=COMPOSE_PROXY_SERVERS)
+    # The compose file's web replicas: WEB_CONCURRENCY 2 x WEB_THREADS 4.
+    return render_proxy_config(bind=":8000", inter="2s", maxconn=8, servers=COMPOSE_PROXY_SERVERS)
 
 
 @dataclass
@@ -97,6 +121,7 @@ class Stack:
     run_dir: Path
     webs: int = 2
     web_workers: int = 2
+    web_threads: int = 4
     workers: int = 2
     worker_concurrency: int = 2
     beats: int = 2
@@ -189,6 +214,7 @@ class Stack:
                 "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
                 "--bind", f"127.0.0.1:{self.ports[f'web-{i}']}",
                 "--workers", str(self.web_workers),
+                "--threads", str(self.web_threads),
                 "--name", f"copse-web-{i}",
                 "--no-control-socket",
             ]  # fmt: skip
@@ -219,7 +245,10 @@ class Stack:
             if name.startswith("web-")
         )
         text = render_proxy_config(
-            bind=f"127.0.0.1:{self.proxy_port}", inter=self.check_interval, servers=servers
+            bind=f"127.0.0.1:{self.proxy_port}",
+            inter=self.check_interval,
+            maxconn=self.web_workers * self.web_threads,
+            servers=servers,
         )
         (self.run_dir / "haproxy.cfg").write_text(text)
 
