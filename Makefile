@@ -51,7 +51,7 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A cop beat --loglevel=info --scheduler cop.ops.beat:LeaderScheduler
 
-# Production on this machine: HAProxy, two web processes, two workers, two beats, Redis and
+# Production on this machine: HAProxy, three web processes, two workers, one beat, Redis and
 # PostgreSQL (DATABASE_URL, default the local server's copse_prodlocal). Ctrl-C stops it all.
 prod-local: install
 	$(PY) -m deploy.prod_local

@@ -14,6 +14,10 @@ app.autodiscover_tasks()
 # Request ids in task headers and log lines, task metrics (connected on import).
 from cop.ops import prometheus as _prometheus  # noqa: E402, F401
 from cop.ops import request_id as _request_id  # noqa: E402, F401
+from cop.ops.worker_heartbeat import WorkerHeartbeat  # noqa: E402
+
+# Each worker's heartbeat, which /healthz/ready asks for.
+app.steps["consumer"].add(WorkerHeartbeat)
 
 
 @app.task(name="cop.ping")

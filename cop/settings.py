@@ -13,6 +13,7 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from cop.ops.errors import init_error_reporting
 from cop.ops.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -208,6 +209,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # the leader's death (cop.ops.beat).
 CELERY_BEAT_SCHEDULER = "cop.ops.beat:LeaderScheduler"
 BEAT_LOCK_SECONDS = env.int("BEAT_LOCK_SECONDS", default=30)
+# Every worker writes a heartbeat while it takes tasks (cop.ops.worker_heartbeat);
+# /healthz/ready answers 503 when none was written for WORKER_HEARTBEAT_MAX_AGE.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=10.0)
+WORKER_HEARTBEAT_MAX_AGE = env.float("WORKER_HEARTBEAT_MAX_AGE", default=60.0)
 # The email outbox's timing (cop.services.notifications): a claimed email is taken to be
 # lost after EMAIL_LEASE_SECONDS (its task is killed well before: half of it soft, three
 # quarters hard), and the sweeper runs every EMAIL_SWEEP_SECONDS, enqueuing again the
@@ -497,3 +502,11 @@ LOGGING = logging_config(fmt=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INF
 # /metrics answers a client with this bearer token, or one on this machine that did not
 # come through the proxy (cop.ops.endpoints).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Error reporting (cop.ops.errors): on when SENTRY_DSN is set, off otherwise.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENABLED = init_error_reporting(
+    dsn=SENTRY_DSN,
+    environment=env.str("SENTRY_ENVIRONMENT", default="development" if DEBUG else "production"),
+    release=env.str("SENTRY_RELEASE", default=""),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)

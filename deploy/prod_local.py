@@ -1,7 +1,7 @@
 """`make prod-local`: Copse as in production, on this machine, until Ctrl-C.
 
-HAProxy on PORT (8000) in front of two gunicorn web processes (PORT + 1 and + 2), two
-Celery workers, two beats (one leads, one stands by), a Redis of its own (PORT + 9),
+HAProxy on PORT (8000) in front of three gunicorn web processes (PORT + 1, + 2 and + 3),
+two Celery workers, one beat, a Redis of its own (PORT + 9),
 PostgreSQL at DATABASE_URL (default: the local server, database `copse_prodlocal`,
 created if missing), demo data, and email printed in the workers' logs (EMAIL_URL to
 change it). A process that dies is started again after a second, as systemd would.
@@ -55,6 +55,11 @@ def main() -> int:
         proxy_port=int(os.environ.get("PORT", "8000")),
         email_url=os.environ.get("EMAIL_URL", "consolemail://"),
         consecutive_ports=True,
+        webs=3,
+        workers=2,
+        # One scheduler, as the issue's layout has it; a second one started by mistake
+        # would only stand by (cop.ops.beat, proved by tests/test_chaos.py).
+        beats=1,
     )
     with stack:
         print("Migrating, loading demo data and collecting static files...")

@@ -6,12 +6,13 @@ PostgreSQL database. `make prod-local` runs it for a person; the chaos test
 Each process runs in its own session (so a kill reaches its children: gunicorn's and
 Celery's workers) and dies with the process that started it (PR_SET_PDEATHSIG), so
 nothing outlives a stack whose owner was killed. `Stack.stop()` (also on leaving the
-`with` block) stops every process: SIGTERM, then SIGKILL for whatever still runs after
-a few seconds.
+`with` block) stops every process: SIGTERM, proxy first and Redis last, then SIGKILL for
+whatever still runs after 25 s.
 """
 
 import contextlib
 import ctypes
+import http.client
 import os
 import secrets
 import shutil
@@ -34,10 +35,29 @@ HAPROXY_TEMPLATE = Path(__file__).resolve().parent / "haproxy.cfg.template"
 PR_SET_PDEATHSIG = 1
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nothing listens on: any the system offers, or one of STACK_PORTS
+    (`first-last`) on a machine where only a range is ours."""
+    wanted = os.environ.get("STACK_PORTS", "")
+    if not wanted:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+    first, last = (int(part) for part in wanted.split("-"))
+    for port in range(first, last + 1):
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free port in STACK_PORTS={wanted}")
 
 
 try:  # resolved here, not in the child: only a plain call runs between fork and exec
@@ -61,8 +81,36 @@ def http_get(url: str, *, timeout: float = 5, headers: dict | None = None):
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.headers, exc.read()
-    except (OSError, urllib.error.URLError):
+    except (OSError, urllib.error.URLError, http.client.HTTPException):
         return 0, {}, b""
+
+
+def render_proxy_config(
+    *, bind: str, servers: str, maxconn: int, inter: str = "1s", scheme: str = "http"
+) -> str:
+    """deploy/haproxy.cfg.template with its blanks filled: `servers` is the end of the
+    backend section (and may add sections after it, as the compose file's resolver);
+    `maxconn` is what one web process serves at once (workers x threads)."""
+    return Template(HAPROXY_TEMPLATE.read_text()).substitute(
+        bind=bind, scheme=scheme, inter=inter, fall=3, rise=2, maxconn=maxconn, servers=servers
+    )
+
+
+# The compose file's proxy (deploy/haproxy.compose.cfg): up to COMPOSE_WEB_SLOTS web
+# replicas found through the container DNS, re-resolved as replicas come and go.
+COMPOSE_WEB_SLOTS = 10
+COMPOSE_PROXY_SERVERS = f"""\
+    server-template web- {COMPOSE_WEB_SLOTS} web:8000 check resolvers docker init-addr none
+
+resolvers docker
+    nameserver dns 127.0.0.11:53
+    hold valid 5s
+    hold obsolete 5s"""
+
+
+def render_compose_proxy_config() -> str:
+    # The compose file's web replicas: WEB_CONCURRENCY 2 x WEB_THREADS 4.
+    return render_proxy_config(bind=":8000", inter="2s", maxconn=8, servers=COMPOSE_PROXY_SERVERS)
 
 
 @dataclass
@@ -73,6 +121,7 @@ class Stack:
     run_dir: Path
     webs: int = 2
     web_workers: int = 2
+    web_threads: int = 4
     workers: int = 2
     worker_concurrency: int = 2
     beats: int = 2
@@ -165,6 +214,7 @@ class Stack:
                 "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
                 "--bind", f"127.0.0.1:{self.ports[f'web-{i}']}",
                 "--workers", str(self.web_workers),
+                "--threads", str(self.web_threads),
                 "--name", f"copse-web-{i}",
                 "--no-control-socket",
             ]  # fmt: skip
@@ -194,12 +244,10 @@ class Stack:
             for name, port in self.ports.items()
             if name.startswith("web-")
         )
-        text = Template(HAPROXY_TEMPLATE.read_text()).substitute(
+        text = render_proxy_config(
             bind=f"127.0.0.1:{self.proxy_port}",
-            scheme="http",
             inter=self.check_interval,
-            fall=3,
-            rise=2,
+            maxconn=self.web_workers * self.web_threads,
             servers=servers,
         )
         (self.run_dir / "haproxy.cfg").write_text(text)
@@ -323,19 +371,27 @@ class Stack:
         process = self.processes.get(name)
         return process is not None and process.poll() is None
 
-    def stop(self) -> None:
-        """Stop everything: SIGTERM to every process group, SIGKILL after 10 s."""
+    def stop(self, *, grace: float = 25) -> None:
+        """Stop everything in the order a host's service manager would: the proxy first
+        (no new requests), then web processes, workers and beats together (SIGTERM:
+        requests and tasks in flight finish; gunicorn allows 20 s), Redis last, so
+        that nothing loses it while shutting down. Whatever still runs after `grace`
+        seconds is SIGKILLed."""
         self._supervising.set()
         if self._supervisor is not None:
             self._supervisor.join(timeout=10)
         self.down.update(self.processes)
-        for process in self.processes.values():
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for process in self.processes.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        deadline = time.monotonic() + grace
+        first = [name for name in self.processes if name == "proxy"]
+        last = [name for name in self.processes if name == "redis"]
+        middle = [name for name in self.processes if name not in first + last]
+        for group in (first, middle, last):
+            for name in group:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.processes[name].pid, signal.SIGTERM)
+            for name in group:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.processes[name].wait(timeout=max(deadline - time.monotonic(), 0.1))
         for process in self.processes.values():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)

@@ -12,8 +12,10 @@ log line: probes every second would drown the requests).
   without it pages still work (`cop.cache`), and taking every web process out of
   the proxy for it would turn a degraded site into none.
 - GET /healthz/live and /healthz/ready: the same two for an orchestrator, the second
-  strict: 503 also while Redis (when configured) is down, so an operator's readiness
-  view shows the outage. HAProxy checks /readyz, which keeps serving through it.
+  strict: 503 also while Redis (when configured) is down, or no Celery worker wrote its
+  heartbeat within WORKER_HEARTBEAT_MAX_AGE (`cop.ops.worker_heartbeat`; not asked in
+  embedded mode, where tasks run in the request), so an operator's readiness view shows
+  the outage. HAProxy checks /readyz, which reports both and keeps serving through them.
 - GET /metrics: Prometheus text (`cop.ops.prometheus`), for a client that sent
   `Authorization: Bearer <METRICS_TOKEN>`, or that came straight from this machine
   (loopback, no X-Forwarded-For: not through the proxy). Anyone else gets a 404.
@@ -31,6 +33,7 @@ from django.http import HttpResponse, JsonResponse
 from cop.views import _check_database, _check_redis
 
 from .prometheus import exposition
+from .worker_heartbeat import check_workers, workers_expected
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ def readiness() -> tuple[bool, dict[str, str]]:
             checks["migrations"] = f"{pending} pending" if pending else "ok"
     if settings.REDIS_URL:
         checks["redis"] = _check_redis()
+    if workers_expected():
+        checks["worker"] = check_workers()
     ready = checks["database"] == "ok" and checks.get("migrations") == "ok"
     return ready, checks
 
@@ -106,8 +111,8 @@ def metrics(request) -> HttpResponse:
 
 
 def strict_ready(request) -> HttpResponse:
-    """Ready only when every dependency answers: the database, its migrations and Redis
-    (when configured)."""
+    """Ready only when every dependency answers: the database, its migrations, Redis
+    (when configured) and a recent worker heartbeat (when tasks go to workers)."""
     ready, checks = readiness()
     ready = ready and all(value == "ok" for value in checks.values())
     return _no_store(

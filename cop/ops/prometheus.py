@@ -18,6 +18,8 @@ Read at each scrape (`StateCollector`), so any one web process tells the truth:
   copse_email_outbox_oldest_queued_seconds: mail waiting, stuck or given up on.
 - copse_celery_queue_length{queue}: tasks waiting in Redis.
 - copse_beat_heartbeat_age_seconds: how long ago the beat leader last ticked.
+- copse_worker_heartbeat_age_seconds: how long ago a Celery worker last said it was
+  taking tasks (cop.ops.worker_heartbeat).
 """
 
 import logging
@@ -43,6 +45,8 @@ from prometheus_client import (
     start_http_server,
 )
 from prometheus_client.core import GaugeMetricFamily
+
+from .worker_heartbeat import WORKER_HEARTBEAT_KEY
 
 # No `_created` series beside every counter: they double the scrape for nothing here.
 disable_created_metrics()
@@ -184,7 +188,7 @@ class StateCollector:
             # kombu keeps a queue's messages in one list per priority step.
             keys = [queue] + [f"{queue}\x06\x16{step}" for step in (3, 6, 9)]
             length = sum(client.llen(key) for key in keys)
-            heartbeat = client.get(BEAT_HEARTBEAT_KEY)
+            heartbeat, worker_heartbeat = client.mget(BEAT_HEARTBEAT_KEY, WORKER_HEARTBEAT_KEY)
         except (redis.RedisError, OSError) as exc:
             logger.warning("Metrics: Redis not read (%r)", exc)
             return
@@ -200,6 +204,12 @@ class StateCollector:
                 "copse_beat_heartbeat_age_seconds",
                 "Seconds since the beat leader last ticked.",
                 value=max(time.time() - float(heartbeat), 0),
+            )
+        if worker_heartbeat is not None:
+            yield GaugeMetricFamily(
+                "copse_worker_heartbeat_age_seconds",
+                "Seconds since a Celery worker last wrote its heartbeat.",
+                value=max(time.time() - float(worker_heartbeat), 0),
             )
 
 

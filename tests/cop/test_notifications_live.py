@@ -1,7 +1,6 @@
 """Notifications on the real stack: a Celery worker on Redis, a real SMTP server."""
 
 import email
-import socket
 import threading
 import zoneinfo
 from datetime import datetime
@@ -16,6 +15,7 @@ from cop.enums import NotificationKind
 from cop.models import DigestDelivery, DigestStatus, EmailDelivery, EmailStatus
 from cop.services import notifications as service
 from cop.tasks import send_due_digests_task
+from deploy.stack import free_port
 from tests.factories import CommunityFactory, make_member
 
 pytestmark = [
@@ -32,9 +32,8 @@ def _zone_at_noon() -> str:
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """Any free port, or one of STACK_PORTS on a machine where only a range is ours."""
+    return free_port()
 
 
 def _eventually(condition, timeout: float = 20) -> None:

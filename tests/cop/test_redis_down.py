@@ -8,7 +8,6 @@ is saved once, and the emails wait in the outbox for the sweeper.
 
 import shutil
 import signal
-import socket
 import subprocess
 import time
 
@@ -21,6 +20,7 @@ from cop import cache as resilient_cache
 from cop import queue
 from cop.celery import app
 from cop.models import EmailDelivery, EmailStatus
+from deploy.stack import free_port
 from knowledge.models import Reply
 from knowledge.services import problems
 from tests.factories import CommunityFactory, make_member
@@ -29,9 +29,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """Any free port, or one of STACK_PORTS on a machine where only a range is ours."""
+    return free_port()
 
 
 @pytest.fixture
