@@ -16,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 
 from cop.api_support import (
@@ -29,8 +29,7 @@ from cop.api_support import (
     community_tags,
 )
 from cop.models import Community, Tag
-from cop.permissions import DeclaredPermission
-from cop.rules import is_coordinator
+from cop.permissions import DeclaredPermission, authorize, authorizes
 from cop.selectors import access_community, visible_communities
 
 from . import search as knowledge_search
@@ -38,20 +37,6 @@ from . import selectors, similarity
 from .enums import EntryKind, EntryStatus, NoteKind, ProblemStatus, SearchKind, TermStatus
 from .export import export_filename, export_zip
 from .models import GlossaryTerm, Note, PracticeEntry, Problem, Reply, Story
-from .rules import (
-    can_accept_solution,
-    can_accept_term,
-    can_add_note,
-    can_delete,
-    can_edit,
-    can_edit_entry,
-    can_endorse,
-    can_manage_entry,
-    can_post,
-    can_promote,
-    can_reply,
-    can_validate_as_expert,
-)
 from .services import entries as entry_services
 from .services import glossary as glossary_services
 from .services import problems as problem_services
@@ -112,11 +97,6 @@ def _community_for(user, slug: str) -> Community:
     return access_community(user, slug)
 
 
-def _require(predicate, user, obj, message: str) -> None:
-    if not predicate(user, obj):
-        raise PermissionDenied(message)
-
-
 class EditMixin(mixins.UpdateModelMixin):
     """PATCH/PUT edit an item through its service (the author; a practice's owner too).
     Fields left out keep their value; `community` cannot change."""
@@ -136,12 +116,7 @@ class SoftDeleteMixin(mixins.DestroyModelMixin):
     """DELETE hides the item (author or coordinator); its history stays, nothing is lost."""
 
     def perform_destroy(self, instance):
-        _require(
-            can_delete,
-            self.request.user,
-            instance,
-            "Only the author or a coordinator can delete this.",
-        )
+        authorize(self.request.user, "knowledge.delete", instance)
         soft_delete(item=instance, by=self.request.user)
 
 
@@ -163,8 +138,7 @@ def _restore(user, owner_lookup: str, kind: str, pk) -> None:
     """Restore a deleted item of `kind` after the same checks as the restore page."""
     community = _owning_community(owner_lookup, pk)
     item = selectors.access_deleted(user, community, kind, pk)
-    if not is_coordinator(user, community):
-        raise PermissionDenied("Only a coordinator can restore deleted content.")
+    authorize(user, "knowledge.restore", item)
     restore(item=item, by=user)
 
 
@@ -406,7 +380,7 @@ class ProblemViewSet(
         return Response(data)
 
     def edit(self, *, item, user, data, tags):
-        _require(can_edit, user, item, "Only the person who asked can edit this problem.")
+        authorize(user, "knowledge.edit_problem", item)
         problem_services.edit_problem(
             problem=item,
             by=user,
@@ -424,7 +398,7 @@ class ProblemViewSet(
     def perform_create(self, serializer):
         user = self.request.user
         community = _community_for(user, serializer.validated_data["community"]["slug"])
-        _require(can_post, user, community, "Only members of this community can post problems.")
+        authorize(user, "knowledge.ask_problem", community)
         data = serializer.validated_data
         problem = problem_services.ask_problem(
             community=community,
@@ -445,7 +419,7 @@ class ProblemViewSet(
         if request.method == "GET":
             replies = selectors.problem_replies(problem, request.user)
             return Response(ReplySerializer(replies, many=True, context={"request": request}).data)
-        _require(can_reply, request.user, problem, "Only members of this community can reply.")
+        authorize(request.user, "knowledge.reply", problem)
         body = ReplySerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         reply = problem_services.post_reply(
@@ -471,12 +445,7 @@ class ProblemViewSet(
                 {"reply": ["That reply answers another problem."]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        _require(
-            can_accept_solution,
-            request.user,
-            reply,
-            "Only the person who asked or a coordinator can accept a solution.",
-        )
+        authorize(request.user, "knowledge.accept_solution", reply)
         reply = problem_services.accept_solution(reply=reply, by=request.user)
         return Response(ReplySerializer(reply, context={"request": request}).data)
 
@@ -493,12 +462,7 @@ class ProblemViewSet(
         )
         if reply.problem_id != problem.pk:
             raise serializers.ValidationError({"reply": "That reply answers another problem."})
-        _require(
-            can_accept_solution,
-            request.user,
-            reply,
-            "Only the person who asked or a coordinator can change the solutions.",
-        )
+        authorize(request.user, "knowledge.accept_solution", reply)
         reply = problem_services.unaccept_solution(reply=reply, by=request.user)
         return Response(ReplySerializer(reply, context={"request": request}).data)
 
@@ -509,12 +473,7 @@ class ProblemViewSet(
         solutions (the person who asked, or a coordinator). Title, body, kind and tags
         default to that draft."""
         problem = self._problem()
-        _require(
-            can_promote,
-            request.user,
-            problem,
-            "Only the person who asked or a coordinator can turn this into a practice.",
-        )
+        authorize(request.user, "knowledge.promote", problem)
         body = PromoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -532,9 +491,22 @@ class ProblemViewSet(
             status=status.HTTP_201_CREATED,
         )
 
-    # Declared permissions of the actions guarded by `DeclaredPermission` (last in the
-    # class body: the name would hide DRF's `permissions` module from the decorators).
-    permissions = {"similar": "knowledge.find_similar"}
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.view_community",
+        "retrieve": "knowledge.view",
+        "create": "knowledge.ask_problem",
+        "update": "knowledge.edit_problem",
+        "partial_update": "knowledge.edit_problem",
+        "destroy": "knowledge.delete",
+        "restore": "knowledge.restore",
+        "replies": "knowledge.reply",
+        "accept": "knowledge.accept_solution",
+        "unaccept": "knowledge.accept_solution",
+        "promote": "knowledge.promote",
+        "similar": "knowledge.find_similar",
+    }
 
 
 class ReplyViewSet(
@@ -567,7 +539,7 @@ class ReplyViewSet(
 
     def perform_update(self, serializer):
         reply = serializer.instance
-        _require(can_edit, self.request.user, reply, "Only the author can edit this reply.")
+        authorize(self.request.user, "knowledge.edit_reply", reply)
         problem_services.edit_reply(
             reply=reply,
             by=self.request.user,
@@ -586,12 +558,7 @@ class ReplyViewSet(
         if request.method == "DELETE":
             validation_services.withdraw_endorsement(user=request.user, reply=reply)
         else:
-            _require(
-                can_endorse,
-                request.user,
-                reply,
-                "Members of the community other than the author can endorse a solution.",
-            )
+            authorize(request.user, "knowledge.endorse", reply)
             validation_services.endorse_solution(reply=reply, user=request.user)
         return Response(self.get_serializer(self.get_object()).data)
 
@@ -601,6 +568,17 @@ class ReplyViewSet(
         """Restore a deleted reply (coordinators of its community)."""
         _restore(request.user, "problems__replies", "reply", pk)
         return Response(self.get_serializer(self.get_object()).data)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "retrieve": "knowledge.view",
+        "update": "knowledge.edit_reply",
+        "partial_update": "knowledge.edit_reply",
+        "destroy": "knowledge.delete",
+        "restore": "knowledge.restore",
+        "endorse": "knowledge.endorse",
+    }
 
 
 class DeletedItemSerializer(serializers.Serializer):
@@ -622,6 +600,7 @@ class DeletedSerializer(serializers.Serializer):
     practices = DeletedItemSerializer(many=True, source="entries")
 
 
+@authorizes("knowledge.view_deleted")
 @extend_schema(responses=DeletedSerializer)
 @api_view(["GET"])
 @permission_classes([permissions.IsAuthenticated])
@@ -629,11 +608,11 @@ def deleted(request, community_slug: str):
     """What was deleted in a community, newest first (at most 50 of each kind), for its
     coordinators to restore with `{kind}/{id}/restore/`."""
     community = access_community(request.user, community_slug)
-    if not is_coordinator(request.user, community):
-        raise PermissionDenied("Only the community's coordinators can see deleted content.")
+    authorize(request.user, "knowledge.view_deleted", community)
     return Response(DeletedSerializer(selectors.deleted_items(community)).data)
 
 
+@authorizes("knowledge.export")
 @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
 @api_view(["GET"])
 @permission_classes([permissions.IsAuthenticated])
@@ -641,8 +620,7 @@ def export(request, community_slug: str):
     """The community's repertoire as a zip of Markdown files under its license: stories,
     problems with their solutions, practices and the glossary (coordinators)."""
     community = access_community(request.user, community_slug)
-    if not is_coordinator(request.user, community):
-        raise PermissionDenied("Only the community's coordinators can export its repertoire.")
+    authorize(request.user, "knowledge.export", community)
     response = HttpResponse(export_zip(community), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(community)}"'
     return response
@@ -734,7 +712,7 @@ class StoryViewSet(
         )
 
     def edit(self, *, item, user, data, tags):
-        _require(can_edit, user, item, "Only the author can edit this story.")
+        authorize(user, "knowledge.edit_story", item)
         story_services.edit_story(
             story=item,
             by=user,
@@ -758,7 +736,7 @@ class StoryViewSet(
         user = self.request.user
         data = serializer.validated_data
         community = _community_for(user, data["community"]["slug"])
-        _require(can_post, user, community, "Only members of this community can tell stories.")
+        authorize(user, "knowledge.tell_story", community)
         problem = entry = None
         if data.get("problem_id"):
             problem = Problem.objects.filter(pk=data["problem_id"], community=community).first()
@@ -791,6 +769,18 @@ class StoryViewSet(
             meeting=meeting,
         )
         serializer.instance = self.get_queryset().get(pk=story.pk)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.view_community",
+        "retrieve": "knowledge.view",
+        "create": "knowledge.tell_story",
+        "update": "knowledge.edit_story",
+        "partial_update": "knowledge.edit_story",
+        "destroy": "knowledge.delete",
+        "restore": "knowledge.restore",
+    }
 
 
 # --- practices -----------------------------------------------------------------------------
@@ -895,7 +885,7 @@ class PracticeViewSet(
         return self._entry()
 
     def edit(self, *, item, user, data, tags):
-        _require(can_edit_entry, user, item, "Only the author or the owner can edit this practice.")
+        authorize(user, "knowledge.edit_entry", item)
         entry_services.edit_entry(
             entry=item,
             by=user,
@@ -915,9 +905,7 @@ class PracticeViewSet(
         user = self.request.user
         data = serializer.validated_data
         community = _community_for(user, data["community"]["slug"])
-        _require(
-            can_post, user, community, "Only members of this community can document practices."
-        )
+        authorize(user, "knowledge.write_entry", community)
         entry = entry_services.write_entry(
             community=community,
             author=user,
@@ -940,12 +928,7 @@ class PracticeViewSet(
     def change_status(self, request, pk=None):
         """Move the practice through its life cycle (author, owner or coordinator)."""
         entry = self._entry()
-        _require(
-            can_manage_entry,
-            request.user,
-            entry,
-            "Only the author, the owner or a coordinator can change this practice's status.",
-        )
+        authorize(request.user, "knowledge.change_status", entry)
         serializer = StatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry_services.change_status(
@@ -970,23 +953,12 @@ class PracticeViewSet(
         body = ValidateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if body.validated_data["expert"]:
-            _require(
-                can_validate_as_expert,
-                request.user,
-                entry,
-                "Only a coordinator or a member with expertise in one of this practice's "
-                "topics can validate it, and not its author.",
-            )
+            authorize(request.user, "knowledge.validate_as_expert", entry)
             validation_services.validate_as_expert(
                 entry=entry, by=request.user, comment=body.validated_data.get("comment", "")
             )
         else:
-            _require(
-                can_endorse,
-                request.user,
-                entry,
-                "Members of the community other than the author can endorse a practice.",
-            )
+            authorize(request.user, "knowledge.endorse", entry)
             validation_services.endorse_entry(entry=entry, user=request.user)
         return Response(self.get_serializer(self._entry()).data)
 
@@ -1002,7 +974,7 @@ class PracticeViewSet(
             return Response(NoteSerializer(notes, many=True).data)
         if not request.user.is_authenticated:
             raise NotAuthenticated()
-        _require(can_add_note, request.user, entry, "Only members of this community can add notes.")
+        authorize(request.user, "knowledge.add_note", entry)
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         note = entry_services.add_note(entry=entry, author=request.user, **body.validated_data)
@@ -1014,9 +986,7 @@ class PracticeViewSet(
         """Bring back the title and body of an earlier revision as a new revision (the
         author or the owner); the history keeps every version. Answers the new one."""
         entry = self._entry()
-        _require(
-            can_edit_entry, request.user, entry, "Only the author or the owner can revert this."
-        )
+        authorize(request.user, "knowledge.revert_entry", entry)
         body = RevertSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         entry_services.revert_entry(
@@ -1031,6 +1001,23 @@ class PracticeViewSet(
         entry = self._entry()
         history = selectors.revision_history(entry)
         return Response(RevisionSerializer(history, many=True).data)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.view_community",
+        "retrieve": "knowledge.view",
+        "create": "knowledge.write_entry",
+        "update": "knowledge.edit_entry",
+        "partial_update": "knowledge.edit_entry",
+        "destroy": "knowledge.delete",
+        "restore": "knowledge.restore",
+        "change_status": "knowledge.change_status",
+        "validate": ("knowledge.validate_as_expert", "knowledge.endorse"),
+        "notes": "knowledge.add_note",
+        "revert": "knowledge.revert_entry",
+        "revisions": "knowledge.view",
+    }
 
 
 # --- glossary ------------------------------------------------------------------------------
@@ -1112,7 +1099,7 @@ class GlossaryViewSet(
         user = self.request.user
         data = serializer.validated_data
         community = _community_for(user, data["community"]["slug"])
-        _require(can_post, user, community, "Only members of this community can propose terms.")
+        authorize(user, "knowledge.propose_term", community)
         term = glossary_services.propose_term(
             community=community,
             by=user,
@@ -1128,12 +1115,7 @@ class GlossaryViewSet(
     def accept(self, request, pk=None):
         """Accept a proposed term into the shared language (coordinators)."""
         term = self.get_object()
-        _require(
-            can_accept_term,
-            request.user,
-            term.community,
-            "Only a coordinator can accept a term.",
-        )
+        authorize(request.user, "knowledge.decide_term", term.community)
         glossary_services.accept_term(term=term, by=request.user)
         return Response(
             GlossaryTermSerializer(
@@ -1147,12 +1129,7 @@ class GlossaryViewSet(
         """Decline a proposed term (coordinators), with an optional reason for whoever
         proposed it. Declined terms leave the glossary; proposing one again reopens it."""
         term = self.get_object()
-        _require(
-            can_accept_term,
-            request.user,
-            term.community,
-            "Only a coordinator can decline a term.",
-        )
+        authorize(request.user, "knowledge.decide_term", term.community)
         body = DeclineTermSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         glossary_services.decline_term(
@@ -1163,6 +1140,16 @@ class GlossaryViewSet(
                 self.get_queryset().get(pk=term.pk), context=self.get_serializer_context()
             ).data
         )
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.view_community",
+        "retrieve": "cop.view_community",
+        "create": "knowledge.propose_term",
+        "accept": "knowledge.decide_term",
+        "decline": "knowledge.decide_term",
+    }
 
 
 # --- search --------------------------------------------------------------------------------
