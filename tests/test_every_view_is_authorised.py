@@ -40,7 +40,7 @@ PUBLIC = {
     "cop.api.obtain_token": "signing in to the API",
     "cop.api.accept_invitation": "the invitation's token is the key",
     "knowledge.views.search_page": "results are filtered by what the viewer may see",
-    "knowledge.api.search": "results are filtered by what the viewer may see",
+    "knowledge.api.search.search": "results are filtered by what the viewer may see",
     "meetings.views.personal_ics": "the feed's secret token is the key",
 }
 
