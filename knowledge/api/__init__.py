@@ -26,6 +26,26 @@ from .common import (
     SoftDeleteMixin,
     TagNamesField,
 )
+from .common import (
+    _absolute as _absolute,
+)
+from .common import (
+    _community_for as _community_for,
+)
+
+# The private helpers too: modules beside this package imported them from the old module.
+from .common import (
+    _inline_enum as _inline_enum,
+)
+from .common import (
+    _owning_community as _owning_community,
+)
+from .common import (
+    _restore as _restore,
+)
+from .common import (
+    _tags as _tags,
+)
 from .glossary import (
     DeclineTermSerializer,
     GlossaryFilter,

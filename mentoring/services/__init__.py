@@ -8,6 +8,17 @@ person can read when the action is not possible; views show it.
 """
 
 from .mentorships import (
+    _lock_mentorship as _lock_mentorship,
+)
+
+# The private helpers too: modules beside this package imported them from the old module.
+from .mentorships import (
+    _next_checkin as _next_checkin,
+)
+from .mentorships import (
+    _require_party as _require_party,
+)
+from .mentorships import (
     complete_mentorship,
     due_checkin_ids,
     extend_mentorship,
@@ -17,6 +28,12 @@ from .mentorships import (
     remind_checkin,
     resume_mentorship,
     update_agreement,
+)
+from .offers import (
+    _check_topics as _check_topics,
+)
+from .offers import (
+    _require_active_member as _require_active_member,
 )
 from .offers import (
     pause_offer,
@@ -49,6 +66,48 @@ from .ranking import (
     timezone_distance_hours,
     timezone_points,
     utc_offset_hours,
+)
+from .ranking import (
+    _act_phrase as _act_phrase,
+)
+from .ranking import (
+    _acts_text as _acts_text,
+)
+from .ranking import (
+    _by_type as _by_type,
+)
+from .ranking import (
+    _candidate as _candidate,
+)
+from .ranking import (
+    _deleted_subjects as _deleted_subjects,
+)
+from .ranking import (
+    _subjects_tagged_with as _subjects_tagged_with,
+)
+from .ranking import (
+    _tag_fields as _tag_fields,
+)
+from .ranking import (
+    _tagged_parent as _tagged_parent,
+)
+from .requests import (
+    _close_pending_offer as _close_pending_offer,
+)
+from .requests import (
+    _coordinators as _coordinators,
+)
+from .requests import (
+    _lock_request as _lock_request,
+)
+from .requests import (
+    _offer_to as _offer_to,
+)
+from .requests import (
+    _pass_on as _pass_on,
+)
+from .requests import (
+    _request_url as _request_url,
 )
 from .requests import (
     accept_request,
