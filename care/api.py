@@ -297,6 +297,13 @@ class ConductView(APIView):
         )
         return Response(ConductSerializer(_conduct(request, community)).data)
 
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "get": "cop.view_community",
+        "put": "care.change_conduct",
+    }
+
 
 class ConductAcceptView(APIView):
     """The caller (an active member) accepts the code of conduct in force."""
@@ -312,6 +319,12 @@ class ConductAcceptView(APIView):
         conduct.accept_conduct(membership=membership_of(request.user, community))
         forget_memberships(request.user)  # answer with the row as it is now
         return Response(ConductSerializer(_conduct(request, community)).data)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "post": "care.accept_conduct",
+    }
 
 
 # --- Moderation queue ------------------------------------------------------------------------
@@ -374,6 +387,12 @@ class ModerationQueueView(generics.ListAPIView):
         context = self.get_serializer_context() | {"flags": moderation.case_flags(page)}
         return self.get_paginated_response(CaseSerializer(page, many=True, context=context).data)
 
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "get": "care.view_queue",
+    }
+
 
 class ModerationDecisionView(APIView):
     """A coordinator decides an open case: hide, restore, warn or remove (a note is
@@ -396,6 +415,12 @@ class ModerationDecisionView(APIView):
         case = moderation.moderate(case=case, by=request.user, **serializer.validated_data)
         context = {"request": request, "flags": moderation.case_flags([case])}
         return Response(CaseSerializer(case, context=context).data)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "post": "care.moderate",
+    }
 
 
 # --- Home feed ---------------------------------------------------------------------------------
@@ -439,3 +464,9 @@ class FeedView(APIView):
         page = home_feed(request.user, older=request.query_params.get("older", ""))
         data = {"results": page.items, "older": page.older or None}
         return Response(HomeFeedSerializer(data).data)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "get": "care.signed_in",
+    }

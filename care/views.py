@@ -13,7 +13,7 @@ from cop.content import resolve
 from cop.models import Community
 from cop.next_url import safe_next
 from cop.pagination import keyset_page
-from cop.permissions import allowed, authorize
+from cop.permissions import allowed, authorize, authorizes, permission_required
 from cop.rules import has_accepted_conduct, membership_of
 from cop.selectors import access_community
 
@@ -42,6 +42,7 @@ def _back(request: HttpRequest, fallback: str) -> str:
 # --- Code of conduct ------------------------------------------------------------------------
 
 
+@authorizes("cop.view_community")
 def conduct_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The code of conduct in force; members who have not accepted it accept it here."""
     community = access_community(request.user, slug)
@@ -64,6 +65,7 @@ def conduct_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("care.accept_conduct")
 @login_required
 @require_POST
 def conduct_accept(request: HttpRequest, slug: str) -> HttpResponse:
@@ -74,6 +76,7 @@ def conduct_accept(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(_back(request, community.get_absolute_url()))
 
 
+@authorizes("care.change_conduct")
 @login_required
 def conduct_edit(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
@@ -93,6 +96,7 @@ def conduct_edit(request: HttpRequest, slug: str) -> HttpResponse:
 # --- Flags ---------------------------------------------------------------------------------
 
 
+@authorizes("care.flag")
 @login_required
 def flag(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     kind, obj = resolve(request.user, key, pk)
@@ -127,6 +131,7 @@ def flag(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 # --- Moderation queue ------------------------------------------------------------------------
 
 
+@authorizes("care.view_queue")
 def moderation_queue(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
     authorize(request.user, "care.view_queue", community)
@@ -144,6 +149,7 @@ def moderation_queue(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "care/queue.html", _context(request, community, page=page, cases=cases))
 
 
+@authorizes("care.moderate")
 @login_required
 @require_POST
 def moderate(request: HttpRequest, slug: str, case_id: int) -> HttpResponse:
@@ -170,6 +176,7 @@ def moderate(request: HttpRequest, slug: str, case_id: int) -> HttpResponse:
 # --- Bookmarks and follows --------------------------------------------------------------------
 
 
+@authorizes("care.bookmark")
 @login_required
 @require_POST
 def bookmark_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
@@ -188,6 +195,7 @@ def bookmark_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     return redirect(_back(request, kind.url(obj)))
 
 
+@authorizes("care.follow")
 @login_required
 @require_POST
 def follow_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
@@ -209,6 +217,7 @@ def follow_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     return redirect(_back(request, kind.url(obj)))
 
 
+@permission_required("care.signed_in")
 @login_required
 def saved(request: HttpRequest) -> HttpResponse:
     """The member's saved items (newest first, older/newer pages) and what they follow."""
@@ -222,6 +231,7 @@ def saved(request: HttpRequest) -> HttpResponse:
     )
 
 
+@authorizes("cop.view_community")
 @login_required
 def topics(request: HttpRequest, slug: str) -> HttpResponse:
     """The community's topics, each with a Follow button (two queries whatever their number)."""

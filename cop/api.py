@@ -23,7 +23,7 @@ from rest_framework.decorators import (
     permission_classes,
     throttle_classes,
 )
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
@@ -32,7 +32,8 @@ from cop.api_support import CursorPagination, MarkdownHTMLField, community_tags
 from cop.enums import InvitationStatus, JoinPolicy, Level, MembershipStatus, Role, Visibility
 from cop.forms import CommunityForm, CommunitySettingsForm
 from cop.models import Community, Invitation, LevelChange, Membership, ParticipationEvent
-from cop.rules import forget_memberships, has_verified_email, is_coordinator
+from cop.permissions import allowed, authorize
+from cop.rules import forget_memberships, membership_of
 from cop.services import communities as community_services
 from cop.services.participation import next_step
 from cop.services.tokens import create_token
@@ -340,8 +341,7 @@ class CommunityViewSet(
         return self.get_queryset().get(pk=community.pk)
 
     def perform_create(self, serializer):
-        if not has_verified_email(self.request.user):
-            raise PermissionDenied("Verify your email address before starting a community.")
+        authorize(self.request.user, "cop.add_community")
         data = dict(serializer.validated_data)
         tags = data.pop("tags", [])
         settings = {key: data.pop(key) for key in SETTINGS_ONLY if key in data}
@@ -356,8 +356,7 @@ class CommunityViewSet(
 
     def perform_update(self, serializer):
         community = serializer.instance
-        if not is_coordinator(self.request.user, community):
-            raise PermissionDenied("Only the community's coordinators can change it.")
+        authorize(self.request.user, "cop.change_community", community)
         data = dict(serializer.validated_data)
         tags = data.pop("tags", None)
         community_services.update_community(community=community, tags=tags, **data)
@@ -368,18 +367,25 @@ class CommunityViewSet(
     def leave(self, request, slug=None):
         """Leave the community (the last coordinator cannot)."""
         community = selectors.access_community(request.user, slug)
-        membership = Membership.objects.filter(
-            community=community,
-            user=request.user,
-            status__in=[MembershipStatus.ACTIVE, MembershipStatus.PENDING],
-        ).first()
-        if membership is None:
+        membership = membership_of(request.user, community)
+        if membership is None or not allowed(request.user, "cop.leave_community", community):
             return Response(
                 {"detail": "You are not a member of this community."},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         membership = community_services.leave_community(membership=membership)
         return Response(MembershipSerializer(membership, context={"request": request}).data)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.view_community",
+        "retrieve": "cop.view_community",
+        "create": "cop.add_community",
+        "update": "cop.change_community",
+        "partial_update": "cop.change_community",
+        "leave": "cop.leave_community",
+    }
 
 
 class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -404,10 +410,8 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         status_filter = params.get("status", MembershipStatus.ACTIVE)
         if status_filter not in MembershipStatus.values:
             raise ValidationError({"status": f"One of {', '.join(MembershipStatus.values)}."})
-        if status_filter != MembershipStatus.ACTIVE and not is_coordinator(
-            self.request.user, community
-        ):
-            raise PermissionDenied("Only coordinators see requests and former members.")
+        if status_filter != MembershipStatus.ACTIVE:
+            authorize(self.request.user, "cop.manage_members", community)
         return selectors.member_directory(
             community,
             level=params.get("level", ""),
@@ -458,16 +462,15 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         memberships = Membership.objects.filter(community=community).select_related(
             "user", "community"
         )
-        if not is_coordinator(request.user, community):
+        if not allowed(request.user, "cop.manage_members", community):
             memberships = memberships.filter(status=MembershipStatus.ACTIVE)
         membership = get_object_or_404(memberships.prefetch_related("expertise"), pk=pk)
         return Response(MembershipDetailSerializer(membership, context={"request": request}).data)
 
-    def _managed(self, pk, verb: str) -> Membership:
+    def _managed(self, pk) -> Membership:
         """A membership of this community that the caller, a coordinator, may act on."""
         community = self.community()
-        if not is_coordinator(self.request.user, community):
-            raise PermissionDenied(f"Only the community's coordinators can {verb}.")
+        authorize(self.request.user, "cop.manage_members", community)
         return get_object_or_404(
             Membership.objects.select_related("user", "community"), pk=pk, community=community
         )
@@ -480,7 +483,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, community_slug=None, pk=None):
         """Approve a pending request (coordinators)."""
-        membership = self._managed(pk, "approve requests")
+        membership = self._managed(pk)
         return self._answer(
             community_services.approve_request(membership=membership, by=request.user)
         )
@@ -490,7 +493,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def decline(self, request, community_slug=None, pk=None):
         """Decline a pending request (coordinators); the requester is told, with the
         reason if one is given."""
-        membership = self._managed(pk, "decline requests")
+        membership = self._managed(pk)
         serializer = MembershipDeclineSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self._answer(
@@ -505,7 +508,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def remove(self, request, community_slug=None, pk=None):
         """Remove an active member (coordinators; the last coordinator stays)."""
-        membership = self._managed(pk, "remove members")
+        membership = self._managed(pk)
         return self._answer(
             community_services.remove_member(membership=membership, by=request.user)
         )
@@ -514,7 +517,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def promote(self, request, community_slug=None, pk=None):
         """Make an active member a coordinator (coordinators)."""
-        membership = self._managed(pk, "appoint coordinators")
+        membership = self._managed(pk)
         return self._answer(
             community_services.set_role(
                 membership=membership, role=Role.COORDINATOR, by=request.user
@@ -526,7 +529,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def expertise(self, request, community_slug=None, pk=None):
         """Set the topics a member is recognised as an expert in (coordinators): their
         validation of a practice on one of them then counts alone."""
-        membership = self._managed(pk, "recognise expertise")
+        membership = self._managed(pk)
         body = RecogniseExpertiseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         tags = community_tags(membership.community, body.validated_data["topics"], field="topics")
@@ -541,10 +544,24 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def demote(self, request, community_slug=None, pk=None):
         """Make a coordinator a member again (coordinators; a community keeps at least
         one coordinator)."""
-        membership = self._managed(pk, "change roles")
+        membership = self._managed(pk)
         return self._answer(
             community_services.set_role(membership=membership, role=Role.MEMBER, by=request.user)
         )
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.view_community",
+        "retrieve": "cop.view_community",
+        "create": "cop.view_community",
+        "approve": "cop.manage_members",
+        "decline": "cop.manage_members",
+        "remove": "cop.manage_members",
+        "promote": "cop.manage_members",
+        "demote": "cop.manage_members",
+        "expertise": "cop.manage_members",
+    }
 
 
 class MyMembershipView(generics.GenericAPIView):
@@ -593,6 +610,13 @@ class MyMembershipView(generics.GenericAPIView):
         )
         return self._answer(self.membership())
 
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "get": "cop.view_community",
+        "patch": "cop.view_community",
+    }
+
 
 class InvitationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Pending invitations of a community (coordinators). POST invites one address: an
@@ -605,8 +629,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
 
     def community(self) -> Community:
         community = selectors.access_community(self.request.user, self.kwargs["community_slug"])
-        if not is_coordinator(self.request.user, community):
-            raise PermissionDenied("Only the community's coordinators can invite people.")
+        authorize(self.request.user, "cop.manage_members", community)
         return community
 
     def get_queryset(self):
@@ -625,6 +648,13 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
             email=serializer.validated_data["email"],
             message=serializer.validated_data.get("message", ""),
         )
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.manage_members",
+        "create": "cop.manage_members",
+    }
 
 
 @extend_schema(request=AcceptInvitationSerializer, responses=MembershipSerializer)

@@ -12,6 +12,7 @@ from cop.api import ByName, MembershipSerializer
 from cop.api_support import ID_PATTERN, CursorPagination, MarkdownHTMLField
 from cop.forms import ProfileForm
 from cop.models import Membership, PersonalAccessToken, User
+from cop.services import accounts as account_services
 from cop.services.tokens import revoke_token
 
 
@@ -60,8 +61,15 @@ class AccountView(generics.GenericAPIView):
         form = ProfileForm({**current, **changes}, instance=user)
         if not form.is_valid():
             raise serializers.ValidationError(form.errors.get_json_data(escape_html=False))
-        form.save()
+        account_services.update_profile(user=user, **form.cleaned_data)
         return Response(AccountSerializer(user).data)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "get": "cop.signed_in",
+        "patch": "cop.signed_in",
+    }
 
 
 class MyMembershipsView(generics.ListAPIView):
@@ -83,6 +91,12 @@ class MyMembershipsView(generics.ListAPIView):
             .select_related("user")
             .prefetch_related("expertise")
         )
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "get": "cop.signed_in",
+    }
 
 
 class TokenInfoSerializer(serializers.ModelSerializer):
@@ -118,3 +132,10 @@ class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.Gen
 
     def perform_destroy(self, instance):
         revoke_token(token=instance)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.signed_in",
+        "destroy": "cop.signed_in",
+    }

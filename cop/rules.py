@@ -135,14 +135,60 @@ can_edit_community = is_coordinator
 can_manage_members = is_coordinator
 can_leave_community = is_active_member | is_pending
 
-rules.add_perm("cop.add_community", rules.is_authenticated & has_verified_email)
-rules.add_perm("cop.view_community", can_view_community)
-rules.add_perm("cop.join_community", can_join_community)
-rules.add_perm("cop.request_to_join_community", can_request_to_join)
-rules.add_perm("cop.change_community", can_edit_community)
-rules.add_perm("cop.manage_members", can_manage_members)
-rules.add_perm("cop.leave_community", can_leave_community)
-rules.add_perm("cop.view_members", can_view_community)
+can_start_community = rules.is_authenticated & has_verified_email
+
+
+@rules.predicate
+def is_narrator(user, story) -> bool:
+    return story is not None and user.is_authenticated and story.narrator_id == user.pk
+
+
+def _declare_communities() -> None:
+    """Who may do what with a community and its members (read by pages and the API)."""
+    declare("cop.signed_in", rules.is_authenticated, _("Sign in first."))
+    declare(
+        "cop.add_community",
+        can_start_community,
+        _("Verify your email address before starting a community."),
+    )
+    declare("cop.view_community", can_view_community, _("This community is not visible to you."))
+    declare("cop.join_community", can_join_community, _("This community is by invitation only."))
+    declare(
+        "cop.request_to_join_community",
+        can_request_to_join,
+        _("You cannot ask to join this community."),
+    )
+    declare(
+        "cop.change_community",
+        can_edit_community,
+        _("Only the community's coordinators can change it."),
+    )
+    declare(
+        "cop.manage_members",
+        can_manage_members,
+        _("Only the community's coordinators can do this."),
+    )
+    declare("cop.leave_community", can_leave_community, _("You are not a member of it."))
+    declare(
+        "cop.look_up_members",
+        is_active_member,
+        _("Only members can look up other members."),
+    )
+    declare(
+        "cop.view_coordination",
+        is_coordinator,
+        _("Only the community's coordinators see this."),
+    )
+    declare(
+        "cop.tell_value_story",
+        is_active_member,
+        _("Join the community to tell its value stories."),
+    )
+    declare(
+        "cop.answer_follow_up",
+        is_narrator,
+        _("Only the narrator answers the follow-up questions."),
+    )
 
 
 # --- Conversation: comments and announcements ---------------------------------------------
@@ -253,4 +299,5 @@ def _declare_conversation() -> None:
     )
 
 
+_declare_communities()
 _declare_conversation()

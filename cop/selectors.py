@@ -12,7 +12,7 @@ from cop.content import FEED_SOURCES
 from cop.enums import Level, MembershipStatus, Role, Visibility
 from cop.models import Community, LevelChange, Membership, ParticipationEvent, Tag, User
 from cop.pagination import decode_feed_cursor, merge_feed
-from cop.rules import can_view_community
+from cop.permissions import allowed
 
 
 def visible_communities(user) -> QuerySet[Community]:
@@ -62,7 +62,7 @@ def access_community(user, slug: str) -> Community:
     """The community at `slug` if the user may see it; 404 otherwise (private ones
     do not reveal that they exist)."""
     community = Community.objects.filter(slug=slug).first()
-    if community is None or not can_view_community(user, community):
+    if community is None or not allowed(user, "cop.view_community", community):
         raise Http404("No such community.")
     return community
 

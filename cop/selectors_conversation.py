@@ -39,7 +39,7 @@ def access_target(user, key: str, pk: int, *, community: Community | None = None
     if community is not None:
         items = items.filter(community=community)
     target = items.first()
-    if target is None or not spec.can_view(user, target):
+    if target is None or not allowed(user, "cop.view_comments", target):
         raise Http404("Not found.")
     return target
 

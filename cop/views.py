@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cop.permissions import permission_required
 from cop.rules import conduct_pending
 from cop.selectors import home_feed, my_memberships
+from cop.services import accounts as account_services
 
 from .forms import ProfileForm, TokenForm
 from .models import PersonalAccessToken
@@ -68,11 +70,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+@permission_required("cop.signed_in")
 @login_required
 def profile_settings(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        account_services.update_profile(user=request.user, **form.cleaned_data)
         messages.success(request, _("Your profile is saved."))
         return redirect("profile_settings")
     return render(request, "cop/profile_settings.html", {"form": form})
@@ -81,6 +84,7 @@ def profile_settings(request: HttpRequest) -> HttpResponse:
 FRESH_SECRET_SESSION_KEY = "copse_fresh_api_secret"  # noqa: S105 (a session key)
 
 
+@permission_required("cop.signed_in")
 @login_required
 def api_tokens(request: HttpRequest) -> HttpResponse:
     """Personal access tokens: create (the secret is shown once), list, revoke."""

@@ -8,7 +8,7 @@ that is shown to the person.
 from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -32,13 +32,9 @@ from cop.forms import (
 )
 from cop.models import Community, Membership, Tag
 from cop.next_url import safe_next
+from cop.permissions import allowed, authorize, authorizes, permission_required
 from cop.rules import (
-    can_join_community,
-    can_request_to_join,
     forget_memberships,
-    has_verified_email,
-    is_active_member,
-    is_coordinator,
     membership_of,
 )
 from cop.selectors_conversation import pinned_announcements
@@ -64,11 +60,6 @@ def _community_context(request: HttpRequest, community: Community, **extra) -> d
     }
 
 
-def _require_coordinator(request: HttpRequest, community: Community) -> None:
-    if not is_coordinator(request.user, community):
-        raise PermissionDenied(_("Only the community's coordinators can do this."))
-
-
 def community_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     communities = selectors.community_directory(request.user, search=search)
@@ -84,15 +75,17 @@ def community_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@permission_required("cop.signed_in")
 @login_required
 def my_communities(request: HttpRequest) -> HttpResponse:
     memberships = selectors.my_memberships(request.user)
     return render(request, "cop/my_communities.html", {"memberships": memberships})
 
 
+@permission_required("cop.signed_in")
 @login_required
 def community_create(request: HttpRequest) -> HttpResponse:
-    verified = has_verified_email(request.user)
+    verified = allowed(request.user, "cop.add_community")
     form = CommunityForm(request.POST or None)
     if request.method == "POST" and verified and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "tags"}
@@ -114,6 +107,7 @@ def community_create(request: HttpRequest) -> HttpResponse:
     return render(request, "cop/community_form.html", {"form": form, "verified": verified})
 
 
+@authorizes("cop.view_community")
 def community_home(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     membership = membership_of(request.user, community)
@@ -133,8 +127,8 @@ def community_home(request: HttpRequest, slug: str) -> HttpResponse:
             coordinators=list(selectors.coordinators(community)),
             newcomers=selectors.newcomers_to_welcome(community) if is_member else [],
             member_count=community.memberships.filter(status=MembershipStatus.ACTIVE).count(),
-            can_join=can_join_community(request.user, community),
-            can_request=can_request_to_join(request.user, community),
+            can_join=allowed(request.user, "cop.join_community", community),
+            can_request=allowed(request.user, "cop.request_to_join_community", community),
             step=next_step(membership) if is_member else None,
             level_order=LEVEL_ORDER,
             pinned=pinned_announcements(community),
@@ -142,10 +136,11 @@ def community_home(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("cop.change_community")
 @login_required
 def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
-    _require_coordinator(request, community)
+    authorize(request.user, "cop.change_community", community)
     old_slug = community.slug
     form = CommunitySettingsForm(request.POST or None, instance=community)
     if request.method == "POST" and form.is_valid():
@@ -166,15 +161,16 @@ def community_edit(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("cop.request_to_join_community", "cop.join_community", "cop.view_community")
 @login_required
 def community_join(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
-    if can_join_community(request.user, community) and request.method == "POST":
+    if allowed(request.user, "cop.join_community", community) and request.method == "POST":
         community_services.join_community(community=community, user=request.user)
         forget_memberships(request.user)
         messages.success(request, _("Welcome to %(name)s!") % {"name": community})
         return redirect(community)
-    if not can_request_to_join(request.user, community):
+    if not allowed(request.user, "cop.request_to_join_community", community):
         membership = membership_of(request.user, community)
         if membership and membership.is_active:
             messages.info(request, _("You are already a member."))
@@ -185,7 +181,7 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
                 request,
                 _("You were removed from this community. A coordinator can invite you back."),
             )
-        elif not can_join_community(request.user, community):
+        elif not allowed(request.user, "cop.join_community", community):
             messages.error(request, _("This community is by invitation only."))
         return redirect(community)
     form = JoinRequestForm(request.POST or None)
@@ -206,15 +202,13 @@ def community_join(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("cop.leave_community", "cop.view_community")
 @login_required
 def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
-    membership = membership_of(request.user, community)
-    if membership is None or membership.status not in (
-        MembershipStatus.ACTIVE,
-        MembershipStatus.PENDING,
-    ):
+    if not allowed(request.user, "cop.leave_community", community):
         raise Http404("Not a member.")
+    membership = membership_of(request.user, community)
     if request.method == "POST":
         try:
             community_services.leave_community(membership=membership)
@@ -227,13 +221,14 @@ def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "cop/community_leave.html", _community_context(request, community))
 
 
+@authorizes("cop.view_community")
 def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     level = request.GET.get("level", "")
     expertise = request.GET.get("expertise", "")
     members = selectors.member_directory(community, level=level, expertise=expertise)
     page = Paginator(members, 50).get_page(request.GET.get("page"))
-    coordinator = is_coordinator(request.user, community)
+    coordinator = allowed(request.user, "cop.manage_members", community)
     return render(
         request,
         "cop/community_members.html",
@@ -252,14 +247,14 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("cop.look_up_members")
 @login_required
 def member_suggestions(request: HttpRequest, slug: str) -> JsonResponse:
     """Members whose name or email starts with `q`, for @mention autocomplete (active
     members only; at most 8). Each comes with the handle to type: the display name
     without spaces."""
     community = selectors.access_community(request.user, slug)
-    if not is_active_member(request.user, community):
-        raise PermissionDenied(_("Only members can look up other members."))
+    authorize(request.user, "cop.look_up_members", community)
     query = request.GET.get("q", "").strip().lstrip("@").replace("\x00", "")[:40]
     members = Membership.objects.filter(
         community=community, status=MembershipStatus.ACTIVE
@@ -277,17 +272,19 @@ def member_suggestions(request: HttpRequest, slug: str) -> JsonResponse:
     return JsonResponse({"members": people})
 
 
+@authorizes("cop.view_coordination")
 @login_required
 def community_audit(request: HttpRequest, slug: str) -> HttpResponse:
     """The coordinators' audit log: who removed, demoted, deleted, restored, archived,
     cancelled or ended what, and when; newest first."""
     community = selectors.access_community(request.user, slug)
-    _require_coordinator(request, community)
+    authorize(request.user, "cop.view_coordination", community)
     entries = community.audit.select_related("actor").order_by("-created_at", "-pk")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "cop/audit_log.html", _community_context(request, community, page=page))
 
 
+@authorizes("cop.view_community")
 def member_profile(request: HttpRequest, slug: str, user_id: int) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     member = selectors.access_member(community, user_id)
@@ -311,11 +308,11 @@ def member_profile(request: HttpRequest, slug: str, user_id: int) -> HttpRespons
             events=selectors.recent_participation(member),
             history=selectors.level_history(member),
             step=next_step(member) if is_self else None,
-            is_coordinator=is_coordinator(request.user, community),
+            is_coordinator=allowed(request.user, "cop.manage_members", community),
             recognised=list(member.recognised_expertise.order_by("name")),
             topics=(
                 list(community.tags.order_by("name"))
-                if is_coordinator(request.user, community)
+                if allowed(request.user, "cop.manage_members", community)
                 else []
             ),
             level_order=LEVEL_ORDER,
@@ -325,6 +322,7 @@ def member_profile(request: HttpRequest, slug: str, user_id: int) -> HttpRespons
     )
 
 
+@authorizes("cop.view_community")
 @login_required
 def membership_edit(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
@@ -346,6 +344,7 @@ def membership_edit(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("cop.manage_members")
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_action(request: HttpRequest, slug: str, membership_id: int, action: str) -> HttpResponse:
@@ -353,7 +352,7 @@ def member_action(request: HttpRequest, slug: str, membership_id: int, action: s
     promote, demote, recognise expertise. Removing and demoting answer GET with a
     confirmation page first."""
     community = selectors.access_community(request.user, slug)
-    _require_coordinator(request, community)
+    authorize(request.user, "cop.manage_members", community)
     membership = (
         Membership.objects.filter(pk=membership_id, community=community)
         .select_related("user", "community")
@@ -447,10 +446,11 @@ def _confirm_member_action(request, community, membership, action, back) -> Http
     )  # fmt: skip
 
 
+@authorizes("cop.manage_members")
 @login_required
 def community_invite(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
-    _require_coordinator(request, community)
+    authorize(request.user, "cop.manage_members", community)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         sent, problems = [], []

@@ -15,7 +15,7 @@ from cop.confirm import confirmation
 from cop.enums import ReactionKind
 from cop.forms_conversation import AnnouncementForm, CommentEditForm, CommentForm
 from cop.pagination import keyset_page
-from cop.permissions import allowed, authorize
+from cop.permissions import allowed, authorize, authorizes
 from cop.rules import membership_of
 from cop.selectors_conversation import (
     access_announcement,
@@ -41,6 +41,7 @@ def _quoted(text: str, who: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in lines) + f"\n>\n> — {who}\n\n"
 
 
+@authorizes("cop.comment_on")
 @login_required
 def comment_create(request: HttpRequest, slug: str, key: str, pk: int) -> HttpResponse:
     """GET: the comment form alone (to reply to or quote a comment, or after an error);
@@ -86,6 +87,7 @@ def comment_create(request: HttpRequest, slug: str, key: str, pk: int) -> HttpRe
     )
 
 
+@authorizes("cop.edit_comment")
 @login_required
 def comment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
@@ -109,6 +111,7 @@ def comment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
+@authorizes("cop.delete_comment")
 @login_required
 def comment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
@@ -129,6 +132,7 @@ def comment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect(f"{back}#comments")
 
 
+@authorizes("cop.moderate_comment")
 @login_required
 @require_POST
 def comment_moderate(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
@@ -145,6 +149,7 @@ def comment_moderate(request: HttpRequest, slug: str, pk: int, action: str) -> H
     return redirect(_comment_url(comment))
 
 
+@authorizes("cop.react_to_comment")
 @login_required
 @require_POST
 def comment_react(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -163,6 +168,7 @@ def comment_react(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- Announcements -------------------------------------------------------------------------
 
 
+@authorizes("cop.view_announcements")
 def announcements(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     authorize(request.user, "cop.view_announcements", community)
@@ -185,6 +191,7 @@ def announcements(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("cop.post_announcement")
 @login_required
 def announcement_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
@@ -203,6 +210,7 @@ def announcement_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "cop/announcement_form.html", _context(request, community, form=form))
 
 
+@authorizes("cop.view_community")
 def announcement_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     announcement = access_announcement(request.user, community, pk)

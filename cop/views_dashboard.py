@@ -17,17 +17,19 @@ from cop.dashboard import (
     spreadsheet_safe,
     with_labels,
 )
-from cop.rules import is_coordinator, membership_of
+from cop.permissions import allowed, authorizes
+from cop.rules import membership_of
 
 
 def _coordinator_community(request: HttpRequest, slug: str):
     community = selectors.access_community(request.user, slug)
-    if not is_coordinator(request.user, community):
+    if not allowed(request.user, "cop.view_coordination", community):
         # The dashboard is the coordinators' tool; for others it does not exist.
         raise Http404("No such page.")
     return community
 
 
+@authorizes("cop.view_coordination", "cop.view_community")
 @login_required
 def community_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     community = _coordinator_community(request, slug)
@@ -67,6 +69,7 @@ def community_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("cop.view_coordination", "cop.view_community")
 @login_required
 def dashboard_csv(request: HttpRequest, slug: str, series: str) -> HttpResponse:
     community = _coordinator_community(request, slug)

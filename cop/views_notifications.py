@@ -14,11 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cop.forms import NotificationPreferencesForm
 from cop.models import DeliveryChannel
+from cop.permissions import permission_required
 from cop.services import notifications as service
 
 PAGE_SIZE = 20
 
 
+@permission_required("cop.signed_in")
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(service.notifications_of(request.user), PAGE_SIZE).get_page(
@@ -27,6 +29,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cop/notifications/list.html", {"page_obj": page})
 
 
+@permission_required("cop.signed_in")
 @login_required
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark the notification read and follow its link (site-relative links only)."""
@@ -39,6 +42,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("notification_list")
 
 
+@permission_required("cop.signed_in")
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
@@ -51,6 +55,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     return redirect("notification_list")
 
 
+@permission_required("cop.signed_in")
 @login_required
 def notification_preferences(request: HttpRequest) -> HttpResponse:
     form = NotificationPreferencesForm(request.POST or None, user=request.user)

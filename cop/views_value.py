@@ -13,7 +13,8 @@ from cop.dashboard import period_for, value_matrix_rows
 from cop.enums import ValueCycle
 from cop.forms import FollowUpForm, ValueStoryForm
 from cop.models import ValueFollowUp, ValueStory
-from cop.rules import is_active_member, is_coordinator, membership_of
+from cop.permissions import allowed, authorizes
+from cop.rules import membership_of
 from cop.selectors_conversation import comment_context
 from cop.services import value as value_services
 
@@ -22,6 +23,7 @@ def _context(request, community, **extra) -> dict:
     return {"community": community, "membership": membership_of(request.user, community), **extra}
 
 
+@authorizes("cop.view_community")
 def value_story_list(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     stories = (
@@ -36,16 +38,17 @@ def value_story_list(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             community,
             stories=stories,
-            can_tell=is_active_member(request.user, community),
-            is_coordinator=is_coordinator(request.user, community),
+            can_tell=allowed(request.user, "cop.tell_value_story", community),
+            is_coordinator=allowed(request.user, "cop.view_coordination", community),
         ),
     )
 
 
+@authorizes("cop.tell_value_story", "cop.view_community")
 @login_required
 def value_story_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
-    if not is_active_member(request.user, community):
+    if not allowed(request.user, "cop.tell_value_story", community):
         messages.error(request, _("Join the community to tell its value stories."))
         return redirect(community)
     form = ValueStoryForm(request.POST or None, community=community)
@@ -71,6 +74,7 @@ def value_story_create(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("cop.view_community")
 def value_story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     story = (
@@ -92,6 +96,7 @@ def value_story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     )
 
 
+@authorizes("cop.view_community")
 @login_required
 def value_follow_up(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
@@ -117,11 +122,12 @@ def value_follow_up(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
+@authorizes("cop.view_coordination", "cop.view_community")
 @login_required
 def value_matrix(request: HttpRequest, slug: str) -> HttpResponse:
     """Coordinators: stories per cycle of value beside the activity indicators."""
     community = selectors.access_community(request.user, slug)
-    if not is_coordinator(request.user, community):
+    if not allowed(request.user, "cop.view_coordination", community):
         raise Http404("No such page.")
     period = period_for(request.GET.get("period", "90d"))
     matrix = value_matrix_rows(community, period)

@@ -15,6 +15,7 @@ from cop.rules import (
     is_participant,
     membership_of,
 )
+from cop.services.audit import within_undo_window
 
 from .enums import EntryStatus
 from .models import PracticeEntry, Reply
@@ -162,18 +163,90 @@ can_promote = is_live & (
     (is_member_of_item_community & is_author) | is_coordinator_of_item_community
 )
 
-rules.add_perm("knowledge.view", can_view)
-rules.add_perm("knowledge.post", can_post)
-rules.add_perm("knowledge.edit", can_edit)
-rules.add_perm("knowledge.edit_entry", can_edit_entry)
-rules.add_perm("knowledge.delete", can_delete)
-rules.add_perm("knowledge.accept_solution", can_accept_solution)
-rules.add_perm("knowledge.validate_as_expert", can_validate_as_expert)
-rules.add_perm("knowledge.export", can_export)
-
-# Declared permissions (read by pages with `authorize` and by the API with
-# `DeclaredPermission`).
 can_merge_problem = is_live & is_coordinator_of_item_community
+
+
+@rules.predicate
+def deleted_it_recently(user, item) -> bool:
+    """The person who deleted an item may bring it back for a few minutes (Undo)."""
+    return (
+        item is not None
+        and user.is_authenticated
+        and item.deleted_at is not None
+        and item.deleted_by_id == user.pk
+        and within_undo_window(item.deleted_at)
+    )
+
+
+can_restore = is_coordinator_of_item_community | deleted_it_recently
+
+# Declared permissions: one per action, read by pages with `authorize` and by the API
+# with `authorize` or `DeclaredPermission`; the refusal is what a refused person reads.
+declare("knowledge.view", can_view, _("This is not visible to you."))
+declare("knowledge.tell_story", can_post, _("Only members can tell stories here."))
+declare("knowledge.ask_problem", can_post, _("Only members can post problems here."))
+declare("knowledge.write_entry", can_post, _("Only members can document practices here."))
+declare("knowledge.propose_term", can_post, _("Only members can propose terms."))
+declare("knowledge.edit_story", can_edit, _("Only the author can edit this story."))
+declare("knowledge.edit_problem", can_edit, _("Only the person who asked can edit this."))
+declare("knowledge.edit_reply", can_edit, _("Only the author can edit this reply."))
+declare("knowledge.reply", can_reply, _("Only members of this community can reply."))
+declare("knowledge.edit_entry", can_edit_entry, _("Only the author or the owner can edit this."))
+declare(
+    "knowledge.revert_entry", can_edit_entry, _("Only the author or the owner can revert this.")
+)
+declare("knowledge.delete", can_delete, _("Only the author or a coordinator can delete this."))
+declare(
+    "knowledge.restore",
+    can_restore,
+    _("Only a coordinator can restore deleted content."),
+)
+declare(
+    "knowledge.view_deleted",
+    is_coordinator,
+    _("Only the community's coordinators can see deleted content."),
+)
+declare(
+    "knowledge.accept_solution",
+    can_accept_solution,
+    _("Only the person who asked or a coordinator can accept or withdraw a solution."),
+)
+declare(
+    "knowledge.promote",
+    can_promote,
+    _("Only the person who asked or a coordinator can turn this into a practice."),
+)
+declare(
+    "knowledge.endorse",
+    can_endorse,
+    _("Members of the community other than the author can endorse this."),
+)
+declare(
+    "knowledge.validate_as_expert",
+    can_validate_as_expert,
+    _(
+        "Only a coordinator or a member whose expertise in one of this practice's "
+        "topics was recognised by the coordinators (or earned through accepted "
+        "solutions and validated practices) can validate it, and not its author; "
+        "drafts and archived practices cannot be validated."
+    ),
+)
+declare("knowledge.add_note", can_add_note, _("Only members of this community can add notes."))
+declare(
+    "knowledge.change_status",
+    can_manage_entry,
+    _("Only the author, the owner or a coordinator can change this practice's status."),
+)
+declare(
+    "knowledge.decide_term",
+    can_accept_term,
+    _("Only a coordinator can accept or decline a term."),
+)
+declare(
+    "knowledge.export",
+    can_export,
+    _("Only the community's coordinators can export its repertoire."),
+)
 declare(
     "knowledge.find_similar",
     can_view_community,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from cop.enums import MembershipStatus, Role
 from cop.models import Community, Membership, Tag
+from cop.permissions import allowed
 from cop.rules import can_view_community, is_coordinator
 from cop.selectors import visible_communities
 from cop.services.notifications import digest_communities
@@ -204,7 +205,7 @@ def _access(queryset: QuerySet, user, pk: int, *, include_deleted: bool = False)
     if obj is None:
         raise Http404("Not found.")
     community = obj.problem.community if isinstance(obj, Reply) else obj.community
-    if not can_view_community(user, community) or not perms.can_view(user, obj):
+    if not allowed(user, "knowledge.view", obj):
         raise Http404("Not found.")
     if obj.deleted_at is not None and not include_deleted:
         raise Http404("Deleted.")

@@ -4,7 +4,7 @@ redirect. Services raise ValidationError with a message the person is shown."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,13 +17,12 @@ from cop.confirm import confirmation, undo_message
 from cop.markdown import render_markdown
 from cop.models import Community
 from cop.pagination import KeysetPage, keyset_page
-from cop.permissions import allowed, authorize
-from cop.rules import is_coordinator, membership_of
+from cop.permissions import allowed, authorize, authorizes, permission_required
+from cop.rules import membership_of
 from cop.selectors import access_community, visible_communities
 from cop.selectors_conversation import comment_context
 from meetings.selectors import agenda_meetings as upcoming_for_agenda
 
-from . import rules as perms
 from . import search as search_backend
 from . import selectors, similarity
 from .enums import EntryKind, EntryStatus, ProblemStatus, TermStatus
@@ -52,18 +51,6 @@ PAGE_SIZE = 20
 
 def _context(request: HttpRequest, community: Community, **extra) -> dict:
     return {"community": community, "membership": membership_of(request.user, community), **extra}
-
-
-def _deny(message: str):
-    raise PermissionDenied(message)
-
-
-def _check(predicate, request, obj, message: str) -> None:
-    if not predicate(request.user, obj):
-        if not request.user.is_authenticated:
-            # Anonymous visitors are sent to log in by the decorator; this is a safety net.
-            _deny(_("Please log in first."))
-        _deny(message)
 
 
 def _apply_errors(form, error: ValidationError) -> None:
@@ -107,6 +94,7 @@ def _wants_preview(request: HttpRequest) -> bool:
 # --- home --------------------------------------------------------------------------------
 
 
+@authorizes("cop.view_community")
 def knowledge_home(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
     return render(
@@ -115,7 +103,7 @@ def knowledge_home(request: HttpRequest, slug: str) -> HttpResponse:
         _context(
             request,
             community,
-            can_post=perms.can_post(request.user, community),
+            can_post=allowed(request.user, "knowledge.ask_problem", community),
             **selectors.knowledge_home(community),
         ),
     )
@@ -124,6 +112,7 @@ def knowledge_home(request: HttpRequest, slug: str) -> HttpResponse:
 # --- stories -----------------------------------------------------------------------------
 
 
+@authorizes("cop.view_community")
 def story_list(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
     tag = request.GET.get("tag", "")[:60]
@@ -137,11 +126,12 @@ def story_list(request: HttpRequest, slug: str) -> HttpResponse:
             page=page,
             tag=tag,
             query=_query(tag=tag),
-            can_post=perms.can_post(request.user, community),
+            can_post=allowed(request.user, "knowledge.tell_story", community),
         ),
     )
 
 
+@authorizes("cop.view_community", "knowledge.view")
 def story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     story = selectors.access_story(request.user, community, pk)
@@ -156,11 +146,11 @@ def story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 story.entry
                 if story.entry
                 and story.entry.deleted_at is None
-                and perms.can_view(request.user, story.entry)
+                and allowed(request.user, "knowledge.view", story.entry)
                 else None
             ),
-            can_edit=perms.can_edit(request.user, story),
-            can_delete=perms.can_delete(request.user, story),
+            can_edit=allowed(request.user, "knowledge.edit_story", story),
+            can_delete=allowed(request.user, "knowledge.delete", story),
             **comment_context(request, story),
         ),
     )
@@ -264,24 +254,27 @@ def _compose_page(
     )
 
 
+@authorizes("knowledge.tell_story")
 @login_required
 def story_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
-    _check(perms.can_post, request, community, _("Only members can tell stories here."))
+    authorize(request.user, "knowledge.tell_story", community)
     return _story_form_page(request, community)
 
 
+@authorizes("knowledge.edit_story")
 @login_required
 def story_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     story = selectors.access_story(request.user, community, pk)
-    _check(perms.can_edit, request, story, _("Only the author can edit this story."))
+    authorize(request.user, "knowledge.edit_story", story)
     return _story_form_page(request, community, story=story)
 
 
 # --- problems ----------------------------------------------------------------------------
 
 
+@authorizes("cop.view_community")
 def problem_list(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
     status = request.GET.get("status", "")
@@ -299,7 +292,7 @@ def problem_list(request: HttpRequest, slug: str) -> HttpResponse:
             status=status,
             tag=tag,
             query=_query(status=status, tag=tag),
-            can_post=perms.can_post(request.user, community),
+            can_post=allowed(request.user, "knowledge.ask_problem", community),
         ),
     )
 
@@ -308,6 +301,7 @@ def _topics(tags) -> dict[str, str]:
     return {tag.slug: tag.name for tag in tags}
 
 
+@authorizes("cop.view_community", "knowledge.view")
 def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) -> HttpResponse:
     community = access_community(request.user, slug)
     try:
@@ -319,14 +313,14 @@ def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) ->
         return redirect(target.get_absolute_url(), permanent=True)
     user = request.user
     replies = selectors.problem_replies(problem, user)
-    may_accept = perms.can_accept_solution(user, replies[0]) if replies else False
+    may_accept = allowed(user, "knowledge.accept_solution", replies[0]) if replies else False
     for reply in replies:
-        reply.may_edit = perms.can_edit(user, reply)
-        reply.may_delete = perms.can_delete(user, reply)
-        reply.may_endorse = reply.is_solution and perms.can_endorse(user, reply)
+        reply.may_edit = allowed(user, "knowledge.edit_reply", reply)
+        reply.may_delete = allowed(user, "knowledge.delete", reply)
+        reply.may_endorse = reply.is_solution and allowed(user, "knowledge.endorse", reply)
     promoted = getattr(problem, "promoted_entry", None)
     agenda_meetings = []
-    if perms.can_post(user, community) and not problem.is_solved:
+    if allowed(user, "knowledge.ask_problem", community) and not problem.is_solved:
         agenda_meetings = list(upcoming_for_agenda(community))
     return render(
         request,
@@ -337,17 +331,21 @@ def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) ->
             problem=problem,
             replies=replies,
             reply_form=reply_form or ReplyForm(),
-            can_reply=perms.can_reply(user, problem),
+            can_reply=allowed(user, "knowledge.reply", problem),
             can_accept=may_accept,
-            can_edit=perms.can_edit(user, problem),
-            can_delete=perms.can_delete(user, problem),
-            can_promote=problem.is_solved and promoted is None and perms.can_promote(user, problem),
+            can_edit=allowed(user, "knowledge.edit_problem", problem),
+            can_delete=allowed(user, "knowledge.delete", problem),
+            can_promote=problem.is_solved
+            and promoted is None
+            and allowed(user, "knowledge.promote", problem),
             promoted=(
                 promoted
-                if promoted and promoted.deleted_at is None and perms.can_view(user, promoted)
+                if promoted
+                and promoted.deleted_at is None
+                and allowed(user, "knowledge.view", promoted)
                 else None
             ),
-            can_tell_story=perms.can_post(user, community),
+            can_tell_story=allowed(user, "knowledge.tell_story", community),
             agenda_meetings=agenda_meetings,
             related=similarity.similar(
                 user,
@@ -394,10 +392,11 @@ def _problem_form_page(request, community, *, problem=None):
     )
 
 
+@authorizes("knowledge.ask_problem")
 @login_required
 def problem_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
-    _check(perms.can_post, request, community, _("Only members can post problems here."))
+    authorize(request.user, "knowledge.ask_problem", community)
     return _problem_form_page(request, community)
 
 
@@ -413,6 +412,7 @@ def _similar_to_form(request, community, data) -> list[similarity.Suggestion]:
     )
 
 
+@authorizes("knowledge.find_similar")
 def problem_similar(request: HttpRequest, slug: str) -> HttpResponse:
     """The "asked before?" box of the problem form, refreshed as the title is typed
     (HTMX): similar problems and practices the viewer may see, each with its reasons."""
@@ -429,6 +429,7 @@ def problem_similar(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("knowledge.merge_problem")
 @login_required
 @require_http_methods(["GET", "POST"])
 def problem_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -470,20 +471,22 @@ def problem_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
+@authorizes("knowledge.edit_problem")
 @login_required
 def problem_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     problem = selectors.access_problem(request.user, community, pk)
-    _check(perms.can_edit, request, problem, _("Only the person who asked can edit this."))
+    authorize(request.user, "knowledge.edit_problem", problem)
     return _problem_form_page(request, community, problem=problem)
 
 
+@authorizes("knowledge.reply")
 @login_required
 @require_POST
 def problem_reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     problem = selectors.access_problem(request.user, community, pk)
-    _check(perms.can_reply, request, problem, _("Only members of this community can reply."))
+    authorize(request.user, "knowledge.reply", problem)
     form = ReplyForm(request.POST)
     if _wants_preview(request):
         form.is_valid()
@@ -501,11 +504,12 @@ def problem_reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return problem_detail(request, slug, pk, reply_form=form)
 
 
+@authorizes("knowledge.edit_reply")
 @login_required
 def reply_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     reply = selectors.access_reply(request.user, community, pk)
-    _check(perms.can_edit, request, reply, _("Only the author can edit this reply."))
+    authorize(request.user, "knowledge.edit_reply", reply)
     form = ReplyForm(request.POST or None, initial={"body": reply.body})
     previews = []
     if _wants_preview(request):
@@ -541,11 +545,13 @@ def _act(request, action, success: str, *, redirect_to: str) -> HttpResponse:
     return redirect(redirect_to)
 
 
+@authorizes("knowledge.accept_solution")
 @login_required
 @require_POST
 def reply_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     reply = selectors.access_reply(request.user, community, pk)
+    authorize(request.user, "knowledge.accept_solution", reply)
     if request.POST.get("undo"):
         return _act(
             request,
@@ -561,6 +567,7 @@ def reply_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
+@authorizes("knowledge.endorse")
 @login_required
 @require_POST
 def reply_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -569,6 +576,7 @@ def reply_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     if request.POST.get("undo"):
         validation.withdraw_endorsement(user=request.user, reply=reply)
         return redirect(reply.get_absolute_url())
+    authorize(request.user, "knowledge.endorse", reply)
     return _act(
         request,
         lambda: validation.endorse_solution(reply=reply, user=request.user),
@@ -577,16 +585,12 @@ def reply_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
+@authorizes("knowledge.promote")
 @login_required
 def problem_promote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     problem = selectors.access_problem(request.user, community, pk)
-    _check(
-        perms.can_promote,
-        request,
-        problem,
-        _("Only the person who asked or a coordinator can turn this into a practice."),
-    )
+    authorize(request.user, "knowledge.promote", problem)
     draft = entries.promotion_draft(problem)
     form = EntryForm(request.POST or None, initial=draft, community=community)
     for name in ("owner", "review_date", "summary"):
@@ -633,6 +637,7 @@ def problem_promote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- practice entries --------------------------------------------------------------------
 
 
+@authorizes("cop.view_community")
 def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
     status = request.GET.get("status", "")
@@ -662,18 +667,19 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
             review=review,
             statuses=EntryStatus.choices,
             kinds=EntryKind.choices,
-            can_post=perms.can_post(request.user, community),
+            can_post=allowed(request.user, "knowledge.write_entry", community),
         ),
     )
 
 
+@authorizes("cop.view_community", "knowledge.view")
 def entry_detail(request: HttpRequest, slug: str, pk: int, note_form=None) -> HttpResponse:
     community = access_community(request.user, slug)
     entry = selectors.access_entry(request.user, community, pk)
     user = request.user
     body_html = link_glossary(render_markdown(entry.body), selectors.glossary_links(community))
     transitions = []
-    if perms.can_manage_entry(user, entry):
+    if allowed(user, "knowledge.change_status", entry):
         transitions = [
             (status, EntryStatus(status).label)
             for status in entries.TRANSITIONS.get(entry.status, ())
@@ -690,12 +696,12 @@ def entry_detail(request: HttpRequest, slug: str, pk: int, note_form=None) -> Ht
             validation=selectors.entry_validation(entry, user),
             note_form=note_form or NoteForm(),
             validation_form=ValidationForm(),
-            can_edit=perms.can_edit_entry(user, entry),
-            can_delete=perms.can_delete(user, entry),
-            can_endorse=perms.can_endorse(user, entry)
+            can_edit=allowed(user, "knowledge.edit_entry", entry),
+            can_delete=allowed(user, "knowledge.delete", entry),
+            can_endorse=allowed(user, "knowledge.endorse", entry)
             and entry.status in (EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED),
-            can_validate=perms.can_validate_as_expert(user, entry),
-            can_add_note=perms.can_add_note(user, entry),
+            can_validate=allowed(user, "knowledge.validate_as_expert", entry),
+            can_add_note=allowed(user, "knowledge.add_note", entry),
             transitions=transitions,
             **comment_context(request, entry),
         ),
@@ -756,21 +762,24 @@ def _entry_form_page(request, community, *, entry=None):
     )
 
 
+@authorizes("knowledge.write_entry")
 @login_required
 def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
-    _check(perms.can_post, request, community, _("Only members can document practices here."))
+    authorize(request.user, "knowledge.write_entry", community)
     return _entry_form_page(request, community)
 
 
+@authorizes("knowledge.edit_entry")
 @login_required
 def entry_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     entry = selectors.access_entry(request.user, community, pk)
-    _check(perms.can_edit_entry, request, entry, _("Only the author or the owner can edit this."))
+    authorize(request.user, "knowledge.edit_entry", entry)
     return _entry_form_page(request, community, entry=entry)
 
 
+@authorizes("knowledge.change_status")
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -779,8 +788,8 @@ def entry_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     entry = selectors.access_entry(request.user, community, pk)
     if request.method == "GET":
-        if request.GET.get("to") != EntryStatus.ARCHIVED or not perms.can_manage_entry(
-            request.user, entry
+        if request.GET.get("to") != EntryStatus.ARCHIVED or not allowed(
+            request.user, "knowledge.change_status", entry
         ):
             return redirect(entry)
         return confirmation(
@@ -795,6 +804,7 @@ def entry_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             hidden={"to": EntryStatus.ARCHIVED},
             community=community,
         )
+    authorize(request.user, "knowledge.change_status", entry)
     to = request.POST.get("to", "")
     return _act(
         request,
@@ -804,6 +814,7 @@ def entry_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
+@authorizes("knowledge.endorse")
 @login_required
 @require_POST
 def entry_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -813,6 +824,7 @@ def entry_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         validation.withdraw_endorsement(user=request.user, entry=entry)
         done, error = True, ""
     else:
+        authorize(request.user, "knowledge.endorse", entry)
         try:
             validation.endorse_entry(entry=entry, user=request.user)
             done, error = True, ""
@@ -838,11 +850,13 @@ def entry_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect(entry.get_absolute_url())
 
 
+@authorizes("knowledge.validate_as_expert")
 @login_required
 @require_POST
 def entry_validate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     entry = selectors.access_entry(request.user, community, pk)
+    authorize(request.user, "knowledge.validate_as_expert", entry)
     form = ValidationForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     return _act(
@@ -853,11 +867,13 @@ def entry_validate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
+@authorizes("knowledge.add_note")
 @login_required
 @require_POST
 def entry_note(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     entry = selectors.access_entry(request.user, community, pk)
+    authorize(request.user, "knowledge.add_note", entry)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -869,6 +885,7 @@ def entry_note(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return entry_detail(request, slug, pk, note_form=form)
 
 
+@authorizes("cop.view_community", "knowledge.view")
 def entry_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     entry = selectors.access_entry(request.user, community, pk)
@@ -880,16 +897,18 @@ def entry_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             community,
             entry=entry,
             history=selectors.revision_history(entry),
-            can_revert=perms.can_edit_entry(request.user, entry),
+            can_revert=allowed(request.user, "knowledge.revert_entry", entry),
         ),
     )
 
 
+@authorizes("knowledge.revert_entry")
 @login_required
 @require_POST
 def entry_revert(request: HttpRequest, slug: str, pk: int, number: int) -> HttpResponse:
     community = access_community(request.user, slug)
     entry = selectors.access_entry(request.user, community, pk)
+    authorize(request.user, "knowledge.revert_entry", entry)
     return _act(
         request,
         lambda: entries.revert_entry(entry=entry, to_number=number, by=request.user),
@@ -905,6 +924,7 @@ _KIND_LABELS = {"story": _lazy("story"), "problem": _lazy("problem"), "reply": _
                 "entry": _lazy("practice")}  # fmt: skip
 
 
+@authorizes("knowledge.delete")
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
@@ -917,7 +937,7 @@ def delete_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
         "entry": selectors.access_entry,
     }[kind]
     item = access(request.user, community, pk)
-    _check(perms.can_delete, request, item, _("Only the author or a coordinator can delete this."))
+    authorize(request.user, "knowledge.delete", item)
     title = item.problem.title if kind == "reply" else item.title
     back = item.problem.get_absolute_url() if kind == "reply" else item.get_absolute_url()
     if request.method == "GET":
@@ -946,11 +966,11 @@ def delete_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
     return redirect("knowledge:home", slug=community.slug)
 
 
+@authorizes("knowledge.view_deleted")
 @login_required
 def deleted_page(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
-    if not is_coordinator(request.user, community):
-        _deny(_("Only the community's coordinators can see deleted content."))
+    authorize(request.user, "knowledge.view_deleted", community)
     return render(
         request,
         "knowledge/deleted.html",
@@ -958,6 +978,7 @@ def deleted_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("knowledge.restore")
 @login_required
 @require_POST
 def restore_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
@@ -965,6 +986,7 @@ def restore_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRes
     with Undo (back to the item then)."""
     community = access_community(request.user, slug)
     item = selectors.access_deleted(request.user, community, kind, pk)
+    authorize(request.user, "knowledge.restore", item)
     undoing = can_undo_delete(request.user, item)
     if undoing:
         target = item.problem.get_absolute_url() if kind == "reply" else item.get_absolute_url()
@@ -977,6 +999,7 @@ def restore_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpRes
 # --- expertise finder ---------------------------------------------------------------------
 
 
+@authorizes("cop.view_community")
 def experts_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Who has helped with a topic: members ranked by accepted solutions, validated
     practices, talks and answers on it, with the evidence; members may opt out."""
@@ -1002,6 +1025,7 @@ def experts_page(request: HttpRequest, slug: str) -> HttpResponse:
 # --- gaps ---------------------------------------------------------------------------------
 
 
+@authorizes("knowledge.view_gaps")
 def gaps_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Knowledge gaps (coordinators): where problems stay unanswered, solved problems
     have no validated practice, nobody is recognised as expert, practices are past
@@ -1026,14 +1050,14 @@ def gaps_page(request: HttpRequest, slug: str) -> HttpResponse:
 # --- glossary ----------------------------------------------------------------------------
 
 
+@authorizes("knowledge.propose_term")
 def glossary_page(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
-    can_post = perms.can_post(request.user, community)
+    can_post = allowed(request.user, "knowledge.propose_term", community)
     form = TermForm(request.POST or None)
     previews = []
     if request.method == "POST":
-        if not can_post:
-            _deny(_("Only members can propose terms."))
+        authorize(request.user, "knowledge.propose_term", community)
         if _wants_preview(request):
             previews = _previews(form)
         elif form.is_valid():
@@ -1063,16 +1087,18 @@ def glossary_page(request: HttpRequest, slug: str) -> HttpResponse:
             form=form,
             previews=previews,
             can_post=can_post,
-            can_accept=perms.can_accept_term(request.user, community),
+            can_accept=allowed(request.user, "knowledge.decide_term", community),
         ),
     )
 
 
+@authorizes("knowledge.decide_term")
 @login_required
 @require_POST
 def term_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     term = selectors.access_term(request.user, community, pk)
+    authorize(request.user, "knowledge.decide_term", community)
     return _act(
         request,
         lambda: glossary.accept_term(term=term, by=request.user),
@@ -1081,12 +1107,14 @@ def term_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
+@authorizes("knowledge.decide_term")
 @login_required
 @require_POST
 def term_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A coordinator declines a proposed term, with an optional reason for its proposer."""
     community = access_community(request.user, slug)
     term = selectors.access_term(request.user, community, pk)
+    authorize(request.user, "knowledge.decide_term", community)
     reason = request.POST.get("reason", "")[:1000]
     return _act(
         request,
@@ -1118,6 +1146,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     return render(request, "knowledge/search.html", {"form": form, "hits": hits, "query": query})
 
 
+@permission_required("cop.signed_in")
 @login_required
 @require_POST
 def preview(request: HttpRequest) -> HttpResponse:
@@ -1130,11 +1159,11 @@ def preview(request: HttpRequest) -> HttpResponse:
     return render(request, "knowledge/_preview.html", {"previews": previews})
 
 
+@authorizes("knowledge.export")
 @login_required
 def export(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
-    if not is_coordinator(request.user, community):
-        _deny(_("Only the community's coordinators can export its repertoire."))
+    authorize(request.user, "knowledge.export", community)
     response = HttpResponse(export_zip(community), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(community)}"'
     return response

@@ -106,7 +106,7 @@ declare(
 
 @rules.predicate
 def is_series_host(user, series) -> bool:
-    return user.is_authenticated and series.hosts.filter(pk=user.pk).exists()
+    return user.is_authenticated and any(host.pk == user.pk for host in series.hosts.all())
 
 
 @rules.predicate

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from cop.enums import MembershipStatus
 from cop.models import Community, Membership, User
+from cop.permissions import allowed
 from cop.selectors import access_community
 from cop.services.notifications import digest_communities
 
@@ -47,7 +48,6 @@ from .models import (
 )
 from .models import RSVP as RSVPRow
 from .polls import ranked_slots
-from .rules import can_view_meeting
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -199,7 +199,7 @@ def access_meeting(user, slug: str, meeting_id: int) -> Meeting:
         .prefetch_related(Prefetch("hosts", queryset=User.objects.order_by("pk")))
         .first()
     )
-    if meeting is None or not can_view_meeting(user, meeting):
+    if meeting is None or not allowed(user, "meetings.view_meeting", meeting):
         raise Http404("No such meeting.")
     meeting.community = community
     return meeting

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cop.confirm import confirmation
 from cop.next_url import safe_next
-from cop.permissions import authorize
+from cop.permissions import allowed, authorize, authorizes, permission_required
 from cop.rules import membership_of
 from cop.selectors import access_community
 from cop.selectors_conversation import comment_context
@@ -73,6 +73,7 @@ def _viewer_zone(request) -> str:
 # --- community pages -----------------------------------------------------------------------
 
 
+@authorizes("cop.view_community")
 def community_meetings(request: HttpRequest, slug: str) -> HttpResponse:
     """The Meetings tab: upcoming and past meetings and a month calendar."""
     community = access_community(request.user, slug)
@@ -104,6 +105,7 @@ def _members(community):
     return selectors.active_members(community)
 
 
+@authorizes("meetings.add_meeting")
 @login_required
 def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
@@ -144,6 +146,7 @@ def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("meetings.add_series")
 @login_required
 def create_series(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
@@ -198,6 +201,7 @@ def create_series(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("cop.view_community")
 def series_detail(request: HttpRequest, slug: str, series_id: int) -> HttpResponse:
     series = selectors.access_series(request.user, slug, series_id)
     community = series.community
@@ -226,6 +230,7 @@ def series_detail(request: HttpRequest, slug: str, series_id: int) -> HttpRespon
     )
 
 
+@authorizes("meetings.add_series")
 def series_preview(request: HttpRequest, slug: str) -> HttpResponse:
     """The next dates a series form would give, for the live preview on the form (a
     fragment; coordinators only). Only the recurrence and time fields are read."""
@@ -273,14 +278,11 @@ def series_preview(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _series_manager(request, slug, series_id):
     series = selectors.access_series(request.user, slug, series_id)
-    if not (
-        can_schedule_meeting(request.user, series.community)
-        or any(h.pk == request.user.pk for h in series.hosts.all())
-    ):
-        raise PermissionDenied(_("Only the series' hosts and coordinators can do this."))
+    authorize(request.user, "meetings.change_series", series)
     return series
 
 
+@authorizes("meetings.change_series")
 @login_required
 @require_POST
 def confirm_series(request: HttpRequest, slug: str, series_id: int) -> HttpResponse:
@@ -294,6 +296,7 @@ def confirm_series(request: HttpRequest, slug: str, series_id: int) -> HttpRespo
     return redirect(series)
 
 
+@authorizes("meetings.change_series")
 @login_required
 @require_http_methods(["GET", "POST"])
 def end_series(request: HttpRequest, slug: str, series_id: int) -> HttpResponse:
@@ -344,6 +347,7 @@ def _detail_context(request, meeting) -> dict:
     )
 
 
+@authorizes("meetings.view_meeting")
 def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     meeting = selectors.access_meeting(request.user, slug, meeting_id)
     context = _detail_context(request, meeting)
@@ -356,6 +360,7 @@ def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
     return render(request, "meetings/meeting_detail.html", context)
 
 
+@authorizes("meetings.rsvp", "meetings.view_meeting")
 @login_required
 @require_POST
 def rsvp(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
@@ -366,7 +371,7 @@ def rsvp(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     error = ""
     if not form.is_valid():
         error = _("Choose going, maybe or not going.")
-    elif not can_rsvp(request.user, meeting):
+    elif not allowed(request.user, "meetings.rsvp", meeting):
         error = _("Only members of the community can answer. Join it first.")
     else:
         try:
@@ -396,6 +401,7 @@ def _managed_meeting(request, slug, meeting_id):
     return meeting
 
 
+@authorizes("meetings.change_meeting")
 @login_required
 def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     meeting = _managed_meeting(request, slug, meeting_id)
@@ -457,6 +463,7 @@ def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
     )
 
 
+@authorizes("meetings.change_meeting")
 @login_required
 def cancel_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     meeting = _managed_meeting(request, slug, meeting_id)
@@ -478,6 +485,7 @@ def cancel_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
     )
 
 
+@authorizes("meetings.propose_agenda_item")
 @login_required
 @require_POST
 def propose_agenda_item(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
@@ -497,6 +505,7 @@ def propose_agenda_item(request: HttpRequest, slug: str, meeting_id: int) -> Htt
     return redirect(meeting.get_absolute_url() + "#agenda")
 
 
+@authorizes("meetings.propose_agenda_item")
 @login_required
 @require_POST
 def propose_problem(request: HttpRequest, slug: str) -> HttpResponse:
@@ -527,6 +536,7 @@ def _agenda_item(meeting, item_id) -> AgendaItem:
     return get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
 
 
+@authorizes("meetings.vote_agenda_item")
 @login_required
 @require_POST
 def vote_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
@@ -539,6 +549,7 @@ def vote_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: 
     return redirect(meeting.get_absolute_url() + "#agenda")
 
 
+@authorizes("meetings.change_meeting")
 @login_required
 @require_POST
 def agenda_item_status(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
@@ -553,6 +564,7 @@ def agenda_item_status(request: HttpRequest, slug: str, meeting_id: int, item_id
     return redirect(meeting.get_absolute_url() + "#agenda")
 
 
+@authorizes("meetings.change_meeting")
 @login_required
 @require_POST
 def move_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
@@ -567,6 +579,7 @@ def move_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: 
     return redirect(meeting.get_absolute_url() + "#agenda")
 
 
+@authorizes("meetings.change_meeting")
 @login_required
 def attendance(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     meeting = _managed_meeting(request, slug, meeting_id)
@@ -610,6 +623,7 @@ def attendance(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse
     )
 
 
+@authorizes("meetings.change_meeting")
 @login_required
 def notes(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     meeting = _managed_meeting(request, slug, meeting_id)
@@ -639,12 +653,14 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
     return response
 
 
+@authorizes("meetings.view_meeting")
 def meeting_ics(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     meeting = selectors.access_meeting(request.user, slug, meeting_id)
     body = calendar_for([meeting], name=meeting.title)
     return _ics(body, f"{slugify(meeting.title) or 'meeting'}-{meeting.pk}.ics")
 
 
+@authorizes("cop.view_community")
 def community_ics(request: HttpRequest, slug: str) -> HttpResponse:
     """The community's feed: anyone for a public community; a private one is 404 to
     everyone but its members (and calendar apps subscribe without a session, so its
@@ -665,6 +681,7 @@ def personal_ics(request: HttpRequest, token: str) -> HttpResponse:
 # --- personal pages ------------------------------------------------------------------------
 
 
+@permission_required("cop.signed_in")
 @login_required
 def my_meetings(request: HttpRequest) -> HttpResponse:
     token = services.feed_token_for(user=request.user)
@@ -680,6 +697,7 @@ def my_meetings(request: HttpRequest) -> HttpResponse:
     )
 
 
+@permission_required("cop.signed_in")
 @login_required
 @require_POST
 def revoke_feed(request: HttpRequest) -> HttpResponse:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cop.permissions import allowed, refusal
+from cop.permissions import allowed, authorizes, refusal
 from cop.rules import membership_of
 
 from . import feedback, selectors
@@ -18,6 +18,7 @@ from .forms import FeedbackForm
 from .models import MeetingFeedback
 
 
+@authorizes("meetings.view_meeting")
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_feedback(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cop.permissions import allowed, authorize
+from cop.permissions import allowed, authorize, authorizes
 
 from . import guests as guest_services
 from . import selectors, services
@@ -34,6 +34,7 @@ def _invalid(request, reason: str, *, status: int = 400) -> HttpResponse:
     return render(request, "meetings/link_invalid.html", {"reason": reason}, status=status)
 
 
+@authorizes("meetings.rsvp")
 @require_http_methods(["GET", "POST"])
 def rsvp_link(request: HttpRequest, token: str) -> HttpResponse:
     """A one-click answer from an email: confirm on GET, answer on POST."""
@@ -66,6 +67,7 @@ def rsvp_link(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "meetings/rsvp_link.html", context, status=400 if error else 200)
 
 
+@authorizes("meetings.rsvp")
 @require_http_methods(["GET", "POST"])
 def guest_page(request: HttpRequest, token: str) -> HttpResponse:
     """A guest's own page of their meeting; POST answers or joins the community."""
@@ -131,6 +133,7 @@ def _managed(request, slug, meeting_id):
     return meeting
 
 
+@authorizes("meetings.manage_guests")
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_guests(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
@@ -161,6 +164,7 @@ def meeting_guests(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
     return render(request, "meetings/guests.html", context)
 
 
+@authorizes("meetings.manage_guests")
 @login_required
 @require_http_methods(["POST"])
 def guest_change(request: HttpRequest, slug: str, meeting_id: int, guest_id: int) -> HttpResponse:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cop.permissions import allowed, authorize
+from cop.permissions import allowed, authorize, authorizes
 from cop.rules import membership_of
 from cop.selectors import access_community
 
@@ -37,6 +37,7 @@ def _context(request, community, **extra) -> dict:
     }
 
 
+@authorizes("cop.view_community")
 def poll_list(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
     context = _context(
@@ -48,6 +49,7 @@ def poll_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "meetings/poll_list.html", context)
 
 
+@authorizes("meetings.create_poll")
 @login_required
 @require_http_methods(["GET", "POST"])
 def poll_create(request: HttpRequest, slug: str) -> HttpResponse:
@@ -78,6 +80,7 @@ def poll_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "meetings/poll_form.html", _context(request, community, form=form))
 
 
+@authorizes("cop.view_community")
 def poll_detail(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
     poll = selectors.access_poll(request.user, slug, poll_id)
     view = selectors.poll_view(poll, request.user)
@@ -93,6 +96,7 @@ def poll_detail(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
     return render(request, "meetings/poll_detail.html", context)
 
 
+@authorizes("meetings.vote_poll")
 @login_required
 @require_POST
 def poll_vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
@@ -116,6 +120,7 @@ def poll_vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
     return redirect(poll)
 
 
+@authorizes("meetings.decide_poll")
 @login_required
 @require_POST
 def poll_schedule(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:

@@ -15,7 +15,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
@@ -28,23 +27,13 @@ from cop.api_support import (
     community_tags,
 )
 from cop.models import Community, Tag, User
-from cop.rules import is_active_member, membership_of
+from cop.permissions import authorize, authorizes
+from cop.rules import membership_of
 from cop.selectors import access_community
 
 from . import selectors, services
 from .enums import AUTO_KIND_CHOICES, Cadence
 from .models import CheckIn, MentorOffer, MentorRequest, Mentorship, OnboardingStep
-from .rules import (
-    can_answer_request,
-    can_assign_mentor,
-    can_change_mentorship,
-    can_edit_onboarding,
-    can_offer_mentoring,
-    can_request_mentor,
-    can_view_checkins,
-    can_view_mentoring_overview,
-    can_withdraw_request,
-)
 
 
 class ById(CursorPagination):
@@ -151,10 +140,7 @@ class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         community = _community_of("mentor_offers", pk)
         access_community(self.request.user, community.slug)
         offer = MentorOffer.objects.select_related("community", "mentor").get(pk=pk)
-        if offer.mentor_id != self.request.user.pk:
-            raise PermissionDenied("Only the mentor can pause or resume their offer.")
-        if not can_offer_mentoring(self.request.user, community):
-            raise PermissionDenied("Only active members of this community can change an offer.")
+        authorize(self.request.user, "mentoring.change_offer", offer)
         return offer
 
     def _answer_offer(self, offer) -> Response:
@@ -198,8 +184,7 @@ class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         if not re.fullmatch(r"[-a-zA-Z0-9_]+", slug):
             raise APIValidationError({"community": "Say where: a community's slug."})
         community = access_community(request.user, slug)
-        if not can_request_mentor(request.user, community):
-            raise PermissionDenied("Only members of this community can ask for a mentor.")
+        authorize(request.user, "mentoring.request_mentor", community)
         names = [name for name in request.query_params.get("topics", "").split(",") if name]
         zone = request.query_params.get("timezone") or request.user.timezone
         candidates = services.rank_candidates(
@@ -223,8 +208,7 @@ class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         user = self.request.user
         data = serializer.validated_data
         community = access_community(user, data["community"]["slug"])
-        if not can_offer_mentoring(user, community):
-            raise PermissionDenied("Only active members of this community can offer mentoring.")
+        authorize(user, "mentoring.offer_mentoring", community)
         services.save_offer(
             community=community,
             mentor=user,
@@ -235,6 +219,16 @@ class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
             languages=data.get("languages", ""),
         )
         serializer.instance = selectors.offer_of(user, community)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.view_community",
+        "create": "mentoring.offer_mentoring",
+        "pause": "mentoring.change_offer",
+        "resume": "mentoring.change_offer",
+        "matches": "mentoring.request_mentor",
+    }
 
 
 # --- mentorships and requests ------------------------------------------------------------
@@ -364,8 +358,7 @@ class MentorRequestViewSet(
         user = self.request.user
         data = serializer.validated_data
         community = access_community(user, data["community"]["slug"])
-        if not can_request_mentor(user, community):
-            raise PermissionDenied("Only active members of this community can ask for a mentor.")
+        authorize(user, "mentoring.request_mentor", community)
         mentor = None
         if data.get("mentor"):
             mentor = User.objects.filter(pk=data["mentor"]).first()
@@ -386,8 +379,7 @@ class MentorRequestViewSet(
         request_obj = selectors.access_request(
             self.request.user, _community_of("mentor_requests", pk), pk
         )
-        if not can_answer_request(self.request.user, request_obj):
-            raise PermissionDenied("Only the mentor this request is offered to can answer it.")
+        authorize(self.request.user, "mentoring.answer_request", request_obj)
         return request_obj
 
     @extend_schema(request=DeclineSerializer, responses={201: MentorshipSerializer})
@@ -427,8 +419,7 @@ class MentorRequestViewSet(
     def withdraw(self, request, pk=None):
         """Withdraw your own request while it is still open."""
         request_obj = self.get_object()
-        if not can_withdraw_request(request.user, request_obj):
-            raise PermissionDenied("Only the person who asked can withdraw an open request.")
+        authorize(request.user, "mentoring.withdraw_request", request_obj)
         services.withdraw_request(request=request_obj, by=request.user)
         return Response(self.get_serializer(self.get_object()).data)
 
@@ -438,8 +429,7 @@ class MentorRequestViewSet(
         """Offer a waiting request to a mentor of your choosing (coordinators); the
         mentor still accepts or declines."""
         request_obj = self.get_object()
-        if not can_assign_mentor(request.user, request_obj):
-            raise PermissionDenied("Only coordinators can assign a mentor to a waiting request.")
+        authorize(request.user, "mentoring.assign_mentor", request_obj)
         body = AssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         offers = selectors.assignable_mentors(request_obj.community)
@@ -450,6 +440,18 @@ class MentorRequestViewSet(
             raise APIValidationError({"mentor": "Choose one of the community's mentors."})
         services.assign_mentor(request=request_obj, mentor=mentor, by=request.user)
         return Response(self.get_serializer(self.get_object()).data)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.signed_in",
+        "retrieve": "mentoring.view_request",
+        "create": "mentoring.request_mentor",
+        "accept": "mentoring.answer_request",
+        "decline": "mentoring.answer_request",
+        "withdraw": "mentoring.withdraw_request",
+        "assign": "mentoring.assign_mentor",
+    }
 
 
 class CompleteSerializer(serializers.Serializer):
@@ -498,8 +500,7 @@ class MentorshipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def _changed(self, request, change, **kwargs):
         mentorship = self.get_object()
-        if not can_change_mentorship(request.user, mentorship):
-            raise PermissionDenied("Only the mentor and the mentee can change the mentorship.")
+        authorize(request.user, "mentoring.change_mentorship", mentorship)
         change(mentorship=mentorship, by=request.user, **kwargs)
         return Response(self.get_serializer(self.get_object()).data)
 
@@ -556,15 +557,13 @@ class MentorshipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         POST: log a check-in (the pair)."""
         mentorship = self.get_object()
         if request.method == "GET":
-            if not can_view_checkins(request.user, mentorship):
-                raise PermissionDenied("Only the pair see their check-in notes.")
+            authorize(request.user, "mentoring.view_checkins", mentorship)
             return Response(
                 CheckInSerializer(
                     selectors.checkins(mentorship), many=True, context={"request": request}
                 ).data
             )
-        if not can_change_mentorship(request.user, mentorship):
-            raise PermissionDenied("Only the mentor and the mentee log check-ins.")
+        authorize(request.user, "mentoring.change_mentorship", mentorship)
         body = CheckInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         checkin = services.log_checkin(
@@ -578,6 +577,20 @@ class MentorshipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             CheckInSerializer(checkin, context={"request": request}).data,
             status=status.HTTP_201_CREATED,
         )
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.signed_in",
+        "retrieve": "mentoring.view_mentorship",
+        "pause": "mentoring.change_mentorship",
+        "resume": "mentoring.change_mentorship",
+        "complete": "mentoring.change_mentorship",
+        "agreement": "mentoring.change_mentorship",
+        "extend": "mentoring.change_mentorship",
+        "feedback": "mentoring.change_mentorship",
+        "check_ins": ("mentoring.view_checkins", "mentoring.change_mentorship"),
+    }
 
 
 # --- onboarding ------------------------------------------------------------------------------
@@ -658,15 +671,14 @@ class OnboardingStepViewSet(
         if not re.fullmatch(r"[-a-zA-Z0-9_]+", slug or ""):
             raise APIValidationError({"community": "Say whose checklist: a community's slug."})
         community = access_community(self.request.user, slug)
-        if not is_active_member(self.request.user, community):
-            raise PermissionDenied("Only members of this community have its onboarding checklist.")
+        authorize(self.request.user, "mentoring.use_mentoring", community)
         return community
 
     def _step(self, pk, *, edit: bool = False) -> OnboardingStep:
         community = _community_of("onboarding_steps", pk)
         self._community(community.slug)
-        if edit and not can_edit_onboarding(self.request.user, community):
-            raise PermissionDenied("Only coordinators can edit the onboarding checklist.")
+        if edit:
+            authorize(self.request.user, "mentoring.edit_onboarding", community)
         step = OnboardingStep.objects.select_related("community").get(pk=pk)
         if step.archived:
             raise Http404("This step is no longer on the checklist.")
@@ -701,8 +713,7 @@ class OnboardingStepViewSet(
         body = OnboardingStepSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         community = self._community(body.validated_data["community"]["slug"])
-        if not can_edit_onboarding(request.user, community):
-            raise PermissionDenied("Only coordinators can edit the onboarding checklist.")
+        authorize(request.user, "mentoring.edit_onboarding", community)
         step = services.add_onboarding_step(
             community=community,
             title=body.validated_data["title"],
@@ -760,6 +771,18 @@ class OnboardingStepViewSet(
         )
         return self._checklist(step.community)
 
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "mentoring.use_mentoring",
+        "tick": "mentoring.use_mentoring",
+        "create": "mentoring.edit_onboarding",
+        "update": "mentoring.edit_onboarding",
+        "partial_update": "mentoring.edit_onboarding",
+        "destroy": "mentoring.edit_onboarding",
+        "move": "mentoring.edit_onboarding",
+    }
+
 
 # --- the coordinators' overview --------------------------------------------------------------
 
@@ -781,6 +804,7 @@ class OverviewSerializer(serializers.Serializer):
         return [mentorship.pk for mentorship in data["ending_soon"]]
 
 
+@authorizes("mentoring.view_overview")
 @extend_schema(responses=OverviewSerializer)
 @api_view(["GET"])
 @permission_classes([permissions.IsAuthenticated])
@@ -788,7 +812,6 @@ def overview(request, community_slug: str):
     """The coordinators' mentoring overview: requests without a mentor, stalled ones,
     and running mentorships."""
     community = access_community(request.user, community_slug)
-    if not can_view_mentoring_overview(request.user, community):
-        raise PermissionDenied("Only coordinators see the mentoring overview.")
+    authorize(request.user, "mentoring.view_overview", community)
     data = selectors.coordinator_overview(community)
     return Response(OverviewSerializer(data, context={"request": request}).data)

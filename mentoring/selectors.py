@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cop.enums import Level, MembershipStatus
 from cop.models import Community, Membership, Tag
+from cop.permissions import allowed
 from cop.selectors import access_community
 
 from .enums import (
@@ -25,7 +26,6 @@ from .enums import (
     RequestStatus,
 )
 from .models import CheckIn, MentorOffer, MentorRequest, Mentorship, OnboardingStep, RequestOffer
-from .rules import can_view_mentorship, can_view_request
 from .services import ensure_onboarding_steps, sync_onboarding
 
 __all__ = ["access_community"]
@@ -132,7 +132,7 @@ def access_request(user, community: Community, pk: int) -> MentorRequest:
         .filter(community=community, pk=pk)
         .first()
     )
-    if request is None or not can_view_request(user, request):
+    if request is None or not allowed(user, "mentoring.view_request", request):
         raise Http404("No such request.")
     return request
 
@@ -144,7 +144,7 @@ def access_mentorship(user, community: Community, pk: int) -> Mentorship:
         .filter(community=community, pk=pk)
         .first()
     )
-    if mentorship is None or not can_view_mentorship(user, mentorship):
+    if mentorship is None or not allowed(user, "mentoring.view_mentorship", mentorship):
         raise Http404("No such mentorship.")
     return mentorship
 

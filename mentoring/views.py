@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from cop.models import User
 from cop.next_url import safe_next
-from cop.rules import is_active_member, membership_of
+from cop.permissions import allowed, authorize, authorizes
+from cop.rules import membership_of
 from cop.selectors import access_community
 
 from . import selectors, services
@@ -29,34 +30,11 @@ from .forms import (
     StepForm,
 )
 from .models import OnboardingStep
-from .rules import (
-    can_answer_request,
-    can_assign_mentor,
-    can_change_mentorship,
-    can_edit_onboarding,
-    can_offer_mentoring,
-    can_request_mentor,
-    can_view_checkins,
-    can_view_mentoring_overview,
-    can_withdraw_request,
-)
 
 
 def _community(request: HttpRequest, slug: str):
     community = access_community(request.user, slug)
     return community, membership_of(request.user, community)
-
-
-def _require(allowed: bool, reason: str) -> None:
-    if not allowed:
-        raise PermissionDenied(reason)
-
-
-def _member_only(request: HttpRequest, community) -> None:
-    _require(
-        is_active_member(request.user, community),
-        _("Only members of %(c)s can do this. Join the community first.") % {"c": community},
-    )
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -67,11 +45,12 @@ def _render(request, template, community, membership, **context) -> HttpResponse
     return render(request, template, {"community": community, "membership": membership, **context})
 
 
+@authorizes("cop.view_community")
 def home(request: HttpRequest, slug: str) -> HttpResponse:
     """The Mentoring tab: mentors on offer, and the viewer's own requests and mentorships."""
     community, membership = _community(request, slug)
     context = {"mentors": list(selectors.mentor_directory(community))}
-    if is_active_member(request.user, community):
+    if allowed(request.user, "mentoring.use_mentoring", community):
         context.update(
             offer=selectors.offer_of(request.user, community),
             my_requests=selectors.my_requests(request.user, community),
@@ -82,16 +61,13 @@ def home(request: HttpRequest, slug: str) -> HttpResponse:
     return _render(request, "mentoring/home.html", community, membership, **context)
 
 
+@authorizes("mentoring.request_mentor")
 @login_required
 def find(request: HttpRequest, slug: str) -> HttpResponse:
     """Find a mentor: the explained ranking for the chosen topics and time zone, and the
     request form. "Show matches" re-ranks without sending anything."""
     community, membership = _community(request, slug)
-    _require(
-        can_request_mentor(request.user, community),
-        _("Only members of %(c)s can ask for a mentor. Join the community first.")
-        % {"c": community},
-    )
+    authorize(request.user, "mentoring.request_mentor", community)
     data = request.POST if request.method == "POST" else request.GET
     topic_ids = {int(t) for t in data.getlist("topics") if t.isdigit()}
     tz = data.get("timezone") or request.user.timezone
@@ -150,14 +126,12 @@ def find(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("mentoring.offer_mentoring")
 @login_required
 def offer(request: HttpRequest, slug: str) -> HttpResponse:
     """Offer to mentor, or change the offer; pause and resume it."""
     community, membership = _community(request, slug)
-    _require(
-        can_offer_mentoring(request.user, community),
-        _("Only members of %(c)s can offer to mentor.") % {"c": community},
-    )
+    authorize(request.user, "mentoring.offer_mentoring", community)
     current = selectors.offer_of(request.user, community)
     if request.method == "POST" and request.POST.get("action") in ("pause", "resume"):
         if current is None:
@@ -195,11 +169,12 @@ def offer(request: HttpRequest, slug: str) -> HttpResponse:
     return _render(request, "mentoring/offer.html", community, membership, form=form, offer=current)
 
 
+@authorizes("mentoring.use_mentoring")
 @login_required
 def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     """The mentor's inbox: requests waiting for their answer, and their mentees."""
     community, membership = _community(request, slug)
-    _member_only(request, community)
+    authorize(request.user, "mentoring.use_mentoring", community)
     return _render(
         request,
         "mentoring/inbox.html",
@@ -212,6 +187,7 @@ def inbox(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("cop.view_community", "mentoring.view_request")
 @login_required
 def request_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """One request: its goals and history; accept/decline for the mentor it waits on,
@@ -220,11 +196,11 @@ def request_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     mentor_request = selectors.access_request(request.user, community, pk)
     context = {
         "mentor_request": mentor_request,
-        "can_answer": can_answer_request(request.user, mentor_request),
-        "can_withdraw": can_withdraw_request(request.user, mentor_request),
+        "can_answer": allowed(request.user, "mentoring.answer_request", mentor_request),
+        "can_withdraw": allowed(request.user, "mentoring.withdraw_request", mentor_request),
         "decline_form": DeclineForm(),
     }
-    if can_assign_mentor(request.user, mentor_request):
+    if allowed(request.user, "mentoring.assign_mentor", mentor_request):
         offers = [
             o
             for o in selectors.assignable_mentors(community)
@@ -241,14 +217,12 @@ def _request_action(request: HttpRequest, slug: str, pk: int):
     return community, selectors.access_request(request.user, community, pk)
 
 
+@authorizes("mentoring.answer_request")
 @login_required
 @require_POST
 def accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     _comm, mentor_request = _request_action(request, slug, pk)
-    _require(
-        can_answer_request(request.user, mentor_request),
-        _("This request is not waiting for your answer."),
-    )
+    authorize(request.user, "mentoring.answer_request", mentor_request)
     form = DeclineForm(request.POST)  # the one message field of the answer form
     message = form.cleaned_data["message"] if form.is_valid() else ""
     try:
@@ -262,14 +236,12 @@ def accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect(mentorship.get_absolute_url())
 
 
+@authorizes("mentoring.answer_request")
 @login_required
 @require_POST
 def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community, mentor_request = _request_action(request, slug, pk)
-    _require(
-        can_answer_request(request.user, mentor_request),
-        _("This request is not waiting for your answer."),
-    )
+    authorize(request.user, "mentoring.answer_request", mentor_request)
     form = DeclineForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else ""
     try:
@@ -281,14 +253,12 @@ def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("mentoring_inbox", slug=community.slug)
 
 
+@authorizes("mentoring.withdraw_request")
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community, mentor_request = _request_action(request, slug, pk)
-    _require(
-        can_withdraw_request(request.user, mentor_request),
-        _("Only the person who asked can withdraw a waiting request."),
-    )
+    authorize(request.user, "mentoring.withdraw_request", mentor_request)
     try:
         services.withdraw_request(request=mentor_request, by=request.user)
     except ValidationError as exc:
@@ -298,14 +268,12 @@ def withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect("mentoring_home", slug=community.slug)
 
 
+@authorizes("mentoring.assign_mentor")
 @login_required
 @require_POST
 def assign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community, mentor_request = _request_action(request, slug, pk)
-    _require(
-        can_assign_mentor(request.user, mentor_request),
-        _("Only coordinators can assign a mentor to a waiting request."),
-    )
+    authorize(request.user, "mentoring.assign_mentor", mentor_request)
     form = AssignForm(request.POST, offers=selectors.assignable_mentors(community))
     if not form.is_valid():
         messages.error(request, _("Choose one of the mentors in the list."))
@@ -322,17 +290,18 @@ def assign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect(safe_next(request, mentor_request.get_absolute_url()))
 
 
+@authorizes("cop.view_community", "mentoring.view_mentorship")
 @login_required
 def mentorship_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The mentorship page: agreement, check-ins and the pair's actions. Coordinators
     see the summary, and the check-ins only when the pair shares them."""
     community, membership = _community(request, slug)
     mentorship = selectors.access_mentorship(request.user, community, pk)
-    is_party = can_change_mentorship(request.user, mentorship)
+    is_party = allowed(request.user, "mentoring.change_mentorship", mentorship)
     context = {
         "mentorship": mentorship,
         "is_party": is_party,
-        "show_checkins": can_view_checkins(request.user, mentorship),
+        "show_checkins": allowed(request.user, "mentoring.view_checkins", mentorship),
     }
     if context["show_checkins"]:
         context["checkins"] = selectors.checkins(mentorship)
@@ -375,16 +344,14 @@ MENTORSHIP_ACTIONS = {
 }
 
 
+@authorizes("mentoring.change_mentorship")
 @login_required
 @require_POST
 def mentorship_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
     """One of the pair changes the mentorship (`action` names what)."""
     community, _membership = _community(request, slug)
     mentorship = selectors.access_mentorship(request.user, community, pk)
-    _require(
-        can_change_mentorship(request.user, mentorship),
-        _("Only the mentor and the mentee can change a mentorship."),
-    )
+    authorize(request.user, "mentoring.change_mentorship", mentorship)
     if action not in MENTORSHIP_ACTIONS:
         raise Http404("No such action.")
     form_class = MENTORSHIP_ACTIONS[action]
@@ -442,14 +409,12 @@ def mentorship_action(request: HttpRequest, slug: str, pk: int, action: str) -> 
     return redirect(mentorship.get_absolute_url())
 
 
+@authorizes("mentoring.view_overview")
 @login_required
 def overview(request: HttpRequest, slug: str) -> HttpResponse:
     """The coordinators' view: requests without a mentor, stalled ones, running mentorships."""
     community, membership = _community(request, slug)
-    _require(
-        can_view_mentoring_overview(request.user, community),
-        _("Only coordinators see the mentoring overview."),
-    )
+    authorize(request.user, "mentoring.view_overview", community)
     data = selectors.coordinator_overview(community)
     offers = selectors.assignable_mentors(community)
     return _render(
@@ -463,11 +428,12 @@ def overview(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@authorizes("mentoring.use_mentoring")
 @login_required
 def onboarding(request: HttpRequest, slug: str) -> HttpResponse:
     """The member's onboarding checklist; manual steps are ticked here."""
     community, membership = _community(request, slug)
-    _member_only(request, community)
+    authorize(request.user, "mentoring.use_mentoring", community)
     if request.method == "POST":
         step = get_object_or_404(
             OnboardingStep, pk=request.POST.get("step", 0), community=community
@@ -489,18 +455,16 @@ def onboarding(request: HttpRequest, slug: str) -> HttpResponse:
         membership,
         items=items,
         done_count=sum(1 for item in items if item["progress"]),
-        can_edit=can_edit_onboarding(request.user, community),
+        can_edit=allowed(request.user, "mentoring.edit_onboarding", community),
     )
 
 
+@authorizes("mentoring.edit_onboarding")
 @login_required
 def onboarding_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """Coordinators edit the checklist: add, change, reorder and remove steps."""
     community, membership = _community(request, slug)
-    _require(
-        can_edit_onboarding(request.user, community),
-        _("Only coordinators can edit the onboarding checklist."),
-    )
+    authorize(request.user, "mentoring.edit_onboarding", community)
     form = StepForm()
     if request.method == "POST":
         action = request.POST.get("action", "add")

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from cop.enums import AuditAction
 from cop.models import Community, Tag, User
 from cop.rules import is_coordinator
-from cop.services.audit import record, within_undo_window
+from cop.services.audit import record
 from cop.services.notifications import notify_mentions
 from knowledge.models import PracticeEntry, Problem, Reply, Story
-from knowledge.rules import _community, can_delete
+from knowledge.rules import _community, can_delete, deleted_it_recently
 from knowledge.search import index_object, unindex_object
 
 
@@ -146,12 +146,7 @@ def _audit(item, *, by: User, action: str) -> None:
 def can_undo_delete(user, item) -> bool:
     """The person who deleted an item may bring it back for a few minutes (Undo)."""
 
-    return (
-        user.is_authenticated
-        and item.deleted_at is not None
-        and item.deleted_by_id == user.pk
-        and within_undo_window(item.deleted_at)
-    )
+    return bool(deleted_it_recently(user, item))
 
 
 @transaction.atomic

@@ -1,0 +1,181 @@
+"""What the knowledge API's view sets share: paginations, fields, the edit,
+soft-delete and restore mixins, the community-item serializers."""
+
+import re
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, permissions, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from cop.api_support import (
+    CursorPagination,
+    MarkdownHTMLField,
+    community_tags,
+)
+from cop.models import Community, Tag
+from cop.permissions import authorize
+from cop.selectors import access_community
+
+from .. import selectors
+from ..enums import EntryKind
+from ..models import PracticeEntry
+from ..services.common import restore, soft_delete
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _inline_enum(values) -> dict:
+    # Wrapped so that the schema keeps this choice set inline: `kind` is also the
+    # meetings' field, whose enum component owns the name.
+    return {"allOf": [{"type": "string", "enum": list(values)}]}
+
+
+@extend_schema_field(_inline_enum(EntryKind.values))
+class EntryKindField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=EntryKind.choices, **kwargs)
+
+
+class NewestFirst(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+class RecentlyUpdated(CursorPagination):
+    ordering = ("-updated_at", "-id")
+
+
+class Alphabetical(CursorPagination):
+    ordering = ("term", "id")
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+class TagNamesField(serializers.ListField):
+    """Tags as their names; written as names or slugs of the community's vocabulary."""
+
+    child = serializers.CharField(max_length=60)
+
+    def to_representation(self, data):
+        return [tag.name for tag in data.all()]
+
+
+def _tags(community: Community, names: list[str] | None) -> list[Tag] | None:
+    return None if names is None else community_tags(community, names, field="tags")
+
+
+def _absolute(serializer, obj) -> str:
+    return serializer.context["request"].build_absolute_uri(obj.get_absolute_url())
+
+
+def _community_for(user, slug: str) -> Community:
+    return access_community(user, slug)
+
+
+class EditMixin(mixins.UpdateModelMixin):
+    """PATCH/PUT edit an item through its service (the author; a practice's owner too).
+    Fields left out keep their value; `community` cannot change."""
+
+    def perform_update(self, serializer):
+        item = serializer.instance
+        data = dict(serializer.validated_data)
+        data.pop("community", None)
+        tags = _tags(item.community, data.pop("tags", None))
+        if tags is None:
+            tags = list(item.tags.all())
+        self.edit(item=item, user=self.request.user, data=data, tags=tags)
+        serializer.instance = self.get_object()
+
+
+class SoftDeleteMixin(mixins.DestroyModelMixin):
+    """DELETE hides the item (author or coordinator); its history stays, nothing is lost."""
+
+    def perform_destroy(self, instance):
+        authorize(self.request.user, "knowledge.delete", instance)
+        soft_delete(item=instance, by=self.request.user)
+
+
+class RestoreMixin:
+    """POST `{id}/restore/` brings back a deleted item (coordinators); nothing was lost."""
+
+    restore_kind = ""  # the kind `selectors.access_deleted` knows: story, problem, entry
+    owner_lookup = ""  # the Community relation to the model, for `_owning_community`
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def restore(self, request, pk=None):
+        """Restore a deleted item (coordinators of its community)."""
+        _restore(request.user, self.owner_lookup, self.restore_kind, pk)
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+def _restore(user, owner_lookup: str, kind: str, pk) -> None:
+    """Restore a deleted item of `kind` after the same checks as the restore page."""
+    community = _owning_community(owner_lookup, pk)
+    item = selectors.access_deleted(user, community, kind, pk)
+    authorize(user, "knowledge.restore", item)
+    restore(item=item, by=user)
+
+
+def _owning_community(model, pk) -> Community:
+    """The community an item belongs to, for the selectors' fetch-and-authorise."""
+    community = Community.objects.filter(**{f"{model}__pk": pk}).first()
+    if community is None:
+        raise Http404("Not found.")
+    return community
+
+
+class CommunityItemSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    community = serializers.SlugField(source="community.slug")
+    author = AuthorSerializer(read_only=True)
+    tags = TagNamesField(required=False)
+
+    def get_url(self, obj) -> str:
+        return _absolute(self, obj)
+
+
+class PracticeSerializer(CommunityItemSerializer):
+    body_html = MarkdownHTMLField("body")
+    kind = EntryKindField(default=EntryKind.HOW_TO)
+    owner = AuthorSerializer(read_only=True)
+    publish = serializers.BooleanField(
+        write_only=True, default=False, help_text="Publish at once (not validated) or keep a draft."
+    )
+    endorsement_count = serializers.IntegerField(read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = PracticeEntry
+        fields = [
+            "id",
+            "url",
+            "community",
+            "title",
+            "body",
+            "body_html",
+            "kind",
+            "tags",
+            "status",
+            "author",
+            "owner",
+            "review_date",
+            "publish",
+            "endorsement_count",
+            "validated_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "status", "validated_at", "created_at", "updated_at"]
+
+
+class PromoteSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    body = serializers.CharField(required=False, allow_blank=True, max_length=100000)
+    kind = EntryKindField(required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, max_length=100
+    )

@@ -1,0 +1,266 @@
+"""Practice entries: validation, notes, revisions, status."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.response import Response
+
+from cop.api_support import (
+    ID_PATTERN,
+    MarkdownHTMLField,
+    SlugFilter,
+)
+from cop.permissions import authorize
+
+from .. import selectors
+from ..enums import EntryKind, EntryStatus, NoteKind
+from ..models import Note, PracticeEntry
+from ..services import entries as entry_services
+from ..services import validation as validation_services
+from .common import (
+    AuthorSerializer,
+    EditMixin,
+    PracticeSerializer,
+    RecentlyUpdated,
+    RestoreMixin,
+    SoftDeleteMixin,
+    _community_for,
+    _owning_community,
+    _tags,
+)
+
+
+class ValidateSerializer(serializers.Serializer):
+    expert = serializers.BooleanField(
+        default=False,
+        help_text="false: “this worked for me” (members other than the author); "
+        "true: expert validation (coordinators, or members with expertise in its topics).",
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class RevisionSerializer(serializers.Serializer):
+    number = serializers.IntegerField(source="revision.number")
+    title = serializers.CharField(source="revision.title")
+    body = serializers.CharField(source="revision.body")
+    summary = serializers.CharField(source="revision.summary")
+    author = AuthorSerializer(source="revision.author", allow_null=True)
+    created_at = serializers.DateTimeField(source="revision.created_at")
+    title_changed = serializers.BooleanField()
+    diff = serializers.SerializerMethodField()
+
+    def get_diff(self, item) -> list[str]:
+        """Unified diff lines of the body against the revision before."""
+        return [text for _css, text in item.lines]
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    author = AuthorSerializer(read_only=True, allow_null=True)
+    body_html = MarkdownHTMLField("body")
+    kind = serializers.ChoiceField(choices=NoteKind.choices, default=NoteKind.ALTERNATIVE)
+
+    class Meta:
+        model = Note
+        fields = ["id", "kind", "body", "body_html", "author", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"body": {"max_length": 10000}}
+
+
+class RevertSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[EntryStatus.DRAFT, EntryStatus.NOT_VALIDATED, EntryStatus.ARCHIVED],
+        help_text="Publish a draft (not_validated), archive, or reopen. Validation is earned.",
+    )
+
+
+class PracticeFilter(django_filters.FilterSet):
+    community = SlugFilter(field_name="community__slug")
+    status = django_filters.ChoiceFilter(choices=EntryStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=EntryKind.choices)
+    tag = SlugFilter(field_name="tags__slug", distinct=True)
+
+    class Meta:
+        model = PracticeEntry
+        fields = ["community", "status", "kind", "tag"]
+
+
+class PracticeViewSet(
+    EditMixin,
+    SoftDeleteMixin,
+    RestoreMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Practice entries, most recently updated first. Without a `status` filter, archived
+    ones are left out, as on the pages."""
+
+    lookup_value_regex = ID_PATTERN
+    restore_kind = "entry"
+    owner_lookup = "entries"
+
+    serializer_class = PracticeSerializer
+    filterset_class = PracticeFilter
+    pagination_class = RecentlyUpdated
+
+    @staticmethod
+    def queryset_for(user):
+        return (
+            selectors.live_in_visible(PracticeEntry, user)
+            .select_related("owner")
+            .prefetch_related("tags")
+            .order_by("-updated_at", "-id")
+        )
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PracticeEntry.objects.none()
+        entries = self.queryset_for(self.request.user)
+        if self.action == "list" and "status" not in self.request.query_params:
+            entries = entries.exclude(status=EntryStatus.ARCHIVED)
+        return entries
+
+    def get_object(self) -> PracticeEntry:
+        return self._entry()
+
+    def edit(self, *, item, user, data, tags):
+        authorize(user, "knowledge.edit_entry", item)
+        entry_services.edit_entry(
+            entry=item,
+            by=user,
+            title=data.get("title", item.title),
+            body=data.get("body", item.body),
+            kind=data.get("kind", item.kind),
+            tags=tags,
+            review_date=data.get("review_date", item.review_date),
+        )
+
+    def _entry(self) -> PracticeEntry:
+        pk = self.kwargs["pk"]
+        entry = selectors.access_entry(self.request.user, _owning_community("entries", pk), pk)
+        return self.get_queryset().get(pk=entry.pk)
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        data = serializer.validated_data
+        community = _community_for(user, data["community"]["slug"])
+        authorize(user, "knowledge.write_entry", community)
+        entry = entry_services.write_entry(
+            community=community,
+            author=user,
+            title=data["title"],
+            body=data["body"],
+            kind=data.get("kind", EntryKind.HOW_TO),
+            tags=_tags(community, data.get("tags", [])),
+            review_date=data.get("review_date"),
+            publish=data.get("publish", False),
+        )
+        serializer.instance = self.get_queryset().get(pk=entry.pk)
+
+    @extend_schema(request=StatusChangeSerializer, responses=PracticeSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="status",
+        permission_classes=[permissions.IsAuthenticated],
+    )
+    def change_status(self, request, pk=None):
+        """Move the practice through its life cycle (author, owner or coordinator)."""
+        entry = self._entry()
+        authorize(request.user, "knowledge.change_status", entry)
+        serializer = StatusChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        entry_services.change_status(
+            entry=entry, to=serializer.validated_data["status"], by=request.user
+        )
+        return Response(
+            PracticeSerializer(self._entry(), context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(methods=["POST"], request=ValidateSerializer, responses=PracticeSerializer)
+    @extend_schema(methods=["DELETE"], request=None, responses={200: PracticeSerializer})
+    @action(
+        detail=True, methods=["post", "delete"], permission_classes=[permissions.IsAuthenticated]
+    )
+    def validate(self, request, pk=None):
+        """Peer validation: “this worked for me”, or an expert's validation. DELETE takes
+        one's “this worked for me” back (a validation that happened stays)."""
+        entry = self._entry()
+        if request.method == "DELETE":
+            validation_services.withdraw_endorsement(user=request.user, entry=entry)
+            return Response(self.get_serializer(self._entry()).data)
+        body = ValidateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if body.validated_data["expert"]:
+            authorize(request.user, "knowledge.validate_as_expert", entry)
+            validation_services.validate_as_expert(
+                entry=entry, by=request.user, comment=body.validated_data.get("comment", "")
+            )
+        else:
+            authorize(request.user, "knowledge.endorse", entry)
+            validation_services.endorse_entry(entry=entry, user=request.user)
+        return Response(self.get_serializer(self._entry()).data)
+
+    @extend_schema(methods=["GET"], responses=NoteSerializer(many=True))
+    @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def notes(self, request, pk=None):
+        """GET: dissenting and alternative notes shown beside the practice, oldest first.
+        POST `{"kind": "dissent"|"alternative", "body": ...}`: add one (members)."""
+        entry = self._entry()
+        if request.method == "GET":
+            notes = entry.notes.select_related("author").order_by("created_at", "pk")
+            return Response(NoteSerializer(notes, many=True).data)
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        authorize(request.user, "knowledge.add_note", entry)
+        body = NoteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        note = entry_services.add_note(entry=entry, author=request.user, **body.validated_data)
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RevertSerializer, responses=RevisionSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def revert(self, request, pk=None):
+        """Bring back the title and body of an earlier revision as a new revision (the
+        author or the owner); the history keeps every version. Answers the new one."""
+        entry = self._entry()
+        authorize(request.user, "knowledge.revert_entry", entry)
+        body = RevertSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        entry_services.revert_entry(
+            entry=entry, to_number=body.validated_data["revision"], by=request.user
+        )
+        return Response(RevisionSerializer(selectors.revision_history(entry)[0]).data)
+
+    @extend_schema(responses=RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def revisions(self, request, pk=None):
+        """Every revision, newest first, each with its diff against the one before."""
+        entry = self._entry()
+        history = selectors.revision_history(entry)
+        return Response(RevisionSerializer(history, many=True).data)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.view_community",
+        "retrieve": "knowledge.view",
+        "create": "knowledge.write_entry",
+        "update": "knowledge.edit_entry",
+        "partial_update": "knowledge.edit_entry",
+        "destroy": "knowledge.delete",
+        "restore": "knowledge.restore",
+        "change_status": "knowledge.change_status",
+        "validate": ("knowledge.validate_as_expert", "knowledge.endorse"),
+        "notes": "knowledge.add_note",
+        "revert": "knowledge.revert_entry",
+        "revisions": "knowledge.view",
+    }

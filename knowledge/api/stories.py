@@ -1,0 +1,180 @@
+"""Stories of practice."""
+
+import django_filters
+from rest_framework import mixins, serializers, viewsets
+
+from cop.api_support import (
+    ID_PATTERN,
+    MAX_ID,
+    MarkdownHTMLField,
+    SlugFilter,
+)
+from cop.permissions import authorize
+
+from .. import selectors
+from ..models import PracticeEntry, Problem, Story
+from ..services import stories as story_services
+from .common import (
+    CommunityItemSerializer,
+    EditMixin,
+    NewestFirst,
+    RestoreMixin,
+    SoftDeleteMixin,
+    _community_for,
+    _owning_community,
+    _tags,
+)
+
+
+class StorySerializer(CommunityItemSerializer):
+    situation_html = MarkdownHTMLField("situation")
+    action_html = MarkdownHTMLField("action")
+    outcome_html = MarkdownHTMLField("outcome")
+    lesson_html = MarkdownHTMLField("lesson")
+    problem = serializers.IntegerField(
+        source="problem_id", required=False, allow_null=True, min_value=1, max_value=MAX_ID
+    )
+    entry = serializers.IntegerField(
+        source="entry_id", required=False, allow_null=True, min_value=1, max_value=MAX_ID
+    )
+    meeting = serializers.IntegerField(
+        source="meeting_id",
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="The meeting it was told at (one of the community's held meetings).",
+    )
+
+    class Meta:
+        model = Story
+        fields = [
+            "id",
+            "url",
+            "community",
+            "title",
+            "situation",
+            "situation_html",
+            "action",
+            "action_html",
+            "outcome",
+            "outcome_html",
+            "lesson",
+            "lesson_html",
+            "tags",
+            "problem",
+            "entry",
+            "meeting",
+            "author",
+            "created_at",
+        ]
+        read_only_fields = ["id", "created_at"]
+
+
+class StoryFilter(django_filters.FilterSet):
+    community = SlugFilter(field_name="community__slug")
+    tag = SlugFilter(field_name="tags__slug", distinct=True)
+
+    class Meta:
+        model = Story
+        fields = ["community", "tag"]
+
+
+class StoryViewSet(
+    EditMixin,
+    SoftDeleteMixin,
+    RestoreMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Stories (situation, action, outcome, lesson), newest first."""
+
+    lookup_value_regex = ID_PATTERN
+    restore_kind = "story"
+    owner_lookup = "stories"
+
+    serializer_class = StorySerializer
+    filterset_class = StoryFilter
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Story.objects.none()
+        return (
+            selectors.live_in_visible(Story, self.request.user)
+            .prefetch_related("tags")
+            .order_by("-created_at", "-id")
+        )
+
+    def edit(self, *, item, user, data, tags):
+        authorize(user, "knowledge.edit_story", item)
+        story_services.edit_story(
+            story=item,
+            by=user,
+            title=data.get("title", item.title),
+            situation=data.get("situation", item.situation),
+            action=data.get("action", item.action),
+            outcome=data.get("outcome", item.outcome),
+            lesson=data.get("lesson", item.lesson),
+            tags=tags,
+            problem=item.problem,
+            entry=item.entry,
+            meeting=item.meeting,
+        )
+
+    def get_object(self) -> Story:
+        pk = self.kwargs["pk"]
+        story = selectors.access_story(self.request.user, _owning_community("stories", pk), pk)
+        return self.get_queryset().get(pk=story.pk)
+
+    def perform_create(self, serializer):
+        user = self.request.user
+        data = serializer.validated_data
+        community = _community_for(user, data["community"]["slug"])
+        authorize(user, "knowledge.tell_story", community)
+        problem = entry = None
+        if data.get("problem_id"):
+            problem = Problem.objects.filter(pk=data["problem_id"], community=community).first()
+            if problem is None:
+                raise serializers.ValidationError(
+                    {"problem": "Choose a problem of this community."}
+                )
+        if data.get("entry_id"):
+            entry = PracticeEntry.objects.filter(pk=data["entry_id"], community=community).first()
+            if entry is None:
+                raise serializers.ValidationError({"entry": "Choose a practice of this community."})
+        meeting = None
+        if data.get("meeting_id"):
+            meeting = selectors.meeting_choices(community).filter(pk=data["meeting_id"]).first()
+            if meeting is None:
+                raise serializers.ValidationError(
+                    {"meeting": "Choose a meeting this community held."}
+                )
+        story = story_services.tell_story(
+            community=community,
+            author=user,
+            title=data["title"],
+            situation=data["situation"],
+            action=data["action"],
+            outcome=data["outcome"],
+            lesson=data.get("lesson", ""),
+            tags=_tags(community, data.get("tags", [])),
+            problem=problem,
+            entry=entry,
+            meeting=meeting,
+        )
+        serializer.instance = self.get_queryset().get(pk=story.pk)
+
+    # The declared permission each action reads (the URL walk in the tests checks
+    # it); last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {
+        "list": "cop.view_community",
+        "retrieve": "knowledge.view",
+        "create": "knowledge.tell_story",
+        "update": "knowledge.edit_story",
+        "partial_update": "knowledge.edit_story",
+        "destroy": "knowledge.delete",
+        "restore": "knowledge.restore",
+    }
