@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from care import api as care_api
 from cop import api as cop_api
-from cop import api_account, api_conversation, api_notifications, api_value
+from cop import api_account, api_constellations, api_conversation, api_notifications, api_value
 from knowledge import api as knowledge_api
 from meetings import api as meetings_api
 from meetings import api_feedback as meetings_api_feedback
@@ -127,6 +127,26 @@ v1 = [
         "communities/<slug:community_slug>/invitations/",
         invitations,
         name="api-community-invitations",
+    ),
+    path(
+        "communities/<slug:community_slug>/related/",
+        api_constellations.RelationListView.as_view(),
+        name="api-community-relations",
+    ),
+    path(
+        "communities/<slug:community_slug>/related/<id:pk>/",
+        api_constellations.RelationView.as_view(),
+        name="api-community-relation",
+    ),
+    path(
+        "communities/<slug:community_slug>/related/<id:pk>/acceptance/",
+        api_constellations.RelationAcceptanceView.as_view(),
+        name="api-community-relation-acceptance",
+    ),
+    path(
+        "communities/<slug:community_slug>/related/<id:pk>/refusal/",
+        api_constellations.RelationRefusalView.as_view(),
+        name="api-community-relation-refusal",
     ),
     path(
         "meetings/<id:meeting_id>/feedback/",
