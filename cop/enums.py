@@ -176,6 +176,8 @@ class AuditAction(models.TextChoices):
     RELATION_ACCEPTED = "relation_accepted", _("Accepted a related community")
     RELATION_DECLINED = "relation_declined", _("Declined a related community")
     RELATION_ENDED = "relation_ended", _("Ended a relation with a community")
+    PRACTICE_SHARED = "practice_shared", _("Shared a practice with a related community")
+    PRACTICE_UNSHARED = "practice_unshared", _("Stopped sharing a practice")
 
 
 class ReactionKind(models.TextChoices):

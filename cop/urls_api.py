@@ -8,6 +8,7 @@ from care import api as care_api
 from cop import api as cop_api
 from cop import api_account, api_constellations, api_conversation, api_notifications, api_value
 from knowledge import api as knowledge_api
+from knowledge import api_sharing as knowledge_api_sharing
 from meetings import api as meetings_api
 from meetings import api_feedback as meetings_api_feedback
 from meetings import api_guests as meetings_api_guests
@@ -147,6 +148,26 @@ v1 = [
         "communities/<slug:community_slug>/related/<id:pk>/refusal/",
         api_constellations.RelationRefusalView.as_view(),
         name="api-community-relation-refusal",
+    ),
+    path(
+        "communities/<slug:community_slug>/shared-practices/",
+        knowledge_api_sharing.SharedPracticeListView.as_view(),
+        name="api-community-shared-practices",
+    ),
+    path(
+        "communities/<slug:community_slug>/shared-practices/<id:pk>/",
+        knowledge_api_sharing.SharedPracticeView.as_view(),
+        name="api-community-shared-practice",
+    ),
+    path(
+        "practices/<id:pk>/shares/",
+        knowledge_api_sharing.PracticeSharesView.as_view(),
+        name="api-practice-shares",
+    ),
+    path(
+        "practices/<id:pk>/shares/<id:share_id>/",
+        knowledge_api_sharing.PracticeShareView.as_view(),
+        name="api-practice-share",
     ),
     path(
         "meetings/<id:meeting_id>/feedback/",

@@ -25,7 +25,7 @@ from meetings.selectors import agenda_meetings as upcoming_for_agenda
 
 from . import rules as perms
 from . import search as search_backend
-from . import selectors, similarity
+from . import selectors, sharing, similarity
 from .enums import EntryKind, EntryStatus, ProblemStatus, TermStatus
 from .expertise import STRONG, who_has_helped
 from .export import export_filename, export_zip
@@ -663,6 +663,7 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
             statuses=EntryStatus.choices,
             kinds=EntryKind.choices,
             can_post=perms.can_post(request.user, community),
+            shared=sharing.first_shared(community, request.user, request.GET),
         ),
     )
 
@@ -696,6 +697,7 @@ def entry_detail(request: HttpRequest, slug: str, pk: int, note_form=None) -> Ht
             and entry.status in (EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED),
             can_validate=perms.can_validate_as_expert(user, entry),
             can_add_note=perms.can_add_note(user, entry),
+            can_share=allowed(user, "knowledge.share_practice", entry),
             transitions=transitions,
             **comment_context(request, entry),
         ),
