@@ -178,6 +178,7 @@ class AuditAction(models.TextChoices):
     RELATION_ENDED = "relation_ended", _("Ended a relation with a community")
     PRACTICE_SHARED = "practice_shared", _("Shared a practice with a related community")
     PRACTICE_UNSHARED = "practice_unshared", _("Stopped sharing a practice")
+    COHOSTS_CHANGED = "cohosts_changed", _("Changed a meeting's co-hosting communities")
 
 
 class ReactionKind(models.TextChoices):
