@@ -60,8 +60,8 @@ def test_network_page_shows_figures_and_private_communities_by_name_only(client)
     assert "1 open · 0% answered" in page
     assert ProblemFactory._meta.model.objects.filter(community=private).get().title not in page
     row = page[page.index(public.name) :]
-    assert '<td class="num">2</td>' in row  # members
-    assert '<td class="num">1</td>' in row  # active in 30 days
+    assert 'data-label="Members">2</td>' in row
+    assert 'data-label="Active (30 days)">1</td>' in row
 
 
 def test_network_page_filters_and_sorts(client):
@@ -85,7 +85,7 @@ def test_network_page_active_members_window(client, time_machine):
     time_machine.move_to(timezone.now() + timedelta(days=31))
     client.force_login(staff)
     page = client.get(reverse("network")).content.decode()
-    assert '<td class="num">0</td>' in page[page.index(community.name) :]
+    assert 'data-label="Active (30 days)">0</td>' in page[page.index(community.name) :]
 
 
 def test_network_page_query_count_is_fixed(client, django_assert_num_queries):
