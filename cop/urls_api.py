@@ -10,6 +10,7 @@ from cop import api_account, api_constellations, api_conversation, api_notificat
 from knowledge import api as knowledge_api
 from knowledge import api_sharing as knowledge_api_sharing
 from meetings import api as meetings_api
+from meetings import api_cohosts as meetings_api_cohosts
 from meetings import api_feedback as meetings_api_feedback
 from meetings import api_guests as meetings_api_guests
 from meetings import api_polls as meetings_api_polls
@@ -168,6 +169,11 @@ v1 = [
         "practices/<id:pk>/shares/<id:share_id>/",
         knowledge_api_sharing.PracticeShareView.as_view(),
         name="api-practice-share",
+    ),
+    path(
+        "meetings/<id:meeting_id>/cohosts/",
+        meetings_api_cohosts.MeetingCohostsView.as_view(),
+        name="api-meeting-cohosts",
     ),
     path(
         "meetings/<id:meeting_id>/feedback/",

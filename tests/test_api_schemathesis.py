@@ -118,6 +118,8 @@ BUSINESS_RULES: list[tuple[str, str, str]] = [
     ("*/related/*", "already ended", "the relation's state"),
     ("*/shares/", "Not a related community", "relations between communities are data"),
     ("*/shares/", "cannot be shared", "the practice's state and its community's readers"),
+    ("*/cohosts/", "Not related communities", "relations between communities are data"),
+    ("*/cohosts/", "can be co-hosted", "the host community's visibility"),
 ]
 
 

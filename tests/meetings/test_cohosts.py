@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from cop.enums import ParticipationKind, Visibility
 from cop.models import Membership, ParticipationEvent
@@ -104,3 +105,19 @@ def test_cohost_meeting_list_query_count(client, world, count, django_assert_num
 
 
 QUERIES = 10
+
+
+def test_cohosts_api(world):
+    client = APIClient()
+    client.force_authenticate(world["ca"])
+    url = f"/api/v1/meetings/{world['meeting'].pk}/cohosts/"
+    response = client.put(url, {"communities": ["incidents"]}, format="json")
+    assert response.status_code == 200, response.content
+    assert [c["slug"] for c in response.json()] == ["incidents"]
+    assert [c["slug"] for c in APIClient().get(url).json()] == ["incidents"]
+    refused = client.put(url, {"communities": ["nowhere"]}, format="json")
+    assert refused.status_code == 400
+    member = APIClient()
+    member.force_authenticate(make_member(world["a"]))
+    assert member.put(url, {"communities": []}, format="json").status_code == 403
+    assert client.put(url, {"communities": []}, format="json").json() == []
