@@ -15,14 +15,24 @@ admin.site.login = secure_admin_login(admin.site.login)
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "display_name", "timezone", "is_staff", "is_active"]
+    list_display = ["email", "display_name", "timezone", "is_staff", "network_viewer", "is_active"]
+    list_filter = [*BaseUserAdmin.list_filter, "network_viewer"]
     search_fields = ["email", "display_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("display_name", "timezone", "bio")}),
         (
             _("Permissions"),
-            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "network_viewer",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
         ),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )

@@ -18,6 +18,14 @@ class CopConfig(AppConfig):
         register_community_tab(order=40, label=_("Value stories"), url_name="value_story_list")
         register_community_tab(order=50, label=_("Announcements"), url_name="announcements")
 
+        from cop.extensions import register_home_section
+        from cop.views_network import related_section
+
+        # Late on the home page: the constellation the community belongs to.
+        register_home_section(
+            order=90, template="cop/_related_section.html", context=related_section
+        )
+
         from cop.extensions import register_comment_target
         from cop.models import ValueStory
         from cop.rules import can_view_community

@@ -131,6 +131,7 @@ class NotificationKind(models.TextChoices):
     FLAG_RAISED = "flag_raised", _("Content flagged in a community I coordinate")
     MODERATION = "moderation", _("Moderation of my contributions")
     CONDUCT_CHANGED = "conduct_changed", _("The code of conduct changed")
+    RELATION = "relation", _("Related communities: requests and answers")
 
 
 class ValueCycle(models.TextChoices):
@@ -171,6 +172,13 @@ class AuditAction(models.TextChoices):
     FLAGS_DISMISSED = "flags_dismissed", _("Dismissed flags")
     AUTHOR_WARNED = "author_warned", _("Warned an author")
     CONDUCT_CHANGED = "conduct_changed", _("Changed the code of conduct")
+    RELATION_REQUESTED = "relation_requested", _("Asked to relate to a community")
+    RELATION_ACCEPTED = "relation_accepted", _("Accepted a related community")
+    RELATION_DECLINED = "relation_declined", _("Declined a related community")
+    RELATION_ENDED = "relation_ended", _("Ended a relation with a community")
+    PRACTICE_SHARED = "practice_shared", _("Shared a practice with a related community")
+    PRACTICE_UNSHARED = "practice_unshared", _("Stopped sharing a practice")
+    COHOSTS_CHANGED = "cohosts_changed", _("Changed a meeting's co-hosting communities")
 
 
 class ReactionKind(models.TextChoices):
@@ -184,3 +192,13 @@ class ReactionKind(models.TextChoices):
 class AnnouncementStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
+
+
+class RelationStatus(models.TextChoices):
+    """A relation between two communities: requested by a coordinator of one side,
+    effective (`active`) once a coordinator of the other side accepts."""
+
+    REQUESTED = "requested", _("Requested")
+    ACTIVE = "active", _("Related")
+    DECLINED = "declined", _("Declined")
+    ENDED = "ended", _("Ended")

@@ -214,3 +214,27 @@ RECOUNTERS: list[tuple[str, Callable]] = []
 def register_recounter(*, name: str, recount: Callable) -> None:
     if all(existing != name for existing, _recount in RECOUNTERS):
         RECOUNTERS.append((name, recount))
+
+# --- The network page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class NetworkColumn:
+    """A column an app adds to the site-wide network page (problems, next meeting).
+    `build(community_ids, now)` returns {community_id: display text} for the listed
+    communities in ONE query whatever their number; a missing id shows a dash. It says
+    figures only, never content, since private communities are listed too."""
+
+    order: int
+    key: str = field(compare=False)
+    label: str = field(compare=False)
+    build: Callable[..., dict] = field(compare=False)
+
+
+NETWORK_COLUMNS: list[NetworkColumn] = []
+
+
+def register_network_column(*, order: int, key: str, label: str, build: Callable) -> None:
+    if any(column.key == key for column in NETWORK_COLUMNS):
+        return
+    _add(NETWORK_COLUMNS, NetworkColumn(order, key, label, build))

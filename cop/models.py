@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,7 @@ from .enums import (
     NotificationKind,
     ParticipationKind,
     ReactionKind,
+    RelationStatus,
     Role,
     Stage,
     ValueCycle,
@@ -80,6 +82,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=dj_timezone.now)
+    # Set by the site admin: may read the site-wide network page without being staff
+    # (sponsors, management support). A column, so the navigation asks no query.
+    network_viewer = models.BooleanField(
+        _("may read the network page"),
+        default=False,
+        help_text=_("The network page lists every community with its stage and health."),
+    )
 
     objects = UserManager()
 
@@ -903,3 +912,70 @@ class AnnouncementDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.announcement_id} to {self.user_id}"
+
+
+# --- Constellations: related communities ------------------------------------------------
+
+LIVE_RELATION = models.Q(status__in=[RelationStatus.REQUESTED, RelationStatus.ACTIVE])
+
+
+class CommunityRelation(models.Model):
+    """Two communities that declare each other related. A coordinator of `from_community`
+    asks; it is effective (`active`) once a coordinator of `to_community` accepts; either
+    side may end it. At most one live (requested or active) relation per pair of
+    communities, whichever side asked. Written by `cop.services.constellations`."""
+
+    from_community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="relations_requested"
+    )
+    to_community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="relations_received"
+    )
+    status = models.CharField(
+        max_length=10, choices=RelationStatus.choices, default=RelationStatus.REQUESTED
+    )
+    message = models.TextField(_("message"), max_length=1000, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["from_community", "status"], name="relation_from_status"),
+            models.Index(fields=["to_community", "status"], name="relation_to_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(from_community=models.F("to_community")),
+                name="relation_not_to_itself",
+            ),
+            models.UniqueConstraint(
+                Least("from_community", "to_community"),
+                Greatest("from_community", "to_community"),
+                condition=LIVE_RELATION,
+                name="relation_one_live_per_pair",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_community_id} ↔ {self.to_community_id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == RelationStatus.ACTIVE
+
+    def other_side(self, community: Community) -> Community:
+        """The community on the other side of `community`."""
+        if community.pk == self.from_community_id:
+            return self.to_community
+        return self.from_community

@@ -8,7 +8,7 @@ import rules
 from allauth.account.models import EmailAddress
 from django.utils.translation import gettext_lazy as _
 
-from cop.enums import JoinPolicy, MembershipStatus, Role, Visibility
+from cop.enums import JoinPolicy, MembershipStatus, RelationStatus, Role, Visibility
 from cop.extensions import comment_target_for_model
 from cop.models import Community, Membership
 from cop.permissions import declare
@@ -301,3 +301,75 @@ def _declare_conversation() -> None:
 
 _declare_communities()
 _declare_conversation()
+
+
+# --- Constellations and the network page ---------------------------------------------------
+# Relation predicates take (user, relation), a CommunityRelation with both communities.
+
+
+@rules.predicate
+def coordinates_asked_side(user, relation) -> bool:
+    return relation is not None and is_coordinator(user, relation.to_community)
+
+
+@rules.predicate
+def coordinates_either_side(user, relation) -> bool:
+    return relation is not None and (
+        is_coordinator(user, relation.from_community) or is_coordinator(user, relation.to_community)
+    )
+
+
+@rules.predicate
+def relation_is_requested(user, relation) -> bool:
+    return relation is not None and relation.status == RelationStatus.REQUESTED
+
+
+@rules.predicate
+def relation_is_live(user, relation) -> bool:
+    return relation is not None and relation.status in (
+        RelationStatus.REQUESTED,
+        RelationStatus.ACTIVE,
+    )
+
+
+@rules.predicate
+def may_browse_network(user) -> bool:
+    """Staff, and whoever the site admin marked as a network viewer (`User.network_viewer`,
+    a box in the user's admin page). Read from the user row: no query."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_staff or user.network_viewer)
+    )
+
+
+def _declare_constellations() -> None:
+    declare(
+        "cop.view_relations",
+        can_view_community,
+        _("You cannot see this community's related communities."),
+    )
+    declare(
+        "cop.request_relation",
+        is_coordinator,
+        _("Only a coordinator can ask another community to become related."),
+    )
+    declare(
+        "cop.answer_relation",
+        coordinates_asked_side & relation_is_requested,
+        _("Only a coordinator of the asked community can answer, while the request waits."),
+    )
+    declare(
+        "cop.end_relation",
+        coordinates_either_side & relation_is_live,
+        _("Only a coordinator of either community can end a relation that is in force."),
+    )
+    declare(
+        "cop.view_network",
+        may_browse_network,
+        _("The network page is open to staff and to people the site admin allows."),
+    )
+
+
+_declare_constellations()

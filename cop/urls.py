@@ -6,6 +6,7 @@ from django.urls import include, path
 from . import views
 from . import views_communities as communities
 from . import views_dashboard as dashboard
+from . import views_network as network
 from . import views_value as value
 
 urlpatterns = [
@@ -25,6 +26,13 @@ urlpatterns = [
     path("c/<slug:slug>/invite/", communities.community_invite, name="community_invite"),
     path("c/<slug:slug>/members/", communities.community_members, name="community_members"),
     path("c/<slug:slug>/audit/", communities.community_audit, name="community_audit"),
+    path("c/<slug:slug>/related/", network.community_relations, name="community_relations"),
+    path(
+        "c/<slug:slug>/related/<id:pk>/<str:action>/",
+        network.relation_action,
+        name="relation_action",
+    ),
+    path("network/", network.network, name="network"),
     path(
         "c/<slug:slug>/members/suggest/",
         communities.member_suggestions,

@@ -6,9 +6,11 @@ from rest_framework.routers import DefaultRouter
 
 from care import api as care_api
 from cop import api as cop_api
-from cop import api_account, api_conversation, api_notifications, api_value
+from cop import api_account, api_constellations, api_conversation, api_notifications, api_value
 from knowledge import api as knowledge_api
+from knowledge import api_sharing as knowledge_api_sharing
 from meetings import api as meetings_api
+from meetings import api_cohosts as meetings_api_cohosts
 from meetings import api_feedback as meetings_api_feedback
 from meetings import api_guests as meetings_api_guests
 from meetings import api_polls as meetings_api_polls
@@ -127,6 +129,51 @@ v1 = [
         "communities/<slug:community_slug>/invitations/",
         invitations,
         name="api-community-invitations",
+    ),
+    path(
+        "communities/<slug:community_slug>/related/",
+        api_constellations.RelationListView.as_view(),
+        name="api-community-relations",
+    ),
+    path(
+        "communities/<slug:community_slug>/related/<id:pk>/",
+        api_constellations.RelationView.as_view(),
+        name="api-community-relation",
+    ),
+    path(
+        "communities/<slug:community_slug>/related/<id:pk>/acceptance/",
+        api_constellations.RelationAcceptanceView.as_view(),
+        name="api-community-relation-acceptance",
+    ),
+    path(
+        "communities/<slug:community_slug>/related/<id:pk>/refusal/",
+        api_constellations.RelationRefusalView.as_view(),
+        name="api-community-relation-refusal",
+    ),
+    path(
+        "communities/<slug:community_slug>/shared-practices/",
+        knowledge_api_sharing.SharedPracticeListView.as_view(),
+        name="api-community-shared-practices",
+    ),
+    path(
+        "communities/<slug:community_slug>/shared-practices/<id:pk>/",
+        knowledge_api_sharing.SharedPracticeView.as_view(),
+        name="api-community-shared-practice",
+    ),
+    path(
+        "practices/<id:pk>/shares/",
+        knowledge_api_sharing.PracticeSharesView.as_view(),
+        name="api-practice-shares",
+    ),
+    path(
+        "practices/<id:pk>/shares/<id:share_id>/",
+        knowledge_api_sharing.PracticeShareView.as_view(),
+        name="api-practice-share",
+    ),
+    path(
+        "meetings/<id:meeting_id>/cohosts/",
+        meetings_api_cohosts.MeetingCohostsView.as_view(),
+        name="api-meeting-cohosts",
     ),
     path(
         "meetings/<id:meeting_id>/feedback/",

@@ -26,6 +26,13 @@ class KnowledgeConfig(AppConfig):
         register_demo_seeder(order=20, seed=seed_knowledge)
         register_digest_section(order=20, build=digest_section)
         register_value_source(field="entries", choices=value_entry_choices)
+        from cop.extensions import register_network_column
+
+        from .network import problem_figures
+
+        register_network_column(
+            order=20, key="problems", label=_("Problems"), build=problem_figures
+        )
         from cop.extensions import register_search_indexer
 
         from .search import index_object

@@ -483,3 +483,45 @@ class SearchDocument(models.Model):
             url = reverse("meetings:detail", kwargs={"slug": slug, "meeting_id": self.object_id})
             return f"{url}#notes"
         return reverse("knowledge:glossary", kwargs={"slug": slug}) + f"#term-{self.object_id}"
+
+
+class SharedPractice(models.Model):
+    """A practice shown, read-only, in a related community: one source of truth. The
+    target community reads the source entry itself (title, body, status, validation),
+    so an edit at the source shows on both sides. Live while `unshared_at` is empty;
+    shown only while the two communities are related and the entry is visible to the
+    viewer at its source (`knowledge.sharing.shared_into`)."""
+
+    entry = models.ForeignKey(PracticeEntry, on_delete=models.CASCADE, related_name="shares")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="shared_practices"
+    )
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    shared_at = models.DateTimeField(default=timezone.now)
+    unshared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "community"],
+                condition=models.Q(unshared_at__isnull=True),
+                name="share_once_per_community",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["community", "shared_at", "id"],
+                condition=models.Q(unshared_at__isnull=True),
+                name="share_live_recent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} → {self.community_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "knowledge:shared_practice", kwargs={"slug": self.community.slug, "pk": self.pk}
+        )

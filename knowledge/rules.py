@@ -262,3 +262,26 @@ declare(
     is_coordinator,
     _("Only the community's coordinators can see its knowledge gaps."),
 )
+
+
+# --- Shared practices (knowledge.sharing) -------------------------------------------------
+# A share's predicates take (user, share): a SharedPractice with its entry and community.
+
+
+@rules.predicate
+def coordinates_either_side_of_share(user, share) -> bool:
+    return share is not None and (
+        is_coordinator(user, share.entry.community) or is_coordinator(user, share.community)
+    )
+
+
+declare(
+    "knowledge.share_practice",
+    is_live & is_coordinator_of_item_community,
+    _("Only a coordinator of the practice's community can share it with a related community."),
+)
+declare(
+    "knowledge.unshare_practice",
+    coordinates_either_side_of_share,
+    _("Only a coordinator of either community can stop sharing a practice."),
+)

@@ -3,7 +3,7 @@ the Markdown preview are global, under /knowledge/."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_sharing
 
 app_name = "knowledge"
 
@@ -37,6 +37,14 @@ urlpatterns = [
     path(f"{C}practices/<id:pk>/validate/", views.entry_validate, name="entry_validate"),
     path(f"{C}practices/<id:pk>/notes/", views.entry_note, name="entry_note"),
     path(f"{C}practices/<id:pk>/history/", views.entry_history, name="entry_history"),
+    path(f"{C}practices/<id:pk>/share/", views_sharing.share_entry, name="entry_share"),
+    path(
+        f"{C}practices/<id:pk>/shares/<id:share_id>/end/",
+        views_sharing.unshare_entry,
+        name="entry_unshare",
+    ),
+    path(f"{C}shared/", views_sharing.shared_list, name="shared_list"),
+    path(f"{C}shared/<id:pk>/", views_sharing.shared_detail, name="shared_practice"),
     path(f"{C}practices/<id:pk>/revert/<id:number>/", views.entry_revert, name="entry_revert"),
     *[
         path(

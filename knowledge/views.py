@@ -24,7 +24,7 @@ from cop.selectors_conversation import comment_context
 from meetings.selectors import agenda_meetings as upcoming_for_agenda
 
 from . import search as search_backend
-from . import selectors, similarity
+from . import selectors, sharing, similarity
 from .enums import EntryKind, EntryStatus, ProblemStatus, TermStatus
 from .expertise import STRONG, who_has_helped
 from .export import export_filename, export_zip
@@ -668,6 +668,7 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
             statuses=EntryStatus.choices,
             kinds=EntryKind.choices,
             can_post=allowed(request.user, "knowledge.write_entry", community),
+            shared=sharing.first_shared(community, request.user, request.GET),
         ),
     )
 
@@ -702,6 +703,7 @@ def entry_detail(request: HttpRequest, slug: str, pk: int, note_form=None) -> Ht
             and entry.status in (EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED),
             can_validate=allowed(user, "knowledge.validate_as_expert", entry),
             can_add_note=allowed(user, "knowledge.add_note", entry),
+            can_share=allowed(user, "knowledge.share_practice", entry),
             transitions=transitions,
             **comment_context(request, entry),
         ),

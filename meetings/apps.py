@@ -30,6 +30,13 @@ class MeetingsConfig(AppConfig):
         register_demo_seeder(order=10, seed=seed_meetings)
         register_digest_section(order=10, build=digest_section)
         register_value_source(field="meetings", choices=linkable_meetings)
+        from cop.extensions import register_network_column
+
+        from .network import next_meeting_figures
+
+        register_network_column(
+            order=30, key="next_meeting", label=_("Next meeting"), build=next_meeting_figures
+        )
         from .links import email_extras, outsider_grant
 
         register_email_extras(email_extras)

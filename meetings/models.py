@@ -489,3 +489,29 @@ class MeetingFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.meeting}: {self.rating}"
+
+
+class MeetingCohost(models.Model):
+    """A related community co-hosting a meeting (`meetings.cohosts`): the meeting shows in
+    its lists, calendar and feed too, its members answer and are marked as attending,
+    and what they do counts in their own community. Shown only while the two
+    communities are related."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="cohosts")
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="cohosted_meetings"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "community"], name="cohost_once"),
+        ]
+        # The co-host's lists: its meetings by community first.
+        indexes = [models.Index(fields=["community", "meeting"], name="cohost_community")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} co-hosts {self.meeting_id}"

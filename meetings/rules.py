@@ -5,12 +5,16 @@ Membership lookups go through `cop.rules.membership_of`, cached per request.
 """
 
 import rules
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cop.enums import MembershipStatus
+from cop.models import Membership
 from cop.permissions import declare
 from cop.rules import can_view_community, is_active_member, is_coordinator, is_participant
 
+from .cohosts import meeting_community_ids
 from .enums import MeetingStatus, PollStatus
 
 
@@ -59,7 +63,26 @@ def is_scheduled(user, meeting) -> bool:
 
 
 can_view_meeting = can_view_meetings_community
-can_rsvp = (is_member_of_meetings_community | is_guest) & is_scheduled
+
+
+@rules.predicate
+def is_member_of_cohost(user, meeting) -> bool:
+    """A taking-part member of a community co-hosting the meeting (`meetings.cohosts`)."""
+    if user is None or not user.is_authenticated:
+        return False
+    cohosts = meeting_community_ids(meeting)[1:]
+    return (
+        bool(cohosts)
+        and Membership.objects.filter(
+            user=user,
+            community_id__in=cohosts,
+            status=MembershipStatus.ACTIVE,
+            conduct_version_accepted__gte=F("community__conduct_version"),
+        ).exists()
+    )
+
+
+can_rsvp = (is_member_of_meetings_community | is_guest | is_member_of_cohost) & is_scheduled
 can_propose_agenda_item = is_member_of_meetings_community & is_scheduled
 can_vote_agenda_item = is_member_of_meetings_community & is_scheduled
 can_manage_meeting = is_host | is_coordinator_of_meetings_community
@@ -184,4 +207,11 @@ declare(
     "meetings.view_feedback",
     can_manage_meeting,
     _("Only the meeting's hosts and coordinators read its feedback."),
+)
+
+
+declare(
+    "meetings.manage_cohosts",
+    can_manage_meeting & is_scheduled,
+    _("Only the meeting's hosts and coordinators can choose co-hosting communities."),
 )

@@ -18,6 +18,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -33,6 +34,7 @@ from cop.permissions import allowed
 from cop.selectors import access_community
 from cop.services.notifications import digest_communities
 
+from .cohosts import cohosted_by
 from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer
 from .models import (
     RSVP,
@@ -41,6 +43,7 @@ from .models import (
     Attendance,
     CalendarFeedToken,
     Meeting,
+    MeetingCohost,
     Poll,
     PollResponse,
     PollVote,
@@ -83,7 +86,8 @@ def _with_counts(meetings: QuerySet[Meeting], user) -> QuerySet[Meeting]:
 
 
 def community_meetings(community: Community, user) -> QuerySet[Meeting]:
-    return _with_counts(Meeting.objects.filter(community=community), user)
+    """The community's meetings and those it co-hosts (`cohosts.cohosted_by`)."""
+    return _with_counts(Meeting.objects.filter(cohosted_by(community)), user)
 
 
 def upcoming_meetings(community: Community, user, *, limit: int = 50) -> list[Meeting]:
@@ -156,13 +160,17 @@ def month_calendar(community: Community, user, *, year: int, month: int) -> Mont
     start = datetime.combine(grid_start, datetime.min.time(), tzinfo=zone)
     end = datetime.combine(grid_end + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     meetings = list(
-        Meeting.objects.filter(community=community, starts_at__gte=start, starts_at__lt=end)
+        Meeting.objects.filter(cohosted_by(community), starts_at__gte=start, starts_at__lt=end)
         .only("pk", "title", "starts_at", "status", "community_id", "timezone")
         .order_by("starts_at")
     )
+    hosts = {community.pk: community}
+    others = {m.community_id for m in meetings} - {community.pk}
+    if others:  # co-hosted meetings keep their host's address (one more query)
+        hosts.update({c.pk: c for c in Community.objects.filter(pk__in=others).only("slug")})
     by_day: dict[date, list[Meeting]] = {}
     for meeting in meetings:
-        meeting.community = community
+        meeting.community = hosts[meeting.community_id]
         by_day.setdefault(meeting.starts_at.astimezone(zone).date(), []).append(meeting)
     today = timezone.localdate()
     weeks = [
@@ -321,7 +329,7 @@ def _feed_window(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
 
 
 def community_feed_meetings(community: Community) -> list[Meeting]:
-    return list(_feed_window(Meeting.objects.filter(community=community)))
+    return list(_feed_window(Meeting.objects.filter(cohosted_by(community))))
 
 
 def personal_feed_meetings(user) -> list[Meeting]:
@@ -330,7 +338,10 @@ def personal_feed_meetings(user) -> list[Meeting]:
     communities = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).values(
         "community_id"
     )
-    return list(_feed_window(Meeting.objects.filter(community_id__in=communities)))
+    cohosted = MeetingCohost.objects.filter(community_id__in=communities).values("meeting_id")
+    return list(
+        _feed_window(Meeting.objects.filter(Q(community_id__in=communities) | Q(pk__in=cohosted)))
+    )
 
 
 def user_for_feed_token(token: str) -> User:

@@ -25,6 +25,7 @@ from cop.services.audit import record
 from cop.services.notifications import notify, notify_mentions
 from cop.services.participation import record_participation, withdraw_participation
 
+from .cohosts import meeting_community_ids
 from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer, SeriesStatus
 from .feedback import ask_for_feedback
 from .models import (
@@ -735,7 +736,9 @@ def rsvp(*, meeting: Meeting, user: User, answer: str) -> RSVP:
         raise ValidationError(_("Unknown answer."))
     if (
         not Membership.objects.filter(
-            community_id=meeting.community_id, user=user, status=MembershipStatus.ACTIVE
+            community_id__in=meeting_community_ids(meeting),
+            user=user,
+            status=MembershipStatus.ACTIVE,
         ).exists()
         and not MeetingGuest.objects.filter(
             meeting_id=meeting.pk,
@@ -785,15 +788,25 @@ def rsvp(*, meeting: Meeting, user: User, answer: str) -> RSVP:
         promoted = _promote_waitlisted(locked, tell=False) if was_going else []
     with transaction.atomic():
         if answer in (RSVPAnswer.GOING, RSVPAnswer.MAYBE):
-            record_participation(
-                kind=ParticipationKind.RSVPED,
-                user=user,
-                community=locked.community,
-                subject=locked,
-                summary=locked.title,
-            )
+            # A joint meeting counts in each of its communities the person belongs to.
+            for community in _communities_of(locked):
+                record_participation(
+                    kind=ParticipationKind.RSVPED,
+                    user=user,
+                    community=community,
+                    subject=locked,
+                    summary=locked.title,
+                )
         _tell_promoted(locked, promoted)
     return current
+
+
+def _communities_of(meeting: Meeting) -> list[Community]:
+    """The host community and the co-hosts in force of a joint meeting."""
+    ids = meeting_community_ids(meeting)
+    if len(ids) == 1:
+        return [meeting.community]
+    return [meeting.community, *Community.objects.filter(pk__in=ids[1:])]
 
 
 @transaction.atomic
@@ -942,7 +955,9 @@ def mark_attendance(
     people = {user.pk: user for user in [*attendees, *walk_ins]}
     members = set(
         Membership.objects.filter(
-            community_id=meeting.community_id, user_id__in=people, status=MembershipStatus.ACTIVE
+            community_id__in=meeting_community_ids(meeting),
+            user_id__in=people,
+            status=MembershipStatus.ACTIVE,
         ).values_list("user_id", flat=True)
     )
     if set(people) - members:
@@ -976,15 +991,17 @@ def mark_attendance(
     if meeting.status != MeetingStatus.HELD:
         meeting.status = MeetingStatus.HELD
         meeting.save(update_fields=["status", "updated_at"])
+    communities = _communities_of(meeting)
     for user in people.values():
-        record_participation(
-            kind=ParticipationKind.ATTENDED_MEETING,
-            user=user,
-            community=meeting.community,
-            subject=meeting,
-            summary=meeting.title,
-            occurred_at=meeting.starts_at,
-        )
+        for community in communities:  # a no-op where the person is not a member
+            record_participation(
+                kind=ParticipationKind.ATTENDED_MEETING,
+                user=user,
+                community=community,
+                subject=meeting,
+                summary=meeting.title,
+                occurred_at=meeting.starts_at,
+            )
     for host in meeting.hosts.all():
         record_participation(
             kind=ParticipationKind.HOSTED_MEETING,

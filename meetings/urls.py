@@ -3,7 +3,7 @@ personal page and feed under /meetings/."""
 
 from django.urls import path
 
-from . import views, views_feedback, views_guests, views_polls
+from . import views, views_cohosts, views_feedback, views_guests, views_polls
 
 app_name = "meetings"
 
@@ -47,6 +47,7 @@ urlpatterns = [
     path(meeting + "meeting.ics", views.meeting_ics, name="ics"),
     path(meeting + "feedback/", views_feedback.meeting_feedback, name="feedback"),
     path(meeting + "guests/", views_guests.meeting_guests, name="guests"),
+    path(meeting + "cohosts/", views_cohosts.meeting_cohosts, name="cohosts"),
     path(meeting + "guests/<id:guest_id>/", views_guests.guest_change, name="guest_change"),
     path("meetings/answer/<str:token>/", views_guests.rsvp_link, name="rsvp_link"),
     path("meetings/guest/<str:token>/", views_guests.guest_page, name="guest"),

@@ -111,6 +111,15 @@ BUSINESS_RULES: list[tuple[str, str, str]] = [
     ("*/moderation/*", "no longer a member", "memberships are data"),
     ("*/moderation/*", "last coordinator", "a community always keeps one coordinator"),
     ("*/conduct/", "cannot be empty", "text of spaces only is empty once trimmed"),
+    ("*/related/", "No such community", "communities are data"),
+    ("*/related/", "cannot be related to itself", "a rule across the path and the body"),
+    ("*/related/", "already related", "one live relation per pair of communities"),
+    ("*/related/*", "already been answered", "the relation's state (answered once)"),
+    ("*/related/*", "already ended", "the relation's state"),
+    ("*/shares/", "Not a related community", "relations between communities are data"),
+    ("*/shares/", "cannot be shared", "the practice's state and its community's readers"),
+    ("*/cohosts/", "Not related communities", "relations between communities are data"),
+    ("*/cohosts/", "can be co-hosted", "the host community's visibility"),
 ]
 
 

@@ -40,6 +40,11 @@ COVERED = {
         "cop.services.communities.undo_removal",
         "cop.services.notifications.retry_email_deliveries",
     ],
+    "cop/test_constellations_postgres.py": [
+        "cop.services.constellations.accept_relation",
+        "cop.services.constellations.decline_relation",
+        "cop.services.constellations.end_relation",
+    ],
     "knowledge/test_locking_services_postgres.py": [
         "knowledge.services.common.restore",
         "knowledge.services.common.set_hidden",

@@ -51,6 +51,7 @@ def _url(path: str, names: dict) -> str:
         meeting_id=names.get("meeting", 1),
         follow_up=1,
         kind="thanks",
+        share_id=1,
     )
 
 

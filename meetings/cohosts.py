@@ -1,0 +1,130 @@
+"""Joint meetings: a meeting co-hosted by communities related to its host community.
+
+A co-hosted meeting appears in each co-host's meeting list, month calendar, calendar
+feed and home section; its members may answer and be marked as attending; and what
+they do counts in their own community (participation is recorded in each of the
+meeting's communities where the person is an active member). A co-host counts only
+while the relation is in force (`cop.selectors_network`), so ending the relation takes
+the meeting out of the other side's lists.
+
+Privacy: only a public community's meetings can be co-hosted for now. A private
+community's meeting shown in another community would be a meeting its members could
+not open (its page, agenda and notes belong to the private community).
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+
+from cop.enums import AuditAction, RelationStatus, Visibility
+from cop.models import Community, CommunityRelation, User
+from cop.selectors_network import related_community_ids
+from cop.services import audit
+
+from .models import Meeting, MeetingCohost
+
+MAX_COHOSTS = 5
+
+
+def _in_force() -> Exists:
+    """The co-host row's relation with the meeting's community is in force."""
+    return Exists(
+        CommunityRelation.objects.filter(status=RelationStatus.ACTIVE).filter(
+            Q(from_community=OuterRef("community"), to_community=OuterRef("meeting__community"))
+            | Q(from_community=OuterRef("meeting__community"), to_community=OuterRef("community"))
+        )
+    )
+
+
+def cohosted_by(community: Community) -> Q:
+    """The filter of a community's meeting lists: its own meetings and those it co-hosts
+    (one subquery on the co-host index; no join that could repeat a row). In a public
+    community's lists, only public communities' meetings."""
+    rows = MeetingCohost.objects.filter(community=community).filter(_in_force())
+    if community.visibility == Visibility.PUBLIC:
+        rows = rows.filter(meeting__community__visibility=Visibility.PUBLIC)
+    return Q(community=community) | Q(pk__in=rows.values("meeting_id"))
+
+
+def meeting_community_ids(meeting: Meeting) -> list[int]:
+    """The host community and the co-hosts in force (one query)."""
+    cohosts = MeetingCohost.objects.filter(meeting=meeting).filter(_in_force())
+    return [meeting.community_id, *cohosts.values_list("community_id", flat=True)]
+
+
+def cohosts_of(meeting: Meeting) -> list[Community]:
+    """The co-host communities in force, by name (one query)."""
+    return list(
+        Community.objects.filter(
+            pk__in=MeetingCohost.objects.filter(meeting=meeting)
+            .filter(_in_force())
+            .values("community_id")
+        )
+        .only("name", "slug")
+        .order_by("name")
+    )
+
+
+def cohost_choices(meeting_or_community) -> list[Community]:
+    """The communities a meeting of this community may be co-hosted by: the effectively
+    related ones."""
+    community = getattr(meeting_or_community, "community", meeting_or_community)
+    return list(
+        Community.objects.filter(pk__in=related_community_ids(community.pk))
+        .only("name", "slug")
+        .order_by("name")
+    )
+
+
+@transaction.atomic
+def set_cohosts(*, meeting: Meeting, communities: list[Community], by: User) -> list[Community]:
+    """Make `communities` the meeting's co-hosts (the caller manages the meeting). Each
+    must be effectively related to the host community, at most five; the host must be
+    public. Side effects: co-host rows added and removed, an audit entry in the host
+    community and in each co-host added or removed."""
+    wanted = {community.pk: community for community in communities}
+    if not wanted:
+        MeetingCohost.objects.filter(meeting=meeting).delete()
+        return []
+    if meeting.community.visibility != Visibility.PUBLIC:
+        raise ValidationError(
+            _(
+                "Only a public community's meetings can be co-hosted: members of the other "
+                "community could not open this one."
+            )
+        )
+    if len(wanted) > MAX_COHOSTS:
+        raise ValidationError(_("At most %(n)d co-hosting communities.") % {"n": MAX_COHOSTS})
+    related = set(related_community_ids(meeting.community_id))
+    strangers = [c.name for pk, c in wanted.items() if pk not in related]
+    if strangers:
+        raise ValidationError(
+            _("Only related communities can co-host: %(names)s.") % {"names": ", ".join(strangers)}
+        )
+    current = set(
+        MeetingCohost.objects.filter(meeting=meeting).values_list("community_id", flat=True)
+    )
+    MeetingCohost.objects.filter(meeting=meeting).exclude(community_id__in=wanted).delete()
+    MeetingCohost.objects.bulk_create(
+        [
+            MeetingCohost(meeting=meeting, community=community, added_by=by)
+            for pk, community in wanted.items()
+            if pk not in current
+        ]
+    )
+    changed = set(wanted) ^ current
+    if changed:
+        summary = _("Co-hosts of “%(title)s”: %(names)s") % {
+            "title": meeting.title,
+            "names": ", ".join(sorted(c.name for c in wanted.values())),
+        }
+        for community in [meeting.community, *Community.objects.filter(pk__in=changed)]:
+            audit.record(
+                community=community,
+                actor=by,
+                action=AuditAction.COHOSTS_CHANGED,
+                summary=summary,
+                url=meeting.get_absolute_url(),
+            )
+    return sorted(wanted.values(), key=lambda c: c.name)

@@ -1,0 +1,58 @@
+"""Two communities become related and one shares a practice with the other: coordinator
+A asks, coordinator B accepts, A shares a practice, and a member of B reads it,
+read-only, with its attribution and a link back."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.utils import log_in, log_out
+from tests.factories import CommunityFactory, PracticeEntryFactory, UserFactory, make_member
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_relate_share_and_read_in_the_other_community(browser_page):
+    page = browser_page
+    ada = UserFactory(email="ada@example.org", display_name="Ada Coordinator")
+    bea = UserFactory(email="bea@example.org", display_name="Bea Coordinator")
+    sre = CommunityFactory(name="Site reliability", slug="sre", coordinator=ada)
+    incidents = CommunityFactory(name="Incident response", slug="incidents", coordinator=bea)
+    reader = make_member(incidents, email="carl@example.org")
+    entry = PracticeEntryFactory(
+        community=sre, author=ada, title="Roll back before debugging", body="Roll back **first**."
+    )
+
+    log_in(page, "ada@example.org")
+    page.goto("/c/sre/related/")
+    page.get_by_label("Community").select_option(label="Incident response")
+    page.get_by_label("Message to its coordinators").fill("We share the on-call rota.")
+    page.get_by_role("button", name="Ask").click()
+    expect(page.get_by_text("Asked Incident response.")).to_be_visible()
+    log_out(page)
+
+    log_in(page, "bea@example.org")
+    page.goto("/c/incidents/related/")
+    expect(page.get_by_text("We share the on-call rota.")).to_be_visible()
+    page.get_by_role("link", name="Accept").click()
+    page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_text("Site reliability is now related.")).to_be_visible()
+    log_out(page)
+
+    log_in(page, "ada@example.org")
+    page.goto(entry.get_absolute_url())
+    page.get_by_role("link", name="Share with a related community").click()
+    page.get_by_label("Related community").select_option(label="Incident response")
+    page.get_by_role("button", name="Share").click()
+    expect(page.get_by_text("Shared with Incident response")).to_be_visible()
+    log_out(page)
+
+    log_in(page, reader.email)
+    page.goto("/c/incidents/knowledge/practices/")
+    expect(page.get_by_text("shared from Site reliability")).to_be_visible()
+    page.get_by_role("link", name="Roll back before debugging").click()
+    expect(page.get_by_text("Shared from Site reliability, read-only here.")).to_be_visible()
+    expect(page.locator(".prose strong")).to_have_text("first")
+    expect(page.get_by_role("link", name="Edit")).to_have_count(0)
+    page.get_by_role("link", name="Open it in Site reliability").click()
+    expect(page.get_by_role("heading", name="Roll back before debugging")).to_be_visible()
+    expect(page.get_by_role("link", name="Edit")).to_have_count(0)
