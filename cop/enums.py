@@ -131,6 +131,8 @@ class NotificationKind(models.TextChoices):
     FLAG_RAISED = "flag_raised", _("Content flagged in a community I coordinate")
     MODERATION = "moderation", _("Moderation of my contributions")
     CONDUCT_CHANGED = "conduct_changed", _("The code of conduct changed")
+    PERSONAL_NOTE = "personal_note", _("A personal note from a coordinator")
+    THANKS = "thanks", _("Someone thanked me for something I wrote")
 
 
 class ValueCycle(models.TextChoices):

@@ -39,6 +39,7 @@ def register() -> None:
     }
     register_content(
         key="story",
+        thankable=True,
         model=Story,
         label=_("story"),
         community=lambda obj: obj.community,
@@ -58,6 +59,7 @@ def register() -> None:
     )
     register_content(
         key="reply",
+        thankable=True,
         model=Reply,
         label=_("reply"),
         community=lambda obj: obj.problem.community,
@@ -67,6 +69,7 @@ def register() -> None:
     )
     register_content(
         key="practice",
+        thankable=True,
         model=PracticeEntry,
         label=_("practice"),
         community=lambda obj: obj.community,
