@@ -133,3 +133,13 @@ def spotlight(*, community: Community, now: datetime | None = None) -> list[Spot
         for row in counts
         if row["recipient_id"] in shown
     ][:SPOTLIGHT_SIZE]
+
+
+def spotlight_section(*, community: Community, user, membership) -> dict | None:
+    """The community home's spotlight: for members always (with an empty state), for
+    visitors only when someone was thanked this month."""
+    entries = spotlight(community=community)
+    is_member = membership is not None and membership.status == MembershipStatus.ACTIVE
+    if not entries and not is_member:
+        return None
+    return {"entries": entries, "month": month_start()}
