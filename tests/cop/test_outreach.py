@@ -32,7 +32,7 @@ def test_record_participation_keeps_last_active_at(world):
 
 
 def test_quiet_members_lists_the_quiet_and_not_the_active(world):
-    coordinator, community = world
+    _, community = world
     with time_machine.travel(timezone.now() - timedelta(days=90)):
         quiet = make_member(community)
         active = make_member(community)
