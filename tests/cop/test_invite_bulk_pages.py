@@ -25,7 +25,7 @@ def _lines(n: int, bad: int = 0) -> str:
 
 @pytest.mark.parametrize("rows", [1, 40])
 def test_preview_query_count_is_fixed(setup, client, django_assert_num_queries, rows):
-    community, url = setup
+    _, url = setup
     with django_assert_num_queries(11):
         response = client.post(url, {"step": "preview", "rows": _lines(rows, bad=1)})
     page = response.content.decode()

@@ -29,7 +29,7 @@ def world():
 
 
 def test_thank_once_counts_once_and_notifies_the_author(world):
-    community, author, reader, story = world
+    _, author, reader, story = world
     kind = kind_named("story")
     _, created = thanks.thank(user=reader, kind=kind, obj=story)
     _, again = thanks.thank(user=reader, kind=kind, obj=story)
@@ -54,7 +54,7 @@ def test_withdraw_thanks_moves_the_counter_back(world):
 
 
 def test_replies_and_practices_can_be_thanked_topics_cannot(world):
-    community, author, reader, story = world
+    community, author, reader, _ = world
     reply = ReplyFactory(problem__community=community, author=author)
     entry = PracticeEntryFactory(community=community, author=author)
     thanks.thank(user=reader, kind=kind_named("reply"), obj=reply)
