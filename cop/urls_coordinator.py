@@ -12,5 +12,7 @@ urlpatterns = [
         views.personal_note,
         name="personal_note",
     ),
+    path("c/<slug:slug>/report/", views.sponsor_report_page, name="sponsor_report"),
+    path("c/<slug:slug>/report.pdf", views.sponsor_report_pdf, name="sponsor_report_pdf"),
     path("thanks/<slug:kind>/<id:pk>/", views.toggle_thanks, name="toggle_thanks"),
 ]

@@ -1,23 +1,34 @@
 """Coordinator tools: bulk invitations, the outreach list with personal notes, the
 sponsor report; and the thanks button members use on stories, answers and practices."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cop import content, selectors
-from cop.forms_coordinator import BulkInviteForm, OutreachFilterForm, PersonalNoteForm
+from cop.charts import column_chart, hbar_chart
+from cop.forms_coordinator import (
+    BulkInviteForm,
+    OutreachFilterForm,
+    PersonalNoteForm,
+    ReportPeriodForm,
+)
 from cop.models import Membership
 from cop.next_url import safe_next
 from cop.permissions import authorize
+from cop.report import report_pdf, sponsor_report
 from cop.rules import membership_of
 from cop.services import invitations_bulk, outreach
 from cop.services import thanks as thanks_services
+from cop.views_dashboard import section_views
 
 
 def _error_text(error: ValidationError) -> str:
@@ -150,3 +161,76 @@ def toggle_thanks(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, _error_text(error))
     return redirect(safe_next(request, found.url(obj)))
+
+
+def _report_period(request: HttpRequest) -> tuple[ReportPeriodForm, tuple | None]:
+    today = timezone.localdate()
+    default = (today - timedelta(days=89), today)
+    data = request.GET if "start" in request.GET or "end" in request.GET else None
+    form = ReportPeriodForm(data, initial={"start": default[0], "end": default[1]})
+    if data is None:
+        return form, default
+    if form.is_valid():
+        return form, (form.cleaned_data["start"], form.cleaned_data["end"])
+    return form, None
+
+
+@login_required
+def sponsor_report_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The printable sponsor report for a chosen period (coordinators and staff)."""
+    community = selectors.access_community(request.user, slug)
+    authorize(request.user, "cop.view_sponsor_report", community)
+    form, dates = _report_period(request)
+    report = charts = None
+    if dates is not None:
+        report = sponsor_report(community=community, start=dates[0], end=dates[1])
+        contributors = report.data["contributors"]
+        charts = {
+            "mix": hbar_chart(
+                report.data["mix"]["rows"], title=_("Members by participation level")
+            ),
+            "contributors": column_chart(
+                [row["month"] for row in contributors],
+                {
+                    _("New"): [row["new"] for row in contributors],
+                    _("Returning"): [row["returning"] for row in contributors],
+                    _("Lapsed"): [row["lapsed"] for row in contributors],
+                },
+                title=_("Contributors per month"),
+            ),
+        }
+        form = ReportPeriodForm(initial={"start": dates[0], "end": dates[1]})
+    return render(
+        request,
+        "cop/sponsor_report.html",
+        _context(
+            request,
+            community,
+            form=form,
+            report=report,
+            charts=charts,
+            dates=dates,
+            period=report.period if report else None,
+            sections=section_views(report.data) if report else [],
+        ),
+    )
+
+
+@login_required
+def sponsor_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The same report as a PDF download."""
+    community = selectors.access_community(request.user, slug)
+    authorize(request.user, "cop.view_sponsor_report", community)
+    form, dates = _report_period(request)
+    if dates is None:
+        return render(
+            request,
+            "cop/sponsor_report.html",
+            _context(request, community, form=form, report=None, charts=None, sections=[]),
+            status=400,
+        )
+    report = sponsor_report(community=community, start=dates[0], end=dates[1])
+    response = HttpResponse(report_pdf(report), content_type="application/pdf")
+    name = f"{community.slug}-report-{dates[0]:%Y%m%d}-{dates[1]:%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
