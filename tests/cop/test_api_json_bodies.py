@@ -51,6 +51,8 @@ def _url(path: str, names: dict) -> str:
         meeting_id=names.get("meeting", 1),
         follow_up=1,
         kind="thanks",
+        membership_id=names.get("member_id", 1),
+        object_id=names.get("story", 1),
     )
 
 
