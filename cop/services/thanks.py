@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from cop.content import ContentKind, kind_named
 from cop.enums import MembershipStatus, NotificationKind
-from cop.models import Community, Membership, Thanks, User
+from cop.models import Community, Thanks, User
 from cop.services.notifications import notify
 
 SPOTLIGHT_SIZE = 5
@@ -106,33 +106,29 @@ class SpotlightEntry:
 
 def spotlight(*, community: Community, now: datetime | None = None) -> list[SpotlightEntry]:
     """The month's most thanked members of `community` who stay in the spotlight (active,
-    not opted out): one aggregate over this month's thanks in the community (the
-    `(community, created_at)` index), then their names."""
-    start = month_start(now)
-    counts = list(
-        Thanks.objects.filter(community=community, created_at__gte=start)
-        .values("recipient_id")
-        .annotate(n=Count("id"))
-        .order_by("-n", "recipient_id")[: SPOTLIGHT_SIZE * 4]
-    )
-    if not counts:
-        return []
-    shown = {
-        row["user_id"]: row["user__display_name"] or row["user__email"].split("@")[0]
-        for row in Membership.objects.filter(
+    not opted out). One query: this month's thanks in the community (the
+    `(community, created_at)` index) joined to the recipients' memberships (unique on
+    community and user), grouped by recipient."""
+    rows = (
+        Thanks.objects.filter(
             community=community,
-            status=MembershipStatus.ACTIVE,
-            in_spotlight=True,
-            user_id__in=[row["recipient_id"] for row in counts],
-        ).values("user_id", "user__display_name", "user__email")
-    }
+            created_at__gte=month_start(now),
+            recipient__memberships__community=community,
+            recipient__memberships__status=MembershipStatus.ACTIVE,
+            recipient__memberships__in_spotlight=True,
+        )
+        .values("recipient_id", "recipient__display_name", "recipient__email")
+        .annotate(n=Count("id"))
+        .order_by("-n", "recipient_id")[:SPOTLIGHT_SIZE]
+    )
     return [
         SpotlightEntry(
-            user_id=row["recipient_id"], name=shown[row["recipient_id"]], thanks=row["n"]
+            user_id=row["recipient_id"],
+            name=row["recipient__display_name"] or row["recipient__email"].split("@")[0],
+            thanks=row["n"],
         )
-        for row in counts
-        if row["recipient_id"] in shown
-    ][:SPOTLIGHT_SIZE]
+        for row in rows
+    ]
 
 
 def spotlight_section(*, community: Community, user, membership) -> dict | None:

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cop.content import kind_named
@@ -100,3 +102,23 @@ def test_thanks_button_refuses_outsiders_of_private_communities(world, client):
     response = client.post(reverse("toggle_thanks", kwargs={"kind": "story", "pk": story.pk}))
     assert response.status_code == 404
     assert not Thanks.objects.exists()
+
+
+def test_home_spotlight_costs_one_query_whatever_the_thanks(world, client):
+    community, author, reader, story = world
+    client.force_login(reader)
+    url = reverse("community_home", kwargs={"slug": community.slug})
+    client.get(url)
+    with CaptureQueriesContext(connection) as none:
+        client.get(url)
+    kind = kind_named("story")
+    thanks.thank(user=reader, kind=kind, obj=story)
+    for _ in range(5):
+        other_author = make_member(community)
+        thanks.thank(
+            user=reader, kind=kind, obj=StoryFactory(community=community, author=other_author)
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert author.name in page
+    assert len(many.captured_queries) == len(none.captured_queries)
