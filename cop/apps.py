@@ -68,6 +68,12 @@ class CopConfig(AppConfig):
             set_hidden=set_hidden_by_moderation,
         )
 
+        # The monthly spotlight of thanked contributors on the community home.
+        from cop.extensions import register_home_section
+        from cop.services.thanks import spotlight_section
+
+        register_home_section(order=40, template="cop/_spotlight.html", context=spotlight_section)
+
         from django.db.models.signals import pre_save
 
         from cop.text import clean_single_line_fields

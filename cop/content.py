@@ -45,6 +45,8 @@ class ContentKind:
     # set_hidden(obj, hidden): hides or shows the item itself when its counters must follow
     # (a comment leaves its target's count); by default moderation writes `hidden_at`.
     set_hidden: Callable | None = None
+    # Members can thank the author (`cop.services.thanks`); the model has `thanks_count`.
+    thankable: bool = False
 
     def content_type(self) -> ContentType:
         return ContentType.objects.get_for_model(self.model)

@@ -132,6 +132,8 @@ class NotificationKind(models.TextChoices):
     MODERATION = "moderation", _("Moderation of my contributions")
     CONDUCT_CHANGED = "conduct_changed", _("The code of conduct changed")
     RELATION = "relation", _("Related communities: requests and answers")
+    PERSONAL_NOTE = "personal_note", _("A personal note from a coordinator")
+    THANKS = "thanks", _("Someone thanked me for something I wrote")
 
 
 class ValueCycle(models.TextChoices):

@@ -215,6 +215,7 @@ def register_recounter(*, name: str, recount: Callable) -> None:
     if all(existing != name for existing, _recount in RECOUNTERS):
         RECOUNTERS.append((name, recount))
 
+
 # --- The network page ----------------------------------------------------------------------
 
 

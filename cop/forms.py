@@ -308,7 +308,7 @@ class InviteForm(forms.Form):
 class MembershipProfileForm(forms.ModelForm):
     class Meta:
         model = Membership
-        fields = ["introduction", "expertise", "listed_as_helper"]
+        fields = ["introduction", "expertise", "listed_as_helper", "in_spotlight"]
         field_classes = {"expertise": IdsField}
         widgets = {
             "introduction": forms.Textarea(attrs={"rows": 5}),

@@ -280,6 +280,14 @@ class Membership(models.Model):
     joined_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The last act that counted (`record_participation` keeps it): the outreach list.
+    last_active_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Members can keep out of the monthly spotlight of thanked contributors.
+    in_spotlight = models.BooleanField(
+        _("show me in the monthly spotlight"),
+        default=True,
+        help_text=_("The community home thanks the month's most thanked contributors by name."),
+    )
 
     class Meta:
         constraints = [
@@ -287,6 +295,11 @@ class Membership(models.Model):
         ]
         indexes = [
             models.Index(fields=["community", "status", "role"]),
+            # The coordinators' outreach list: active members quiet since a date.
+            models.Index(
+                fields=["community", "status", "last_active_at", "id"],
+                name="membership_by_last_active",
+            ),
             # The community home's newest newcomers to welcome.
             models.Index(
                 fields=["community", "status", "level", "joined_at"],
@@ -329,9 +342,22 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Bulk invitations: the name given beside the address, and the outbox claim of the
+    # email (set before sending, so a second run of the task sends nothing).
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per community and address: a retried bulk upload or two
+            # coordinators at once cannot invite the same person twice.
+            models.UniqueConstraint(
+                fields=["community", "email"],
+                condition=models.Q(status="pending"),
+                name="invitation_pending_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} to {self.community}"
@@ -979,3 +1005,59 @@ class CommunityRelation(models.Model):
         if community.pk == self.from_community_id:
             return self.to_community
         return self.from_community
+
+
+class OutreachNote(models.Model):
+    """A personal note a coordinator sent a quiet member (through a notification); kept
+    for the rate limit and so coordinators see who was already written to."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outreach_notes"
+    )
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["community", "recipient", "created_at"]),
+            models.Index(fields=["sender", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note to {self.recipient_id} in {self.community_id}"
+
+
+class Thanks(models.Model):
+    """One member thanking another for an item (a story, an answer, a practice): one per
+    member and item. `community` and `recipient` are denormalised for the spotlight."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="thanks_received"
+    )
+    created_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        verbose_name_plural = "thanks"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "content_type", "object_id"], name="thanks_once_per_item"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(user=models.F("recipient")), name="thanks_not_oneself"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "created_at"]),
+            models.Index(fields=["user", "created_at", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Thanks from {self.user_id} for {self.content_type_id}:{self.object_id}"

@@ -373,3 +373,32 @@ def _declare_constellations() -> None:
 
 
 _declare_constellations()
+
+
+def _declare_coordinator_tools() -> None:
+    """Coordinator tools (outreach, bulk invitations, sponsor report) and thanks; the
+    object is the community."""
+    declare(
+        "cop.invite_members",
+        is_coordinator,
+        _("Only the community's coordinators can invite people."),
+    )
+    declare(
+        "cop.view_outreach",
+        is_coordinator,
+        _("Only the community's coordinators can see who has been quiet."),
+    )
+    declare(
+        "cop.send_personal_note",
+        is_coordinator,
+        _("Only the community's coordinators can send a personal note."),
+    )
+    declare(
+        "cop.view_sponsor_report",
+        is_coordinator | rules.is_staff,
+        _("Only the community's coordinators and staff can see its sponsor report."),
+    )
+    declare("cop.thank", is_active_member, _("Only members of this community can say thanks."))
+
+
+_declare_coordinator_tools()

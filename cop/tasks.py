@@ -14,6 +14,7 @@ from cop.dashboard import refresh_all_snapshots
 from cop.models import Community
 from cop.queue import enqueue
 from cop.services.announcements import deliver_announcement_batch, stalled_announcements
+from cop.services.invitations_bulk import send_invitation_email as deliver_invitation_email
 from cop.services.notifications import (
     MAX_EMAIL_ATTEMPTS,
     deliver_notification_email,
@@ -55,6 +56,17 @@ def send_notification_email(self, *, notification_id: int) -> bool:
             email_backoff(self.request.retries + 1).total_seconds(), MAX_RETRY_COUNTDOWN
         )
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(bind=True, name="cop.send_invitation_email", ignore_result=True, max_retries=5)
+def send_invitation_email(self, *, invitation_id: int) -> bool:
+    """Email one invitation; its `email_sent_at` claim makes a second run a no-op."""
+    try:
+        return deliver_invitation_email(invitation_id=invitation_id)
+    except RETRYABLE as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 240)) from exc
 
 
 @shared_task(name="cop.sweep_email_outbox", ignore_result=True)

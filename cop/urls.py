@@ -59,6 +59,7 @@ urlpatterns = [
     path("", include("cop.urls_api")),
     path("", include("cop.urls_notifications")),
     path("", include("cop.urls_conversation")),
+    path("", include("cop.urls_coordinator")),
     path("", include("meetings.urls")),
     path("", include("knowledge.urls")),
     path("", include("mentoring.urls")),

@@ -6,7 +6,14 @@ from rest_framework.routers import DefaultRouter
 
 from care import api as care_api
 from cop import api as cop_api
-from cop import api_account, api_constellations, api_conversation, api_notifications, api_value
+from cop import (
+    api_account,
+    api_constellations,
+    api_conversation,
+    api_coordinator,
+    api_notifications,
+    api_value,
+)
 from knowledge import api as knowledge_api
 from knowledge import api_sharing as knowledge_api_sharing
 from meetings import api as meetings_api
@@ -60,6 +67,27 @@ v1 = [
     path("auth/token/", cop_api.obtain_token, name="api-token"),
     path("search/", knowledge_api.search, name="api-search"),
     path("invitations/accept/", cop_api.accept_invitation, name="api-invitation-accept"),
+    path(
+        "communities/<slug:community_slug>/invitations/bulk/",
+        api_coordinator.BulkInvitationView.as_view(),
+        name="api-community-invitations-bulk",
+    ),
+    path(
+        "communities/<slug:community_slug>/outreach/",
+        api_coordinator.OutreachView.as_view(),
+        name="api-community-outreach",
+    ),
+    path(
+        "communities/<slug:community_slug>/outreach/<id:membership_id>/notes/",
+        api_coordinator.PersonalNoteView.as_view(),
+        name="api-community-outreach-note",
+    ),
+    path("thanks/", api_coordinator.ThanksView.as_view(), name="api-thanks"),
+    path(
+        "thanks/<slug:kind>/<id:object_id>/",
+        api_coordinator.ThanksItemView.as_view(),
+        name="api-thanks-item",
+    ),
     path("me/", api_account.AccountView.as_view(), name="api-me"),
     path("me/memberships/", api_account.MyMembershipsView.as_view(), name="api-my-memberships"),
     path("me/feed/", care_api.FeedView.as_view(), name="api-my-feed"),

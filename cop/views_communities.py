@@ -336,6 +336,7 @@ def membership_edit(request: HttpRequest, slug: str) -> HttpResponse:
             introduction=form.cleaned_data["introduction"],
             expertise=list(form.cleaned_data["expertise"]),
             listed_as_helper=form.cleaned_data["listed_as_helper"],
+            in_spotlight=form.cleaned_data["in_spotlight"],
         )
         messages.success(request, _("Your introduction is saved."))
         return redirect("member_profile", slug=community.slug, user_id=request.user.pk)

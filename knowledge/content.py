@@ -57,6 +57,7 @@ def register() -> None:
     }
     register_content(
         key="story",
+        thankable=True,
         model=Story,
         label=_("story"),
         community=lambda obj: obj.community,
@@ -76,6 +77,7 @@ def register() -> None:
     )
     register_content(
         key="reply",
+        thankable=True,
         model=Reply,
         label=_("reply"),
         community=lambda obj: obj.problem.community,
@@ -85,6 +87,7 @@ def register() -> None:
     )
     register_content(
         key="practice",
+        thankable=True,
         model=PracticeEntry,
         label=_("practice"),
         community=lambda obj: obj.community,

@@ -87,6 +87,7 @@ class Story(SoftDeletable):
     )
     # Comments shown to everyone (live, not hidden), kept by cop.services.comments.
     comment_count = models.PositiveIntegerField(default=0, editable=False)
+    thanks_count = models.PositiveIntegerField(default=0, editable=False)  # cop.services.thanks
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -195,6 +196,7 @@ class Reply(SoftDeletable):
     accepted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    thanks_count = models.PositiveIntegerField(default=0, editable=False)  # cop.services.thanks
 
     class Meta:
         verbose_name = _("reply")
@@ -259,6 +261,7 @@ class PracticeEntry(SoftDeletable):
     review_reminded_for = models.DateField(null=True, blank=True)
     # Comments shown to everyone (live, not hidden), kept by cop.services.comments.
     comment_count = models.PositiveIntegerField(default=0, editable=False)
+    thanks_count = models.PositiveIntegerField(default=0, editable=False)  # cop.services.thanks
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

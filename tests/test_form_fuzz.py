@@ -260,7 +260,7 @@ def _area_starts(slug: str, names: dict) -> dict[str, tuple[list[str], str]]:
     return {
         "community": (
             [c, f"{c}settings/", f"{c}invite/", f"{c}members/", f"{c}me/", f"{c}value/new/",
-             "/communities/new/"],
+             "/communities/new/", f"{c}invite/bulk/", f"{c}outreach/", f"{c}report/"],
             rf"^({c}(?!meetings/|knowledge/|mentoring/)|/communities/)",
         ),
         "meetings": (

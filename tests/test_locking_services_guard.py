@@ -104,6 +104,10 @@ COVERED = {
     "care/test_concurrency.py": [
         "care.services.moderation.flag_content",
     ],
+    "cop/test_coordinator_tools_postgres.py": [
+        "cop.services.invitations_bulk.invite_many",
+        "cop.services.outreach.send_personal_note",
+    ],
     "cop/test_announcements_live.py": [
         "cop.services.announcements.deliver_announcement_batch",
     ],

@@ -490,6 +490,7 @@ def update_membership_profile(
     introduction: str,
     expertise: list[Tag],
     listed_as_helper: bool | None = None,
+    in_spotlight: bool | None = None,
 ) -> Membership:
     """A member's introduction, expertise (tags of the community's vocabulary) and, when
     given, whether the expertise finder lists them. A first introduction counts as
@@ -504,6 +505,9 @@ def update_membership_profile(
     if listed_as_helper is not None:
         membership.listed_as_helper = listed_as_helper
         fields.append("listed_as_helper")
+    if in_spotlight is not None:
+        membership.in_spotlight = in_spotlight
+        fields.append("in_spotlight")
     membership.save(update_fields=fields)
     membership.expertise.set(expertise)
     if first_intro:

@@ -96,6 +96,8 @@ DEFAULT_CHANNELS: dict[str, str] = {
     NotificationKind.FLAG_RAISED: DeliveryChannel.IMMEDIATE,
     NotificationKind.MODERATION: DeliveryChannel.IMMEDIATE,
     NotificationKind.CONDUCT_CHANGED: DeliveryChannel.IMMEDIATE,
+    NotificationKind.PERSONAL_NOTE: DeliveryChannel.IMMEDIATE,
+    NotificationKind.THANKS: DeliveryChannel.DIGEST,
 }
 
 # An email is tried this many times (with backoff in between), then marked failed.

@@ -160,6 +160,10 @@ def record_participation(
             subject_type=fields["subject_type"],
             subject_id=fields["subject_id"],
         )
+    # The outreach list reads this column instead of the newest event per member.
+    Membership.objects.filter(pk=member.pk).filter(
+        Q(last_active_at__isnull=True) | Q(last_active_at__lt=event.occurred_at)
+    ).update(last_active_at=event.occurred_at)
     recompute_level(membership=member)
     return event
 

@@ -52,6 +52,8 @@ def _url(path: str, names: dict) -> str:
         follow_up=1,
         kind="thanks",
         share_id=1,
+        membership_id=names.get("member_id", 1),
+        object_id=names.get("story", 1),
     )
 
 

@@ -95,6 +95,14 @@ ENDPOINTS = [
     ("get", "/api/v1/communities/{slug}/health/contributors/", None, COORDINATOR_READS),
     # notifications: one's own, whatever the community
     ("get", "/api/v1/notifications/", None, SIGNED_IN),
+    # coordinator tools; thanks (members, for someone else's item)
+    ("post", "/api/v1/communities/{slug}/invitations/bulk/",
+     {"text": "new@example.com", "dry_run": True}, COORDINATOR_ONLY),
+    ("get", "/api/v1/communities/{slug}/outreach/", None, COORDINATOR_READS),
+    ("post", "/api/v1/communities/{slug}/outreach/{member_id}/notes/", {"body": "Hello"},
+     COORDINATOR_CREATES),
+    ("get", "/api/v1/thanks/", None, SIGNED_IN),
+    ("post", "/api/v1/thanks/", {"kind": "story", "object_id": "{story}"}, MEMBERS_CREATE),
 ]  # fmt: skip
 
 

@@ -173,9 +173,10 @@ def test_community_home_query_count_is_constant(client, public, django_assert_nu
     client.force_login(viewer)
     url = public.get_absolute_url()
     client.get(url)
-    # The core page and the sections the apps add (meetings, knowledge, mentoring), and
-    # the related communities' ids (none here; two more when there are, any number).
-    with django_assert_num_queries(17):
+    # The core page and the sections the apps add (meetings, knowledge, mentoring), the
+    # spotlight of thanked members, and the related communities' ids (none here; two
+    # more when there are, any number).
+    with django_assert_num_queries(18):
         response = client.get(url)
     assert response.status_code == 200
 

@@ -1,0 +1,236 @@
+"""Coordinator tools: bulk invitations, the outreach list with personal notes, the
+sponsor report; and the thanks button members use on stories, answers and practices."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cop import content, selectors
+from cop.charts import column_chart, hbar_chart
+from cop.forms_coordinator import (
+    BulkInviteForm,
+    OutreachFilterForm,
+    PersonalNoteForm,
+    ReportPeriodForm,
+)
+from cop.models import Membership
+from cop.next_url import safe_next
+from cop.permissions import authorize
+from cop.report import report_pdf, sponsor_report
+from cop.rules import membership_of
+from cop.services import invitations_bulk, outreach
+from cop.services import thanks as thanks_services
+from cop.views_dashboard import section_views
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _context(request: HttpRequest, community, **extra) -> dict:
+    return {
+        "community": community,
+        "membership": membership_of(request.user, community),
+        **extra,
+    }
+
+
+@login_required
+def bulk_invite(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET: the form. POST `step=preview`: every row valid or not, with its reason, and a
+    confirm button carrying the list. POST `step=confirm`: invite the valid rows and show
+    the result (a second confirm invites nobody twice)."""
+    community = selectors.access_community(request.user, slug)
+    authorize(request.user, "cop.invite_members", community)
+    form = BulkInviteForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        confirm = request.POST.get("step") == "confirm"
+        try:
+            result = invitations_bulk.invite_many(
+                community=community,
+                by=request.user,
+                rows=form.cleaned_data["parsed"],
+                message=form.cleaned_data["message"],
+                dry_run=not confirm,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # The preview carries what was uploaded as text, so confirming needs no file.
+            form = BulkInviteForm(
+                initial={"rows": form.cleaned_data["text"], "message": form.cleaned_data["message"]}
+            )
+    return render(
+        request,
+        "cop/invite_bulk.html",
+        _context(request, community, form=form, result=result),
+    )
+
+
+@login_required
+def outreach_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members quiet for N days, with their last contribution and last visit."""
+    community = selectors.access_community(request.user, slug)
+    authorize(request.user, "cop.view_outreach", community)
+    filters = OutreachFilterForm(request.GET or None)
+    days, by = outreach.DEFAULT_DAYS, "activity"
+    if filters.is_bound and filters.is_valid():
+        days = filters.cleaned_data["days"] or outreach.DEFAULT_DAYS
+        by = filters.cleaned_data["by"] or "activity"
+    after = request.GET.get("after", "")
+    after = int(after) if after.isdigit() and len(after) < 19 else 0
+    members, next_after = outreach.quiet_members(community=community, days=days, by=by, after=after)
+    return render(
+        request,
+        "cop/outreach.html",
+        _context(
+            request,
+            community,
+            filters=filters if filters.is_bound else OutreachFilterForm(),
+            members=members,
+            days=days,
+            by=by,
+            next_after=next_after,
+            after=after,
+        ),
+    )
+
+
+@login_required
+def personal_note(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+    """Write a personal note to one member (GET the form, POST sends it)."""
+    community = selectors.access_community(request.user, slug)
+    authorize(request.user, "cop.send_personal_note", community)
+    member = (
+        Membership.objects.filter(pk=membership_id, community=community)
+        .select_related("user")
+        .only(
+            "id", "community_id", "user__id", "user__display_name", "user__email", "user__is_active"
+        )
+        .first()
+    )
+    if member is None:
+        raise Http404("No such member.")
+    back = safe_next(request, reverse("outreach", kwargs={"slug": community.slug}))
+    form = PersonalNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            outreach.send_personal_note(
+                community=community,
+                by=request.user,
+                recipient=member.user,
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Your note to %(name)s was sent.") % {"name": member.user.name}
+            )
+            return redirect(back)
+    return render(
+        request,
+        "cop/personal_note.html",
+        _context(request, community, form=form, member=member, back=back),
+    )
+
+
+@login_required
+@require_POST
+def toggle_thanks(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """Thank the author of an item, or (`undo`) take the thanks back; back to the item."""
+    found, obj = content.resolve(request.user, kind, pk)
+    community = found.community(obj)
+    authorize(request.user, "cop.thank", community)
+    try:
+        if request.POST.get("undo"):
+            thanks_services.withdraw_thanks(user=request.user, key=kind, pk=obj.pk)
+            messages.success(request, _("Your thanks was taken back."))
+        else:
+            thanks_services.thank(user=request.user, kind=found, obj=obj)
+            messages.success(request, _("Thanks sent to the author."))
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    return redirect(safe_next(request, found.url(obj)))
+
+
+def _report_period(request: HttpRequest) -> tuple[ReportPeriodForm, tuple | None]:
+    today = timezone.localdate()
+    default = (today - timedelta(days=89), today)
+    data = request.GET if "start" in request.GET or "end" in request.GET else None
+    form = ReportPeriodForm(data, initial={"start": default[0], "end": default[1]})
+    if data is None:
+        return form, default
+    if form.is_valid():
+        return form, (form.cleaned_data["start"], form.cleaned_data["end"])
+    return form, None
+
+
+@login_required
+def sponsor_report_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The printable sponsor report for a chosen period (coordinators and staff)."""
+    community = selectors.access_community(request.user, slug)
+    authorize(request.user, "cop.view_sponsor_report", community)
+    form, dates = _report_period(request)
+    report = charts = None
+    if dates is not None:
+        report = sponsor_report(community=community, start=dates[0], end=dates[1])
+        contributors = report.data["contributors"]
+        charts = {
+            "mix": hbar_chart(
+                report.data["mix"]["rows"], title=_("Members by participation level")
+            ),
+            "contributors": column_chart(
+                [row["month"] for row in contributors],
+                {
+                    _("New"): [row["new"] for row in contributors],
+                    _("Returning"): [row["returning"] for row in contributors],
+                    _("Lapsed"): [row["lapsed"] for row in contributors],
+                },
+                title=_("Contributors per month"),
+            ),
+        }
+        form = ReportPeriodForm(initial={"start": dates[0], "end": dates[1]})
+    return render(
+        request,
+        "cop/sponsor_report.html",
+        _context(
+            request,
+            community,
+            form=form,
+            report=report,
+            charts=charts,
+            dates=dates,
+            period=report.period if report else None,
+            sections=section_views(report.data) if report else [],
+        ),
+    )
+
+
+@login_required
+def sponsor_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The same report as a PDF download."""
+    community = selectors.access_community(request.user, slug)
+    authorize(request.user, "cop.view_sponsor_report", community)
+    form, dates = _report_period(request)
+    if dates is None:
+        return render(
+            request,
+            "cop/sponsor_report.html",
+            _context(request, community, form=form, report=None, charts=None, sections=[]),
+            status=400,
+        )
+    report = sponsor_report(community=community, start=dates[0], end=dates[1])
+    response = HttpResponse(report_pdf(report), content_type="application/pdf")
+    name = f"{community.slug}-report-{dates[0]:%Y%m%d}-{dates[1]:%Y%m%d}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
