@@ -9,6 +9,7 @@ from cop import api as cop_api
 from cop import api_account, api_conversation, api_notifications, api_value
 from knowledge import api as knowledge_api
 from meetings import api as meetings_api
+from meetings import api_agenda as meetings_api_agenda
 from meetings import api_feedback as meetings_api_feedback
 from meetings import api_guests as meetings_api_guests
 from meetings import api_polls as meetings_api_polls
@@ -127,6 +128,11 @@ v1 = [
         "communities/<slug:community_slug>/invitations/",
         invitations,
         name="api-community-invitations",
+    ),
+    path(
+        "meetings/<id:meeting_id>/agenda/suggestions/",
+        meetings_api_agenda.AgendaSuggestionsView.as_view(),
+        name="api-meeting-agenda-suggestions",
     ),
     path(
         "meetings/<id:meeting_id>/feedback/",

@@ -50,3 +50,8 @@ class KnowledgeConfig(AppConfig):
         from .content import register as register_content
 
         register_content()
+        from cop.extensions import register_agenda_suggester
+
+        from .agenda import suggest_agenda
+
+        register_agenda_suggester(suggest_agenda)
