@@ -55,3 +55,6 @@ class KnowledgeConfig(AppConfig):
         from .agenda import suggest_agenda
 
         register_agenda_suggester(suggest_agenda)
+        from .signals_groupthink import register_section as register_groupthink
+
+        register_groupthink()
