@@ -58,3 +58,8 @@ class KnowledgeConfig(AppConfig):
         from .signals_groupthink import register_section as register_groupthink
 
         register_groupthink()
+        from .learning import home_section as learning_home_section
+
+        register_home_section(
+            order=6, template="knowledge/_learning_home.html", context=learning_home_section
+        )

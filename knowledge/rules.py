@@ -189,3 +189,8 @@ declare(
     is_coordinator,
     _("Only the community's coordinators can see its knowledge gaps."),
 )
+declare(
+    "knowledge.follow_learning_path",
+    is_participant,
+    _("Only members of the community have a learning path in it."),
+)
