@@ -120,9 +120,9 @@ def line_chart(
     horizontal line marks `reference` when given. Values are drawn as shares when
     `percent` (0 to 100 %)."""
     width, height, left, bottom, top = 640, 240, 46, 36, 30
-    plot_w, plot_h = width - left - 14, height - bottom - top
-    values = [v for points in series.values() for v in points]
-    peak = 1.0 if percent else max([*values, reference or 0, 1])
+    plot_w, plot_h = width - left - 34, height - bottom - top  # room for the last label
+    known = [v for points in series.values() for v in points if v is not None]
+    peak = 1.0 if percent else max([*known, reference or 0, 1])
     step_x = plot_w / max(len(categories) - 1, 1)
 
     def y(value: float) -> float:
@@ -132,7 +132,7 @@ def line_chart(
         return f"{value:.0%}" if percent else f"{value:g}"
 
     parts = [
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 14}" y2="{top + plot_h}" '
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
         'stroke="#888"/>',
         f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="11">'
         f"{escape(fmt(peak))}</text>",
@@ -140,7 +140,7 @@ def line_chart(
     ]
     if reference is not None:
         parts.append(
-            f'<line x1="{left}" y1="{y(reference):.1f}" x2="{width - 14}" '
+            f'<line x1="{left}" y1="{y(reference):.1f}" x2="{left + plot_w}" '
             f'y2="{y(reference):.1f}" stroke="#c7772e" stroke-dasharray="5 3" class="reference">'
             f"<title>{escape(fmt(reference))}</title></line>"
         )
@@ -150,13 +150,27 @@ def line_chart(
             f'<rect x="{left + s * 170}" y="6" width="12" height="12" fill="{color}"/>'
             f'<text x="{left + s * 170 + 16}" y="16" font-size="12">{escape(name)}</text>'
         )
-        coords = [(left + i * step_x, y(value)) for i, value in enumerate(points)]
-        parts.append(
-            '<polyline fill="none" stroke-width="2.5" stroke="{}" points="{}"/>'.format(
-                color, " ".join(f"{px:.1f},{py:.1f}" for px, py in coords)
-            )
-        )
-        for (px, py), value, label in zip(coords, points, categories, strict=False):
+        # A month without a value (None: a share of nothing) is a gap in the line.
+        known = [(i, value) for i, value in enumerate(points) if value is not None]
+        coords = [(left + i * step_x, y(value)) for i, value in known]
+        runs, run, previous = [], [], None
+        for (i, _value), point in zip(known, coords, strict=True):
+            if previous is not None and i != previous + 1:
+                runs.append(run)
+                run = []
+            run.append(point)
+            previous = i
+        runs.append(run)
+        for run in runs:
+            if len(run) > 1:
+                parts.append(
+                    '<polyline fill="none" stroke-width="2.5" stroke="{}" points="{}"/>'.format(
+                        color, " ".join(f"{px:.1f},{py:.1f}" for px, py in run)
+                    )
+                )
+        labels = [categories[i] if i < len(categories) else "" for i, _v in known]
+        values = [value for _i, value in known]
+        for (px, py), value, label in zip(coords, values, labels, strict=True):
             parts.append(
                 f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{color}">'
                 f"<title>{escape(name)} {escape(label)}: {escape(fmt(value))}</title></circle>"

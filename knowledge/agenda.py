@@ -253,17 +253,30 @@ def _trending(community, now) -> list[AgendaSuggestion]:
     for tag in Tag.objects.filter(community=community, pk__in=rising).only("pk", "name", "slug"):
         recent, before = trends[tag.pk]
         per_month_before = before * TREND_RECENT_DAYS / TREND_BEFORE_DAYS
-        reason = _(
-            "Rising: %(recent)d new problems, stories and practices in the last %(days)d "
-            "days, against %(before)d in the %(before_days)d days before (about %(rate).1f "
-            "a month then)."
-        ) % {
+        figures = {
             "recent": recent,
             "days": TREND_RECENT_DAYS,
             "before": before,
             "before_days": TREND_BEFORE_DAYS,
             "rate": per_month_before,
         }
+        if before:
+            reason = (
+                _(
+                    "Rising: %(recent)d new problems, stories and practices in the last "
+                    "%(days)d days, against %(before)d in the %(before_days)d days before "
+                    "(about %(rate).1f a month then)."
+                )
+                % figures
+            )
+        else:
+            reason = (
+                _(
+                    "New: %(recent)d new problems, stories and practices in the last %(days)d "
+                    "days, and none in the %(before_days)d days before."
+                )
+                % figures
+            )
         url = _list_url("problem_list", community, tag=tag.slug)
         found.append(
             AgendaSuggestion(

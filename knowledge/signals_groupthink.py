@@ -132,8 +132,9 @@ def _by_month(queryset, field: str, **aggregates) -> dict[str, dict]:
     return {_key(row["month"]): row for row in rows}
 
 
-def _series(months, values: dict[str, float]) -> list[dict]:
-    return [{"month": _key(m), "value": values.get(_key(m), 0)} for m in months]
+def _series(months, values: dict[str, float], missing=0) -> list[dict]:
+    """One point per month; a share of nothing (no replies that month) is None."""
+    return [{"month": _key(m), "value": values.get(_key(m), missing)} for m in months]
 
 
 def groupthink_signals(community: Community, *, end: datetime) -> dict:
@@ -284,15 +285,15 @@ def groupthink_signals(community: Community, *, end: datetime) -> dict:
     outside_input = {_key(m): guests_n.get(_key(m), 0) + shared.get(_key(m), 0) for m in months}
 
     series = {
-        "top_voices": {"top_voices": _series(months, top)},
+        "top_voices": {"top_voices": _series(months, top, None)},
         "new_voices": {
             "new_voices": _series(months, new_voices),
             "first_post": _series(months, posts_by_month),
             "first_answer": _series(months, answers_by_month),
         },
-        "outside_core": {"outside_core": _series(months, outside)},
+        "outside_core": {"outside_core": _series(months, outside, None)},
         "notes_per_practice": {"notes_per_practice": _series(months, notes_ratio)},
-        "single_validator": {"single_validator": _series(months, alone)},
+        "single_validator": {"single_validator": _series(months, alone, None)},
         "outside_input": {
             "guests": _series(months, guests_n),
             **({"shared": _series(months, shared)} if OUTSIDE_INPUT_SOURCES else {}),
