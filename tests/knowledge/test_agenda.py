@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
 from rest_framework.test import APIClient
 
 from cop.enums import JoinPolicy, Role, Visibility
@@ -15,6 +17,7 @@ from knowledge.agenda import suggest_agenda, topic_trends, trend_ratio
 from knowledge.enums import EntryStatus, ProblemStatus
 from meetings.enums import AgendaItemStatus
 from meetings.models import AgendaItem, AgendaVote
+from tests.browser.utils import log_in
 from tests.factories import (
     CommunityFactory,
     MeetingFactory,
@@ -235,3 +238,27 @@ def test_api_lists_and_accepts_suggestions():
         assert response.json()["status"] == "accepted"
         assert api.post(url, {"key": trending["key"]}, format="json").status_code == 400
         assert api.post(url, {"key": "x" * 500}, format="json").status_code == 400
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_host_accepts_an_agenda_suggestion_in_the_browser(browser_page):
+    page = browser_page
+    community = CommunityFactory()
+    host = make_member(community, role=Role.COORDINATOR)
+    ProblemFactory(
+        community=community,
+        title="Backups fail every Sunday",
+        created_at=timezone.now() - timedelta(days=10),
+    )
+    meeting = MeetingFactory(community=community, title="Monthly clinic", hosts=[host])
+    log_in(page, host.email)
+    page.goto(meeting.get_absolute_url())
+    page.get_by_role("link", name="Suggestions for the agenda, with the reason for each").click()
+    expect(page.get_by_text("Asked 10 days ago and nobody has answered yet.")).to_be_visible()
+    page.get_by_role("button", name="Add “Backups fail every Sunday” to the agenda").click()
+    expect(page.get_by_text("“Backups fail every Sunday” is on the agenda.")).to_be_visible()
+    page.get_by_role("link", name="Monthly clinic").click()
+    agenda = page.locator("#agenda ol.agenda-list")
+    expect(agenda.get_by_role("strong")).to_have_text("Backups fail every Sunday")
+    expect(agenda.get_by_role("link", name="(the problem)")).to_be_visible()
