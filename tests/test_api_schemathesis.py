@@ -111,6 +111,8 @@ BUSINESS_RULES: list[tuple[str, str, str]] = [
     ("*/moderation/*", "no longer a member", "memberships are data"),
     ("*/moderation/*", "last coordinator", "a community always keeps one coordinator"),
     ("*/conduct/", "cannot be empty", "text of spaces only is empty once trimmed"),
+    ("*/agenda/suggestions/", "no longer offered", "suggestions come from the community's data"),
+    ("*", "The agenda of this meeting is closed", "the meeting's state"),
 ]
 
 
