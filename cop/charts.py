@@ -106,3 +106,80 @@ def lorenz_chart(points: list[tuple[float, float]], *, title: str) -> SafeString
         f'<text x="{pad}" y="{pad - 10}" font-size="11">share of contributions</text>'
     )
     return _svg(size, size, title, body, css="square")
+
+
+def line_chart(
+    categories: list[str],
+    series: dict[str, list[float]],
+    *,
+    title: str,
+    reference: float | None = None,
+    percent: bool = False,
+) -> SafeString:
+    """Lines over the categories (months), one per series, with a legend; a dashed
+    horizontal line marks `reference` when given. Values are drawn as shares when
+    `percent` (0 to 100 %)."""
+    width, height, left, bottom, top = 640, 240, 46, 36, 30
+    plot_w, plot_h = width - left - 34, height - bottom - top  # room for the last label
+    known = [v for points in series.values() for v in points if v is not None]
+    peak = 1.0 if percent else max([*known, reference or 0, 1])
+    step_x = plot_w / max(len(categories) - 1, 1)
+
+    def y(value: float) -> float:
+        return top + plot_h - value / peak * plot_h
+
+    def fmt(value: float) -> str:
+        return f"{value:.0%}" if percent else f"{value:g}"
+
+    parts = [
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        'stroke="#888"/>',
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" font-size="11">'
+        f"{escape(fmt(peak))}</text>",
+        f'<text x="{left - 6}" y="{top + plot_h + 4}" text-anchor="end" font-size="11">0</text>',
+    ]
+    if reference is not None:
+        parts.append(
+            f'<line x1="{left}" y1="{y(reference):.1f}" x2="{left + plot_w}" '
+            f'y2="{y(reference):.1f}" stroke="#c7772e" stroke-dasharray="5 3" class="reference">'
+            f"<title>{escape(fmt(reference))}</title></line>"
+        )
+    for s, (name, points) in enumerate(series.items()):
+        color = PALETTE[s % len(PALETTE)]
+        parts.append(
+            f'<rect x="{left + s * 170}" y="6" width="12" height="12" fill="{color}"/>'
+            f'<text x="{left + s * 170 + 16}" y="16" font-size="12">{escape(name)}</text>'
+        )
+        # A month without a value (None: a share of nothing) is a gap in the line.
+        known = [(i, value) for i, value in enumerate(points) if value is not None]
+        coords = [(left + i * step_x, y(value)) for i, value in known]
+        runs, run, previous = [], [], None
+        for (i, _value), point in zip(known, coords, strict=True):
+            if previous is not None and i != previous + 1:
+                runs.append(run)
+                run = []
+            run.append(point)
+            previous = i
+        runs.append(run)
+        for run in runs:
+            if len(run) > 1:
+                parts.append(
+                    '<polyline fill="none" stroke-width="2.5" stroke="{}" points="{}"/>'.format(
+                        color, " ".join(f"{px:.1f},{py:.1f}" for px, py in run)
+                    )
+                )
+        labels = [categories[i] if i < len(categories) else "" for i, _v in known]
+        values = [value for _i, value in known]
+        for (px, py), value, label in zip(coords, values, labels, strict=True):
+            parts.append(
+                f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{color}">'
+                f"<title>{escape(name)} {escape(label)}: {escape(fmt(value))}</title></circle>"
+            )
+    every = max(1, len(categories) // 6)
+    for i, label in enumerate(categories):
+        if i % every == 0 or i == len(categories) - 1:
+            parts.append(
+                f'<text x="{left + i * step_x:.1f}" y="{height - 14}" text-anchor="middle" '
+                f'font-size="11">{escape(label)}</text>'
+            )
+    return _svg(width, height, title, "".join(parts))

@@ -373,7 +373,11 @@ def _section_exports(key: str) -> dict:
     return {
         f"{key}-series": (["series", "month", "value"], lambda d: [
             [name, point["month"], point["value"]]
-            for name, points in section(d).get("series", {}).items() for point in points
+            for name, points in [
+                *section(d).get("series", {}).items(),
+                *[(f"{signal['key']}:{name}", points) for signal in section(d).get("signals", [])
+                  for name, points in signal["series"].items()],
+            ] for point in points
         ]),
         f"{key}-figures": (["figure", "value", "unit"], lambda d: [
             [stat["key"], "" if stat["value"] is None else stat["value"], stat["unit"]]

@@ -239,3 +239,85 @@ def register_network_column(*, order: int, key: str, label: str, build: Callable
     if any(column.key == key for column in NETWORK_COLUMNS):
         return
     _add(NETWORK_COLUMNS, NetworkColumn(order, key, label, build))
+
+
+# --- Agenda suggestions, mentor suggestions and outside input ---------------------------
+
+
+@dataclass(frozen=True)
+class AgendaSuggestion:
+    """A topic suggested to a meeting's hosts, with the plain-words reason it was made.
+
+    `key` identifies it for accepting (`problem:12`, `topic:3:trending`); accepting adds
+    an agenda item titled `title`, with `details` (Markdown naming the source), linked to
+    `problem_id` when the suggestion is a problem.
+    """
+
+    key: str
+    kind: str  # votes | unanswered | gap | trending
+    title: str
+    reason: str
+    score: float
+    url: str = ""
+    details: str = ""
+    problem_id: int | None = None
+
+
+# suggest(user=..., meeting=...) -> list[AgendaSuggestion]: only what `user` may see, a
+# fixed number of queries. The knowledge app registers one (meetings never imports it).
+AGENDA_SUGGESTERS: list[Callable] = []
+
+
+def register_agenda_suggester(suggest: Callable) -> None:
+    if suggest not in AGENDA_SUGGESTERS:
+        AGENDA_SUGGESTERS.append(suggest)
+
+
+def agenda_suggestions(*, user, meeting, limit: int = 10) -> list[AgendaSuggestion]:
+    """Every registered suggester's suggestions for `meeting`, best first, one per key."""
+    found: dict[str, AgendaSuggestion] = {}
+    for suggest in AGENDA_SUGGESTERS:
+        for suggestion in suggest(user=user, meeting=meeting):
+            if suggestion.key not in found or found[suggestion.key].score < suggestion.score:
+                found[suggestion.key] = suggestion
+    return sorted(found.values(), key=lambda s: (-s.score, s.title, s.key))[:limit]
+
+
+@dataclass(frozen=True)
+class MentorSuggestion:
+    """A mentor suggested to a newcomer for some topics, with the reason."""
+
+    user_id: int
+    name: str
+    reason: str
+    url: str = ""
+
+
+# suggest(user=..., community=..., topics=[Tag, ...]) -> MentorSuggestion | None. The
+# mentoring app registers one, so the knowledge app's learning path never imports it.
+MENTOR_SUGGESTERS: list[Callable] = []
+
+
+def register_mentor_suggester(suggest: Callable) -> None:
+    if suggest not in MENTOR_SUGGESTERS:
+        MENTOR_SUGGESTERS.append(suggest)
+
+
+def suggest_mentor(*, user, community, topics) -> MentorSuggestion | None:
+    for suggest in MENTOR_SUGGESTERS:
+        found = suggest(user=user, community=community, topics=topics)
+        if found is not None:
+            return found
+    return None
+
+
+# source(community=..., since=..., until=...) -> dict[str (YYYY-MM), int]: outside input
+# per month that an app knows about (practices shared from related communities). The
+# groupthink signals count what is registered here beside the meetings' guests; until
+# an app registers one, that part says "not yet available".
+OUTSIDE_INPUT_SOURCES: list[Callable] = []
+
+
+def register_outside_input_source(source: Callable) -> None:
+    if source not in OUTSIDE_INPUT_SOURCES:
+        OUTSIDE_INPUT_SOURCES.append(source)

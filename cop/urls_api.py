@@ -17,6 +17,7 @@ from cop import (
 from knowledge import api as knowledge_api
 from knowledge import api_sharing as knowledge_api_sharing
 from meetings import api as meetings_api
+from meetings import api_agenda as meetings_api_agenda
 from meetings import api_cohosts as meetings_api_cohosts
 from meetings import api_feedback as meetings_api_feedback
 from meetings import api_guests as meetings_api_guests
@@ -202,6 +203,11 @@ v1 = [
         "meetings/<id:meeting_id>/cohosts/",
         meetings_api_cohosts.MeetingCohostsView.as_view(),
         name="api-meeting-cohosts",
+    ),
+    path(
+        "meetings/<id:meeting_id>/agenda/suggestions/",
+        meetings_api_agenda.AgendaSuggestionsView.as_view(),
+        name="api-meeting-agenda-suggestions",
     ),
     path(
         "meetings/<id:meeting_id>/feedback/",

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from cop import selectors
-from cop.charts import column_chart, hbar_chart, lorenz_chart
+from cop.charts import column_chart, hbar_chart, line_chart, lorenz_chart
 from cop.dashboard import (
     PERIODS,
     dashboard_snapshot,
@@ -109,7 +109,11 @@ def section_views(data: dict) -> list[dict]:
         months = [point["month"] for point in next(iter(series.values()), [])]
         names = [label(name) for name in series]
         values = [[point["value"] for point in points] for points in series.values()]
-        chart = column_chart(months, dict(zip(names, values, strict=True)), title=label("chart"))
+        chart = (
+            column_chart(months, dict(zip(names, values, strict=True)), title=label("chart"))
+            if series
+            else None
+        )
         views.append(
             {
                 "key": key,
@@ -124,6 +128,7 @@ def section_views(data: dict) -> list[dict]:
                     {"month": month, "values": [column[i] for column in values]}
                     for i, month in enumerate(months)
                 ],
+                "signals": signal_views(section, label),
                 "table_title": label("table") if "table" in labels else "",
                 "table": [
                     {**row, "age_days": int(row["age_hours"] // 24)}
@@ -131,4 +136,39 @@ def section_views(data: dict) -> list[dict]:
                 ],
             }
         )
+    return views
+
+
+def signal_views(section: dict, label) -> list[dict]:
+    """A section's signals (`knowledge.signals_groupthink`): each with its label, stated
+    reference and explanation, a line chart over its months and the rows beside it."""
+    views = []
+    for signal in section.get("signals", []):
+        key, percent = signal["key"], signal["unit"] == "share"
+        names = [label(name) for name in signal["series"]]
+        columns = [[p["value"] for p in points] for points in signal["series"].values()]
+        months = [p["month"] for p in next(iter(signal["series"].values()), [])]
+        views.append(
+            {
+                **signal,
+                "label": label(key),
+                "reference_text": label(f"{key}_reference"),
+                "explained": label(f"{key}_explained"),
+                "percent": percent,
+                "chart": line_chart(
+                    months,
+                    dict(zip(names, columns, strict=True)),
+                    title=label(key),
+                    reference=signal["reference"] if signal["reference"] else None,
+                    percent=percent,
+                ),
+                "series_names": names,
+                "rows": [
+                    {"month": month, "values": [column[i] for column in columns]}
+                    for i, month in enumerate(months)
+                ],
+            }
+        )
+    if views and not section.get("shared_available", True):
+        views[-1]["note"] = label("shared_unavailable")
     return views

@@ -74,3 +74,16 @@ class KnowledgeConfig(AppConfig):
         from .content import register as register_content
 
         register_content()
+        from cop.extensions import register_agenda_suggester
+
+        from .agenda import suggest_agenda
+
+        register_agenda_suggester(suggest_agenda)
+        from .signals_groupthink import register_section as register_groupthink
+
+        register_groupthink()
+        from .learning import home_section as learning_home_section
+
+        register_home_section(
+            order=6, template="knowledge/_learning_home.html", context=learning_home_section
+        )

@@ -528,3 +528,40 @@ class SharedPractice(models.Model):
         return reverse(
             "knowledge:shared_practice", kwargs={"slug": self.community.slug, "pk": self.pk}
         )
+
+
+class LearningPath(models.Model):
+    """A member's learning path in a community: the topics they picked (or those of their
+    first problem). The reading list itself is computed (`knowledge.learning`)."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_paths"
+    )
+    topics = models.ManyToManyField(Tag, blank=True, related_name="+", verbose_name=_("topics"))
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "user"], name="learning_path_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Path of {self.user_id} in {self.community_id}"
+
+
+class PathRead(models.Model):
+    """An item of a learning path the member opened: the path ticks itself with these."""
+
+    path = models.ForeignKey(LearningPath, on_delete=models.CASCADE, related_name="reads")
+    kind = models.CharField(max_length=10)  # practice | story | problem
+    object_id = models.PositiveBigIntegerField()
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["path", "kind", "object_id"], name="path_read_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id} read on path {self.path_id}"

@@ -285,3 +285,8 @@ declare(
     coordinates_either_side_of_share,
     _("Only a coordinator of either community can stop sharing a practice."),
 )
+declare(
+    "knowledge.follow_learning_path",
+    is_participant,
+    _("Only members of the community have a learning path in it."),
+)

@@ -78,29 +78,109 @@ def stem(word: str) -> str:
     w = word.lower()
     if len(w) <= 3:
         return w
-    for suffix, keep in (
-        ("ational", "ate"), ("ization", "ize"), ("ations", "ate"), ("ation", "ate"),
-        ("ments", ""), ("ment", ""), ("ness", ""), ("ingly", ""), ("edly", ""),
-        ("ies", "y"), ("ied", "y"), ("ing", ""), ("ers", ""), ("er", ""), ("ed", ""),
-        ("ly", ""), ("es", ""), ("s", ""),
-    ):  # fmt: skip
-        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
-            w = w[: -len(suffix)] + keep
+    # Two rounds, so that a word with two suffixes meets its shorter forms
+    # ("volunteering" → "volunteer" → "volunte", as "volunteers" → "volunte").
+    for _round in range(2):
+        for suffix, keep in (
+            ("sses", "ss"), ("ss", "ss"),
+            ("ational", "ate"), ("ization", "ize"), ("ations", "ate"), ("ation", "ate"),
+            ("ments", ""), ("ment", ""), ("ness", ""), ("ingly", ""), ("edly", ""),
+            ("ies", "y"), ("ied", "y"), ("ing", ""), ("ers", ""), ("er", ""), ("ed", ""),
+            ("ly", ""), ("es", ""), ("s", ""),
+        ):  # fmt: skip
+            if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+                w = w[: -len(suffix)] + keep
+                break
+        else:
             break
     if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
         w = w[:-1]  # "stopp" → "stop"
-    if w.endswith("e") and len(w) > 4:
-        w = w[:-1]  # "cache"/"caching" → "cach"
+    if w.endswith("e") and len(w) > 3:
+        w = w[:-1]  # "cache"/"caching" → "cach", "glue"/"glued" → "glu"
     return w
 
 
+# Words members use for the same thing, across the domains communities talk about:
+# common abbreviations, British and American spellings, and plain synonyms. Each group
+# meets under its first word's stem, on both sides alike; the candidate query asks for
+# every spelling of a group. Generic on purpose: a pair of the evaluation set is never a
+# reason to add a word here.
+_SYNONYM_TEXT = """
+database db databases
+postgres postgresql psql
+kubernetes k8s
+javascript js
+repository repo repos
+configuration config configs
+documentation docs
+application app apps
+authentication auth
+performance perf
+environment env
+dependency dependencies deps
+load traffic
+slow sluggish laggy
+grading marking assessing
+feedback comments
+student pupil pupils learners
+teacher teachers educator
+assignment homework
+exam exams examination
+volunteer volunteers
+meeting meetup meetups
+doctor gp physician
+medication medicine meds medications
+fertilizer fertiliser
+color colour
+organize organise organizing organising
+behavior behaviour
+glue adhesive glued
+wood timber lumber
+child children kids kid
+email mail emails
+phone smartphone mobile
+computer laptop pc
+photo picture photos pictures
+repair fix fixing
+money cash funds
+"""
+
+
+def _synonym_groups() -> tuple[dict[str, str], dict[str, list[str]]]:
+    canonical: dict[str, str] = {}
+    spellings: dict[str, list[str]] = {}
+    for line in _SYNONYM_TEXT.strip().splitlines():
+        words = line.split()
+        head = stem(words[0])
+        spellings[head] = words
+        for word in words:
+            canonical[stem(word)] = head
+    return canonical, spellings
+
+
+SYNONYMS, SPELLINGS = _synonym_groups()
+
+
 def terms(text: str) -> dict[str, str]:
-    """The content words of `text` by stem (the first spelling seen is kept for reasons)."""
+    """The content words of `text` by stem, synonyms meeting under one stem (the first
+    spelling seen is kept for reasons)."""
     found: dict[str, str] = {}
     for word in _WORD.findall(text.lower()):
         if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
             continue
-        found.setdefault(stem(word), word)
+        stem_ = stem(word)
+        found.setdefault(SYNONYMS.get(stem_, stem_), word)
+    return found
+
+
+def retrieval_words(query_words: dict[str, str]) -> dict[str, str]:
+    """The words the candidate query asks for: the query's own, and every spelling of
+    the synonym groups they belong to (keyed `stem|spelling`)."""
+    found = dict(query_words)
+    for stem_, word in query_words.items():
+        for spelling in SPELLINGS.get(stem_, []):
+            if spelling != word and _WORD.fullmatch(spelling):
+                found[f"{stem_}|{spelling}"] = spelling
     return found
 
 
@@ -480,8 +560,8 @@ def similar(
     if exclude_problem is not None:
         documents = documents.exclude(kind=SearchKind.PROBLEM, object_id=exclude_problem)
     grams = _trigrams(title)
-    candidates, shares = _candidates(title, query_words, documents)
-    weights = {stem_: informativeness(share) for stem_, share in shares.items()}
+    candidates, shares = _candidates(title, retrieval_words(query_words), documents)
+    weights = {stem_: informativeness(share) for stem_, share in shares.items() if "|" not in stem_}
     scored = [score(query_words, grams, document, topics or {}, weights) for document in candidates]
     shown = sorted(
         (s for s in scored if s.score >= min_score),

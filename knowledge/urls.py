@@ -3,7 +3,7 @@ the Markdown preview are global, under /knowledge/."""
 
 from django.urls import path
 
-from . import views, views_sharing
+from . import views, views_sense, views_sharing
 
 app_name = "knowledge"
 
@@ -13,6 +13,12 @@ urlpatterns = [
     path("knowledge/search/", views.search_page, name="search"),
     path("knowledge/preview/", views.preview, name="preview"),
     path(C, views.knowledge_home, name="home"),
+    path(f"{C}path/", views_sense.learning_path_page, name="learning_path"),
+    path(
+        f"{C}path/open/<str:kind>/<id:pk>/",
+        views_sense.learning_open,
+        name="learning_open",
+    ),
     path(f"{C}stories/", views.story_list, name="story_list"),
     path(f"{C}stories/new/", views.story_create, name="story_create"),
     path(f"{C}stories/<id:pk>/", views.story_detail, name="story_detail"),

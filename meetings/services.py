@@ -931,6 +931,22 @@ def move_agenda_item(*, item: AgendaItem, by: User, up: bool) -> AgendaItem:
     return item
 
 
+@transaction.atomic
+def accept_agenda_suggestion(*, meeting: Meeting, by: User, suggestion) -> AgendaItem:
+    """A host takes one of the suggestions (`cop.extensions.AgendaSuggestion`, found by
+    the caller among those offered to them): it becomes an accepted agenda item, last in
+    the agenda, with the suggestion's reason and source in its details and its problem
+    linked when it has one. Side effects as `propose_agenda_item` (participation)."""
+    item = propose_agenda_item(
+        meeting=meeting,
+        by=by,
+        title=suggestion.title,
+        details=suggestion.details[:4000],
+        problem_id=suggestion.problem_id,
+    )
+    return set_agenda_item_status(item=item, by=by, status=AgendaItemStatus.ACCEPTED)
+
+
 # --- attendance --------------------------------------------------------------------------------
 
 

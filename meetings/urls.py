@@ -3,7 +3,7 @@ personal page and feed under /meetings/."""
 
 from django.urls import path
 
-from . import views, views_cohosts, views_feedback, views_guests, views_polls
+from . import views, views_agenda, views_cohosts, views_feedback, views_guests, views_polls
 
 app_name = "meetings"
 
@@ -42,6 +42,11 @@ urlpatterns = [
     path(meeting + "agenda/<id:item_id>/vote/", views.vote_agenda_item, name="agenda_vote"),
     path(meeting + "agenda/<id:item_id>/status/", views.agenda_item_status, name="agenda_status"),
     path(meeting + "agenda/<id:item_id>/move/", views.move_agenda_item, name="agenda_move"),
+    path(
+        meeting + "agenda/suggestions/",
+        views_agenda.agenda_suggestions_page,
+        name="agenda_suggestions",
+    ),
     path(meeting + "attendance/", views.attendance, name="attendance"),
     path(meeting + "notes/", views.notes, name="notes"),
     path(meeting + "meeting.ics", views.meeting_ics, name="ics"),

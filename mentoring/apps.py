@@ -25,3 +25,8 @@ class MentoringConfig(AppConfig):
         from .dashboard import register_section
 
         register_section()
+        from cop.extensions import register_mentor_suggester
+
+        from .suggest import suggest_mentor
+
+        register_mentor_suggester(suggest_mentor)

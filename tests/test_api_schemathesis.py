@@ -120,6 +120,8 @@ BUSINESS_RULES: list[tuple[str, str, str]] = [
     ("*/shares/", "cannot be shared", "the practice's state and its community's readers"),
     ("*/cohosts/", "Not related communities", "relations between communities are data"),
     ("*/cohosts/", "can be co-hosted", "the host community's visibility"),
+    ("*/agenda/suggestions/", "no longer offered", "suggestions come from the community's data"),
+    ("*", "The agenda of this meeting is closed", "the meeting's state"),
 ]
 
 

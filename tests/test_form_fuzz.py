@@ -267,13 +267,14 @@ def _area_starts(slug: str, names: dict) -> dict[str, tuple[list[str], str]]:
             [f"{c}meetings/", f"{c}meetings/new/", f"{c}meetings/series/new/",
              f"{c}meetings/{meeting}/", f"{c}meetings/{meeting}/edit/",
              f"{c}meetings/{meeting}/cancel/", f"{c}meetings/{meeting}/attendance/",
-             f"{c}meetings/{meeting}/notes/"],
+             f"{c}meetings/{meeting}/notes/", f"{c}meetings/{meeting}/agenda/suggestions/"],
             rf"^{c}meetings/",
         ),
         "knowledge": (
             [f"{c}knowledge/", f"{c}knowledge/stories/new/", f"{c}knowledge/problems/new/",
              f"{c}knowledge/practices/new/", f"{c}knowledge/problems/{problem}/",
-             f"{c}knowledge/practices/{entry}/", f"{c}knowledge/glossary/"],
+             f"{c}knowledge/practices/{entry}/", f"{c}knowledge/glossary/",
+             f"{c}knowledge/path/"],
             rf"^{c}knowledge/",
         ),
         "mentoring": (

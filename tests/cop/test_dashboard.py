@@ -157,7 +157,8 @@ def test_dashboard_renders_every_chart_with_its_table(client, community_and_coor
     response = client.get(reverse("community_dashboard", args=[community.slug]))
     content = response.content.decode()
     assert response.status_code == 200
-    assert content.count('<svg class="chart') == 6  # three core, one per practice app's section
+    # three core, one per practice app's section, and one line per groupthink signal (six)
+    assert content.count('<svg class="chart') == 12
     assert content.count("<table") >= 3
     assert "Participation mix" in content and "Gini coefficient" in content
 

@@ -95,6 +95,8 @@ ENDPOINTS = [
     ("post", "/api/v1/polls/{poll}/schedule/", {"slot": "{slot}"}, COORDINATOR_ONLY),
     # feedback: attendees give it, hosts and coordinators read it
     ("get", "/api/v1/meetings/{meeting}/feedback/", None, COORDINATOR_READS),
+    # agenda suggestions: hosts and coordinators
+    ("get", "/api/v1/meetings/{meeting}/agenda/suggestions/", None, COORDINATOR_READS),
     # one's own calendar feed, whatever the community
     ("get", "/api/v1/meetings/feed/", None, SIGNED_IN),
     ("post", "/api/v1/meetings/feed/revoke/", None, SIGNED_IN),
