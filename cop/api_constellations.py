@@ -144,6 +144,10 @@ class RelationListView(generics.ListAPIView):
         )
         return Response(_serialize(relation, community), status=status.HTTP_201_CREATED)
 
+    # The declared permission each method reads (the URL walk in the tests checks it);
+    # last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {"get": "cop.view_relations", "post": "cop.request_relation"}
+
 
 class RelationView(APIView):
     """One relation of the community; DELETE ends it (either side's coordinators), or
@@ -175,6 +179,10 @@ class RelationView(APIView):
         constellations.end_relation(relation=relation, by=request.user, side=community)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    # The declared permission each method reads (the URL walk in the tests checks it);
+    # last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {"get": "cop.view_relations", "delete": "cop.end_relation"}
+
 
 class RelationAcceptanceView(APIView):
     """The asked community's coordinator accepts: the relation becomes effective."""
@@ -188,6 +196,10 @@ class RelationAcceptanceView(APIView):
         authorize(request.user, "cop.answer_relation", relation)
         relation = constellations.accept_relation(relation=relation, by=request.user)
         return Response(_serialize(relation, community))
+
+    # The declared permission each method reads (the URL walk in the tests checks it);
+    # last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {"post": "cop.answer_relation"}
 
 
 class RelationRefusalView(APIView):
@@ -208,3 +220,7 @@ class RelationRefusalView(APIView):
             relation=relation, by=request.user, reason=body.validated_data.get("reason", "")
         )
         return Response(_serialize(relation, community))
+
+    # The declared permission each method reads (the URL walk in the tests checks it);
+    # last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {"post": "cop.answer_relation"}

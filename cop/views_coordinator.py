@@ -23,7 +23,7 @@ from cop.forms_coordinator import (
 )
 from cop.models import Membership
 from cop.next_url import safe_next
-from cop.permissions import authorize
+from cop.permissions import authorize, authorizes
 from cop.report import report_pdf, sponsor_report
 from cop.rules import membership_of
 from cop.services import invitations_bulk, outreach
@@ -44,6 +44,7 @@ def _context(request: HttpRequest, community, **extra) -> dict:
 
 
 @login_required
+@authorizes("cop.invite_members")
 def bulk_invite(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the form. POST `step=preview`: every row valid or not, with its reason, and a
     confirm button carrying the list. POST `step=confirm`: invite the valid rows and show
@@ -77,6 +78,7 @@ def bulk_invite(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@authorizes("cop.view_outreach")
 def outreach_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Members quiet for N days, with their last contribution and last visit."""
     community = selectors.access_community(request.user, slug)
@@ -106,6 +108,7 @@ def outreach_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@authorizes("cop.send_personal_note")
 def personal_note(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     """Write a personal note to one member (GET the form, POST sends it)."""
     community = selectors.access_community(request.user, slug)
@@ -146,6 +149,7 @@ def personal_note(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
 
 @login_required
 @require_POST
+@authorizes("cop.thank")
 def toggle_thanks(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Thank the author of an item, or (`undo`) take the thanks back; back to the item."""
     found, obj = content.resolve(request.user, kind, pk)
@@ -176,6 +180,7 @@ def _report_period(request: HttpRequest) -> tuple[ReportPeriodForm, tuple | None
 
 
 @login_required
+@authorizes("cop.view_sponsor_report")
 def sponsor_report_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The printable sponsor report for a chosen period (coordinators and staff)."""
     community = selectors.access_community(request.user, slug)
@@ -217,6 +222,7 @@ def sponsor_report_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@authorizes("cop.view_sponsor_report")
 def sponsor_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The same report as a PDF download."""
     community = selectors.access_community(request.user, slug)

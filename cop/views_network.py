@@ -16,12 +16,13 @@ from cop.confirm import confirmation
 from cop.extensions import NETWORK_COLUMNS
 from cop.forms import DeclineForm
 from cop.forms_network import NetworkFilterForm, RelationRequestForm
-from cop.permissions import allowed, authorize
+from cop.permissions import allowed, authorize, authorizes
 from cop.services import constellations
 from cop.views_communities import _community_context
 
 
 @login_required
+@authorizes("cop.request_relation")
 def community_relations(request: HttpRequest, slug: str) -> HttpResponse:
     """Coordinators: the communities related to this one, the requests to answer and the
     ones waiting for the other side, and the form to ask a new one."""
@@ -59,22 +60,22 @@ def community_relations(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-ACTIONS = {
-    "accept": "cop.answer_relation",
-    "decline": "cop.answer_relation",
-    "end": "cop.end_relation",
-}
+ACTIONS = ("accept", "decline", "end")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@authorizes("cop.answer_relation", "cop.end_relation")
 def relation_action(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
     """Accept, decline or end one relation: GET asks, POST does it."""
     community = selectors.access_community(request.user, slug)
     if action not in ACTIONS:
         raise Http404("No such action.")
     relation = selectors_network.access_relation(community, pk)
-    authorize(request.user, ACTIONS[action], relation)
+    if action == "end":
+        authorize(request.user, "cop.end_relation", relation)
+    else:
+        authorize(request.user, "cop.answer_relation", relation)
     if action in ("accept", "decline") and relation.to_community_id != community.pk:
         raise Http404("Answered from the asked community's page.")
     other = relation.other_side(community)
@@ -136,6 +137,7 @@ def related_section(*, community, user, membership) -> dict | None:
 
 
 @login_required
+@authorizes("cop.view_network")
 def network(request: HttpRequest) -> HttpResponse:
     """Every community at a glance: domain, stage and health figures; for staff and for
     people the site admin allows (`cop.view_network`)."""

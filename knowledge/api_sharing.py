@@ -110,6 +110,10 @@ class SharedPracticeListView(generics.ListAPIView):
         community = access_community(self.request.user, self.kwargs["community_slug"])
         return sharing.shared_into(community, self.request.user)
 
+    # The declared permission each method reads (the URL walk in the tests checks it);
+    # last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {"get": "cop.view_community"}
+
 
 class SharedPracticeView(generics.RetrieveAPIView):
     """One shared practice, read-only: the source practice as it is now."""
@@ -120,6 +124,10 @@ class SharedPracticeView(generics.RetrieveAPIView):
     def get_object(self):
         community = access_community(self.request.user, self.kwargs["community_slug"])
         return sharing.access_share(self.request.user, community, self.kwargs["pk"])
+
+    # The declared permission each method reads (the URL walk in the tests checks it);
+    # last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {"get": "cop.view_community"}
 
 
 def _entry_for(user, pk: int) -> PracticeEntry:
@@ -166,6 +174,10 @@ class PracticeSharesView(APIView):
         share = sharing.share_practice(entry=entry, into=into, by=request.user)
         return Response(ShareSerializer(share).data, status=status.HTTP_201_CREATED)
 
+    # The declared permission each method reads (the URL walk in the tests checks it);
+    # last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {"get": "cop.view_community", "post": "knowledge.share_practice"}
+
 
 class PracticeShareView(APIView):
     """Stop sharing a practice with one community."""
@@ -182,3 +194,7 @@ class PracticeShareView(APIView):
         authorize(request.user, "knowledge.unshare_practice", share)
         sharing.unshare_practice(share=share, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # The declared permission each method reads (the URL walk in the tests checks it);
+    # last in the body, as the name hides DRF's `permissions` module above.
+    permissions = {"delete": "knowledge.unshare_practice"}

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from cop.forms import IdsField
 from cop.models import Tag
-from cop.permissions import authorize
+from cop.permissions import authorize, authorizes
 from cop.rules import membership_of
 from cop.selectors import access_community
 
@@ -42,6 +42,7 @@ class PathTopicsForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@authorizes("knowledge.follow_learning_path")
 def learning_path_page(request: HttpRequest, slug: str) -> HttpResponse:
     community = access_community(request.user, slug)
     authorize(request.user, "knowledge.follow_learning_path", community)
@@ -75,6 +76,7 @@ def learning_path_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@authorizes("knowledge.follow_learning_path")
 def learning_open(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
     """Tick an item of the path, then show it. A GET (a link) that only records a read of
     something the member may see: opening it twice records it once."""

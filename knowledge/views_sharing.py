@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from cop.confirm import confirmation
 from cop.markdown import render_markdown
 from cop.pagination import keyset_page
-from cop.permissions import authorize
+from cop.permissions import authorize, authorizes
 from cop.rules import membership_of
 from cop.selectors import access_community
 
@@ -28,6 +28,7 @@ def _context(request, community, **extra) -> dict:
 
 
 @login_required
+@authorizes("knowledge.share_practice")
 def share_entry(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A coordinator of the practice's community shares it with a related community."""
     community = access_community(request.user, slug)
@@ -57,6 +58,7 @@ def share_entry(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@authorizes("knowledge.unshare_practice")
 def unshare_entry(request: HttpRequest, slug: str, pk: int, share_id: int) -> HttpResponse:
     """Stop showing a practice in a community (coordinators of either side)."""
     community = access_community(request.user, slug)
@@ -84,6 +86,7 @@ def unshare_entry(request: HttpRequest, slug: str, pk: int, share_id: int) -> Ht
 
 
 @require_safe
+@authorizes("cop.view_community")
 def shared_list(request: HttpRequest, slug: str) -> HttpResponse:
     """What related communities shared into this one, newest first, in pages."""
     community = access_community(request.user, slug)
@@ -98,6 +101,7 @@ def shared_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@authorizes("cop.view_community")
 def shared_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """One shared practice, read-only: the source entry as it is now, with its validation
     at the source, its attribution and a link back. Nothing here edits it."""

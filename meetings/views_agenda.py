@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cop.extensions import agenda_suggestions
-from cop.permissions import authorize
+from cop.permissions import authorize, authorizes
 from cop.rules import membership_of
 
 from . import selectors, services
@@ -30,6 +30,7 @@ def agenda_is_open(meeting) -> bool:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@authorizes("meetings.change_meeting")
 def agenda_suggestions_page(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     meeting = selectors.access_meeting(request.user, slug, meeting_id)
     authorize(request.user, "meetings.change_meeting", meeting)

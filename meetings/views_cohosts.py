@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from cop.models import Community
-from cop.permissions import authorize
+from cop.permissions import authorize, authorizes
 from cop.rules import membership_of
 
 from . import cohosts, selectors
@@ -38,6 +38,7 @@ class CohostForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@authorizes("meetings.manage_cohosts")
 def meeting_cohosts(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     meeting = selectors.access_meeting(request.user, slug, meeting_id)
     authorize(request.user, "meetings.manage_cohosts", meeting)

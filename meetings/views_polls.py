@@ -142,6 +142,7 @@ def poll_schedule(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse
 
 @login_required
 @require_POST
+@authorizes("meetings.decide_poll")
 def poll_close(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
     poll = selectors.access_poll(request.user, slug, poll_id)
     authorize(request.user, "meetings.decide_poll", poll)
