@@ -71,6 +71,12 @@ class KnowledgeConfig(AppConfig):
         from .services.counters import recount
 
         register_recounter(name="replies, endorsements and topics", recount=recount)
+
+        from cop.extensions import register_outside_input_source
+
+        from .sharing import shared_by_month
+
+        register_outside_input_source(shared_by_month)
         from .content import register as register_content
 
         register_content()

@@ -20,7 +20,8 @@ Privacy, decided here and in the one selector every page and the API read throug
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -224,6 +225,28 @@ def share_targets(entry: PracticeEntry) -> QuerySet[Community]:
     ids = {pk for pair in related for pk in pair} - {entry.community_id}
     taken = shares_of(entry).values("community_id")
     return Community.objects.filter(pk__in=ids).exclude(pk__in=taken).order_by("name")
+
+
+def shared_by_month(*, community: Community, since, until) -> dict[str, int]:
+    """Practices shared into `community` per month ("YYYY-MM") in [since, until), those
+    still shared and live: the groupthink signals' outside input from related
+    communities (`cop.extensions.register_outside_input_source`). One query."""
+    rows = (
+        SharedPractice.objects.filter(
+            community=community,
+            unshared_at__isnull=True,
+            shared_at__gte=since,
+            shared_at__lt=until,
+            entry__deleted_at__isnull=True,
+            entry__hidden_at__isnull=True,
+        )
+        .exclude(entry__status=EntryStatus.DRAFT)
+        .annotate(month=TruncMonth("shared_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    return {month.strftime("%Y-%m"): n for month, n in rows}
 
 
 def outside_input_count(community: Community, *, since) -> int:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cop.enums import AuditAction, Visibility
+from cop.extensions import OUTSIDE_INPUT_SOURCES
 from cop.models import AuditEntry, Membership
 from cop.permissions import allowed
 from cop.services import constellations
@@ -194,6 +195,11 @@ def test_outside_input_count(world):
     sharing.share_practice(entry=world["entry"], into=world["b"], by=world["ca"])
     assert sharing.outside_input_count(world["b"], since=since) == 1
     assert sharing.outside_input_count(world["a"], since=since) == 0
+    # The groupthink signals' outside input, per month, registered for the dashboard.
+    now = timezone.now()
+    by_month = sharing.shared_by_month(community=world["b"], since=since, until=now + timedelta(1))
+    assert by_month == {now.strftime("%Y-%m"): 1}
+    assert sharing.shared_by_month in OUTSIDE_INPUT_SOURCES
 
 
 # --- pages --------------------------------------------------------------------------------

@@ -142,7 +142,7 @@ def test_every_signal_matches_the_figures_worked_out_by_hand():
     guests = found["outside_input"]
     assert _values(guests, "guests") == {"2026-06": 1}
     assert (guests["current"], guests["flagged"]) == (1, False)
-    assert "shared" not in guests["series"]  # no source registered yet
+    assert _values(guests, "shared") == {}  # shared practices: registered, none here
 
 
 @pytest.mark.django_db
@@ -165,7 +165,8 @@ def test_signals_take_a_fixed_number_of_queries(django_assert_num_queries, extra
         PracticeEntryFactory(
             community=community, author=who, status=EntryStatus.VALIDATED, validated_at=at(2026, 2)
         )
-    with django_assert_num_queries(14):
+    # 14, and one for the practices shared from related communities (`knowledge.sharing`).
+    with django_assert_num_queries(15):
         groupthink_signals(community, end=END)
 
 
@@ -185,7 +186,7 @@ def test_dashboard_shows_each_signal_with_reference_chart_and_table(client):
         "Dissenting and alternative notes per validated practice",
         "Practices validated by one person",
         "Outside input",
-        "Practices shared from related communities: not yet available.",
+        "Shared from related communities",
     ):
         assert text in html
     assert html.count('id="signal-') == 6
