@@ -96,6 +96,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     NotificationKind.FLAG_RAISED: DeliveryChannel.IMMEDIATE,
     NotificationKind.MODERATION: DeliveryChannel.IMMEDIATE,
     NotificationKind.CONDUCT_CHANGED: DeliveryChannel.IMMEDIATE,
+    NotificationKind.RELATION: DeliveryChannel.IMMEDIATE,
     NotificationKind.PERSONAL_NOTE: DeliveryChannel.IMMEDIATE,
     NotificationKind.THANKS: DeliveryChannel.DIGEST,
 }

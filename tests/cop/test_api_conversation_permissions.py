@@ -14,6 +14,7 @@ from tests.api_permissions import (
     cases,
     check,
     row,
+    worlds_fixture,
 )
 
 pytestmark = pytest.mark.django_db
@@ -62,8 +63,11 @@ def _world(names, users) -> dict:
     return {"comment": comment.pk, "value_story": value.pk, "announcement": announcement.pk}
 
 
+worlds = worlds_fixture(extra=_world)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body", "visibility", "caller", "expected"), cases(ENDPOINTS)
 )
-def test_endpoint_permissions(method, path, body, visibility, caller, expected):
-    check(method, path, body, visibility, caller, expected, extra=_world)
+def test_endpoint_permissions(worlds, method, path, body, visibility, caller, expected):
+    check(worlds, method, path, body, visibility, caller, expected)

@@ -378,13 +378,13 @@ def test_home_section_query_count_is_the_same_for_one_and_many_steps(
     client.force_login(place["newcomer"])
     url = community.get_absolute_url()
     client.get(url)
-    # The home page with its pinned announcements and the spotlight; the same for one step
-    # as for seven.
-    with django_assert_num_queries(16):
+    # The home page with its pinned announcements, the spotlight and the related
+    # communities; the same for one step as for seven.
+    with django_assert_num_queries(17):
         client.get(url)
     for i in range(6):
         services.add_onboarding_step(community=community, title=f"Extra step {i}")
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         response = client.get(url)
     assert response.content.decode().count('name="step"') == 7
 
