@@ -112,6 +112,7 @@ BUSINESS_RULES: list[tuple[str, str, str]] = [
     ("*/moderation/*", "last coordinator", "a community always keeps one coordinator"),
     ("*/conduct/", "cannot be empty", "text of spaces only is empty once trimmed"),
     ("*/invitations/bulk/", "at least one email address", "rows or text: one of two fields"),
+    ("*/meetings/*", "not part of a series", "scope: following needs a series"),
     ("*/related/", "No such community", "communities are data"),
     ("*/related/", "cannot be related to itself", "a rule across the path and the body"),
     ("*/related/", "already related", "one live relation per pair of communities"),
