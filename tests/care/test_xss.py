@@ -1,5 +1,6 @@
 """The XSS corpus through every new page and field: the code of conduct, flag notes,
-moderation notes, the queue, the feed, Saved, topics and the flag form."""
+moderation notes, the queue, the feed (with its comment and announcement lines), Saved,
+topics and the flag form."""
 
 import pytest
 from django.urls import reverse
@@ -9,6 +10,8 @@ from care.services.conduct import update_conduct
 from care.services.follows import follow
 from care.services.moderation import flag_content, moderate
 from cop.enums import Role
+from cop.services.announcements import post_announcement
+from cop.services.comments import post_comment
 from knowledge.models import Problem, Story
 from tests.factories import CommunityFactory, TagFactory, UserFactory, make_member
 from tests.knowledge.test_xss import CORPUS, assert_no_executable_markup, seed_corpus
@@ -35,6 +38,8 @@ def test_xss_corpus_on_every_new_page(client, settings):
     flag_content(user=flagger, obj=story, reason="other", note=CORPUS[:1000])
     case = flag_content(user=flagger, obj=problem, reason="spam", note=CORPUS[-1000:]).case
     moderate(case=case, by=coordinator, action="warn", note=CORPUS[:1000])
+    post_comment(target=story, author=member, body=CORPUS[:10000])  # the feed's excerpt
+    post_announcement(community=community, author=coordinator, title=TITLE, body=CORPUS[:2000])
     pages = [
         reverse("home"),
         reverse("care:saved"),
@@ -50,6 +55,8 @@ def test_xss_corpus_on_every_new_page(client, settings):
         response = client.get(page)
         assert response.status_code == 200, page
         assert_no_executable_markup(response.content.decode(), page, frames=frames)
+    home = client.get(reverse("home")).content.decode()
+    assert "commented on" in home and "announced" in home  # the new feed lines were there
     client.force_login(member)  # the author of the warned problem, and a plain member
     for page in (reverse("notification_list"), reverse("home")):
         assert_no_executable_markup(client.get(page).content.decode(), page, frames=frames)
