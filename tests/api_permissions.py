@@ -37,8 +37,8 @@ from tests.factories import (
     ReplyFactory,
     StoryFactory,
     UserFactory,
+    make_mentorship,
 )
-from tests.mentoring.factories import make_mentorship
 
 CALLERS = ["anonymous", "non_member", "member", "coordinator", "staff"]
 VISIBILITIES = ("public", "private")

@@ -7,8 +7,7 @@ from cop.enums import Role
 from cop.models import Membership
 from mentoring.models import MentorRequest
 from mentoring.services import ensure_onboarding_steps
-from tests.factories import CommunityFactory, UserFactory, make_member
-from tests.mentoring.factories import make_mentor
+from tests.factories import CommunityFactory, UserFactory, make_member, make_mentor
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,14 @@ from cop.services.participation import record_participation
 from mentoring import services
 from mentoring.enums import MentorshipStatus, RequestStatus
 from mentoring.models import MentorOffer, MentorRequest, OnboardingStep
-from tests.factories import CommunityFactory, TagFactory, UserFactory, make_member
-from tests.mentoring.factories import make_mentor, make_mentorship
+from tests.factories import (
+    CommunityFactory,
+    TagFactory,
+    UserFactory,
+    make_member,
+    make_mentor,
+    make_mentorship,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from tests.api_permissions import (
     row,
     worlds_fixture,
 )
-from tests.mentoring.factories import MentorOfferFactory
+from tests.factories import MentorOfferFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,14 @@ from playwright.sync_api import expect
 
 from cop.celery import app
 from mentoring.models import Mentorship
-from tests.factories import DEFAULT_PASSWORD, CommunityFactory, TagFactory, UserFactory, make_member
-from tests.mentoring.factories import make_mentor
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    CommunityFactory,
+    TagFactory,
+    UserFactory,
+    make_member,
+    make_mentor,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,8 +9,7 @@ from django.db import connection
 
 from mentoring import services
 from mentoring.models import MentorRequest, Mentorship
-from tests.factories import CommunityFactory, make_member
-from tests.mentoring.factories import make_mentor
+from tests.factories import CommunityFactory, make_member, make_mentor
 
 ACCEPTS = 6
 CAPACITY = 2

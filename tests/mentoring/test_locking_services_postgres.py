@@ -12,8 +12,7 @@ from cop.models import Membership
 from mentoring import services
 from mentoring.enums import MentorshipStatus, RequestStatus
 from mentoring.models import CheckIn, MentorRequest, Mentorship, OnboardingProgress, OnboardingStep
-from tests.factories import CommunityFactory, UserFactory, make_member
-from tests.mentoring.factories import make_mentor, make_mentorship
+from tests.factories import CommunityFactory, UserFactory, make_member, make_mentor, make_mentorship
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

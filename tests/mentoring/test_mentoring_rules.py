@@ -13,8 +13,14 @@ from knowledge.services.common import soft_delete
 from mentoring import services
 from mentoring.enums import RequestStatus
 from mentoring.models import MentorRequest, Mentorship
-from tests.factories import CommunityFactory, TagFactory, UserFactory, make_member
-from tests.mentoring.factories import make_mentor, make_mentorship
+from tests.factories import (
+    CommunityFactory,
+    TagFactory,
+    UserFactory,
+    make_member,
+    make_mentor,
+    make_mentorship,
+)
 
 pytestmark = pytest.mark.django_db
 

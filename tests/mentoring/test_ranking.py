@@ -12,8 +12,15 @@ from mentoring.services import (
     timezone_distance_hours,
     utc_offset_hours,
 )
-from tests.factories import CommunityFactory, TagFactory, UserFactory, make_member
-from tests.mentoring.factories import MentorOfferFactory, make_mentor, make_mentorship
+from tests.factories import (
+    CommunityFactory,
+    MentorOfferFactory,
+    TagFactory,
+    UserFactory,
+    make_member,
+    make_mentor,
+    make_mentorship,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from cop.enums import MembershipStatus, Role
 from cop.models import Membership
 from mentoring import rules as r
 from mentoring import services
-from tests.factories import CommunityFactory, UserFactory, make_member
-from tests.mentoring.factories import make_mentor
+from tests.factories import CommunityFactory, UserFactory, make_member, make_mentor
 
 pytestmark = pytest.mark.django_db
 

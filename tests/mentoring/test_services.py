@@ -13,8 +13,14 @@ from cop.services.participation import record_participation
 from mentoring import services
 from mentoring.enums import MentorshipStatus, OfferOutcome, ProgressHow, RequestStatus
 from mentoring.models import Mentorship, OnboardingProgress, OnboardingStep
-from tests.factories import CommunityFactory, TagFactory, UserFactory, make_member
-from tests.mentoring.factories import make_mentor, make_mentorship
+from tests.factories import (
+    CommunityFactory,
+    TagFactory,
+    UserFactory,
+    make_member,
+    make_mentor,
+    make_mentorship,
+)
 
 pytestmark = pytest.mark.django_db
 

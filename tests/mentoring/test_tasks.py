@@ -11,8 +11,7 @@ from cop.enums import NotificationKind
 from cop.models import Notification
 from mentoring import services, tasks
 from mentoring.enums import OfferOutcome
-from tests.factories import CommunityFactory, UserFactory, make_member
-from tests.mentoring.factories import make_mentor
+from tests.factories import CommunityFactory, UserFactory, make_member, make_mentor
 
 
 def _request_to_first_of_two_mentors():

@@ -10,8 +10,14 @@ from cop.enums import Level, Visibility
 from cop.models import Membership
 from mentoring import services
 from mentoring.models import CheckIn, MentorRequest, OnboardingProgress
-from tests.factories import CommunityFactory, TagFactory, UserFactory, make_member
-from tests.mentoring.factories import make_mentor, make_mentorship
+from tests.factories import (
+    CommunityFactory,
+    TagFactory,
+    UserFactory,
+    make_member,
+    make_mentor,
+    make_mentorship,
+)
 
 pytestmark = pytest.mark.django_db
 
