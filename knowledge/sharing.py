@@ -227,32 +227,9 @@ def share_targets(entry: PracticeEntry) -> QuerySet[Community]:
     return Community.objects.filter(pk__in=ids).exclude(pk__in=taken).order_by("name")
 
 
-def shared_by_month(*, community: Community, since, until) -> dict[str, int]:
-    """Practices shared into `community` per month ("YYYY-MM") in [since, until), those
-    still shared and live: the groupthink signals' outside input from related
-    communities (`cop.extensions.register_outside_input_source`). One query."""
-    rows = (
-        SharedPractice.objects.filter(
-            community=community,
-            unshared_at__isnull=True,
-            shared_at__gte=since,
-            shared_at__lt=until,
-            entry__deleted_at__isnull=True,
-            entry__hidden_at__isnull=True,
-        )
-        .exclude(entry__status=EntryStatus.DRAFT)
-        .annotate(month=TruncMonth("shared_at"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
-    return {month.strftime("%Y-%m"): n for month, n in rows}
-
-
-def outside_input_count(community: Community, *, since) -> int:
-    """How many practices came into `community` from related communities since `since`
-    and are still shared: a signal of outside input (against groupthink). Counts what
-    the community's members can see, i.e. across effective relations, live entries."""
+def _incoming(community: Community, *, since):
+    """Practices shared into `community` since `since`, still shared, live and readable
+    there: across a relation in force, not deleted, hidden or back to a draft."""
     return (
         SharedPractice.objects.filter(
             community=community,
@@ -263,5 +240,25 @@ def outside_input_count(community: Community, *, since) -> int:
         )
         .exclude(entry__status=EntryStatus.DRAFT)
         .filter(_relation_in_force())
-        .count()
     )
+
+
+def shared_by_month(*, community: Community, since, until) -> dict[str, int]:
+    """Practices shared into `community` per month ("YYYY-MM") in [since, until): the
+    groupthink signals' outside input from related communities
+    (`cop.extensions.register_outside_input_source`). One query."""
+    rows = (
+        _incoming(community, since=since)
+        .filter(shared_at__lt=until)
+        .annotate(month=TruncMonth("shared_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .values_list("month", "n")
+    )
+    return {month.strftime("%Y-%m"): n for month, n in rows}
+
+
+def outside_input_count(community: Community, *, since) -> int:
+    """How many practices came into `community` from related communities since `since`
+    and are still shared: a signal of outside input (against groupthink)."""
+    return _incoming(community, since=since).count()
