@@ -119,18 +119,25 @@ def request_relation(
     return relation
 
 
+def _lock_and_answer(relation: CommunityRelation, *, status: str, by: User) -> CommunityRelation:
+    """Lock a requested relation and record its answer, once (inside the caller's
+    transaction): a second answer is refused."""
+    locked = _lock(relation)
+    if locked.status != RelationStatus.REQUESTED:
+        raise ValidationError(_("This request has already been answered."))
+    locked.status = status
+    locked.answered_by = by
+    locked.answered_at = timezone.now()
+    locked.save(update_fields=["status", "answered_by", "answered_at"])
+    return locked
+
+
 @transaction.atomic
 def accept_relation(*, relation: CommunityRelation, by: User) -> CommunityRelation:
     """Make a requested relation effective (the caller coordinates the asked side);
     returns the updated row. Side effects: status active, audit entries on both sides,
     RELATION to the asking side."""
-    locked = _lock(relation)
-    if locked.status != RelationStatus.REQUESTED:
-        raise ValidationError(_("This request has already been answered."))
-    locked.status = RelationStatus.ACTIVE
-    locked.answered_by = by
-    locked.answered_at = timezone.now()
-    locked.save(update_fields=["status", "answered_by", "answered_at"])
+    locked = _lock_and_answer(relation, status=RelationStatus.ACTIVE, by=by)
     names = {"a": locked.from_community.name, "b": locked.to_community.name}
     _log(
         locked,
@@ -153,13 +160,7 @@ def decline_relation(
     """Decline a request (the caller coordinates the asked side). Side effects: status
     declined, audit entries, RELATION to the asking side with the reason."""
     reason = single_line((reason or "").replace("\x00", ""))[:MESSAGE_MAX]
-    locked = _lock(relation)
-    if locked.status != RelationStatus.REQUESTED:
-        raise ValidationError(_("This request has already been answered."))
-    locked.status = RelationStatus.DECLINED
-    locked.answered_by = by
-    locked.answered_at = timezone.now()
-    locked.save(update_fields=["status", "answered_by", "answered_at"])
+    locked = _lock_and_answer(relation, status=RelationStatus.DECLINED, by=by)
     names = {"a": locked.from_community.name, "b": locked.to_community.name}
     _log(
         locked,
