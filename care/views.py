@@ -176,23 +176,38 @@ def moderate(request: HttpRequest, slug: str, case_id: int) -> HttpResponse:
 # --- Bookmarks and follows --------------------------------------------------------------------
 
 
+def _toggle(request: HttpRequest, kind, obj, *, add, remove, added: str, removed: str):
+    """Add (after the caller authorised it) or, with `remove`, take back a bookmark or a
+    follow, then go back where the member was."""
+    if request.POST.get("remove"):
+        remove(user=request.user, obj=obj)
+        messages.success(request, removed)
+    else:
+        try:
+            add(user=request.user, obj=obj)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, added)
+    return redirect(_back(request, kind.url(obj)))
+
+
 @authorizes("care.bookmark")
 @login_required
 @require_POST
 def bookmark_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     kind, obj = resolve(request.user, key, pk)
-    if request.POST.get("remove"):
-        bookmarks.unbookmark(user=request.user, obj=obj)
-        messages.success(request, _("Removed from your saved items."))
-    else:
+    if not request.POST.get("remove"):
         authorize(request.user, "care.bookmark", obj)
-        try:
-            bookmarks.bookmark(user=request.user, obj=obj)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Saved. Find it again on your Saved page."))
-    return redirect(_back(request, kind.url(obj)))
+    return _toggle(
+        request,
+        kind,
+        obj,
+        add=bookmarks.bookmark,
+        remove=bookmarks.unbookmark,
+        added=_("Saved. Find it again on your Saved page."),
+        removed=_("Removed from your saved items."),
+    )
 
 
 @authorizes("care.follow")
@@ -200,21 +215,17 @@ def bookmark_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 @require_POST
 def follow_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     kind, obj = resolve(request.user, key, pk)
-    if request.POST.get("remove"):
-        follows.unfollow(user=request.user, obj=obj)
-        messages.success(request, _("You no longer follow this."))
-    else:
+    if not request.POST.get("remove"):
         authorize(request.user, "care.follow", obj)
-        try:
-            follows.follow(user=request.user, obj=obj)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(
-                request,
-                _("You follow this now: what is new there reaches you as your preferences say."),
-            )
-    return redirect(_back(request, kind.url(obj)))
+    return _toggle(
+        request,
+        kind,
+        obj,
+        add=follows.follow,
+        remove=follows.unfollow,
+        added=_("You follow this now: what is new there reaches you as your preferences say."),
+        removed=_("You no longer follow this."),
+    )
 
 
 @permission_required("care.signed_in")
