@@ -26,12 +26,13 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from cop.models import Community, Membership, User  # noqa: E402
+from cop.models import Announcement, Comment, Community, Membership, User  # noqa: E402
 from cop.selectors import home_feed  # noqa: E402
 from knowledge.models import PracticeEntry, Problem, Story  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
@@ -68,6 +69,38 @@ def seed() -> User:
         if model is PracticeEntry:  # auto_now: put the times back
             with connection.cursor() as cursor:
                 cursor.execute("UPDATE knowledge_practiceentry SET updated_at = created_at")
+    # Comments on the stories (a quarter of the items again) and announcements: the core's
+    # two feed sources, with the comment source's per-target visibility subquery.
+    story_type = ContentType.objects.get_for_model(Story)
+    stories = list(Story.objects.order_by("pk").values_list("pk", "community_id"))
+    Comment.objects.bulk_create(
+        (
+            Comment(
+                community_id=stories[n % len(stories)][1],
+                target_type=story_type,
+                target_id=stories[n % len(stories)][0],
+                author=author,
+                body=f"Comment {n}",
+                created_at=now - timedelta(minutes=n, seconds=30),
+            )
+            for n in range(per_kind)
+        ),
+        batch_size=5000,
+    )
+    Announcement.objects.bulk_create(
+        (
+            Announcement(
+                community=communities[n % 50],
+                author=author,
+                title=f"News {n}",
+                body="b",
+                status="sent",
+                created_at=now - timedelta(hours=n),
+            )
+            for n in range(2000)
+        ),
+        batch_size=2000,
+    )
     Meeting.objects.bulk_create(
         (
             Meeting(
