@@ -607,6 +607,31 @@ class EmailDelivery(models.Model):
 # --- API access ---------------------------------------------------------------------------
 
 
+class IdempotentRequest(models.Model):
+    """The outcome of one API write sent with an `Idempotency-Key` header, kept for a day
+    so that the same request sent again (by a client or by the proxy, after a lost
+    answer) is answered from here instead of being done twice. Written in the same
+    transaction as the write itself: see `cop.ops.idempotency`."""
+
+    # Who may replay it: a hash of the request's credentials.
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    # A hash of method, path and body: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=200, blank=True)
+    body = models.BinaryField(blank=True)
+    created_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotent_request_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.status_code}"
+
+
 class PersonalAccessToken(models.Model):
     """A named token a person creates for their scripts. Only a SHA-256 hash is stored;
     the token itself is shown once, when it is made."""

@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "cop.middleware.UserTimezoneMiddleware",
     "cop.middleware.LastSeenMiddleware",
+    # API writes sent with an Idempotency-Key are done once (cop.ops.idempotency).
+    "cop.ops.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "cop.urls"
@@ -250,6 +252,11 @@ CELERY_BEAT_SCHEDULE["meetings-extend-series"] = {
     # Daily: series keep 90 days of meetings ahead; hosts confirm them now and then.
     "task": "meetings.extend_series",
     "schedule": 24 * 3600.0,
+}
+CELERY_BEAT_SCHEDULE["cop-prune-idempotency-keys"] = {
+    # Hourly: answers kept for Idempotency-Key replays are forgotten after a day.
+    "task": "cop.prune_idempotency_keys",
+    "schedule": 3600.0,
 }
 CELERY_BEAT_SCHEDULE["cop-sweep-email-outbox"] = {
     # Every minute: emails whose task was lost (broker restarted, worker killed, enqueue

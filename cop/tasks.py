@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from cop.dashboard import refresh_all_snapshots
 from cop.models import Community
+from cop.ops import idempotency
 from cop.queue import enqueue
 from cop.services.announcements import deliver_announcement_batch, stalled_announcements
 from cop.services.invitations_bulk import send_invitation_email as deliver_invitation_email
@@ -73,6 +74,12 @@ def send_invitation_email(self, *, invitation_id: int) -> bool:
 def sweep_email_outbox_task() -> int:
     """Every minute: enqueue again the emails whose task was lost."""
     return sweep_email_outbox(now=timezone.now())
+
+
+@shared_task(name="cop.prune_idempotency_keys", ignore_result=True)
+def prune_idempotency_keys() -> int:
+    """Hourly: forget the answers kept for Idempotency-Key replays after a day."""
+    return idempotency.prune()
 
 
 @shared_task(name="cop.send_due_digests")

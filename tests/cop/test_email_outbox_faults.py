@@ -1,9 +1,10 @@
 """The outbox under real faults: real `celery worker` processes on Redis, PostgreSQL, and
 a slow SMTP server, so that a fault lands while messages are being sent.
 
-A worker killed with SIGKILL mid-send, and database connections terminated mid-send:
-afterwards every recipient has their email, and a recipient who got two copies got
-them with the same Message-ID. The sweeper is run as it would run once the leases
+A worker killed with SIGKILL mid-send, database connections terminated mid-send, and the
+broker restarted without persistence (every queued task lost): afterwards every
+recipient has their email, and a recipient who got two copies got them with the same
+Message-ID. The sweeper is run as it would run once the leases
 have run out (its `now` moved on by the lease and a sweep), instead of waiting.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.db import connection
@@ -29,6 +31,7 @@ from cop.celery import app
 from cop.enums import NotificationKind
 from cop.models import EmailDelivery, EmailStatus
 from cop.services import notifications as service
+from deploy.stack import free_port
 from tests.cop.test_notifications_live import Inbox, _free_port
 from tests.factories import CommunityFactory, make_member
 
@@ -63,6 +66,59 @@ def slow_smtp():
     controller.start()
     yield inbox, port
     controller.stop()
+
+
+class OwnRedis:
+    """A redis-server of this test's own, without persistence, that can be restarted on
+    the same port: a restart loses every message it held, as a broker restarted without
+    AOF or RDB does."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        arguments = ["--port", str(self.port), "--bind", "127.0.0.1"]
+        self.process = subprocess.Popen(
+            ["redis-server", *arguments, "--save", "", "--appendonly", "no"],
+            cwd=self.directory,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        _wait(lambda: _pings(client), 10, "redis-server to answer")
+        client.close()
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def queued(self, queue_name: str) -> int:
+        client = redis.Redis.from_url(self.url)
+        try:
+            return client.llen(queue_name)
+        finally:
+            client.close()
+
+
+def _pings(client) -> bool:
+    try:
+        return client.ping()
+    except redis.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def own_redis(settings, tmp_path):
+    """Points the broker (this process's and the workers') at a Redis of the test's own."""
+    server = OwnRedis(tmp_path)
+    server.start()
+    settings.REDIS_URL = server.url
+    yield server
+    if server.process.poll() is None:
+        server.kill()
 
 
 @pytest.fixture
@@ -126,6 +182,7 @@ def workers(settings, slow_smtp):
         started.append(process)
         return process
 
+    start.queue_name = queue_name
     yield start
     for process in started:
         if process.poll() is None:
@@ -234,3 +291,26 @@ def test_connections_terminated_mid_send_lose_no_email(workers, slow_smtp):
         f"\n{EMAILS} emails, connections terminated mid-send: all sent "
         f"{time.monotonic() - cut_at:.1f} s after, {duplicates} duplicates (same Message-ID)"
     )
+
+
+def test_queued_emails_survive_a_broker_restart_without_persistence(own_redis, workers, slow_smtp):
+    inbox, _port = slow_smtp
+    worker = workers()
+    members = _notify_everyone()
+    _wait(lambda: len(inbox.messages) >= EMAILS // 3, ALL_SENT_WITHIN, "the first emails")
+    # The broker dies with the rest of the tasks queued in it, and comes back empty.
+    lost = own_redis.queued(workers.queue_name)
+    own_redis.kill()
+    own_redis.start()
+    assert own_redis.queued(workers.queue_name) == 0
+    restarted_at = time.monotonic()
+    assert worker.poll() is None  # the worker reconnects; the sweeper re-enqueues the rows
+    _sweep_until_all_sent()
+    duplicates = _assert_everyone_has_their_email_and_duplicates_share_a_message_id(inbox, members)
+    print(
+        f"\n{EMAILS} emails, broker restarted without persistence with {lost} tasks queued: "
+        f"all sent {time.monotonic() - restarted_at:.1f} s after, {duplicates} duplicates "
+        "(same Message-ID)"
+    )
+    assert lost > 0
+    assert duplicates <= 2  # at most the sends in flight when the broker went
