@@ -26,10 +26,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cop.enums import AuditAction, MembershipStatus, NotificationKind, RelationStatus, Visibility
-from cop.models import Community, CommunityRelation, Membership, User
+from cop.enums import AuditAction, NotificationKind, RelationStatus
+from cop.models import Community, CommunityRelation, User
 from cop.selectors import coordinators, visible_community_ids
-from cop.selectors_network import are_related
+from cop.selectors_network import are_related, readers_may_see
 from cop.services import audit
 from cop.services.notifications import notify_many
 
@@ -41,19 +41,7 @@ SHAREABLE = (EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED)
 
 def audience_may_see(entry: PracticeEntry, target: Community) -> bool:
     """Whether everyone who can read `target` could already read `entry` at its source."""
-    source = entry.community
-    if source.visibility == Visibility.PUBLIC:
-        return True
-    if target.visibility == Visibility.PUBLIC:
-        return False
-    source_members = Membership.objects.filter(
-        community=source, status=MembershipStatus.ACTIVE
-    ).values("user_id")
-    return not (
-        Membership.objects.filter(community=target, status=MembershipStatus.ACTIVE)
-        .exclude(user_id__in=source_members)
-        .exists()
-    )
+    return readers_may_see(entry.community, target)
 
 
 def share_practice(*, entry: PracticeEntry, into: Community, by: User) -> SharedPractice:
