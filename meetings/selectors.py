@@ -82,13 +82,13 @@ def _with_counts(meetings: QuerySet[Meeting], user) -> QuerySet[Meeting]:
             my_answer=Value(None, output_field=CharField()),
             my_waitlisted=Value(None, output_field=BooleanField()),
         )
-    meetings = with_cohosts(meetings, user)
     return meetings.prefetch_related(Prefetch("hosts", queryset=User.objects.order_by("pk")))
 
 
 def community_meetings(community: Community, user) -> QuerySet[Meeting]:
     """The community's meetings and those it co-hosts (`cohosts.cohosted_by`)."""
-    return _with_counts(Meeting.objects.filter(cohosted_by(community, user)), user)
+    meetings = _with_counts(Meeting.objects.filter(cohosted_by(community, user)), user)
+    return with_cohosts(meetings, user)
 
 
 def upcoming_meetings(community: Community, user, *, limit: int = 50) -> list[Meeting]:
@@ -114,7 +114,7 @@ def series_meetings(series: Series, user, *, limit: int = 50) -> list[Meeting]:
     """The series' meetings that have not ended, soonest first."""
     now = timezone.now()
     return list(
-        _with_counts(Meeting.objects.filter(series=series), user)
+        with_cohosts(_with_counts(Meeting.objects.filter(series=series), user), user)
         .filter(ends_at__gt=now)
         .order_by("starts_at")[:limit]
     )
@@ -301,7 +301,7 @@ def my_meetings(user, *, limit: int = 100) -> list[Meeting]:
         "community_id"
     )
     return list(
-        _with_counts(Meeting.objects.filter(community_id__in=communities), user)
+        with_cohosts(_with_counts(Meeting.objects.filter(community_id__in=communities), user), user)
         .filter(ends_at__gt=now)
         .order_by("starts_at")[:limit]
     )
