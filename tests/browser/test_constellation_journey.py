@@ -14,12 +14,18 @@ from tests.factories import CommunityFactory, PracticeEntryFactory, UserFactory,
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_relate_share_and_read_in_the_other_community(browser_page):
-    page = browser_page
+def _two_communities():
+    """Coordinators Ada (Site reliability) and Bea (Incident response)."""
     ada = UserFactory(email="ada@example.org", display_name="Ada Coordinator")
     bea = UserFactory(email="bea@example.org", display_name="Bea Coordinator")
     sre = CommunityFactory(name="Site reliability", slug="sre", coordinator=ada)
     incidents = CommunityFactory(name="Incident response", slug="incidents", coordinator=bea)
+    return ada, bea, sre, incidents
+
+
+def test_relate_share_and_read_in_the_other_community(browser_page):
+    page = browser_page
+    ada, _bea, sre, incidents = _two_communities()
     reader = make_member(incidents, email="carl@example.org")
     entry = PracticeEntryFactory(
         community=sre, author=ada, title="Roll back before debugging", body="Roll back **first**."
@@ -74,10 +80,7 @@ def test_relate_share_and_read_in_the_other_community(browser_page):
 
 def test_choose_a_cohost_in_the_meeting_form(browser_page):
     page = browser_page
-    ada = UserFactory(email="ada@example.org", display_name="Ada Coordinator")
-    bea = UserFactory(email="bea@example.org", display_name="Bea Coordinator")
-    sre = CommunityFactory(name="Site reliability", slug="sre", coordinator=ada)
-    incidents = CommunityFactory(name="Incident response", slug="incidents", coordinator=bea)
+    ada, bea, sre, incidents = _two_communities()
     relation = constellations.request_relation(community=sre, other=incidents, by=ada)
     constellations.accept_relation(relation=relation, by=bea)
     reader = make_member(incidents, email="carl@example.org")
