@@ -53,26 +53,27 @@ def cohosted_by(community: Community, user) -> Q:
     return Q(community=community) | Q(pk__in=rows.values("meeting_id"))
 
 
-def host_visible_to(user) -> Q:
-    """Co-host rows whose meeting's host community `user` may see (a subquery, no
-    query of its own)."""
-    visible = Q(meeting__community__visibility=Visibility.PUBLIC)
+def _visible_to(user, community: str) -> Q:
+    """Rows whose `community` (a path to a community) `user` may see: a public one or one
+    they are an active member of (a subquery, no query of its own)."""
+    visible = Q(**{f"{community}__visibility": Visibility.PUBLIC})
     if user is not None and user.is_authenticated:
         mine = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE)
-        visible |= Q(meeting__community_id__in=mine.values("community_id"))
+        visible |= Q(**{f"{community}_id__in": mine.values("community_id")})
     return visible
+
+
+def host_visible_to(user) -> Q:
+    """Co-host rows whose meeting's host community `user` may see."""
+    return _visible_to(user, "meeting__community")
 
 
 def shown_cohosts(user) -> QuerySet[MeetingCohost]:
     """Co-host rows in force whose community `user` may see (a private co-host is not
     named to outsiders), with the community, by name: for "Co-hosted with …"."""
-    visible = Q(community__visibility=Visibility.PUBLIC)
-    if user is not None and user.is_authenticated:
-        mine = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE)
-        visible |= Q(community_id__in=mine.values("community_id"))
     return (
         MeetingCohost.objects.filter(_in_force())
-        .filter(visible)
+        .filter(_visible_to(user, "community"))
         .select_related("community")
         .only("meeting_id", "community__name", "community__slug")
         .order_by("community__name")

@@ -242,3 +242,24 @@ def test_list_items_say_cohosted_with(client, world):
     client.force_login(make_member(world["a"]))
     listed = client.get(reverse("meetings:community", args=["sre"])).content.decode()
     assert "Co-hosted with" in listed and 'href="/c/incidents/"' in listed
+
+
+def test_a_private_cohost_is_not_named_to_outsiders(client, world):
+    cp = UserFactory()
+    private = CommunityFactory(
+        name="Hidden guild", slug="hidden", visibility=Visibility.PRIVATE, coordinator=cp
+    )
+    relation = constellations.request_relation(community=world["a"], other=private, by=world["ca"])
+    constellations.accept_relation(relation=relation, by=cp)
+    cohosts.set_cohosts(meeting=world["meeting"], communities=[world["b"], private], by=world["ca"])
+    detail = world["meeting"].get_absolute_url()
+    listed = reverse("meetings:community", args=["sre"])
+    for viewer in (None, make_member(world["a"])):
+        if viewer:
+            client.force_login(viewer)
+        for url in (detail, listed):
+            page = client.get(url).content.decode()
+            assert "Co-hosted with" in page and "Incidents" in page
+            assert "Hidden guild" not in page, url
+    client.force_login(cp)
+    assert "Hidden guild" in client.get(detail).content.decode()
