@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -327,8 +328,10 @@ def test_search_with_shared_practices_query_count(client, world, count, django_a
         sharing.share_practice(entry=entry, into=world["b"], by=world["ca"])
     client.force_login(make_member(world["b"]))
     _search_page(client, "failover", "incidents")
-    # the same whatever the number of shared practices found (one query for the shares)
-    with django_assert_num_queries(SEARCH_QUERIES):
+    # the same whatever the number of shared practices found (one query for the shares);
+    # PostgreSQL takes its title and text candidates in two queries
+    expected = SEARCH_QUERIES if connection.vendor == "sqlite" else SEARCH_QUERIES + 1
+    with django_assert_num_queries(expected):
         page = _search_page(client, "failover", "incidents")
     assert page.content.decode().count("shared from Site reliability") == count
 
