@@ -134,6 +134,7 @@ class NotificationKind(models.TextChoices):
     RELATION = "relation", _("Related communities: requests and answers")
     PERSONAL_NOTE = "personal_note", _("A personal note from a coordinator")
     THANKS = "thanks", _("Someone thanked me for something I wrote")
+    PRACTICE_SHARED = "practice_shared", _("A practice shared into a community I coordinate")
 
 
 class ValueCycle(models.TextChoices):

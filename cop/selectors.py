@@ -8,9 +8,17 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from cop.content import FEED_SOURCES
+from cop.content import FEED_SOURCES, kind_named
 from cop.enums import Level, MembershipStatus, Role, Visibility
-from cop.models import Community, LevelChange, Membership, ParticipationEvent, Tag, User
+from cop.models import (
+    Community,
+    LevelChange,
+    Membership,
+    ParticipationEvent,
+    Tag,
+    Thanks,
+    User,
+)
 from cop.pagination import decode_feed_cursor, merge_feed
 from cop.permissions import allowed
 
@@ -235,3 +243,20 @@ def home_feed(user, *, older: str = "", size: int = FEED_SIZE) -> FeedPage:
     ]
     items, next_cursor = merge_feed(batches, size=size)
     return FeedPage(items=items, older=next_cursor)
+
+
+def mark_thanked(user, key: str, items) -> None:
+    """Set `thanked_by_me` on each of `items` (of the thankable content kind `key`):
+    whether `user` thanked it, read in one query for all of them (none for a visitor)."""
+    items = list(items)
+    thanked = set()
+    if user is not None and user.is_authenticated and items:
+        thanked = set(
+            Thanks.objects.filter(
+                user=user,
+                content_type=kind_named(key).content_type(),
+                object_id__in=[item.pk for item in items],
+            ).values_list("object_id", flat=True)
+        )
+    for item in items:
+        item.thanked_by_me = item.pk in thanked

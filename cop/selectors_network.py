@@ -37,6 +37,25 @@ def related_community_ids(community_id: int) -> list[int]:
     return [a if b == community_id else b for a, b in rows]
 
 
+def readers_may_see(source: Community, target: Community) -> bool:
+    """Whether everyone who can read `target` could already read `source`: a public
+    source, or a private one and a private target whose every active member is an active
+    member of the source. The rule for what crosses a relation (shared practices,
+    co-hosted meetings)."""
+    if source.visibility == Visibility.PUBLIC:
+        return True
+    if target.visibility == Visibility.PUBLIC:
+        return False
+    source_members = Membership.objects.filter(
+        community=source, status=MembershipStatus.ACTIVE
+    ).values("user_id")
+    return not (
+        Membership.objects.filter(community=target, status=MembershipStatus.ACTIVE)
+        .exclude(user_id__in=source_members)
+        .exists()
+    )
+
+
 def are_related(a_id: int, b_id: int) -> bool:
     """Whether two communities are effectively related (one query)."""
     return CommunityRelation.objects.filter(

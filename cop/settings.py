@@ -264,6 +264,12 @@ CELERY_BEAT_SCHEDULE["cop-sweep-email-outbox"] = {
     "task": "cop.sweep_email_outbox",
     "schedule": float(EMAIL_SWEEP_SECONDS),
 }
+CELERY_BEAT_SCHEDULE["cop-resend-lost-invitations"] = {
+    # Every minute: invitations whose email task was lost are enqueued again; the claim
+    # on the row sends each once (cop.services.invitations_bulk.resend_lost_invitations).
+    "task": "cop.resend_lost_invitations",
+    "schedule": 60.0,
+}
 CELERY_BEAT_SCHEDULE["cop-resume-announcements"] = {
     # Every minute: an announcement whose fan-out task was lost goes on where it stopped.
     "task": "cop.resume_announcements",

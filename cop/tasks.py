@@ -15,6 +15,7 @@ from cop.models import Community
 from cop.ops import idempotency
 from cop.queue import enqueue
 from cop.services.announcements import deliver_announcement_batch, stalled_announcements
+from cop.services.invitations_bulk import resend_lost_invitations
 from cop.services.invitations_bulk import send_invitation_email as deliver_invitation_email
 from cop.services.notifications import (
     MAX_EMAIL_ATTEMPTS,
@@ -68,6 +69,12 @@ def send_invitation_email(self, *, invitation_id: int) -> bool:
         if self.request.is_eager:
             raise
         raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 240)) from exc
+
+
+@shared_task(name="cop.resend_lost_invitations", ignore_result=True)
+def resend_lost_invitations_task() -> int:
+    """Every minute: enqueue again the invitation emails whose task was lost."""
+    return resend_lost_invitations(now=timezone.now())
 
 
 @shared_task(name="cop.sweep_email_outbox", ignore_result=True)

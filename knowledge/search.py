@@ -16,6 +16,8 @@ through `index_object` and removed by `unindex_object`.
 
 `search(user=..., query=...)` returns `SearchHit`s the user may see: only documents
 of communities visible to them (public ones and those they are an active member of).
+A search within one community also finds the practices shared into it, by the rule
+that shows a share (`sharing.shown_shares`); such a hit links to the read-only copy.
 Snippets are HTML-escaped before the highlight marks are put in.
 """
 
@@ -34,8 +36,17 @@ from cop.selectors import visible_communities
 from meetings.models import Meeting
 
 from .enums import EntryStatus, SearchKind
-from .models import GlossaryTerm, PracticeEntry, Problem, Reply, SearchDocument, Story
+from .models import (
+    GlossaryTerm,
+    PracticeEntry,
+    Problem,
+    Reply,
+    SearchDocument,
+    SharedPractice,
+    Story,
+)
 from .selectors import visible_entries
+from .sharing import shown_shares
 
 CANDIDATE_CAP = 1000  # SQLite: at most this many matches
 TITLE_CANDIDATES = 200  # PostgreSQL: the newest title matches ranked …
@@ -166,10 +177,19 @@ class SearchHit:
     title_html: str
     snippet_html: str
     rank: float
+    # A practice found in a community it is shared into: the share, whose read-only
+    # page the hit links to, with the source community's name as attribution.
+    share: SharedPractice | None = None
 
     @property
     def url(self) -> str:
+        if self.share is not None:
+            return self.share.get_absolute_url()
         return self.document.get_absolute_url()
+
+    @property
+    def shared_from(self):
+        return self.document.community if self.share is not None else None
 
 
 def _mark(text: str) -> str:
@@ -199,7 +219,13 @@ def visible_documents(
     if status:
         documents = documents.filter(status=status)
     if community:
-        documents = documents.filter(community__slug=community)
+        # A community's search also finds the practices shared into it, under the one
+        # rule that shows a share (`sharing.shown_shares`): never more than the source
+        # itself would show this user.
+        shared = shown_shares(user).filter(community__slug=community).values("entry_id")
+        documents = documents.filter(
+            Q(community__slug=community) | Q(kind=SearchKind.ENTRY, object_id__in=shared)
+        )
     return documents
 
 
@@ -210,8 +236,30 @@ def search(user, query: str, *, limit: int = 30, **filters) -> list[SearchHit]:
         return []
     documents = visible_documents(user, **filters)
     if connection.vendor == "postgresql":
-        return _search_postgres(documents, query, limit)
-    return _search_sqlite(documents, query, limit)
+        hits = _search_postgres(documents, query, limit)
+    else:
+        hits = _search_sqlite(documents, query, limit)
+    if filters.get("community"):
+        _attach_shares(hits, filters["community"])
+    return hits
+
+
+def _attach_shares(hits: list[SearchHit], community: str) -> None:
+    """Mark the practices of other communities among `hits` with their share into
+    `community` (they are there only because they are shared: `visible_documents`).
+    One query, whatever the number of hits, and none when there is no such hit."""
+    outside = {
+        hit.document.object_id: hit
+        for hit in hits
+        if hit.document.kind == SearchKind.ENTRY and hit.document.community.slug != community
+    }
+    if not outside:
+        return
+    shares = SharedPractice.objects.filter(
+        community__slug=community, unshared_at__isnull=True, entry_id__in=outside
+    ).select_related("community")
+    for share in shares:
+        outside[share.entry_id].share = share
 
 
 def _search_postgres(documents, query: str, limit: int) -> list[SearchHit]:

@@ -26,11 +26,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cop.enums import AuditAction, MembershipStatus, RelationStatus, Visibility
-from cop.models import Community, CommunityRelation, Membership, User
-from cop.selectors import visible_community_ids
-from cop.selectors_network import are_related
+from cop.enums import AuditAction, NotificationKind, RelationStatus
+from cop.models import Community, CommunityRelation, User
+from cop.selectors import coordinators, visible_community_ids
+from cop.selectors_network import are_related, readers_may_see
 from cop.services import audit
+from cop.services.notifications import notify_many
 
 from .enums import EntryStatus
 from .models import PracticeEntry, SharedPractice
@@ -40,25 +41,14 @@ SHAREABLE = (EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED)
 
 def audience_may_see(entry: PracticeEntry, target: Community) -> bool:
     """Whether everyone who can read `target` could already read `entry` at its source."""
-    source = entry.community
-    if source.visibility == Visibility.PUBLIC:
-        return True
-    if target.visibility == Visibility.PUBLIC:
-        return False
-    source_members = Membership.objects.filter(
-        community=source, status=MembershipStatus.ACTIVE
-    ).values("user_id")
-    return not (
-        Membership.objects.filter(community=target, status=MembershipStatus.ACTIVE)
-        .exclude(user_id__in=source_members)
-        .exists()
-    )
+    return readers_may_see(entry.community, target)
 
 
 def share_practice(*, entry: PracticeEntry, into: Community, by: User) -> SharedPractice:
     """Show `entry` read-only in the related community `into` (the caller coordinates the
     entry's community: `knowledge.share_practice`). Side effects: the share row, an
-    audit entry on both sides."""
+    audit entry on both sides, and a PRACTICE_SHARED notification to the target's
+    coordinators (but the sharer), in the same transaction."""
     source = entry.community
     if entry.deleted_at is not None or entry.hidden_at is not None:
         raise ValidationError(_("This practice cannot be shared."))
@@ -99,6 +89,14 @@ def share_practice(*, entry: PracticeEntry, into: Community, by: User) -> Shared
                 summary=_("“%(title)s” shared from %(source)s") % names,
                 url=share.get_absolute_url(),
                 data={"share": share.pk},
+            )
+            notify_many(
+                recipients=list(coordinators(into).exclude(pk=by.pk)),
+                kind=NotificationKind.PRACTICE_SHARED,
+                title=_("“%(title)s” shared with %(target)s from %(source)s") % names,
+                url=share.get_absolute_url(),
+                community=into,
+                actor=by,
             )
     except IntegrityError as error:  # a concurrent share of the same pair won
         raise ValidationError(

@@ -19,7 +19,7 @@ from cop.models import Community
 from cop.pagination import KeysetPage, keyset_page
 from cop.permissions import allowed, authorize, authorizes, permission_required
 from cop.rules import membership_of
-from cop.selectors import access_community, visible_communities
+from cop.selectors import access_community, mark_thanked, visible_communities
 from cop.selectors_conversation import comment_context
 from meetings.selectors import agenda_meetings as upcoming_for_agenda
 
@@ -135,6 +135,7 @@ def story_list(request: HttpRequest, slug: str) -> HttpResponse:
 def story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     community = access_community(request.user, slug)
     story = selectors.access_story(request.user, community, pk)
+    mark_thanked(request.user, "story", [story])
     return render(
         request,
         "knowledge/story_detail.html",
@@ -318,6 +319,7 @@ def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) ->
         reply.may_edit = allowed(user, "knowledge.edit_reply", reply)
         reply.may_delete = allowed(user, "knowledge.delete", reply)
         reply.may_endorse = reply.is_solution and allowed(user, "knowledge.endorse", reply)
+    mark_thanked(user, "reply", replies)
     promoted = getattr(problem, "promoted_entry", None)
     agenda_meetings = []
     if allowed(user, "knowledge.ask_problem", community) and not problem.is_solved:
@@ -678,6 +680,7 @@ def entry_detail(request: HttpRequest, slug: str, pk: int, note_form=None) -> Ht
     community = access_community(request.user, slug)
     entry = selectors.access_entry(request.user, community, pk)
     user = request.user
+    mark_thanked(user, "practice", [entry])
     body_html = link_glossary(render_markdown(entry.body), selectors.glossary_links(community))
     transitions = []
     if allowed(user, "knowledge.change_status", entry):

@@ -7,19 +7,22 @@ meeting's communities where the person is an active member). A co-host counts on
 while the relation is in force (`cop.selectors_network`), so ending the relation takes
 the meeting out of the other side's lists.
 
-Privacy: only a public community's meetings can be co-hosted for now. A private
-community's meeting shown in another community would be a meeting its members could
-not open (its page, agenda and notes belong to the private community).
+Privacy, the rule of shared practices (`knowledge.sharing`): a public community's
+meeting may be co-hosted by any related community; a private community's meeting only
+by a private community whose every active member is already an active member of the
+host (so no co-host member is shown a meeting they could not open). Membership moves
+on, so the lists check again when they read: a private community's meeting is listed
+in a co-host only for viewers who may see the host community (`cohosted_by`).
 """
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from cop.enums import AuditAction, RelationStatus, Visibility
-from cop.models import Community, CommunityRelation, User
-from cop.selectors_network import related_community_ids
+from cop.enums import AuditAction, MembershipStatus, RelationStatus, Visibility
+from cop.models import Community, CommunityRelation, Membership, User
+from cop.selectors_network import readers_may_see, related_community_ids
 from cop.services import audit
 
 from .models import Meeting, MeetingCohost
@@ -37,14 +40,51 @@ def _in_force() -> Exists:
     )
 
 
-def cohosted_by(community: Community) -> Q:
-    """The filter of a community's meeting lists: its own meetings and those it co-hosts
-    (one subquery on the co-host index; no join that could repeat a row). In a public
-    community's lists, only public communities' meetings."""
+def cohosted_by(community: Community, user) -> Q:
+    """The filter of a community's meeting lists as `user` reads them: its own meetings
+    and those it co-hosts whose host community `user` may see (one subquery on the
+    co-host index; no join that could repeat a row). In a public community's lists,
+    only public communities' meetings."""
     rows = MeetingCohost.objects.filter(community=community).filter(_in_force())
     if community.visibility == Visibility.PUBLIC:
         rows = rows.filter(meeting__community__visibility=Visibility.PUBLIC)
+    else:
+        rows = rows.filter(host_visible_to(user))
     return Q(community=community) | Q(pk__in=rows.values("meeting_id"))
+
+
+def _visible_to(user, community: str) -> Q:
+    """Rows whose `community` (a path to a community) `user` may see: a public one or one
+    they are an active member of (a subquery, no query of its own)."""
+    visible = Q(**{f"{community}__visibility": Visibility.PUBLIC})
+    if user is not None and user.is_authenticated:
+        mine = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE)
+        visible |= Q(**{f"{community}_id__in": mine.values("community_id")})
+    return visible
+
+
+def host_visible_to(user) -> Q:
+    """Co-host rows whose meeting's host community `user` may see."""
+    return _visible_to(user, "meeting__community")
+
+
+def shown_cohosts(user) -> QuerySet[MeetingCohost]:
+    """Co-host rows in force whose community `user` may see (a private co-host is not
+    named to outsiders), with the community, by name: for "Co-hosted with …"."""
+    return (
+        MeetingCohost.objects.filter(_in_force())
+        .filter(_visible_to(user, "community"))
+        .select_related("community")
+        .only("meeting_id", "community__name", "community__slug")
+        .order_by("community__name")
+    )
+
+
+def with_cohosts(meetings: QuerySet[Meeting], user) -> QuerySet[Meeting]:
+    """`meetings` with `shown_cohosts` as `cohosts_shown` (one query for the whole list)."""
+    return meetings.prefetch_related(
+        Prefetch("cohosts", queryset=shown_cohosts(user), to_attr="cohosts_shown")
+    )
 
 
 def meeting_community_ids(meeting: Meeting) -> list[int]:
@@ -80,31 +120,35 @@ def cohost_choices(meeting_or_community) -> list[Community]:
 @transaction.atomic
 def set_cohosts(*, meeting: Meeting, communities: list[Community], by: User) -> list[Community]:
     """Make `communities` the meeting's co-hosts (the caller manages the meeting). Each
-    must be effectively related to the host community, at most five; the host must be
-    public. Side effects: co-host rows added and removed, an audit entry in the host
-    community and in each co-host added or removed."""
+    must be effectively related to the host community, at most five; a private host's
+    co-hosts must pass `readers_may_see`. Side effects: co-host rows added and removed,
+    an audit entry in the host community and in each co-host added or removed."""
     wanted = {community.pk: community for community in communities}
-    if not wanted:
-        MeetingCohost.objects.filter(meeting=meeting).delete()
+    current = set(
+        MeetingCohost.objects.filter(meeting=meeting).values_list("community_id", flat=True)
+    )
+    if not wanted and not current:
         return []
-    if meeting.community.visibility != Visibility.PUBLIC:
-        raise ValidationError(
-            _(
-                "Only a public community's meetings can be co-hosted: members of the other "
-                "community could not open this one."
-            )
-        )
     if len(wanted) > MAX_COHOSTS:
         raise ValidationError(_("At most %(n)d co-hosting communities.") % {"n": MAX_COHOSTS})
-    related = set(related_community_ids(meeting.community_id))
+    host = meeting.community
+    related = set(related_community_ids(host.pk))
     strangers = [c.name for pk, c in wanted.items() if pk not in related]
     if strangers:
         raise ValidationError(
             _("Only related communities can co-host: %(names)s.") % {"names": ", ".join(strangers)}
         )
-    current = set(
-        MeetingCohost.objects.filter(meeting=meeting).values_list("community_id", flat=True)
-    )
+    unseen = [
+        c.name for pk, c in wanted.items() if pk not in current and not readers_may_see(host, c)
+    ]
+    if unseen:
+        raise ValidationError(
+            _(
+                "%(host)s is private, and %(names)s has members who are not its members: "
+                "they could not open this meeting."
+            )
+            % {"host": host.name, "names": ", ".join(unseen)}
+        )
     MeetingCohost.objects.filter(meeting=meeting).exclude(community_id__in=wanted).delete()
     MeetingCohost.objects.bulk_create(
         [

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cop.forms import IdsField, TimezoneField
+from cop.models import Community
 
 from .enums import (
     AgendaItemStatus,
@@ -103,6 +104,10 @@ class MeetingForm(_DetailsMixin):
     )
     field_order = ["title", "kind", "day", "start_time", "end_time", "timezone"]
 
+    def __init__(self, *args, cohost_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        add_cohosts_field(self, cohost_choices)
+
     def clean(self):
         data = super().clean()
         if self.errors:
@@ -136,6 +141,28 @@ class MeetingForm(_DetailsMixin):
             "remind_maybe": meeting.remind_maybe,
             "hosts": list(meeting.hosts.all()),
         }
+
+
+class CohostsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+def add_cohosts_field(form: forms.Form, choices) -> None:
+    """The co-hosting communities to choose among `choices` (the related communities);
+    no field when there are none."""
+    if not choices:
+        return
+    form.fields["cohosts"] = CohostsField(
+        label=_("Co-hosting communities"),
+        queryset=Community.objects.filter(pk__in=[c.pk for c in choices]).order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Related communities that host it too: the meeting shows in their meeting "
+            "lists and calendars, and their members can answer and attend."
+        ),
+    )
 
 
 class EditMeetingForm(MeetingForm):

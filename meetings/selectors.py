@@ -34,7 +34,7 @@ from cop.permissions import allowed
 from cop.selectors import access_community
 from cop.services.notifications import digest_communities
 
-from .cohosts import cohosted_by
+from .cohosts import cohosted_by, host_visible_to, with_cohosts
 from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer
 from .models import (
     RSVP,
@@ -87,7 +87,8 @@ def _with_counts(meetings: QuerySet[Meeting], user) -> QuerySet[Meeting]:
 
 def community_meetings(community: Community, user) -> QuerySet[Meeting]:
     """The community's meetings and those it co-hosts (`cohosts.cohosted_by`)."""
-    return _with_counts(Meeting.objects.filter(cohosted_by(community)), user)
+    meetings = _with_counts(Meeting.objects.filter(cohosted_by(community, user)), user)
+    return with_cohosts(meetings, user)
 
 
 def upcoming_meetings(community: Community, user, *, limit: int = 50) -> list[Meeting]:
@@ -113,7 +114,7 @@ def series_meetings(series: Series, user, *, limit: int = 50) -> list[Meeting]:
     """The series' meetings that have not ended, soonest first."""
     now = timezone.now()
     return list(
-        _with_counts(Meeting.objects.filter(series=series), user)
+        with_cohosts(_with_counts(Meeting.objects.filter(series=series), user), user)
         .filter(ends_at__gt=now)
         .order_by("starts_at")[:limit]
     )
@@ -160,7 +161,9 @@ def month_calendar(community: Community, user, *, year: int, month: int) -> Mont
     start = datetime.combine(grid_start, datetime.min.time(), tzinfo=zone)
     end = datetime.combine(grid_end + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     meetings = list(
-        Meeting.objects.filter(cohosted_by(community), starts_at__gte=start, starts_at__lt=end)
+        Meeting.objects.filter(
+            cohosted_by(community, user), starts_at__gte=start, starts_at__lt=end
+        )
         .only("pk", "title", "starts_at", "status", "community_id", "timezone")
         .order_by("starts_at")
     )
@@ -298,7 +301,7 @@ def my_meetings(user, *, limit: int = 100) -> list[Meeting]:
         "community_id"
     )
     return list(
-        _with_counts(Meeting.objects.filter(community_id__in=communities), user)
+        with_cohosts(_with_counts(Meeting.objects.filter(community_id__in=communities), user), user)
         .filter(ends_at__gt=now)
         .order_by("starts_at")[:limit]
     )
@@ -328,8 +331,8 @@ def _feed_window(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
     return meetings.filter(ends_at__gte=since).select_related("community").order_by("starts_at")
 
 
-def community_feed_meetings(community: Community) -> list[Meeting]:
-    return list(_feed_window(Meeting.objects.filter(cohosted_by(community))))
+def community_feed_meetings(community: Community, user) -> list[Meeting]:
+    return list(_feed_window(Meeting.objects.filter(cohosted_by(community, user))))
 
 
 def personal_feed_meetings(user) -> list[Meeting]:
@@ -338,7 +341,11 @@ def personal_feed_meetings(user) -> list[Meeting]:
     communities = Membership.objects.filter(user=user, status=MembershipStatus.ACTIVE).values(
         "community_id"
     )
-    cohosted = MeetingCohost.objects.filter(community_id__in=communities).values("meeting_id")
+    cohosted = (
+        MeetingCohost.objects.filter(community_id__in=communities)
+        .filter(host_visible_to(user))
+        .values("meeting_id")
+    )
     return list(
         _feed_window(Meeting.objects.filter(Q(community_id__in=communities) | Q(pk__in=cohosted)))
     )

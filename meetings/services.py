@@ -25,7 +25,7 @@ from cop.services.audit import record
 from cop.services.notifications import notify, notify_mentions
 from cop.services.participation import record_participation, withdraw_participation
 
-from .cohosts import meeting_community_ids
+from .cohosts import meeting_community_ids, set_cohosts
 from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer, SeriesStatus
 from .feedback import ask_for_feedback
 from .models import (
@@ -210,9 +210,11 @@ def schedule_meeting(
     capacity: int | None = None,
     remind_maybe: bool = False,
     hosts: Iterable[User] | None = None,
+    cohosts: Iterable[Community] = (),
 ) -> Meeting:
     """Schedule a one-off meeting. The hosts default to the person scheduling it.
-    Side effects: the Meeting row and its hosts."""
+    Side effects: the Meeting row and its hosts; its co-hosting communities, if any
+    (`cohosts.set_cohosts`, in the same transaction)."""
     _check_times(starts_at, ends_at, timezone_name)
     hosts = _check_hosts(community, hosts if hosts is not None else [by])
     meeting = Meeting(
@@ -233,6 +235,8 @@ def schedule_meeting(
     meeting.full_clean(exclude=["hosts"])
     meeting.save()
     meeting.hosts.set(hosts)
+    if cohosts:
+        set_cohosts(meeting=meeting, communities=list(cohosts), by=by)
     _notify_mentioned(meeting, by=by, text=f"{description}\n\n{agenda}")
     return meeting
 
@@ -301,9 +305,16 @@ def _differs_from_series(meeting: Meeting, changes: dict, hosts: list[User] | No
 
 @transaction.atomic
 def update_meeting(
-    *, meeting: Meeting, by: User, hosts: Iterable[User] | None = None, **changes
+    *,
+    meeting: Meeting,
+    by: User,
+    hosts: Iterable[User] | None = None,
+    cohosts: Iterable[Community] | None = None,
+    **changes,
 ) -> Meeting:
-    """Change a scheduled meeting. Keyword changes are fields of MEETING_FIELDS.
+    """Change a scheduled meeting. Keyword changes are fields of MEETING_FIELDS;
+    `cohosts`, when given, become its co-hosting communities (`cohosts.set_cohosts`,
+    in the same transaction, so a refused co-host saves nothing).
 
     Side effects: SEQUENCE increases when anything changed; an occurrence of a series
     whose details or time change becomes detached (later series edits leave it alone;
@@ -324,6 +335,8 @@ def update_meeting(
         meeting.detached = True
     previous_text = f"{meeting.description}\n\n{meeting.agenda}"
     meeting, _changed = _apply_changes(meeting, by=by, changes=changes, hosts=hosts)
+    if cohosts is not None:
+        set_cohosts(meeting=meeting, communities=list(cohosts), by=by)
     _notify_mentioned(
         meeting,
         by=by,

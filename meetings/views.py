@@ -25,7 +25,7 @@ from cop.rules import membership_of
 from cop.selectors import access_community
 from cop.selectors_conversation import comment_context
 
-from . import selectors, services
+from . import cohosts, selectors, services
 from .enums import EditScope, MeetingStatus, RSVPAnswer, SeriesStatus
 from .forms import (
     AgendaItemForm,
@@ -113,6 +113,7 @@ def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
     form = MeetingForm(
         request.POST or None,
         members=_members(community),
+        cohost_choices=cohosts.cohost_choices(community),
         initial={"timezone": _viewer_zone(request), "hosts": [request.user], "kind": "regular"},
     )
     if request.method == "POST" and form.is_valid():
@@ -133,6 +134,7 @@ def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
                 capacity=data["capacity"],
                 remind_maybe=data["remind_maybe"],
                 hosts=data["hosts"],
+                cohosts=list(data.get("cohosts") or ()),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -356,6 +358,7 @@ def meeting_detail(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
         meeting.stories.filter(deleted_at__isnull=True).select_related("author")[:20]
     )
     context["speakers"] = selectors.speakers(meeting)
+    context["cohosts"] = list(cohosts.shown_cohosts(request.user).filter(meeting=meeting))
     context.update(comment_context(request, meeting))
     return render(request, "meetings/meeting_detail.html", context)
 
@@ -406,11 +409,17 @@ def _managed_meeting(request, slug, meeting_id):
 def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     meeting = _managed_meeting(request, slug, meeting_id)
     community = meeting.community
+    choices = cohosts.cohost_choices(community)
     form = EditMeetingForm(
         request.POST or None,
         meeting=meeting,
         members=_members(community),
-        initial={**MeetingForm.initial_for(meeting), "scope": EditScope.THIS},
+        cohost_choices=choices,
+        initial={
+            **MeetingForm.initial_for(meeting),
+            "scope": EditScope.THIS,
+            "cohosts": [c.pk for c in cohosts.cohosts_of(meeting)] if choices else [],
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -437,7 +446,12 @@ def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
                     hosts=data["hosts"],
                     **fields,
                 )
-                services.update_meeting(meeting=meeting, by=request.user, agenda=data["agenda"])
+                services.update_meeting(
+                    meeting=meeting,
+                    by=request.user,
+                    agenda=data["agenda"],
+                    cohosts=data.get("cohosts"),
+                )
             else:
                 services.update_meeting(
                     meeting=meeting,
@@ -447,6 +461,7 @@ def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
                     ends_at=data["ends_at"],
                     timezone=data["timezone"],
                     agenda=data["agenda"],
+                    cohosts=data.get("cohosts"),
                     **fields,
                 )
         except ValidationError as exc:
@@ -666,7 +681,8 @@ def community_ics(request: HttpRequest, slug: str) -> HttpResponse:
     everyone but its members (and calendar apps subscribe without a session, so its
     members use their personal feed)."""
     community = access_community(request.user, slug)
-    body = calendar_for(selectors.community_feed_meetings(community), name=community.name)
+    meetings = selectors.community_feed_meetings(community, request.user)
+    body = calendar_for(meetings, name=community.name)
     return _ics(body, f"{community.slug}.ics")
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cop.confirm import confirmation
 from cop.permissions import allowed, authorize, authorizes
 from cop.rules import membership_of
 from cop.selectors import access_community
@@ -141,11 +142,24 @@ def poll_schedule(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @authorizes("meetings.decide_poll")
 def poll_close(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    """GET: a confirmation page (closing cannot be undone). POST: close the poll."""
     poll = selectors.access_poll(request.user, slug, poll_id)
     authorize(request.user, "meetings.decide_poll", poll)
+    if request.method != "POST":
+        return confirmation(
+            request,
+            question=_("Close the poll “%(title)s” without a meeting?") % {"title": poll.title},
+            detail=_(
+                "Members can no longer answer, and no meeting is made from it. A closed "
+                "poll cannot be opened again."
+            ),
+            button=_("Close the poll"),
+            cancel_url=poll.get_absolute_url(),
+            community=poll.community,
+        )
     try:
         polls.close_poll(poll=poll, by=request.user)
     except ValidationError as exc:

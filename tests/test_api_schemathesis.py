@@ -121,7 +121,7 @@ BUSINESS_RULES: list[tuple[str, str, str]] = [
     ("*/shares/", "Not a related community", "relations between communities are data"),
     ("*/shares/", "cannot be shared", "the practice's state and its community's readers"),
     ("*/cohosts/", "Not related communities", "relations between communities are data"),
-    ("*/cohosts/", "can be co-hosted", "the host community's visibility"),
+    ("*/cohosts/", "could not open this meeting", "who may see a private host"),
     ("*/agenda/suggestions/", "no longer offered", "suggestions come from the community's data"),
     ("*", "The agenda of this meeting is closed", "the meeting's state"),
 ]

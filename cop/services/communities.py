@@ -7,12 +7,9 @@ person can read when the action is not possible; views and the API show it.
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -28,14 +25,17 @@ from cop.enums import (
     Role,
 )
 from cop.models import AuditEntry, Community, Invitation, Membership, Tag, User
+from cop.queue import enqueue_on_commit
 from cop.rules import is_coordinator
 from cop.services import audit
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
-from cop.text import EMAIL_MAX_LENGTH, email_subject, normalise_email_domain
+from cop.text import EMAIL_MAX_LENGTH, normalise_email_domain
 
 INVITATION_SALT = "copse.invitation"
 INVITATION_DAYS = 14
+# The Celery task that emails one invitation (cop.tasks); named, not imported.
+SEND_INVITATION_TASK = "cop.send_invitation_email"
 
 
 def set_vocabulary(*, community: Community, names: list[str]) -> list[Tag]:
@@ -230,9 +230,9 @@ def invitation_url(invitation: Invitation) -> str:
 
 @transaction.atomic
 def invite(*, community: Community, by: User, email: str, message: str = "") -> Invitation:
-    """Invite someone by email. Sends a signed link that expires after 14 days, once the
-    invitation is committed (a mail server failure is logged, never raised). A pending
-    invitation to the same address is replaced (its old link stops working)."""
+    """Invite someone by email. Sends a signed link that expires after 14 days through
+    the `cop.send_invitation_email` task, enqueued once the invitation is committed. A
+    pending invitation to the same address is replaced (its old link stops working)."""
     email = normalise_email_domain(email.strip().lower())
     if len(email) > EMAIL_MAX_LENGTH:
         raise ValidationError(
@@ -252,20 +252,11 @@ def invite(*, community: Community, by: User, email: str, message: str = "") -> 
         invited_by=by,
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
-    link = settings.SITE_URL + invitation_url(invitation)
-    context = {"invitation": invitation, "community": community, "inviter": by, "link": link}
-    subject = email_subject(
-        _("[Copse] %(name)s invites you to %(community)s")
-        % {"name": by.name, "community": community.name}
-    )
-    body = render_to_string("cop/email/invitation.txt", context)
-    # After the commit and robust: the invitation is saved whatever the mail server
-    # does, and a refused or unreachable server is logged instead of turning the
-    # coordinator's committed request into an error (they can invite again).
-    transaction.on_commit(
-        lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[email]),
-        robust=True,
-    )
+    # The email goes through the one invitation task, after the commit: its claim on the
+    # row sends it once, and the sweeper (`resend_lost_invitations`) sends it if the task
+    # is lost; a broker or mail server failure never turns the committed request into an
+    # error.
+    enqueue_on_commit(SEND_INVITATION_TASK, invitation_id=invitation.pk)
     return invitation
 
 

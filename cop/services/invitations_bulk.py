@@ -27,15 +27,18 @@ from django.utils.translation import gettext_lazy
 
 from cop.enums import InvitationStatus, MembershipStatus
 from cop.models import Community, Invitation, Membership, User
-from cop.queue import enqueue_on_commit
-from cop.services.communities import INVITATION_DAYS, invitation_url
+from cop.queue import enqueue, enqueue_on_commit
+from cop.services.communities import INVITATION_DAYS, SEND_INVITATION_TASK, invitation_url
 from cop.text import CONTROL_CHARACTERS, EMAIL_MAX_LENGTH, email_subject, normalise_email_domain
 
 MAX_ROWS = 1000
 MAX_BYTES = 256 * 1024  # an upload or a pasted list
 MAX_NAME_LENGTH = 80
 MAX_MESSAGE_LENGTH = 2000
-SEND_TASK = "cop.send_invitation_email"
+SEND_TASK = SEND_INVITATION_TASK
+# An invitation whose email is not handed over this long after it was written has lost
+# its task (broker down, worker killed): `resend_lost_invitations` enqueues it again.
+LOST_AFTER = timedelta(minutes=2)
 
 VALID = "valid"
 INVALID = "invalid"
@@ -237,3 +240,24 @@ def send_invitation_email(*, invitation_id: int) -> bool:
         Invitation.objects.filter(pk=invitation_id, email_sent_at=now).update(email_sent_at=None)
         raise
     return True
+
+
+def resend_lost_invitations(*, now=None, limit: int = 500) -> int:
+    """Enqueue again the email of every open invitation that was never handed over
+    (`email_sent_at` empty) `LOST_AFTER` after it was written, oldest first, at most
+    `limit` per run. The task's claim on the row sends each once, however many times
+    it is enqueued. Returns how many were enqueued."""
+    now = now or timezone.now()
+    ids = list(
+        Invitation.objects.filter(
+            status=InvitationStatus.PENDING,
+            email_sent_at__isnull=True,
+            created_at__lte=now - LOST_AFTER,
+            expires_at__gt=now,
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for invitation_id in ids:
+        enqueue(SEND_TASK, invitation_id=invitation_id)
+    return len(ids)

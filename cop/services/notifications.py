@@ -99,6 +99,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     NotificationKind.RELATION: DeliveryChannel.IMMEDIATE,
     NotificationKind.PERSONAL_NOTE: DeliveryChannel.IMMEDIATE,
     NotificationKind.THANKS: DeliveryChannel.DIGEST,
+    NotificationKind.PRACTICE_SHARED: DeliveryChannel.DIGEST,
 }
 
 # An email is tried this many times (with backoff in between), then marked failed.

@@ -24,8 +24,15 @@ class SearchHitSerializer(serializers.Serializer):
     title = serializers.CharField(source="document.title")
     title_html = serializers.CharField()
     snippet_html = serializers.CharField()
+    shared_from = serializers.SerializerMethodField(
+        help_text="A practice found in the searched community because it is shared into "
+        "it: the slug of the community it comes from (its url is the read-only copy)."
+    )
     url = serializers.SerializerMethodField()
     rank = serializers.FloatField()
+
+    def get_shared_from(self, hit) -> str | None:
+        return hit.shared_from.slug if hit.shared_from else None
 
     def get_url(self, hit) -> str:
         return self.context["request"].build_absolute_uri(hit.url)

@@ -138,8 +138,9 @@ def test_detail_pages_query_count_with_comments(client, world, count, django_ass
                 service.hide_comment(comment=comment, by=coordinator)
     client.force_login(member)
     # The page itself, the comment thread and the viewer's reactions; the story and the
-    # practice also ask whether the viewer saved and follows them, the meeting its speakers.
-    expected = {"Story": 10, "PracticeEntry": 15, "Meeting": 14, "ValueStory": 11}
+    # practice also ask whether the viewer saved, follows and thanked them, the meeting
+    # its speakers and co-hosts.
+    expected = {"Story": 11, "PracticeEntry": 16, "Meeting": 15, "ValueStory": 11}
     for target in targets:
         url = target.get_absolute_url()
         client.get(url)

@@ -1,9 +1,12 @@
 """Bulk invitations: parsing, the per-row check, all-or-nothing invitation, retries."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.utils import timezone
 
 from cop.enums import InvitationStatus
 from cop.models import Invitation
@@ -147,4 +150,54 @@ def test_send_invitation_email_twice_sends_once(django_capture_on_commit_callbac
     assert len(mail.outbox) == 1
     mail.outbox.clear()
     assert bulk.send_invitation_email(invitation_id=result.valid[0].invitation_id) is False
+    assert mail.outbox == []
+
+
+def test_a_single_invitation_goes_through_the_task_after_commit(django_capture_on_commit_callbacks):
+    coordinator = UserFactory()
+    community = CommunityFactory(coordinator=coordinator)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        invitation = community_services.invite(
+            community=community, by=coordinator, email="solo@example.net", message="Come"
+        )
+    assert mail.outbox == [] and len(callbacks) == 1  # nothing sent before the commit
+    callbacks[0]()
+    invitation.refresh_from_db()
+    assert invitation.email_sent_at is not None  # the task's claim
+    [sent] = mail.outbox
+    assert sent.to == ["solo@example.net"] and "Come" in sent.body
+    assert bulk.send_invitation_email(invitation_id=invitation.pk) is False
+
+
+def test_a_lost_invitation_task_is_picked_up_by_the_sweeper_once(
+    django_capture_on_commit_callbacks,
+):
+    coordinator = UserFactory()
+    community = CommunityFactory(coordinator=coordinator)
+    with django_capture_on_commit_callbacks(execute=False):  # the tasks are lost
+        invitation = community_services.invite(
+            community=community, by=coordinator, email="lost@example.net"
+        )
+        bulk.invite_many(
+            community=community, by=coordinator, rows=bulk.parse_rows("lost2@example.net")
+        )
+    now = timezone.now()
+    assert bulk.resend_lost_invitations(now=now) == 0  # too early to call them lost
+    later = now + bulk.LOST_AFTER + timedelta(seconds=1)
+    assert bulk.resend_lost_invitations(now=later) == 2
+    assert bulk.resend_lost_invitations(now=later) == 0  # run twice: sent once
+    assert sorted(m.to[0] for m in mail.outbox) == ["lost2@example.net", "lost@example.net"]
+    invitation.refresh_from_db()
+    assert invitation.email_sent_at is not None
+
+
+def test_the_sweeper_leaves_closed_and_expired_invitations(django_capture_on_commit_callbacks):
+    coordinator = UserFactory()
+    community = CommunityFactory(coordinator=coordinator)
+    with django_capture_on_commit_callbacks(execute=False):
+        revoked = community_services.invite(community=community, by=coordinator, email="r@x.net")
+        expired = community_services.invite(community=community, by=coordinator, email="e@x.net")
+    Invitation.objects.filter(pk=revoked.pk).update(status=InvitationStatus.REVOKED)
+    Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+    assert bulk.resend_lost_invitations(now=timezone.now() + timedelta(minutes=5)) == 0
     assert mail.outbox == []

@@ -122,3 +122,46 @@ def test_home_spotlight_costs_one_query_whatever_the_thanks(world, client):
         page = client.get(url).content.decode()
     assert author.name in page
     assert len(many.captured_queries) == len(none.captured_queries)
+
+
+def _toggle(kind, item):
+    return reverse("toggle_thanks", kwargs={"kind": kind, "pk": item.pk})
+
+
+@pytest.mark.parametrize("kind", ["story", "practice", "reply"])
+def test_the_thanks_button_shows_thanked_and_takes_it_back(world, client, kind):
+    community, author, reader, _ = world
+    item = {
+        "story": lambda: StoryFactory(community=community, author=author),
+        "practice": lambda: PracticeEntryFactory(community=community, author=author),
+        "reply": lambda: ReplyFactory(problem__community=community, author=author),
+    }[kind]()
+    page_url = item.problem.get_absolute_url() if kind == "reply" else item.get_absolute_url()
+    client.force_login(reader)
+    assert client.post(_toggle(kind, item)).status_code == 302
+    page = client.get(page_url).content.decode()
+    assert 'name="undo" value="1"' in page and "Thanked · 1" in page
+    assert 'aria-pressed="true"' in page
+    # Withdrawn on the page: a plain POST, the counter follows in the same transaction.
+    client.post(_toggle(kind, item), {"undo": "1", "next": page_url})
+    item.refresh_from_db()
+    assert item.thanks_count == 0 and not Thanks.objects.exists()
+    page = client.get(page_url).content.decode()
+    assert "Say thanks" in page and "Thanked" not in page
+
+
+def test_replies_read_which_the_viewer_thanked_in_one_query(world, client):
+    community, author, reader, _ = world
+    problem = ReplyFactory(problem__community=community, author=author).problem
+    url = problem.get_absolute_url()
+    client.force_login(reader)
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    replies = [ReplyFactory(problem=problem, author=make_member(community)) for _ in range(5)]
+    for reply in replies[:3]:
+        thanks.thank(user=reader, kind=kind_named("reply"), obj=reply)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert page.count('name="undo" value="1"') == 3
+    assert len(many.captured_queries) == len(one.captured_queries)

@@ -5,20 +5,26 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from cop.enums import AuditAction, Visibility
+from cop.enums import AuditAction, NotificationKind, Role, Visibility
 from cop.extensions import OUTSIDE_INPUT_SOURCES
-from cop.models import AuditEntry, Membership
+from cop.models import AuditEntry, DeliveryChannel, Membership, Notification
 from cop.permissions import allowed
 from cop.services import constellations
+from cop.services.notifications import DEFAULT_CHANNELS
 from knowledge import sharing
-from knowledge.models import SharedPractice
+from knowledge.enums import EntryStatus
+from knowledge.models import PracticeEntry, SharedPractice
+from knowledge.search import index_object, search
 from knowledge.services import entries
 from tests.factories import CommunityFactory, PracticeEntryFactory, UserFactory, make_member
 
 pytestmark = pytest.mark.django_db
+
+SEARCH_QUERIES = 9
 
 
 def _relate(a, b, ca, cb):
@@ -247,3 +253,95 @@ def test_shared_list_empty_state(client, world):
     client.force_login(make_member(world["b"]))
     page = client.get(reverse("knowledge:shared_list", args=["incidents"])).content.decode()
     assert "Nothing shared with this community yet." in page
+
+
+# --- Shared practices in the target community's search -----------------------------------
+
+
+def _search_page(client, q, community):
+    return client.get(reverse("knowledge:search"), {"q": q, "community": community})
+
+
+def test_a_shared_practice_is_found_by_the_target_communitys_search(client, world):
+    index_object(world["entry"])
+    share = sharing.share_practice(entry=world["entry"], into=world["b"], by=world["ca"])
+    member_b = make_member(world["b"])
+
+    hits = search(member_b, "roll back", community="incidents")
+    assert [(h.document.object_id, h.share) for h in hits] == [(world["entry"].pk, share)]
+    assert hits[0].url == share.get_absolute_url()
+    client.force_login(member_b)
+    page = _search_page(client, "roll back", "incidents").content.decode()
+    assert "shared from Site reliability" in page
+    assert f'href="{share.get_absolute_url()}"' in page
+    api = client.get("/api/v1/search/", {"q": "roll back", "community": "incidents"}).json()
+    [result] = api["results"]
+    assert result["shared_from"] == "sre"
+    assert result["url"].endswith(share.get_absolute_url())
+    # Searched at its source, it is the practice itself.
+    [at_source] = search(member_b, "roll back", community="sre")
+    assert at_source.share is None and at_source.url == world["entry"].get_absolute_url()
+
+
+@pytest.mark.parametrize("change", ["unshare", "end_relation", "draft"])
+def test_a_share_no_longer_shown_is_not_found_in_the_target(world, change):
+    entry = world["entry"]
+    index_object(entry)
+    share = sharing.share_practice(entry=entry, into=world["b"], by=world["ca"])
+    if change == "unshare":
+        sharing.unshare_practice(share=share, by=world["cb"])
+    elif change == "end_relation":
+        constellations.end_relation(relation=world["relation"], by=world["cb"], side=world["b"])
+    else:
+        PracticeEntry.objects.filter(pk=entry.pk).update(status=EntryStatus.DRAFT)
+    assert search(make_member(world["b"]), "roll back", community="incidents") == []
+
+
+def test_a_private_shared_practice_never_reaches_a_searcher_who_cannot_see_its_source(
+    client, world
+):
+    cp, cq = UserFactory(), UserFactory()
+    source = CommunityFactory(visibility=Visibility.PRIVATE, slug="vault", coordinator=cp)
+    target = CommunityFactory(visibility=Visibility.PRIVATE, slug="target", coordinator=cq)
+    Membership.objects.create(community=source, user=cq, status="active")
+    _relate(source, target, cp, cq)
+    secret = PracticeEntryFactory(community=source, title="Secret runbook", body="Rotate keys")
+    index_object(secret)
+    share = sharing.share_practice(entry=secret, into=target, by=cp)
+    newcomer = make_member(target)  # joined the target later; not a member of the source
+
+    assert [h.share for h in search(cq, "secret runbook", community="target")] == [share]
+    for user in (newcomer, UserFactory(), None):
+        assert search(user, "secret runbook", community="target") == []
+        assert search(user, "secret runbook") == []
+    client.force_login(newcomer)
+    assert "Secret runbook" not in _search_page(client, "secret", "target").content.decode()
+    api = client.get("/api/v1/search/", {"q": "secret", "community": "target"}).json()
+    assert api["results"] == []
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_search_with_shared_practices_query_count(client, world, count, django_assert_num_queries):
+    for n in range(count):
+        entry = PracticeEntryFactory(community=world["a"], title=f"Failover drill {n}")
+        index_object(entry)
+        sharing.share_practice(entry=entry, into=world["b"], by=world["ca"])
+    client.force_login(make_member(world["b"]))
+    _search_page(client, "failover", "incidents")
+    # the same whatever the number of shared practices found (one query for the shares);
+    # PostgreSQL takes its title and text candidates in two queries
+    expected = SEARCH_QUERIES if connection.vendor == "sqlite" else SEARCH_QUERIES + 1
+    with django_assert_num_queries(expected):
+        page = _search_page(client, "failover", "incidents")
+    assert page.content.decode().count("shared from Site reliability") == count
+
+
+def test_sharing_notifies_the_target_coordinators(world):
+    co_coordinator = make_member(world["b"], role=Role.COORDINATOR)
+    share = sharing.share_practice(entry=world["entry"], into=world["b"], by=world["ca"])
+    told = Notification.objects.filter(kind=NotificationKind.PRACTICE_SHARED)
+    assert sorted(n.recipient_id for n in told) == sorted([world["cb"].pk, co_coordinator.pk])
+    notice = told.first()
+    assert notice.url == share.get_absolute_url() and notice.community == world["b"]
+    assert "Roll back first" in notice.title and "Site reliability" in notice.title
+    assert DEFAULT_CHANNELS[NotificationKind.PRACTICE_SHARED] == DeliveryChannel.DIGEST

@@ -231,6 +231,11 @@ def test_a_coordinator_closes_a_poll_without_a_meeting(client, community, host):
     client.force_login(host)
     page = client.get(poll.get_absolute_url()).content.decode()
     assert "Close the poll without a meeting" in page
+    assert f'href="{url}"' in page  # a link to the confirmation, not a one-click POST
+    confirm = client.get(url).content.decode()
+    assert "without a meeting?" in confirm and f'action="{url}"' in confirm
+    poll.refresh_from_db()
+    assert poll.status == PollStatus.OPEN  # asking changes nothing
     response = client.post(url, follow=True)
     assert "The poll is closed" in response.content.decode()
     poll.refresh_from_db()
