@@ -342,10 +342,12 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
-    # Bulk invitations: the name given beside the address, and the outbox claim of the
-    # email (set before sending, so a second run of the task sends nothing).
+    # Bulk invitations: the name given beside the address. The email's outbox state: a
+    # task claims it with a lease (`email_claimed_until`), sends, then records
+    # `email_sent_at`; a claim whose worker died runs out and the sweeper sends again.
     name = models.CharField(_("name"), max_length=80, blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    email_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

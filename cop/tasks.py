@@ -62,7 +62,7 @@ def send_notification_email(self, *, notification_id: int) -> bool:
 
 @shared_task(bind=True, name="cop.send_invitation_email", ignore_result=True, max_retries=5)
 def send_invitation_email(self, *, invitation_id: int) -> bool:
-    """Email one invitation; its `email_sent_at` claim makes a second run a no-op."""
+    """Email one invitation; its claim on the row makes a second run a no-op."""
     try:
         return deliver_invitation_email(invitation_id=invitation_id)
     except RETRYABLE as exc:

@@ -4,8 +4,9 @@
 header line); `check_rows` says for every row whether it can be invited and why not;
 `invite_many` does the check again under the community's row lock and creates every
 valid invitation in one transaction. Each invitation's email goes through the outbox:
-the task `cop.send_invitation_email` claims the row's `email_sent_at` before sending, so
-a retried or duplicated task sends nothing twice. Inviting the same list again invites
+the task `cop.send_invitation_email` claims the row with a lease before sending and
+records `email_sent_at` after, so a retried or duplicated task sends nothing twice, and
+the sweeper sends again an email whose task was lost or whose worker died mid-send. Inviting the same list again invites
 nobody twice: an address with an open invitation is reported "already invited" (and
 the partial unique constraint `invitation_pending_unique` holds it in the database).
 """
@@ -20,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +41,8 @@ SEND_TASK = SEND_INVITATION_TASK
 # An invitation whose email is not handed over this long after it was written has lost
 # its task (broker down, worker killed): `resend_lost_invitations` enqueues it again.
 LOST_AFTER = timedelta(minutes=2)
+# A claimed invitation email whose outcome was not recorded by then is taken to be lost.
+EMAIL_LEASE = timedelta(minutes=2)
 
 VALID = "valid"
 INVALID = "invalid"
@@ -207,13 +211,21 @@ def invite_many(
 
 
 def send_invitation_email(*, invitation_id: int) -> bool:
-    """Send one invitation's email unless it was sent already or is no longer open. The
-    claim (`email_sent_at`) is taken before sending and given back when sending fails,
-    so a retry sends it and a duplicate run does not."""
+    """Send one invitation's email unless it was sent already or is no longer open.
+
+    The task claims the row (`email_claimed_until`, a lease of EMAIL_LEASE) in one UPDATE,
+    so a concurrent or repeated run does nothing; it records `email_sent_at` once the mail
+    server took the message, and gives the claim back when sending fails, so a retry
+    sends it. A worker that dies between claim and record leaves a lease that runs out:
+    the sweeper then sends it again (a second copy only if the server had taken it)."""
     now = timezone.now()
-    claimed = Invitation.objects.filter(
-        pk=invitation_id, status=InvitationStatus.PENDING, email_sent_at__isnull=True
-    ).update(email_sent_at=now)
+    claimed = (
+        Invitation.objects.filter(
+            pk=invitation_id, status=InvitationStatus.PENDING, email_sent_at__isnull=True
+        )
+        .filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now))
+        .update(email_claimed_until=now + EMAIL_LEASE)
+    )
     if not claimed:
         return False
     invitation = Invitation.objects.select_related("community", "invited_by").get(pk=invitation_id)
@@ -237,15 +249,18 @@ def send_invitation_email(*, invitation_id: int) -> bool:
             recipient_list=[invitation.email],
         )
     except Exception:
-        Invitation.objects.filter(pk=invitation_id, email_sent_at=now).update(email_sent_at=None)
+        Invitation.objects.filter(pk=invitation_id).update(email_claimed_until=None)
         raise
+    Invitation.objects.filter(pk=invitation_id).update(
+        email_sent_at=timezone.now(), email_claimed_until=None
+    )
     return True
 
 
 def resend_lost_invitations(*, now=None, limit: int = 500) -> int:
-    """Enqueue again the email of every open invitation that was never handed over
-    (`email_sent_at` empty) `LOST_AFTER` after it was written, oldest first, at most
-    `limit` per run. The task's claim on the row sends each once, however many times
+    """Enqueue again the email of every open invitation that was never sent
+    (`email_sent_at` empty) `LOST_AFTER` after it was written and whose claim, if any,
+    ran out, oldest first, at most `limit` per run. The task's claim on the row sends each once, however many times
     it is enqueued. Returns how many were enqueued."""
     now = now or timezone.now()
     ids = list(
@@ -255,6 +270,7 @@ def resend_lost_invitations(*, now=None, limit: int = 500) -> int:
             created_at__lte=now - LOST_AFTER,
             expires_at__gt=now,
         )
+        .filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now))
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -163,7 +164,7 @@ def test_a_single_invitation_goes_through_the_task_after_commit(django_capture_o
     assert mail.outbox == [] and len(callbacks) == 1  # nothing sent before the commit
     callbacks[0]()
     invitation.refresh_from_db()
-    assert invitation.email_sent_at is not None  # the task's claim
+    assert invitation.email_sent_at is not None and invitation.email_claimed_until is None
     [sent] = mail.outbox
     assert sent.to == ["solo@example.net"] and "Come" in sent.body
     assert bulk.send_invitation_email(invitation_id=invitation.pk) is False
@@ -189,6 +190,32 @@ def test_a_lost_invitation_task_is_picked_up_by_the_sweeper_once(
     assert sorted(m.to[0] for m in mail.outbox) == ["lost2@example.net", "lost@example.net"]
     invitation.refresh_from_db()
     assert invitation.email_sent_at is not None
+
+
+def test_an_invitation_whose_worker_died_mid_send_is_sent_again_once_its_lease_ran_out(
+    django_capture_on_commit_callbacks,
+):
+    coordinator = UserFactory()
+    community = CommunityFactory(coordinator=coordinator)
+    with django_capture_on_commit_callbacks(execute=False):
+        invitation = community_services.invite(
+            community=community, by=coordinator, email="killed@example.net"
+        )
+    # A worker claimed it, then died before the mail server answered.
+    now = timezone.now()
+    Invitation.objects.filter(pk=invitation.pk).update(email_claimed_until=now + bulk.EMAIL_LEASE)
+    later = now + bulk.LOST_AFTER + timedelta(seconds=1)
+    assert bulk.send_invitation_email(invitation_id=invitation.pk) is False  # claimed
+    assert bulk.resend_lost_invitations(now=later - timedelta(seconds=2)) == 0  # lease holds
+    assert mail.outbox == []
+
+    after_lease = now + bulk.EMAIL_LEASE + timedelta(seconds=1)
+    with time_machine.travel(after_lease):
+        assert bulk.resend_lost_invitations(now=after_lease) == 1
+        assert bulk.resend_lost_invitations(now=after_lease) == 0
+    assert [m.to[0] for m in mail.outbox] == ["killed@example.net"]
+    invitation.refresh_from_db()
+    assert invitation.email_sent_at is not None and invitation.email_claimed_until is None
 
 
 def test_the_sweeper_leaves_closed_and_expired_invitations(django_capture_on_commit_callbacks):
