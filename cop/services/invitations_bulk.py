@@ -6,8 +6,8 @@ header line); `check_rows` says for every row whether it can be invited and why 
 valid invitation in one transaction. Each invitation's email goes through the outbox:
 the task `cop.send_invitation_email` claims the row with a lease before sending and
 records `email_sent_at` after, so a retried or duplicated task sends nothing twice, and
-the sweeper sends again an email whose task was lost or whose worker died mid-send. Inviting the same list again invites
-nobody twice: an address with an open invitation is reported "already invited" (and
+the sweeper sends again an email whose task was lost or whose worker died mid-send.
+Inviting the same list again invites nobody twice: an address with an open invitation is reported "already invited" (and
 the partial unique constraint `invitation_pending_unique` holds it in the database).
 """
 
@@ -260,8 +260,8 @@ def send_invitation_email(*, invitation_id: int) -> bool:
 def resend_lost_invitations(*, now=None, limit: int = 500) -> int:
     """Enqueue again the email of every open invitation that was never sent
     (`email_sent_at` empty) `LOST_AFTER` after it was written and whose claim, if any,
-    ran out, oldest first, at most `limit` per run. The task's claim on the row sends each once, however many times
-    it is enqueued. Returns how many were enqueued."""
+    ran out, oldest first, at most `limit` per run. The task's claim on the row sends
+    each once, however many times it is enqueued. Returns how many were enqueued."""
     now = now or timezone.now()
     ids = list(
         Invitation.objects.filter(
