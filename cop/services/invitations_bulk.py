@@ -7,8 +7,9 @@ valid invitation in one transaction. Each invitation's email goes through the ou
 the task `cop.send_invitation_email` claims the row with a lease before sending and
 records `email_sent_at` after, so a retried or duplicated task sends nothing twice, and
 the sweeper sends again an email whose task was lost or whose worker died mid-send.
-Inviting the same list again invites nobody twice: an address with an open invitation is reported "already invited" (and
-the partial unique constraint `invitation_pending_unique` holds it in the database).
+Inviting the same list again invites nobody twice: an address with an open invitation is
+reported "already invited" (and the partial unique constraint `invitation_pending_unique`
+holds it in the database).
 """
 
 import csv
