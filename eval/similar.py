@@ -34,6 +34,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT / "eval" / "similar_pairs.csv"
+ANSWERS = ROOT / "eval" / "similar_answers.csv"
+SPLITS = ("tune", "held", "fresh")
 
 
 def load_pairs() -> list[dict]:
@@ -41,7 +43,12 @@ def load_pairs() -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def evaluate(pairs: list[dict]) -> dict[str, dict]:
+def load_answers() -> dict[str, str]:
+    with ANSWERS.open(newline="") as handle:
+        return {row["group"]: row["answer"] for row in csv.DictReader(handle)}
+
+
+def evaluate(pairs: list[dict], answers: dict[str, str]) -> dict[str, dict]:
     """Post the corpus, ask every query, return the figures per split."""
     from cop.enums import Role
     from cop.models import Community, Membership, User
@@ -64,8 +71,8 @@ def evaluate(pairs: list[dict]) -> dict[str, dict]:
             problem = problems.ask_problem(
                 community=community, author=asker, title=pair["target"], context="…"
             )
+            reply = problems.post_reply(problem=problem, author=answerer, body=answers[group])
             if int(group) % 2 == 0:
-                reply = problems.post_reply(problem=problem, author=answerer, body="This.")
                 problems.accept_solution(reply=reply, by=asker)
             originals[group] = problem.pk
         if pair["label"] == "related":
@@ -106,7 +113,7 @@ def evaluate(pairs: list[dict]) -> dict[str, dict]:
 
 
 def report(figures: dict[str, dict], vendor: str) -> None:
-    splits = [s for s in ("tune", "held") if s in figures]
+    splits = [s for s in SPLITS if s in figures]
     print(f"similar-problem detection on {vendor}, {PAIRS.relative_to(ROOT)}")
     print(f"{'':32}" + "".join(f"{s:>10}" for s in splits))
     for key in figures[splits[0]]:
@@ -129,12 +136,12 @@ def main() -> int:
     setup_test_environment()
     test_database = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        figures = evaluate(load_pairs())
+        figures = evaluate(load_pairs(), load_answers())
         report(figures, f"{connection.vendor} ({test_database})")
     finally:
         connection.creation.destroy_test_db(test_database, verbosity=0)
-    target = figures["held"]["precision@3"] >= 0.8 if "held" in figures else False
-    print("target precision@3 >= 0.80 on the held-back half:", "met" if target else "NOT met")
+    target = figures["fresh"]["precision@3"] >= 0.8 if "fresh" in figures else False
+    print("target precision@3 >= 0.80 on the fresh held-back part:", "met" if target else "NOT met")
     return 0
 
 
