@@ -473,6 +473,22 @@ def answer_documents(user, exclude_problem: int | None = None):
     return texts
 
 
+def answer_scan(texts, raw: str):
+    """PostgreSQL: the first `ANSWER_SCAN` texts whose `vector` (GIN-indexed) matches the
+    tsquery `raw`, the best `ANSWER_CANDIDATES` of them by `ts_rank`, as rows of kind,
+    object id, parent id and the text's beginning."""
+    query = SearchQuery(raw, search_type="raw", config="simple")
+    scanned = texts.filter(vector=query).values("id")[:ANSWER_SCAN]
+    return (
+        SearchDocument.objects.filter(id__in=scanned)
+        .annotate(candidate_rank=SearchRank(F("vector"), query))
+        .order_by("-candidate_rank", "-id")
+        .values_list("kind", "object_id", "parent_id", Substr("body", 1, ANSWER_CHARS))[
+            :ANSWER_CANDIDATES
+        ]
+    )
+
+
 def _answer_matches(words: dict[str, str], raw: str, texts) -> dict[tuple[str, int], str]:
     """The descriptions, replies and practice texts that contain the query's words, by
     the problem or practice they speak for: at most `ANSWER_CANDIDATES`, the best
@@ -482,17 +498,7 @@ def _answer_matches(words: dict[str, str], raw: str, texts) -> dict[tuple[str, i
     if connection.vendor == "postgresql":
         if not raw:
             return {}
-        query = SearchQuery(raw, search_type="raw", config="simple")
-        scanned = texts.filter(vector=query).values("id")[:ANSWER_SCAN]
-        rows = (
-            SearchDocument.objects.filter(id__in=scanned)
-            .annotate(candidate_rank=SearchRank(F("vector"), query))
-            .order_by("-candidate_rank", "-id")
-            .values_list("kind", "object_id", "parent_id", Substr("body", 1, ANSWER_CHARS))[
-                :ANSWER_CANDIDATES
-            ]
-        )
-        rows = list(rows)
+        rows = list(answer_scan(texts, raw))
     else:
         quoted = " OR ".join('"{}"'.format(w.replace('"', "")) for w in words.values())
         match = f"body : ({quoted})"
