@@ -139,6 +139,11 @@ v1 = [
         name="api-community-deleted",
     ),
     path(
+        "communities/<slug:community_slug>/signals/",
+        knowledge_api.signals,
+        name="api-community-signals",
+    ),
+    path(
         "communities/<slug:community_slug>/value-matrix/",
         api_value.value_matrix,
         name="api-community-value-matrix",

@@ -3,18 +3,26 @@
     make eval                                  # on SQLite (the embedded default)
     DATABASE_URL=postgres://… make eval        # on PostgreSQL (a throwaway test database)
 
-The set: 70 groups in seven domains (software, data, teaching, health, gardening,
+The set: 105 groups in seven domains (software, data, teaching, health, gardening,
 community organising, makers). Each group has an original problem as a member would
-title it, and three other titles, each making one labelled pair with the original: the
-same question asked again in other words (duplicate), another question of the same area
-(related), and a question of the same community about something else (unrelated). The
-groups alternate between a tuning half and a held-back half within each domain (105
-pairs each); the weights and the threshold in knowledge/similarity.py were chosen
-looking at the tuning half only.
+title it, the reply a member gave to it (eval/similar_answers.csv), and three other
+titles, each making one labelled pair with the original: the same question asked again
+in other words (duplicate), another question of the same area (related), and a question
+of the same community about something else (unrelated). Three parts of 105 pairs:
 
-The corpus posted into one community: the 70 originals (every other one solved) and the
-70 related titles, so a duplicate competes with its own near neighbour. Then each query
-title is asked the way the problem form asks (`similarity.similar`, five at most):
+- tune (groups 1-70, every other one): the weights and the threshold in
+  knowledge/similarity.py were chosen looking at this part only;
+- held (groups 1-70, the others): held back at first, then looked at once the figures
+  of an earlier round were known, so no longer clean;
+- fresh (groups 71-105): written afterwards, before the method's last round, and never
+  used for tuning. Its duplicates are reworded further than the older parts' (only a
+  third share a content word with their original, against nearly all before), so the
+  figures split the duplicates by that.
+
+The corpus posted into one community: the 105 originals, each with its reply (accepted
+on every other one) and the 105 related titles, so a duplicate competes with its own
+near neighbour. Then each query title is asked the way the problem form asks
+(`similarity.similar`, five at most):
 
 - precision@1 / precision@3: the share of duplicate queries whose original is the first
   suggestion / among the first three. With one known duplicate per query this is the
@@ -23,7 +31,11 @@ title is asked the way the problem form asks (`similarity.similar`, five at most
   printed beside it.
 - recall: the share of duplicate (and, separately, related) pairs whose original is
   suggested at all.
-- false alarms: the share of unrelated pairs whose original is suggested.
+- false alarms: the share of unrelated pairs whose original is suggested; unrelated with
+  any suggestion: the share of unrelated queries shown anything at all.
+- duplicates sharing a word: the share of duplicate queries with a content word (after
+  stemming and the synonym table) in common with their original's title, and
+  precision@3 for those and for the others.
 """
 
 import csv
@@ -34,6 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = ROOT / "eval" / "similar_pairs.csv"
+ANSWERS = ROOT / "eval" / "similar_answers.csv"
+SPLITS = ("tune", "held", "fresh")
 
 
 def load_pairs() -> list[dict]:
@@ -41,12 +55,17 @@ def load_pairs() -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def evaluate(pairs: list[dict]) -> dict[str, dict]:
+def load_answers() -> dict[str, str]:
+    with ANSWERS.open(newline="") as handle:
+        return {row["group"]: row["answer"] for row in csv.DictReader(handle)}
+
+
+def evaluate(pairs: list[dict], answers: dict[str, str]) -> dict[str, dict]:
     """Post the corpus, ask every query, return the figures per split."""
     from cop.enums import Role
     from cop.models import Community, Membership, User
     from knowledge.services import problems
-    from knowledge.similarity import similar
+    from knowledge.similarity import similar, terms
 
     community = Community.objects.create(name="Evaluation", slug="evaluation")
     users = []
@@ -64,8 +83,8 @@ def evaluate(pairs: list[dict]) -> dict[str, dict]:
             problem = problems.ask_problem(
                 community=community, author=asker, title=pair["target"], context="…"
             )
+            reply = problems.post_reply(problem=problem, author=answerer, body=answers[group])
             if int(group) % 2 == 0:
-                reply = problems.post_reply(problem=problem, author=answerer, body="This.")
                 problems.accept_solution(reply=reply, by=asker)
             originals[group] = problem.pk
         if pair["label"] == "related":
@@ -85,6 +104,9 @@ def evaluate(pairs: list[dict]) -> dict[str, dict]:
         if label == "duplicate":
             c["dup_at1"] += shown[:1] == [target]
             c["dup_at3"] += target in shown[:3]
+            overlap = "shared" if set(terms(pair["query"])) & set(terms(pair["target"])) else "none"
+            c[f"dup_{overlap}_n"] += 1
+            c[f"dup_{overlap}_at3"] += target in shown[:3]
             relevant = {target, related_ids.get(group)}
             c["strict_relevant"] += sum(1 for pk in shown[:3] if pk in relevant)
             c["strict_shown"] += len(shown[:3])
@@ -97,6 +119,9 @@ def evaluate(pairs: list[dict]) -> dict[str, dict]:
             "precision@1": c["dup_at1"] / c["duplicate_n"],
             "precision@3": c["dup_at3"] / c["duplicate_n"],
             "strict precision@3": c["strict_relevant"] / max(c["strict_shown"], 1),
+            "duplicates sharing a word": c["dup_shared_n"] / c["duplicate_n"],
+            "  their precision@3": c["dup_shared_at3"] / max(c["dup_shared_n"], 1),
+            "  precision@3 of the others": c["dup_none_at3"] / max(c["dup_none_n"], 1),
             "recall (duplicates)": c["duplicate_found"] / c["duplicate_n"],
             "recall (related)": c["related_found"] / c["related_n"],
             "false alarms (unrelated)": c["unrelated_found"] / c["unrelated_n"],
@@ -106,7 +131,7 @@ def evaluate(pairs: list[dict]) -> dict[str, dict]:
 
 
 def report(figures: dict[str, dict], vendor: str) -> None:
-    splits = [s for s in ("tune", "held") if s in figures]
+    splits = [s for s in SPLITS if s in figures]
     print(f"similar-problem detection on {vendor}, {PAIRS.relative_to(ROOT)}")
     print(f"{'':32}" + "".join(f"{s:>10}" for s in splits))
     for key in figures[splits[0]]:
@@ -129,12 +154,12 @@ def main() -> int:
     setup_test_environment()
     test_database = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        figures = evaluate(load_pairs())
+        figures = evaluate(load_pairs(), load_answers())
         report(figures, f"{connection.vendor} ({test_database})")
     finally:
         connection.creation.destroy_test_db(test_database, verbosity=0)
-    target = figures["held"]["precision@3"] >= 0.8 if "held" in figures else False
-    print("target precision@3 >= 0.80 on the held-back half:", "met" if target else "NOT met")
+    target = figures["fresh"]["precision@3"] >= 0.8 if "fresh" in figures else False
+    print("target precision@3 >= 0.80 on the fresh held-back part:", "met" if target else "NOT met")
     return 0
 
 

@@ -31,7 +31,8 @@ from itertools import combinations
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
 from django.core.exceptions import EmptyResultSet
 from django.db import OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from cop.models import Community
@@ -48,6 +49,10 @@ MAX_TITLE = 200
 MAX_TERMS = 12  # words of a query that reach the database
 WORDS_WEIGHT = 0.65
 TRIGRAM_WEIGHT = 0.35
+ANSWER_WEIGHT = 0.2  # query words found only in a problem's description and replies
+ANSWER_CANDIDATES = 40  # replies, descriptions and practice texts matched, at most
+ANSWER_SCAN = 400  # … taken from this many matches, ranked (bounded at any size)
+ANSWER_CHARS = 2000  # of each text, read for the scoring
 TOPIC_BONUS = 0.1
 SOLVED_BONUS = 0.05
 MIN_SCORE = 0.2
@@ -213,6 +218,7 @@ class Suggestion:
     shared_words: list[str]
     shared_topics: list[str]
     wording: float
+    answer_words: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -251,12 +257,12 @@ def clean_title(title: str) -> str:
 
 def _candidates(
     title: str, words: dict[str, str], documents
-) -> tuple[list[SearchDocument], dict[str, float]]:
-    """The candidate documents and, for each query word (by stem), the share of titles
-    that contain it."""
+) -> tuple[list[SearchDocument], dict[str, float], str]:
+    """The candidate documents, for each query word (by stem) the share of titles that
+    contain it, and the (bounded) full-text query asked of the texts."""
     if connection.vendor == "postgresql":
         return _candidates_postgres(title, words, documents)
-    return _candidates_sqlite(words, documents), _frequencies_sqlite(words)
+    return _candidates_sqlite(words, documents), _frequencies_sqlite(words), ""
 
 
 SMALL_TABLE = 20_000  # below this many search documents, word frequencies are counted
@@ -363,7 +369,7 @@ def _prefix_tsquery(words: list[str]) -> str:
 
 def _candidates_postgres(
     title: str, words: dict[str, str], documents
-) -> tuple[list[SearchDocument], dict[str, float]]:
+) -> tuple[list[SearchDocument], dict[str, float], str]:
     """Title matches of the query's rarer words, ranked by `ts_rank`; when none matches,
     titles with words beginning alike (a word half typed); when still none (a misspelt
     title), the `pg_trgm` index finds titles spelt alike."""
@@ -405,7 +411,7 @@ def _candidates_postgres(
         )
     if not found:
         found = _spelt_alike(content, documents)
-    return found, by_stem
+    return found, by_stem, raw
 
 
 def _spelt_alike(content: str, documents) -> list[SearchDocument]:
@@ -452,6 +458,72 @@ def _candidates_sqlite(words: dict[str, str], documents) -> list[SearchDocument]
     return list(documents.filter(pk__in=ids))
 
 
+def answer_documents(user, exclude_problem: int | None = None):
+    """The texts that speak for a problem or practice: problems' descriptions, replies
+    (for their problem) and published practices' texts, in the communities `user` may
+    see."""
+    texts = SearchDocument.objects.filter(
+        community__in=visible_community_ids(user),
+        kind__in=[SearchKind.PROBLEM, SearchKind.REPLY, SearchKind.ENTRY],
+    ).exclude(kind=SearchKind.ENTRY, status__in=[EntryStatus.DRAFT, EntryStatus.ARCHIVED])
+    if exclude_problem is not None:
+        texts = texts.exclude(kind=SearchKind.PROBLEM, object_id=exclude_problem).exclude(
+            kind=SearchKind.REPLY, parent_id=exclude_problem
+        )
+    return texts
+
+
+def answer_scan(texts, raw: str):
+    """PostgreSQL: the first `ANSWER_SCAN` texts whose `vector` (GIN-indexed) matches the
+    tsquery `raw`, the best `ANSWER_CANDIDATES` of them by `ts_rank`, as rows of kind,
+    object id, parent id and the text's beginning."""
+    query = SearchQuery(raw, search_type="raw", config="simple")
+    scanned = texts.filter(vector=query).values("id")[:ANSWER_SCAN]
+    return (
+        SearchDocument.objects.filter(id__in=scanned)
+        .annotate(candidate_rank=SearchRank(F("vector"), query))
+        .order_by("-candidate_rank", "-id")
+        .values_list("kind", "object_id", "parent_id", Substr("body", 1, ANSWER_CHARS))[
+            :ANSWER_CANDIDATES
+        ]
+    )
+
+
+def _answer_matches(words: dict[str, str], raw: str, texts) -> dict[tuple[str, int], str]:
+    """The descriptions, replies and practice texts that contain the query's words, by
+    the problem or practice they speak for: at most `ANSWER_CANDIDATES`, the best
+    ranked of the first `ANSWER_SCAN` matches (a GIN or FTS5 index finds them)."""
+    if not words:
+        return {}
+    if connection.vendor == "postgresql":
+        if not raw:
+            return {}
+        rows = list(answer_scan(texts, raw))
+    else:
+        quoted = " OR ".join('"{}"'.format(w.replace('"', "")) for w in words.values())
+        match = f"body : ({quoted})"
+        try:
+            allowed_sql, allowed_params = texts.values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return {}
+        sql = f"""
+            SELECT d.kind, d.object_id, d.parent_id, substr(d.body, 1, %s)
+            FROM knowledge_searchdocument_fts AS fts
+            JOIN knowledge_searchdocument AS d ON d.id = fts.rowid
+            WHERE knowledge_searchdocument_fts MATCH %s AND fts.rowid IN ({allowed_sql})
+            ORDER BY bm25(knowledge_searchdocument_fts, 0.0, 1.0)
+            LIMIT %s
+        """  # noqa: S608 -- the inner SQL is Django's own, its values are parameters
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [ANSWER_CHARS, match, *allowed_params, ANSWER_CANDIDATES])
+            rows = cursor.fetchall()
+    found: dict[tuple[str, int], str] = {}
+    for kind, object_id, parent_id, body in rows:
+        key = (SearchKind.PROBLEM, parent_id) if kind == SearchKind.REPLY else (kind, object_id)
+        found[key] = f"{found.get(key, '')}\n{body}"
+    return found
+
+
 def _reasons(suggestion: Suggestion, community: Community | None) -> list[str]:
     reasons = []
     if suggestion.shared_words:
@@ -459,6 +531,12 @@ def _reasons(suggestion: Suggestion, community: Community | None) -> list[str]:
             _("Shares the words %(words)s")
             % {"words": ", ".join(f"“{w}”" for w in suggestion.shared_words)}
         )
+    if suggestion.answer_words:
+        words = ", ".join(f"“{w}”" for w in suggestion.answer_words)
+        if suggestion.kind == "problem":
+            reasons.append(_("Its description or answers mention %(words)s") % {"words": words})
+        else:
+            reasons.append(_("Its text mentions %(words)s") % {"words": words})
     if suggestion.wording >= SHOWN_TRIGRAM:
         reasons.append(_("Worded much the same way"))
     if suggestion.shared_topics:
@@ -486,11 +564,14 @@ def score(
     document: SearchDocument,
     topics: dict[str, str],
     weights: dict[str, float] | None = None,
+    answer_text: str = "",
 ) -> Suggestion:
     """How similar `document` is to a query title (or the title's trigrams), with the
     parts that make the score. The words part is the geometric mean of how much of the
     query's information the document's title holds (shared words weighed by
-    `informativeness`, `weights` by stem) and how much of the document's title is shared."""
+    `informativeness`, `weights` by stem) and how much of the document's title is shared.
+    Query words the title lacks but its description, replies or text (`answer_text`) hold
+    add their share of the query's information, weighed by `ANSWER_WEIGHT`."""
     words = terms(document.title)
     shared_stems = [s for s in words if s in query_words]
     shared = [words[s] for s in shared_stems]
@@ -499,10 +580,15 @@ def score(
     covered = sum(weights.get(s, 1.0) for s in shared_stems) / query_weight if query_weight else 0
     coverage = len(shared) / len(words) if words else 0
     words_part = math.sqrt(covered * coverage)
+    in_answers = terms(answer_text) if answer_text else {}
+    answer_stems = [s for s in query_words if s not in words and s in in_answers]
+    answers_part = (
+        sum(weights.get(s, 1.0) for s in answer_stems) / query_weight if query_weight else 0
+    )
     wording = trigram_similarity(title, document.title)
     slugs = set(document.tag_slugs.split())
     shared_topics = [name for slug, name in topics.items() if slug in slugs]
-    total = WORDS_WEIGHT * words_part + TRIGRAM_WEIGHT * wording
+    total = WORDS_WEIGHT * words_part + TRIGRAM_WEIGHT * wording + ANSWER_WEIGHT * answers_part
     if shared_topics:
         total += TOPIC_BONUS
     if document.status in (ProblemStatus.SOLVED, EntryStatus.VALIDATED):
@@ -513,6 +599,7 @@ def score(
         shared_words=shared,
         shared_topics=shared_topics,
         wording=round(wording, 3),
+        answer_words=[query_words[s] for s in answer_stems],
     )
 
 
@@ -560,9 +647,28 @@ def similar(
     if exclude_problem is not None:
         documents = documents.exclude(kind=SearchKind.PROBLEM, object_id=exclude_problem)
     grams = _trigrams(title)
-    candidates, shares = _candidates(title, retrieval_words(query_words), documents)
+    asked = retrieval_words(query_words)
+    candidates, shares, raw = _candidates(title, asked, documents)
+    answers = _answer_matches(asked, raw, answer_documents(user, exclude_problem))
+    known = {(d.kind, d.object_id) for d in candidates}
+    missing = [key for key in answers if key not in known]
+    if missing:
+        wanted = Q()
+        for kind, object_id in missing:
+            wanted |= Q(kind=kind, object_id=object_id)
+        candidates += list(documents.filter(wanted))
     weights = {stem_: informativeness(share) for stem_, share in shares.items() if "|" not in stem_}
-    scored = [score(query_words, grams, document, topics or {}, weights) for document in candidates]
+    scored = [
+        score(
+            query_words,
+            grams,
+            document,
+            topics or {},
+            weights,
+            answers.get((document.kind, document.object_id), ""),
+        )
+        for document in candidates
+    ]
     shown = sorted(
         (s for s in scored if s.score >= min_score),
         key=lambda s: (-s.score, -s.document.object_id),

@@ -80,6 +80,11 @@ from .search import (
     SearchResultSerializer,
     search,
 )
+from .signals import (
+    SignalSerializer,
+    SignalsSerializer,
+    signals,
+)
 from .stories import (
     StoryFilter,
     StorySerializer,
@@ -117,6 +122,8 @@ __all__ = [
     "RevisionSerializer",
     "SearchHitSerializer",
     "SearchResultSerializer",
+    "SignalSerializer",
+    "SignalsSerializer",
     "SimilarItemSerializer",
     "SimilarResultSerializer",
     "SoftDeleteMixin",
@@ -129,4 +136,5 @@ __all__ = [
     "deleted",
     "export",
     "search",
+    "signals",
 ]

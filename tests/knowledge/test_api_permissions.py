@@ -87,6 +87,8 @@ ENDPOINTS = [
     ("post", "/api/v1/practices/{entry}/notes/", {"body": "Another way"}, MEMBERS_CREATE),
     ("post", "/api/v1/practices/{entry}/revert/", {"revision": 1}, AUTHOR_ONLY),
     ("get", "/api/v1/communities/{slug}/deleted/", None, COORDINATOR_READS),
+    # the health dashboard's groupthink signals: whoever may read the dashboard
+    ("get", "/api/v1/communities/{slug}/signals/", None, COORDINATOR_READS),
     ("get", "/api/v1/communities/{slug}/export/", None, COORDINATOR_READS),
     ("post", "/api/v1/stories/{deleted_story}/restore/", None, COORDINATOR_ONLY),
     ("post", "/api/v1/replies/{deleted_reply}/restore/", None, COORDINATOR_ONLY),

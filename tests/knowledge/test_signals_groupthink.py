@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from cop.enums import Level, Role
 from knowledge.enums import EntryStatus, NoteKind
@@ -191,3 +192,55 @@ def test_dashboard_shows_each_signal_with_reference_chart_and_table(client):
         assert text in html
     assert html.count('id="signal-') == 6
     assert html.count("past its reference") == 3
+
+
+@pytest.mark.django_db
+def test_api_gives_each_signal_with_reference_explanation_and_series():
+    api = APIClient()
+    community, a = _world()
+    api.force_authenticate(a)
+    with time_machine.travel(END + timedelta(hours=1), tick=False):
+        body = api.get(f"/api/v1/communities/{community.slug}/signals/").json()
+    assert body["community"] == community.slug
+    assert body["months"][0] == "2025-07" and body["months"][-1] == "2026-06"
+    found = {s["key"]: s for s in body["signals"]}
+    assert list(found) == [
+        "top_voices", "new_voices", "outside_core",
+        "notes_per_practice", "single_validator", "outside_input",
+    ]  # fmt: skip
+    top = found["top_voices"]
+    assert (top["current"], top["reference"], top["flagged"]) == (0.6, 0.5, True)
+    assert top["label"] == "Replies and practices by the top 10 % of voices"
+    assert top["reference_text"] == "Reference: at most 50 %."
+    assert top["explanation"].startswith("Of the replies and practices written each month")
+    assert top["unit"] == "share" and top["higher_is_better"] is False
+    series = {s["key"]: s for s in found["new_voices"]["series"]}
+    assert set(series) == {"new_voices", "first_post", "first_answer"}
+    assert series["first_post"]["label"] == "First post"
+    assert len(series["first_answer"]["points"]) == 12
+    answers = {p["month"]: p["value"] for p in series["first_answer"]["points"] if p["value"]}
+    assert answers == {"2026-05": 2, "2026-06": 1}
+    assert (found["outside_core"]["current"], found["outside_core"]["flagged"]) == (0.4, True)
+    assert (found["single_validator"]["current"], found["notes_per_practice"]["current"]) == (
+        1.0,
+        1.0,
+    )
+    guests = {s["key"]: s for s in found["outside_input"]["series"]}
+    assert guests["guests"]["label"] == "Guests at meetings"
+    assert {p["month"]: p["value"] for p in guests["guests"]["points"]}["2026-06"] == 1
+    assert body["note"] == ""  # shared practices are a registered source
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("extra", [0, 15])
+def test_api_reads_the_snapshot_in_a_fixed_number_of_queries(django_assert_num_queries, extra):
+    api = APIClient()
+    community, a = _world()
+    api.force_authenticate(a)
+    url = f"/api/v1/communities/{community.slug}/signals/"
+    api.get(url)  # stores the dashboard's snapshot, as the nightly task does
+    for _n in range(extra):
+        ReplyFactory(problem=ProblemFactory(community=community), author=make_member(community))
+    # the community with the caller's membership, then the snapshot
+    with django_assert_num_queries(2):
+        assert api.get(url).status_code == 200

@@ -162,6 +162,37 @@ def check_deleted_problems_are_not_suggested():
     assert similar(author, title="backups failing silently") == []
 
 
+def check_answers_bring_in_a_problem_whose_title_shares_no_word():
+    community = CommunityFactory()
+    author = make_member(community)
+    original = _problem(community, "Pressure ulcers on bed-bound patients", author=author)
+    reply = problems.post_reply(
+        problem=original,
+        author=make_member(community),
+        body="Preventing bedsores: reposition every two hours and check the heels.",
+    )
+    problems.accept_solution(reply=reply, by=author)
+    _problem(community, "Choosing a union rep")
+    found = similar(None, title="Preventing bedsores")
+    assert [s.object_id for s in found] == [original.pk]
+    assert found[0].shared_words == [] and found[0].answer_words == ["preventing", "bedsores"]
+    assert "Its description or answers mention “preventing”, “bedsores”" in found[0].reasons
+    # On the problem's own page, its own replies do not suggest it.
+    assert similar(None, title="Preventing bedsores", exclude_problem=original.pk) == []
+
+
+def check_private_answers_never_reach_a_non_member():
+    private = CommunityFactory(visibility=Visibility.PRIVATE)
+    member = make_member(private)
+    secret = _problem(private, "Board folder access", author=member)
+    problems.post_reply(problem=secret, author=member, body="The quarterly figures leaked.")
+    public = CommunityFactory()
+    _problem(public, "Planning the summer picnic")
+    assert similar(None, title="quarterly figures leaked") == []
+    assert similar(UserFactory(), title="quarterly figures leaked", community=public) == []
+    assert [s.object_id for s in similar(member, title="quarterly figures leaked")] == [secret.pk]
+
+
 def _check(name):
     return globals()[f"check_{name}"]
 
@@ -174,6 +205,8 @@ CHECKS = [
     "practices_are_suggested_but_never_drafts_or_archived",
     "private_never_suggested_to_non_member",
     "deleted_problems_are_not_suggested",
+    "answers_bring_in_a_problem_whose_title_shares_no_word",
+    "private_answers_never_reach_a_non_member",
 ]
 
 
