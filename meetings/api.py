@@ -5,12 +5,10 @@ the pages: a private community's meetings are 404 to non-members, lists only hol
 what the caller may see.
 """
 
-import zoneinfo
 from datetime import UTC
 
 import django_filters
 from django import forms
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -365,40 +363,9 @@ class MeetingViewSet(
         meeting = serializer.instance
         authorize(self.request.user, "meetings.change_meeting", meeting)
         data = self._write_fields(serializer.validated_data)
-        scope = data.pop("scope", EditScope.THIS)
         hosts = _hosts(meeting.community, serializer.validated_data.get("host_ids"))
-        if scope == EditScope.FOLLOWING:
-            self._update_following(meeting, data, hosts)
-        else:
-            services.update_meeting(meeting=meeting, by=self.request.user, hosts=hosts, **data)
+        services.edit_meeting(meeting=meeting, by=self.request.user, hosts=hosts, **data)
         serializer.instance = self.get_queryset().get(pk=meeting.pk)
-
-    @transaction.atomic
-    def _update_following(self, meeting: Meeting, data: dict, hosts) -> None:
-        """`scope: following`, as the edit page: this meeting and the later ones of its
-        series change together; the series keeps its days and time zone."""
-        if meeting.series_id is None:
-            raise serializers.ValidationError({"scope": "This meeting is not part of a series."})
-        starts_at = data.pop("starts_at", meeting.starts_at)
-        ends_at = data.pop("ends_at", meeting.ends_at)
-        services.check_following_edit(
-            meeting=meeting,
-            starts_at=starts_at,
-            timezone_name=data.pop("timezone", meeting.timezone),
-        )
-        if ends_at <= starts_at:
-            raise serializers.ValidationError({"ends_at": "The end must come after the start."})
-        zone = zoneinfo.ZoneInfo(meeting.timezone)
-        services.update_following(
-            meeting=meeting,
-            by=self.request.user,
-            start_time=starts_at.astimezone(zone).time(),
-            duration_minutes=int((ends_at - starts_at).total_seconds()) // 60,
-            hosts=hosts,
-            **{key: data.pop(key) for key in services.SERIES_FIELDS if key in data},
-        )
-        if data:  # the rest (the agenda) is this meeting's own
-            services.update_meeting(meeting=meeting, by=self.request.user, **data)
 
     @extend_schema(request=CancelSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])

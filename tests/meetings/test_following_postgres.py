@@ -1,5 +1,6 @@
 """Editing "this and the following meetings" on PostgreSQL, where row locks need a
-transaction: through the page and through the API, with autocommit as in production."""
+transaction: through the page and through the API (both call `edit_meeting`), with
+autocommit as in production."""
 
 import zoneinfo
 from datetime import time, timedelta
