@@ -16,7 +16,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 
 from cop.api_support import (
@@ -29,8 +29,7 @@ from cop.api_support import (
 )
 from cop.enums import MembershipStatus
 from cop.models import Membership, User
-from cop.permissions import allowed, authorize
-from cop.rules import is_active_member
+from cop.permissions import authorize
 from cop.selectors import access_community, visible_communities
 
 from . import selectors, services
@@ -539,13 +538,9 @@ class MeetingViewSet(
         meeting = _meeting_for(request.user, pk)
         body = RSVPRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if not is_active_member(request.user, meeting.community):
-            raise PermissionDenied("Only members of the community can answer. Join it first.")
-        if not allowed(request.user, "meetings.rsvp", meeting):
-            return Response(
-                {"detail": "This meeting is no longer open for answers."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        if meeting.status == MeetingStatus.SCHEDULED:
+            # Who may answer (403); a meeting no longer open is the service's 400.
+            authorize(request.user, "meetings.rsvp", meeting)
         row = services.rsvp(
             meeting=meeting, user=request.user, answer=body.validated_data["answer"]
         )
