@@ -3,7 +3,6 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from cop.enums import NotificationKind, ParticipationKind, Role
 from cop.models import Notification, ParticipationEvent
@@ -11,6 +10,7 @@ from knowledge.enums import EntryStatus, ProblemStatus, TermStatus
 from knowledge.models import Endorsement, PracticeEntry, SearchDocument
 from knowledge.services import entries, glossary, problems, stories, validation
 from knowledge.services.common import restore, soft_delete
+from tests.api_permissions import refused
 from tests.factories import (
     CommunityFactory,
     MeetingFactory,
@@ -31,15 +31,6 @@ def coordinator():
 @pytest.fixture
 def community(coordinator):
     return CommunityFactory(coordinator=coordinator, validation_threshold=2)
-
-
-def _refused(user, method: str, url: str, **body) -> str:
-    """Who may do what is the caller's check: the API refuses with the declared reason."""
-    api = APIClient()
-    api.force_authenticate(user)
-    response = getattr(api, method)(url, body, format="json")
-    assert response.status_code == 403, response.content
-    return response.json()["detail"]
 
 
 def _events(user, kind):
@@ -107,7 +98,7 @@ def test_edit_story_only_by_author(community):
     story = stories.tell_story(
         community=community, author=author, title="A", situation="S", action="", outcome=""
     )
-    detail = _refused(make_member(community), "patch", f"/api/v1/stories/{story.pk}/", title="B")
+    detail = refused(make_member(community), "patch", f"/api/v1/stories/{story.pk}/", title="B")
     assert "Only the author" in detail
     stories.edit_story(story=story, by=author, title="B", situation="S2", action="", outcome="")
     story.refresh_from_db()
@@ -170,7 +161,7 @@ def test_other_member_cannot_accept_solution(community):
     problem = problems.ask_problem(community=community, author=asker, title="T", context="C")
     reply = problems.post_reply(problem=problem, author=make_member(community), body="x")
     url = f"/api/v1/problems/{problem.pk}/accept/"
-    assert "Only the person who asked" in _refused(
+    assert "Only the person who asked" in refused(
         make_member(community), "post", url, reply=reply.pk
     )
     problem.refresh_from_db()
@@ -214,7 +205,7 @@ def test_life_cycle_moves(community, coordinator):
 def test_life_cycle_refused_for_other_member(community):
     entry = _published(community)
     url = f"/api/v1/practices/{entry.pk}/status/"
-    detail = _refused(make_member(community), "post", url, status=EntryStatus.ARCHIVED)
+    detail = refused(make_member(community), "post", url, status=EntryStatus.ARCHIVED)
     assert "Only the author, the owner" in detail
     entry.refresh_from_db()
     assert entry.status == EntryStatus.NOT_VALIDATED
@@ -242,7 +233,7 @@ def test_every_edit_is_a_revision_and_author_stays(community):
 def test_edit_refused_for_other_member(community):
     entry = _published(community)
     url = f"/api/v1/practices/{entry.pk}/"
-    detail = _refused(make_member(community), "patch", url, title="X", body="Y")
+    detail = refused(make_member(community), "patch", url, title="X", body="Y")
     assert "Only the author or the owner" in detail
     entry.refresh_from_db()
     assert (entry.title, entry.body) == ("T", "B")
@@ -260,7 +251,7 @@ def test_revert_adds_a_revision_with_old_content(community):
     assert entry.revisions.count() == 3
 
 
-def test_revert_to_unknown_or_same_revision_refused(community):
+def test_revert_to_unknown_or_same_revisionrefused(community):
     author = make_member(community)
     entry = entries.write_entry(community=community, author=author, title="T1", body="v1")
     with pytest.raises(ValidationError, match="no revision 9"):
@@ -321,7 +312,7 @@ def test_threshold_follows_community_setting(community):
 def test_author_cannot_endorse_own_entry(community):
     entry = _published(community)
     url = f"/api/v1/practices/{entry.pk}/validate/"
-    assert "other than the author" in _refused(entry.author, "post", url)
+    assert "other than the author" in refused(entry.author, "post", url)
     assert not Endorsement.objects.filter(entry=entry).exists()
 
 
@@ -362,7 +353,7 @@ def test_non_expert_cannot_validate(community):
     member = UserFactory()
     MembershipFactory(community=community, user=member).expertise.add(other)
     url = f"/api/v1/practices/{entry.pk}/validate/"
-    assert "expertise" in _refused(member, "post", url, expert=True)
+    assert "expertise" in refused(member, "post", url, expert=True)
     entry.refresh_from_db()
     assert entry.status == EntryStatus.NOT_VALIDATED
 
@@ -409,14 +400,14 @@ def test_promote_solved_problem_prefills_from_solutions_and_links_both_ways(comm
     assert entry.status == EntryStatus.DRAFT
 
 
-def test_promote_open_problem_refused(community):
+def test_promote_open_problemrefused(community):
     asker = make_member(community)
     problem = problems.ask_problem(community=community, author=asker, title="T", context="C")
     with pytest.raises(ValidationError, match="solved"):
         entries.promote_problem(problem=problem, by=asker)
 
 
-def test_promote_twice_refused(community):
+def test_promote_twicerefused(community):
     problem, asker, _reply = _solved_problem(community)
     entries.promote_problem(problem=problem, by=asker)
     with pytest.raises(ValidationError, match="already"):
@@ -447,7 +438,7 @@ def test_coordinator_proposal_accepted_at_once(community, coordinator):
     assert term.status == TermStatus.ACCEPTED
 
 
-def test_duplicate_term_refused(community):
+def test_duplicate_termrefused(community):
     member = make_member(community)
     glossary.propose_term(community=community, by=member, term="Toil", definition="x")
     with pytest.raises(ValidationError, match="already in the glossary"):
@@ -483,7 +474,7 @@ def test_soft_delete_by_coordinator_and_restore(community, coordinator):
 def test_soft_delete_refused_for_other_member(community):
     entry = _published(community)
     url = f"/api/v1/practices/{entry.pk}/"
-    assert "author or a coordinator" in _refused(make_member(community), "delete", url)
+    assert "author or a coordinator" in refused(make_member(community), "delete", url)
     entry.refresh_from_db()
     assert entry.deleted_at is None
 
