@@ -269,19 +269,27 @@ def undelete_comment(*, comment: Comment, by: User) -> Comment:
     return comment
 
 
+def _set_hidden(comment: Comment, *, hidden: bool, by: User | None = None) -> bool:
+    """Hide or show `comment`, once even when two people act at the same moment (a
+    conditional UPDATE); a comment that is not deleted moves its target's count with
+    it. Returns whether it changed."""
+    now = timezone.now() if hidden else None
+    by = by if hidden else None
+    changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=hidden).update(
+        hidden_at=now, hidden_by=by
+    )
+    comment.refresh_from_db(fields=["hidden_at", "hidden_by", "deleted_at"])
+    if changed and comment.deleted_at is None:
+        _count(comment, -1 if hidden else +1)
+    return bool(changed)
+
+
 @transaction.atomic
 def hide_comment(*, comment: Comment, by: User | None) -> Comment:
     """Hide a comment pending review (a coordinator; `by=None` for an automatic rule,
     such as a flag threshold). It stays visible to its author and the coordinators,
     marked, and leaves the counts others see. Side effect: an audit entry."""
-    now = timezone.now()
-    changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=True).update(
-        hidden_at=now, hidden_by=by
-    )
-    comment.hidden_at, comment.hidden_by = now, by
-    if changed:
-        if Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).exists():
-            _count(comment, -1)
+    if _set_hidden(comment, hidden=True, by=by):
         _audit(comment, by=by, action=AuditAction.COMMENT_HIDDEN)
     return comment
 
@@ -290,13 +298,7 @@ def hide_comment(*, comment: Comment, by: User | None) -> Comment:
 def restore_comment(*, comment: Comment, by: User) -> Comment:
     """Show a hidden comment to everyone again (a coordinator, after review). Its target
     counts it again. Side effect: an audit entry."""
-    changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=False).update(
-        hidden_at=None, hidden_by=None
-    )
-    comment.hidden_at = comment.hidden_by = None
-    if changed:
-        if Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).exists():
-            _count(comment, +1)
+    if _set_hidden(comment, hidden=False):
         _audit(comment, by=by, action=AuditAction.COMMENT_RESTORED)
     return comment
 
@@ -304,17 +306,7 @@ def restore_comment(*, comment: Comment, by: User) -> Comment:
 def set_hidden_by_moderation(comment: Comment, hidden: bool) -> None:
     """Moderation (`care`, through `cop.content`) hides or shows `comment` after its own
     checks and audit; the target's comment count follows, as with `hide_comment`."""
-    if hidden:
-        changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=True).update(
-            hidden_at=timezone.now()
-        )
-    else:
-        changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=False).update(
-            hidden_at=None, hidden_by=None
-        )
-    comment.refresh_from_db(fields=["hidden_at", "hidden_by", "deleted_at"])
-    if changed and comment.deleted_at is None:
-        _count(comment, -1 if hidden else +1)
+    _set_hidden(comment, hidden=hidden)
 
 
 def comment_url(comment: Comment) -> str:
