@@ -15,6 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from cop.converters import IdConverter
 from cop.markdown import render_markdown
+from cop.models import Community
 from cop.views import conduct_refusal
 
 # Ids in API paths and bodies: what fits a 64-bit integer column (longer made a 500).
@@ -90,6 +91,16 @@ class MarkdownHTMLField(serializers.Field):
 
     def to_representation(self, value):
         return render_markdown(getattr(value, self.source_field, "") or "")
+
+
+def owning_community(relation: str, pk) -> Community:
+    """The community that holds row `pk` through `relation` ("problems",
+    "mentorships", "problems__replies"…), for the selectors' fetch-and-authorise: 404
+    when there is none."""
+    community = Community.objects.filter(**{f"{relation}__pk": pk}).first()
+    if community is None:
+        raise Http404("Not found.")
+    return community
 
 
 def community_tags(community, names: list[str], *, field: str = "tags") -> list:

@@ -5,12 +5,10 @@ the pages: a private community's meetings are 404 to non-members, lists only hol
 what the caller may see.
 """
 
-import zoneinfo
 from datetime import UTC
 
 import django_filters
 from django import forms
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -18,7 +16,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 
 from cop.api_support import (
@@ -31,8 +29,7 @@ from cop.api_support import (
 )
 from cop.enums import MembershipStatus
 from cop.models import Membership, User
-from cop.permissions import allowed, authorize
-from cop.rules import is_active_member
+from cop.permissions import authorize
 from cop.selectors import access_community, visible_communities
 
 from . import selectors, services
@@ -365,40 +362,9 @@ class MeetingViewSet(
         meeting = serializer.instance
         authorize(self.request.user, "meetings.change_meeting", meeting)
         data = self._write_fields(serializer.validated_data)
-        scope = data.pop("scope", EditScope.THIS)
         hosts = _hosts(meeting.community, serializer.validated_data.get("host_ids"))
-        if scope == EditScope.FOLLOWING:
-            self._update_following(meeting, data, hosts)
-        else:
-            services.update_meeting(meeting=meeting, by=self.request.user, hosts=hosts, **data)
+        services.edit_meeting(meeting=meeting, by=self.request.user, hosts=hosts, **data)
         serializer.instance = self.get_queryset().get(pk=meeting.pk)
-
-    @transaction.atomic
-    def _update_following(self, meeting: Meeting, data: dict, hosts) -> None:
-        """`scope: following`, as the edit page: this meeting and the later ones of its
-        series change together; the series keeps its days and time zone."""
-        if meeting.series_id is None:
-            raise serializers.ValidationError({"scope": "This meeting is not part of a series."})
-        starts_at = data.pop("starts_at", meeting.starts_at)
-        ends_at = data.pop("ends_at", meeting.ends_at)
-        services.check_following_edit(
-            meeting=meeting,
-            starts_at=starts_at,
-            timezone_name=data.pop("timezone", meeting.timezone),
-        )
-        if ends_at <= starts_at:
-            raise serializers.ValidationError({"ends_at": "The end must come after the start."})
-        zone = zoneinfo.ZoneInfo(meeting.timezone)
-        services.update_following(
-            meeting=meeting,
-            by=self.request.user,
-            start_time=starts_at.astimezone(zone).time(),
-            duration_minutes=int((ends_at - starts_at).total_seconds()) // 60,
-            hosts=hosts,
-            **{key: data.pop(key) for key in services.SERIES_FIELDS if key in data},
-        )
-        if data:  # the rest (the agenda) is this meeting's own
-            services.update_meeting(meeting=meeting, by=self.request.user, **data)
 
     @extend_schema(request=CancelSerializer, responses=MeetingSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
@@ -572,13 +538,9 @@ class MeetingViewSet(
         meeting = _meeting_for(request.user, pk)
         body = RSVPRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if not is_active_member(request.user, meeting.community):
-            raise PermissionDenied("Only members of the community can answer. Join it first.")
-        if not allowed(request.user, "meetings.rsvp", meeting):
-            return Response(
-                {"detail": "This meeting is no longer open for answers."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        if meeting.status == MeetingStatus.SCHEDULED:
+            # Who may answer (403); a meeting no longer open is the service's 400.
+            authorize(request.user, "meetings.rsvp", meeting)
         row = services.rsvp(
             meeting=meeting, user=request.user, answer=body.validated_data["answer"]
         )

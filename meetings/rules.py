@@ -92,7 +92,7 @@ declare("meetings.view_meeting", can_view_meeting, _("You cannot see this meetin
 declare(
     "meetings.rsvp",
     can_rsvp,
-    _("Only members of the community and the meeting's guests can answer."),
+    _("Only members of the community and the meeting's guests can answer. Join it first."),
 )
 declare(
     "meetings.manage_guests",

@@ -26,7 +26,7 @@ from cop.services.notifications import notify, notify_mentions
 from cop.services.participation import record_participation, withdraw_participation
 
 from .cohosts import meeting_community_ids, set_cohosts
-from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer, SeriesStatus
+from .enums import AgendaItemStatus, EditScope, MeetingStatus, RSVPAnswer, SeriesStatus
 from .feedback import ask_for_feedback
 from .models import (
     RSVP,
@@ -585,6 +585,47 @@ def update_following(
             )
         _apply_changes(occurrence, by=by, changes=occurrence_changes, hosts=hosts)
     return series
+
+
+@transaction.atomic
+def edit_meeting(
+    *,
+    meeting: Meeting,
+    by: User,
+    scope: str = EditScope.THIS,
+    hosts: Iterable[User] | None = None,
+    **changes,
+) -> Meeting:
+    """Edit a meeting, the one use case behind the edit page and the API's PATCH.
+
+    `scope="this"`: as `update_meeting`. `scope="following"`: this meeting and the later
+    ones of its series change together through `update_following` (the series keeps its
+    days and time zone: `check_following_edit`); what is not a series field (the agenda)
+    is this meeting's own. One transaction: either every meeting changes or none.
+    Side effects: as `update_meeting` for each meeting changed."""
+    if scope != EditScope.FOLLOWING:
+        return update_meeting(meeting=meeting, by=by, hosts=hosts, **changes)
+    if meeting.series_id is None:
+        raise ValidationError({"scope": _("This meeting is not part of a series.")})
+    starts_at = changes.pop("starts_at", meeting.starts_at)
+    ends_at = changes.pop("ends_at", meeting.ends_at)
+    zone_name = changes.pop("timezone", meeting.timezone)
+    check_following_edit(meeting=meeting, starts_at=starts_at, timezone_name=zone_name)
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("The end must come after the start.")})
+    zone = zoneinfo.ZoneInfo(meeting.timezone)
+    update_following(
+        meeting=meeting,
+        by=by,
+        start_time=starts_at.astimezone(zone).time(),
+        duration_minutes=int((ends_at - starts_at).total_seconds()) // 60,
+        hosts=hosts,
+        **{key: changes.pop(key) for key in SERIES_FIELDS if key in changes},
+    )
+    if changes:
+        return update_meeting(meeting=meeting, by=by, **changes)
+    meeting.refresh_from_db()
+    return meeting
 
 
 @transaction.atomic

@@ -423,47 +423,15 @@ def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fields = {
-            key: data[key]
-            for key in (
-                "title",
-                "kind",
-                "location",
-                "online_url",
-                "description",
-                "capacity",
-                "remind_maybe",
-            )
-        }
         try:
-            if data.get("scope") == EditScope.FOLLOWING:
-                services.update_following(
-                    meeting=meeting,
-                    by=request.user,
-                    start_time=data["start_time"],
-                    duration_minutes=int((data["ends_at"] - data["starts_at"]).total_seconds())
-                    // 60,
-                    hosts=data["hosts"],
-                    **fields,
-                )
-                services.update_meeting(
-                    meeting=meeting,
-                    by=request.user,
-                    agenda=data["agenda"],
-                    cohosts=data.get("cohosts"),
-                )
-            else:
-                services.update_meeting(
-                    meeting=meeting,
-                    by=request.user,
-                    hosts=data["hosts"],
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    timezone=data["timezone"],
-                    agenda=data["agenda"],
-                    cohosts=data.get("cohosts"),
-                    **fields,
-                )
+            services.edit_meeting(
+                meeting=meeting,
+                by=request.user,
+                scope=data.get("scope") or EditScope.THIS,
+                hosts=data["hosts"],
+                cohosts=data.get("cohosts"),
+                **{key: data[key] for key in services.MEETING_FIELDS},
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -25,6 +25,7 @@ from cop.api_support import (
     CursorPagination,
     MarkdownHTMLField,
     community_tags,
+    owning_community,
 )
 from cop.models import Community, Tag, User
 from cop.permissions import authorize, authorizes
@@ -56,13 +57,6 @@ class TopicsField(serializers.ListField):
 
 def _topics(community: Community, names: list[str]) -> list[Tag]:
     return community_tags(community, names, field="topics")
-
-
-def _community_of(model, pk) -> Community:
-    community = Community.objects.filter(**{f"{model}__pk": pk}).first()
-    if community is None:
-        raise Http404("Not found.")
-    return community
 
 
 # --- offers --------------------------------------------------------------------------------
@@ -137,7 +131,7 @@ class MentorOfferViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
         return super().list(request, *args, **kwargs)
 
     def _own_offer(self, pk) -> MentorOffer:
-        community = _community_of("mentor_offers", pk)
+        community = owning_community("mentor_offers", pk)
         access_community(self.request.user, community.slug)
         offer = MentorOffer.objects.select_related("community", "mentor").get(pk=pk)
         authorize(self.request.user, "mentoring.change_offer", offer)
@@ -325,34 +319,48 @@ class AssignSerializer(serializers.Serializer):
     )
 
 
-class MentorRequestViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Requests the caller made or that wait for the caller's answer as a mentor."""
+class CallersOwnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Rows the caller takes part in (`mine`), newest first; one row is fetched through
+    the selectors' fetch-and-authorise `access(user, community, pk)`, its community
+    found through `relation`."""
 
-    serializer_class = MentorRequestSerializer
     permission_classes = [permissions.IsAuthenticated]
     pagination_class = ById
     filterset_class = None
     lookup_value_regex = ID_PATTERN
+    relation = ""
+
+    def mine(self, user):
+        raise NotImplementedError
+
+    def access(self, user, community, pk):
+        raise NotImplementedError
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return MentorRequest.objects.none()
-        user = self.request.user
+            return self.serializer_class.Meta.model.objects.none()
+        return self.mine(self.request.user).order_by("-id")
+
+    def get_object(self):
+        pk = self.kwargs["pk"]
+        return self.access(self.request.user, owning_community(self.relation, pk), pk)
+
+
+class MentorRequestViewSet(mixins.CreateModelMixin, CallersOwnViewSet):
+    """Requests the caller made or that wait for the caller's answer as a mentor."""
+
+    serializer_class = MentorRequestSerializer
+    relation = "mentor_requests"
+
+    def mine(self, user):
         return (
             MentorRequest.objects.filter(Q(requester=user) | Q(current_mentor=user))
             .select_related("community", "requester", "current_mentor")
             .prefetch_related("topics")
-            .order_by("-id")
         )
 
-    def get_object(self) -> MentorRequest:
-        pk = self.kwargs["pk"]
-        return selectors.access_request(self.request.user, _community_of("mentor_requests", pk), pk)
+    def access(self, user, community, pk) -> MentorRequest:
+        return selectors.access_request(user, community, pk)
 
     def perform_create(self, serializer):
         user = self.request.user
@@ -377,7 +385,7 @@ class MentorRequestViewSet(
 
     def _answerable(self, pk) -> MentorRequest:
         request_obj = selectors.access_request(
-            self.request.user, _community_of("mentor_requests", pk), pk
+            self.request.user, owning_community("mentor_requests", pk), pk
         )
         authorize(self.request.user, "mentoring.answer_request", request_obj)
         return request_obj
@@ -475,28 +483,19 @@ class FeedbackSerializer(serializers.Serializer):
     feedback = serializers.CharField(max_length=1000)
 
 
-class MentorshipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MentorshipViewSet(CallersOwnViewSet):
     """The caller's mentorships, as mentor or mentee, newest first."""
 
     serializer_class = MentorshipSerializer
-    permission_classes = [permissions.IsAuthenticated]
-    pagination_class = ById
-    filterset_class = None
-    lookup_value_regex = ID_PATTERN
+    relation = "mentorships"
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Mentorship.objects.none()
-        user = self.request.user
-        return (
-            Mentorship.objects.filter(Q(mentor=user) | Q(mentee=user))
-            .select_related("community", "mentor", "mentee")
-            .order_by("-id")
+    def mine(self, user):
+        return Mentorship.objects.filter(Q(mentor=user) | Q(mentee=user)).select_related(
+            "community", "mentor", "mentee"
         )
 
-    def get_object(self) -> Mentorship:
-        pk = self.kwargs["pk"]
-        return selectors.access_mentorship(self.request.user, _community_of("mentorships", pk), pk)
+    def access(self, user, community, pk) -> Mentorship:
+        return selectors.access_mentorship(user, community, pk)
 
     def _changed(self, request, change, **kwargs):
         mentorship = self.get_object()
@@ -675,7 +674,7 @@ class OnboardingStepViewSet(
         return community
 
     def _step(self, pk, *, edit: bool = False) -> OnboardingStep:
-        community = _community_of("onboarding_steps", pk)
+        community = owning_community("onboarding_steps", pk)
         self._community(community.slug)
         if edit:
             authorize(self.request.user, "mentoring.edit_onboarding", community)

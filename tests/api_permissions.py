@@ -187,3 +187,12 @@ def check(worlds, method, path, body, visibility, caller, expected) -> None:
     assert response.status_code == expected, response.content
     if response.status_code >= 400:
         assert response.json(), "every 4xx carries a reason"
+
+
+def refused(user, method: str, url: str, **body) -> str:
+    """Call the endpoint as `user`, who may not: answers the declared refusal (a 403)."""
+    api = APIClient()
+    api.force_authenticate(user)
+    response = getattr(api, method)(url, body, format="json")
+    assert response.status_code == 403, response.content
+    return response.json()["detail"]

@@ -79,6 +79,7 @@ COVERED = {
         "meetings.services.write_notes",
     ],
     "meetings/test_following_postgres.py": [
+        "meetings.services.edit_meeting",
         "meetings.services.update_following",
     ],
     "meetings/test_locking_outside_postgres.py": [

@@ -12,8 +12,8 @@ The API for moderation and for the pages:
 Each target's `comment_count` counts the comments everyone sees (live and not hidden);
 every service that changes that moves it by one UPDATE in its own transaction, once
 even when two people act at the same moment (the change is a conditional UPDATE of the
-comment row first). Who may do what is declared in `cop.rules`; the services re-check
-it as an invariant, so a caller cannot skip it.
+comment row first). Who may do what is declared in `cop.rules` and checked once, by
+the page or endpoint that calls the service; the services keep the invariants.
 """
 
 import re
@@ -29,7 +29,6 @@ from django.utils.translation import gettext as _
 from cop.enums import AuditAction, NotificationKind, ParticipationKind, ReactionKind
 from cop.extensions import COMMENT_TARGETS, comment_target_for_model
 from cop.models import Comment, Community, Reaction, User
-from cop.permissions import allowed, refusal
 from cop.services.audit import record
 from cop.services.notifications import mentioned_users, notify
 from cop.services.participation import record_participation
@@ -59,10 +58,11 @@ def clean_body(body: str | None) -> str:
     return text
 
 
-def _require(user, permission: str, obj) -> None:
-
-    if not allowed(user, permission, obj):
-        raise ValidationError(refusal(permission))
+def _check_live(comment: Comment) -> None:
+    """A deleted comment takes no edit and no reaction (it may have gone since the
+    caller fetched it)."""
+    if comment.deleted_at is not None:
+        raise ValidationError(_("That comment is no longer there."))
 
 
 def _spec(target):
@@ -99,7 +99,6 @@ def post_comment(*, target, author: User, body: str, parent: Comment | None = No
     the `@mentioned` who may see the target.
     """
     spec = _spec(target)
-    _require(author, "cop.comment_on", target)
     body = clean_body(body)
     if parent is not None:
         if parent.target_type_id != ContentType.objects.get_for_model(target).pk or (
@@ -209,7 +208,7 @@ def notify_comment_mentions(
 def edit_comment(*, comment: Comment, by: User, body: str) -> Comment:
     """The author changes their comment's text. Side effects: `edited_at`; after commit,
     MENTION notifications to people newly `@mentioned` who may see the target."""
-    _require(by, "cop.edit_comment", comment)
+    _check_live(comment)
     body = clean_body(body)
     previous = comment.body
     if body == previous:
@@ -243,7 +242,6 @@ def delete_comment(*, comment: Comment, by: User) -> Comment:
     """Soft-delete a comment (its author, or a coordinator): it leaves the thread, its
     target's count goes down (once, if it was counted), the row stays. Side effect: an
     audit entry when a coordinator deletes someone else's comment."""
-    _require(by, "cop.delete_comment", comment)
     now = timezone.now()
     changed = Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).update(
         deleted_at=now, deleted_by=by
@@ -260,7 +258,6 @@ def delete_comment(*, comment: Comment, by: User) -> Comment:
 def undelete_comment(*, comment: Comment, by: User) -> Comment:
     """Bring back a deleted comment (coordinators). Its target counts it again if it
     is not hidden. Side effect: an audit entry."""
-    _require(by, "cop.moderate_comment", comment)
     changed = Comment.objects.filter(pk=comment.pk, deleted_at__isnull=False).update(
         deleted_at=None, deleted_by=None
     )
@@ -272,21 +269,27 @@ def undelete_comment(*, comment: Comment, by: User) -> Comment:
     return comment
 
 
+def _set_hidden(comment: Comment, *, hidden: bool, by: User | None = None) -> bool:
+    """Hide or show `comment`, once even when two people act at the same moment (a
+    conditional UPDATE); a comment that is not deleted moves its target's count with
+    it. Returns whether it changed."""
+    now = timezone.now() if hidden else None
+    by = by if hidden else None
+    changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=hidden).update(
+        hidden_at=now, hidden_by=by
+    )
+    comment.refresh_from_db(fields=["hidden_at", "hidden_by", "deleted_at"])
+    if changed and comment.deleted_at is None:
+        _count(comment, -1 if hidden else +1)
+    return bool(changed)
+
+
 @transaction.atomic
 def hide_comment(*, comment: Comment, by: User | None) -> Comment:
     """Hide a comment pending review (a coordinator; `by=None` for an automatic rule,
     such as a flag threshold). It stays visible to its author and the coordinators,
     marked, and leaves the counts others see. Side effect: an audit entry."""
-    if by is not None:
-        _require(by, "cop.moderate_comment", comment)
-    now = timezone.now()
-    changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=True).update(
-        hidden_at=now, hidden_by=by
-    )
-    comment.hidden_at, comment.hidden_by = now, by
-    if changed:
-        if Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).exists():
-            _count(comment, -1)
+    if _set_hidden(comment, hidden=True, by=by):
         _audit(comment, by=by, action=AuditAction.COMMENT_HIDDEN)
     return comment
 
@@ -295,14 +298,7 @@ def hide_comment(*, comment: Comment, by: User | None) -> Comment:
 def restore_comment(*, comment: Comment, by: User) -> Comment:
     """Show a hidden comment to everyone again (a coordinator, after review). Its target
     counts it again. Side effect: an audit entry."""
-    _require(by, "cop.moderate_comment", comment)
-    changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=False).update(
-        hidden_at=None, hidden_by=None
-    )
-    comment.hidden_at = comment.hidden_by = None
-    if changed:
-        if Comment.objects.filter(pk=comment.pk, deleted_at__isnull=True).exists():
-            _count(comment, +1)
+    if _set_hidden(comment, hidden=False):
         _audit(comment, by=by, action=AuditAction.COMMENT_RESTORED)
     return comment
 
@@ -310,17 +306,7 @@ def restore_comment(*, comment: Comment, by: User) -> Comment:
 def set_hidden_by_moderation(comment: Comment, hidden: bool) -> None:
     """Moderation (`care`, through `cop.content`) hides or shows `comment` after its own
     checks and audit; the target's comment count follows, as with `hide_comment`."""
-    if hidden:
-        changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=True).update(
-            hidden_at=timezone.now()
-        )
-    else:
-        changed = Comment.objects.filter(pk=comment.pk, hidden_at__isnull=False).update(
-            hidden_at=None, hidden_by=None
-        )
-    comment.refresh_from_db(fields=["hidden_at", "hidden_by", "deleted_at"])
-    if changed and comment.deleted_at is None:
-        _count(comment, -1 if hidden else +1)
+    _set_hidden(comment, hidden=hidden)
 
 
 def comment_url(comment: Comment) -> str:
@@ -338,7 +324,7 @@ def react(*, comment: Comment, user: User, kind: str) -> bool:
     a reaction was added (False when they had already). Side effect: the comment's
     `<kind>_count` goes up by one, in the same transaction."""
     _check_kind(kind)
-    _require(user, "cop.react_to_comment", comment)
+    _check_live(comment)
     try:
         with transaction.atomic():
             Reaction.objects.create(comment=comment, user=user, kind=kind)

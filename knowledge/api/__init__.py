@@ -38,9 +38,6 @@ from .common import (
     _inline_enum as _inline_enum,
 )
 from .common import (
-    _owning_community as _owning_community,
-)
-from .common import (
     _restore as _restore,
 )
 from .common import (

@@ -3,7 +3,6 @@ soft-delete and restore mixins, the community-item serializers."""
 
 import re
 
-from django.http import Http404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers
 from rest_framework.decorators import action
@@ -13,6 +12,7 @@ from cop.api_support import (
     CursorPagination,
     MarkdownHTMLField,
     community_tags,
+    owning_community,
 )
 from cop.models import Community, Tag
 from cop.permissions import authorize
@@ -103,7 +103,7 @@ class RestoreMixin:
     """POST `{id}/restore/` brings back a deleted item (coordinators); nothing was lost."""
 
     restore_kind = ""  # the kind `selectors.access_deleted` knows: story, problem, entry
-    owner_lookup = ""  # the Community relation to the model, for `_owning_community`
+    owner_lookup = ""  # the Community relation to the model, for `owning_community`
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
@@ -115,18 +115,10 @@ class RestoreMixin:
 
 def _restore(user, owner_lookup: str, kind: str, pk) -> None:
     """Restore a deleted item of `kind` after the same checks as the restore page."""
-    community = _owning_community(owner_lookup, pk)
+    community = owning_community(owner_lookup, pk)
     item = selectors.access_deleted(user, community, kind, pk)
     authorize(user, "knowledge.restore", item)
     restore(item=item, by=user)
-
-
-def _owning_community(model, pk) -> Community:
-    """The community an item belongs to, for the selectors' fetch-and-authorise."""
-    community = Community.objects.filter(**{f"{model}__pk": pk}).first()
-    if community is None:
-        raise Http404("Not found.")
-    return community
 
 
 class CommunityItemSerializer(serializers.ModelSerializer):

@@ -10,6 +10,7 @@ from cop.api_support import (
     ID_PATTERN,
     MarkdownHTMLField,
     SlugFilter,
+    owning_community,
 )
 from cop.permissions import authorize
 from cop.selectors import visible_communities
@@ -18,7 +19,7 @@ from .. import selectors
 from ..enums import TermStatus
 from ..models import GlossaryTerm
 from ..services import glossary as glossary_services
-from .common import Alphabetical, AuthorSerializer, _absolute, _community_for, _owning_community
+from .common import Alphabetical, AuthorSerializer, _absolute, _community_for
 
 
 class GlossaryTermSerializer(serializers.ModelSerializer):
@@ -90,7 +91,7 @@ class GlossaryViewSet(
 
     def get_object(self) -> GlossaryTerm:
         pk = self.kwargs["pk"]
-        term = selectors.access_term(self.request.user, _owning_community("glossary", pk), pk)
+        term = selectors.access_term(self.request.user, owning_community("glossary", pk), pk)
         return self.get_queryset().get(pk=term.pk)
 
     def perform_create(self, serializer):

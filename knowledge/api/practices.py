@@ -11,6 +11,7 @@ from cop.api_support import (
     ID_PATTERN,
     MarkdownHTMLField,
     SlugFilter,
+    owning_community,
 )
 from cop.permissions import authorize
 
@@ -27,7 +28,6 @@ from .common import (
     RestoreMixin,
     SoftDeleteMixin,
     _community_for,
-    _owning_community,
     _tags,
 )
 
@@ -144,7 +144,7 @@ class PracticeViewSet(
 
     def _entry(self) -> PracticeEntry:
         pk = self.kwargs["pk"]
-        entry = selectors.access_entry(self.request.user, _owning_community("entries", pk), pk)
+        entry = selectors.access_entry(self.request.user, owning_community("entries", pk), pk)
         return self.get_queryset().get(pk=entry.pk)
 
     def perform_create(self, serializer):

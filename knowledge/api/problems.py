@@ -15,6 +15,7 @@ from cop.api_support import (
     SLUG_SCHEMA,
     MarkdownHTMLField,
     SlugFilter,
+    owning_community,
 )
 from cop.permissions import DeclaredPermission, authorize, authorizes
 from cop.selectors import access_community
@@ -38,7 +39,6 @@ from .common import (
     SoftDeleteMixin,
     _absolute,
     _community_for,
-    _owning_community,
     _restore,
     _tags,
 )
@@ -232,7 +232,7 @@ class ProblemViewSet(
 
     def _problem(self) -> Problem:
         pk = self.kwargs["pk"]
-        problem = selectors.access_problem(self.request.user, _owning_community("problems", pk), pk)
+        problem = selectors.access_problem(self.request.user, owning_community("problems", pk), pk)
         return self.get_queryset().get(pk=problem.pk)
 
     def perform_create(self, serializer):
@@ -373,7 +373,7 @@ class ReplyViewSet(
     def get_object(self) -> Reply:
         pk = self.kwargs["pk"]
         reply = selectors.access_reply(
-            self.request.user, _owning_community("problems__replies", pk), pk
+            self.request.user, owning_community("problems__replies", pk), pk
         )
         return self.get_queryset().get(pk=reply.pk)
 

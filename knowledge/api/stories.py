@@ -8,6 +8,7 @@ from cop.api_support import (
     MAX_ID,
     MarkdownHTMLField,
     SlugFilter,
+    owning_community,
 )
 from cop.permissions import authorize
 
@@ -21,7 +22,6 @@ from .common import (
     RestoreMixin,
     SoftDeleteMixin,
     _community_for,
-    _owning_community,
     _tags,
 )
 
@@ -126,7 +126,7 @@ class StoryViewSet(
 
     def get_object(self) -> Story:
         pk = self.kwargs["pk"]
-        story = selectors.access_story(self.request.user, _owning_community("stories", pk), pk)
+        story = selectors.access_story(self.request.user, owning_community("stories", pk), pk)
         return self.get_queryset().get(pk=story.pk)
 
     def perform_create(self, serializer):

@@ -1,4 +1,4 @@
-"""Helpers shared by the knowledge services: permission guard, tags, soft delete."""
+"""Helpers shared by the knowledge services: tags, counters, soft delete."""
 
 from collections.abc import Iterable
 
@@ -15,14 +15,8 @@ from cop.rules import is_coordinator
 from cop.services.audit import record
 from cop.services.notifications import notify_mentions
 from knowledge.models import PracticeEntry, Problem, Reply, Story
-from knowledge.rules import _community, can_delete, deleted_it_recently
+from knowledge.rules import _community, deleted_it_recently
 from knowledge.search import index_object, unindex_object
-
-
-def require(predicate, user: User, obj, message: str) -> None:
-    """Raise a ValidationError with `message` unless the rules predicate holds."""
-    if not predicate(user, obj):
-        raise ValidationError(message)
 
 
 def clean_tags(community: Community, tags: Iterable[Tag] | None) -> list[Tag]:
@@ -38,6 +32,12 @@ def require_text(**fields: str) -> None:
     for name, value in fields.items():
         if not (value or "").strip():
             raise ValidationError({name: _("This field cannot be empty.")})
+
+
+def require_live(item) -> None:
+    """A deleted item takes no change: it may have gone since the caller fetched it."""
+    if item.deleted_at is not None:
+        raise ValidationError(_("This was deleted."))
 
 
 def bump(counter: str, delta: int):
@@ -108,9 +108,9 @@ def soft_delete(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     the row and its history stay, only `deleted_at`/`deleted_by` are set, and it leaves
     the search index. Deleting a problem hides its replies from search too. Side
     effects: the problem's reply count or the topics' use counts go down, once even
-    when two people delete at the same moment."""
+    when two people delete at the same moment. Deleting a deleted item changes
+    nothing."""
 
-    require(can_delete, by, item, _("Only the author or a coordinator can delete this."))
     hidden = _lock_hidden_at(item) is not None
     now = timezone.now()
     changed = (
@@ -118,9 +118,12 @@ def soft_delete(*, item: Story | Problem | Reply | PracticeEntry, by: User):
         .objects.filter(pk=item.pk, deleted_at__isnull=True)
         .update(deleted_at=now, deleted_by=by)
     )
+    if not changed:
+        item.refresh_from_db(fields=["deleted_at", "deleted_by"])
+        return item
     item.deleted_at = now
     item.deleted_by = by
-    if changed and not hidden:
+    if not hidden:
         _count_live(item, -1)
     unindex_object(item)
     if isinstance(item, Problem):

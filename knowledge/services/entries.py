@@ -20,10 +20,9 @@ from cop.services.notifications import notify
 from cop.services.participation import record_participation
 from knowledge.enums import MEMBER_NOTE_KINDS, EntryKind, EntryStatus, NoteKind
 from knowledge.models import Endorsement, ExpertValidation, Note, PracticeEntry, Problem, Revision
-from knowledge.rules import can_add_note, can_edit_entry, can_manage_entry, can_promote
 from knowledge.search import index_object
 
-from .common import clean_tags, notify_mentioned, require, require_text, set_tags
+from .common import clean_tags, notify_mentioned, require_live, require_text, set_tags
 
 # Which life-cycle moves a person may make by hand. Validation happens through
 # endorsements and expert validation (knowledge.services.validation), never here.
@@ -181,9 +180,9 @@ def edit_entry(
 ) -> PracticeEntry:
     """Edit an entry (its author or owner). A change of title or body adds a revision;
     the author stays. Side effects: a Revision row, search index."""
-    require(can_edit_entry, by, entry, _("Only the author or the owner can edit this practice."))
     require_text(title=title, body=body)
     entry = PracticeEntry.objects.select_for_update().get(pk=entry.pk)
+    require_live(entry)
     if kind is not None and kind not in EntryKind.values:
         raise ValidationError({"kind": _("Choose a kind of practice.")})
     tags = clean_tags(entry.community, tags)
@@ -217,8 +216,8 @@ def edit_entry(
 def revert_entry(*, entry: PracticeEntry, to_number: int, by: User) -> Revision:
     """Bring back the title and body of revision `to_number` as a new revision (history is
     never rewritten). Author or owner. Returns the new revision."""
-    require(can_edit_entry, by, entry, _("Only the author or the owner can revert this practice."))
     entry = PracticeEntry.objects.select_for_update().get(pk=entry.pk)
+    require_live(entry)
     old = entry.revisions.filter(number=to_number).first()
     if old is None:
         raise ValidationError(_("There is no revision %(n)s.") % {"n": to_number})
@@ -247,13 +246,8 @@ def revert_entry(*, entry: PracticeEntry, to_number: int, by: User) -> Revision:
 def change_status(*, entry: PracticeEntry, to: str, by: User) -> PracticeEntry:
     """Move an entry through its life cycle by hand: publish a draft, archive, reopen an
     archived one (author, owner or coordinator). Validation is earned, not set here."""
-    require(
-        can_manage_entry,
-        by,
-        entry,
-        _("Only the author, the owner or a coordinator can change this practice's status."),
-    )
     entry = PracticeEntry.objects.select_for_update().get(pk=entry.pk)
+    require_live(entry)
     if to not in TRANSITIONS.get(entry.status, set()):
         raise ValidationError(
             _("A practice that is “%(from)s” cannot become “%(to)s”.")
@@ -292,7 +286,7 @@ def change_status(*, entry: PracticeEntry, to: str, by: User) -> PracticeEntry:
 @transaction.atomic
 def add_note(*, entry: PracticeEntry, author: User, body: str, kind: str = NoteKind.ALTERNATIVE):
     """Add a dissenting or alternative note beside an entry (active members)."""
-    require(can_add_note, author, entry, _("Only members of this community can add notes."))
+    require_live(entry)
     require_text(body=body)
     if kind not in MEMBER_NOTE_KINDS:
         raise ValidationError({"kind": _("Choose a kind of note.")})
@@ -343,12 +337,7 @@ def promote_problem(
     (the asker or a coordinator). The entry links back to the problem and the problem to
     the entry. Side effects: as `write_entry` (a draft, revision 1, WROTE_ENTRY)."""
     problem = Problem.objects.select_for_update().get(pk=problem.pk)
-    require(
-        can_promote,
-        by,
-        problem,
-        _("Only the person who asked or a coordinator can turn this into a practice."),
-    )
+    require_live(problem)
     if not problem.is_solved:
         raise ValidationError(_("Only a solved problem can become a practice."))
     if PracticeEntry.objects.filter(source_problem=problem).exists():

@@ -14,7 +14,6 @@ from cop.services.notifications import notify
 from cop.services.participation import record_participation, withdraw_participation
 from knowledge.enums import ProblemStatus
 from knowledge.models import Problem, Reply, Story
-from knowledge.rules import can_accept_solution, can_edit, can_merge_problem, can_reply
 from knowledge.search import index_object, unindex_object
 from meetings.models import AgendaItem  # the meetings app links to problems
 
@@ -23,7 +22,7 @@ from .common import (
     bump,
     clean_tags,
     notify_mentioned,
-    require,
+    require_live,
     require_text,
     set_tags,
 )
@@ -78,7 +77,7 @@ def edit_problem(
     tags: list[Tag] | None = None,
 ) -> Problem:
     """Change a problem (its author). Side effects: search index of it and its replies."""
-    require(can_edit, by, problem, _("Only the person who asked can edit this problem."))
+    require_live(problem)
     require_text(title=title, context=context)
     tags = clean_tags(problem.community, tags)
     previous_text = f"{problem.context}\n\n{problem.tried}"
@@ -102,7 +101,7 @@ def post_reply(*, problem: Problem, author: User, body: str) -> Reply:
     """Answer a problem (active members). Side effects: the problem's reply count and
     last activity, ANSWERED_PROBLEM participation (once per problem), a REPLY
     notification to the asker, search index."""
-    require(can_reply, author, problem, _("Only members of this community can reply."))
+    require_live(problem)
     require_text(body=body)
     reply = Reply.objects.create(problem=problem, author=author, body=body)
     # One UPDATE keeps the count exact under concurrent replies (no read-modify-write).
@@ -138,7 +137,7 @@ def post_reply(*, problem: Problem, author: User, body: str) -> Reply:
 @transaction.atomic
 def edit_reply(*, reply: Reply, by: User, body: str) -> Reply:
     """Change a reply (its author). Side effect: search index."""
-    require(can_edit, by, reply, _("Only the author can edit this reply."))
+    require_live(reply)
     require_text(body=body)
     previous_text = reply.body
     reply.body = body
@@ -158,12 +157,6 @@ def accept_solution(*, reply: Reply, by: User) -> Reply:
     problem = reply.problem
     if reply.is_deleted or problem.is_deleted:
         raise ValidationError(_("This reply was deleted."))
-    require(
-        can_accept_solution,
-        by,
-        reply,
-        _("Only the person who asked or a coordinator can accept a solution."),
-    )
     if reply.is_solution:
         return reply
     now = timezone.now()
@@ -203,12 +196,6 @@ def unaccept_solution(*, reply: Reply, by: User) -> Reply:
     solution remains the problem is open again. Side effect: the replier's
     SOLUTION_ACCEPTED participation is taken back."""
     reply = Reply.objects.select_for_update().select_related("problem__community").get(pk=reply.pk)
-    require(
-        can_accept_solution,
-        by,
-        reply,
-        _("Only the person who asked or a coordinator can change the solutions."),
-    )
     if not reply.is_solution:
         return reply
     reply.is_solution = False
@@ -263,12 +250,6 @@ def merge_problem(*, duplicate: Problem, into: Problem, by: User) -> Problem:
         raise ValidationError(_("Only problems of the same community can be merged."))
     if duplicate.is_deleted or into.is_deleted:
         raise ValidationError(_("A deleted or already merged problem cannot be merged."))
-    require(
-        can_merge_problem,
-        by,
-        duplicate,
-        _("Only a coordinator of this community can merge problems."),
-    )
     replies = Reply.objects.filter(problem=duplicate)
     live_moved = replies.filter(deleted_at__isnull=True, hidden_at__isnull=True).count()
     solutions = list(

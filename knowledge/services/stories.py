@@ -11,11 +11,10 @@ from cop.models import Community, Tag, User
 from cop.rules import is_participant, membership_of
 from cop.services.participation import record_participation
 from knowledge.models import PracticeEntry, Problem, Story
-from knowledge.rules import can_edit
 from knowledge.search import index_object
 from meetings.models import Meeting
 
-from .common import clean_tags, notify_mentioned, require, require_text, set_tags
+from .common import clean_tags, notify_mentioned, require_live, require_text, set_tags
 
 
 def _check_links(
@@ -112,7 +111,7 @@ def edit_story(
     meeting: Meeting | None = None,
 ) -> Story:
     """Change a story (its author). Side effect: search index."""
-    require(can_edit, by, story, _("Only the author can edit this story."))
+    require_live(story)
     require_text(title=title, situation=situation)
     tags = clean_tags(story.community, tags)
     _check_links(story.community, problem, entry, meeting)

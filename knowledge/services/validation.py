@@ -12,10 +12,9 @@ from cop.services.notifications import notify
 from cop.services.participation import record_participation, withdraw_participation
 from knowledge.enums import EntryStatus
 from knowledge.models import Endorsement, ExpertValidation, PracticeEntry, Reply
-from knowledge.rules import can_endorse, can_validate_as_expert
 from knowledge.search import index_object
 
-from .common import bump, require
+from .common import bump, require_live
 
 
 def _mark_validated(entry: PracticeEntry, *, by: User) -> bool:
@@ -46,7 +45,7 @@ def endorse_entry(*, entry: PracticeEntry, user: User) -> Endorsement:
     becomes validated. Side effects: VALIDATED_ENTRY participation for the endorser, an
     ENTRY_VALIDATED notification to the owner when it crosses the threshold."""
     entry = PracticeEntry.objects.select_for_update().select_related("community").get(pk=entry.pk)
-    require(can_endorse, user, entry, _("Members other than the author can endorse a practice."))
+    require_live(entry)
     if entry.status not in (EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED):
         raise ValidationError(_("Only a published practice can be endorsed."))
     endorsement = Endorsement.objects.filter(entry=entry, user=user).first()
@@ -75,7 +74,7 @@ def endorse_entry(*, entry: PracticeEntry, user: User) -> Endorsement:
 def endorse_solution(*, reply: Reply, user: User) -> Endorsement:
     """“This worked for me” on an accepted solution (members other than its author)."""
     reply = Reply.objects.select_related("problem__community").get(pk=reply.pk)
-    require(can_endorse, user, reply, _("Members other than the author can endorse a solution."))
+    require_live(reply)
     if not reply.is_solution:
         raise ValidationError(_("Only an accepted solution can be endorsed."))
     endorsement, _created = Endorsement.objects.get_or_create(reply=reply, user=user)
@@ -112,17 +111,9 @@ def validate_as_expert(*, entry: PracticeEntry, by: User, comment: str = "") -> 
     One expert validation is enough. Side effects: VALIDATED_ENTRY participation for the
     validator, ENTRY_VALIDATED notification to the owner."""
     entry = PracticeEntry.objects.select_for_update().select_related("community").get(pk=entry.pk)
-    require(
-        can_validate_as_expert,
-        by,
-        entry,
-        _(
-            "Only a coordinator or a member whose expertise in one of this practice's "
-            "topics was recognised by the coordinators (or earned through accepted "
-            "solutions and validated practices) can validate it, and not its author; "
-            "drafts and archived practices cannot be validated."
-        ),
-    )
+    require_live(entry)
+    if entry.status not in (EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED):
+        raise ValidationError(_("Drafts and archived practices cannot be validated."))
     validation, _created = ExpertValidation.objects.get_or_create(
         entry=entry, validator=by, defaults={"comment": comment}
     )

@@ -16,9 +16,6 @@ from .mentorships import (
     _next_checkin as _next_checkin,
 )
 from .mentorships import (
-    _require_party as _require_party,
-)
-from .mentorships import (
     complete_mentorship,
     due_checkin_ids,
     extend_mentorship,

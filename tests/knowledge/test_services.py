@@ -10,6 +10,7 @@ from knowledge.enums import EntryStatus, ProblemStatus, TermStatus
 from knowledge.models import Endorsement, PracticeEntry, SearchDocument
 from knowledge.services import entries, glossary, problems, stories, validation
 from knowledge.services.common import restore, soft_delete
+from tests.api_permissions import refused
 from tests.factories import (
     CommunityFactory,
     MeetingFactory,
@@ -97,10 +98,8 @@ def test_edit_story_only_by_author(community):
     story = stories.tell_story(
         community=community, author=author, title="A", situation="S", action="", outcome=""
     )
-    with pytest.raises(ValidationError, match="Only the author"):
-        stories.edit_story(
-            story=story, by=make_member(community), title="B", situation="S", action="", outcome=""
-        )
+    detail = refused(make_member(community), "patch", f"/api/v1/stories/{story.pk}/", title="B")
+    assert "Only the author" in detail
     stories.edit_story(story=story, by=author, title="B", situation="S2", action="", outcome="")
     story.refresh_from_db()
     assert (story.title, story.situation) == ("B", "S2")
@@ -161,8 +160,10 @@ def test_other_member_cannot_accept_solution(community):
     asker = make_member(community)
     problem = problems.ask_problem(community=community, author=asker, title="T", context="C")
     reply = problems.post_reply(problem=problem, author=make_member(community), body="x")
-    with pytest.raises(ValidationError, match="Only the person who asked"):
-        problems.accept_solution(reply=reply, by=make_member(community))
+    url = f"/api/v1/problems/{problem.pk}/accept/"
+    assert "Only the person who asked" in refused(
+        make_member(community), "post", url, reply=reply.pk
+    )
     problem.refresh_from_db()
     assert problem.status == ProblemStatus.OPEN
 
@@ -202,11 +203,12 @@ def test_life_cycle_moves(community, coordinator):
 
 
 def test_life_cycle_refused_for_other_member(community):
-    entry = entries.write_entry(
-        community=community, author=make_member(community), title="T", body="B"
-    )
-    with pytest.raises(ValidationError, match="Only the author, the owner"):
-        entries.change_status(entry=entry, to=EntryStatus.ARCHIVED, by=make_member(community))
+    entry = _published(community)
+    url = f"/api/v1/practices/{entry.pk}/status/"
+    detail = refused(make_member(community), "post", url, status=EntryStatus.ARCHIVED)
+    assert "Only the author, the owner" in detail
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.NOT_VALIDATED
 
 
 def test_every_edit_is_a_revision_and_author_stays(community):
@@ -229,11 +231,12 @@ def test_every_edit_is_a_revision_and_author_stays(community):
 
 
 def test_edit_refused_for_other_member(community):
-    entry = entries.write_entry(
-        community=community, author=make_member(community), title="T", body="B"
-    )
-    with pytest.raises(ValidationError, match="Only the author or the owner"):
-        entries.edit_entry(entry=entry, by=make_member(community), title="X", body="Y")
+    entry = _published(community)
+    url = f"/api/v1/practices/{entry.pk}/"
+    detail = refused(make_member(community), "patch", url, title="X", body="Y")
+    assert "Only the author or the owner" in detail
+    entry.refresh_from_db()
+    assert (entry.title, entry.body) == ("T", "B")
 
 
 def test_revert_adds_a_revision_with_old_content(community):
@@ -248,7 +251,7 @@ def test_revert_adds_a_revision_with_old_content(community):
     assert entry.revisions.count() == 3
 
 
-def test_revert_to_unknown_or_same_revision_refused(community):
+def test_revert_to_unknown_or_same_revisionrefused(community):
     author = make_member(community)
     entry = entries.write_entry(community=community, author=author, title="T1", body="v1")
     with pytest.raises(ValidationError, match="no revision 9"):
@@ -308,8 +311,9 @@ def test_threshold_follows_community_setting(community):
 
 def test_author_cannot_endorse_own_entry(community):
     entry = _published(community)
-    with pytest.raises(ValidationError, match="other than the author"):
-        validation.endorse_entry(entry=entry, user=entry.author)
+    url = f"/api/v1/practices/{entry.pk}/validate/"
+    assert "other than the author" in refused(entry.author, "post", url)
+    assert not Endorsement.objects.filter(entry=entry).exists()
 
 
 def test_draft_cannot_be_endorsed(community):
@@ -348,8 +352,10 @@ def test_non_expert_cannot_validate(community):
     entry = _published(community, tags=[tag])
     member = UserFactory()
     MembershipFactory(community=community, user=member).expertise.add(other)
-    with pytest.raises(ValidationError, match="expertise"):
-        validation.validate_as_expert(entry=entry, by=member)
+    url = f"/api/v1/practices/{entry.pk}/validate/"
+    assert "expertise" in refused(member, "post", url, expert=True)
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.NOT_VALIDATED
 
 
 def test_endorse_solution_only_when_accepted(community):
@@ -394,14 +400,14 @@ def test_promote_solved_problem_prefills_from_solutions_and_links_both_ways(comm
     assert entry.status == EntryStatus.DRAFT
 
 
-def test_promote_open_problem_refused(community):
+def test_promote_open_problemrefused(community):
     asker = make_member(community)
     problem = problems.ask_problem(community=community, author=asker, title="T", context="C")
     with pytest.raises(ValidationError, match="solved"):
         entries.promote_problem(problem=problem, by=asker)
 
 
-def test_promote_twice_refused(community):
+def test_promote_twicerefused(community):
     problem, asker, _reply = _solved_problem(community)
     entries.promote_problem(problem=problem, by=asker)
     with pytest.raises(ValidationError, match="already"):
@@ -432,7 +438,7 @@ def test_coordinator_proposal_accepted_at_once(community, coordinator):
     assert term.status == TermStatus.ACCEPTED
 
 
-def test_duplicate_term_refused(community):
+def test_duplicate_termrefused(community):
     member = make_member(community)
     glossary.propose_term(community=community, by=member, term="Toil", definition="x")
     with pytest.raises(ValidationError, match="already in the glossary"):
@@ -467,8 +473,10 @@ def test_soft_delete_by_coordinator_and_restore(community, coordinator):
 
 def test_soft_delete_refused_for_other_member(community):
     entry = _published(community)
-    with pytest.raises(ValidationError, match="author or a coordinator"):
-        soft_delete(item=entry, by=make_member(community))
+    url = f"/api/v1/practices/{entry.pk}/"
+    assert "author or a coordinator" in refused(make_member(community), "delete", url)
+    entry.refresh_from_db()
+    assert entry.deleted_at is None
 
 
 def test_removed_member_cannot_post(community):

@@ -225,4 +225,4 @@ def test_following_needs_a_series(api, meeting, host):
         f"/api/v1/meetings/{meeting.pk}/", {"scope": "following", "title": "X"}, format="json"
     )
     assert response.status_code == 400
-    assert "not part of a series" in response.json()["scope"]
+    assert "not part of a series" in response.json()["scope"][0]

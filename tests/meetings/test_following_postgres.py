@@ -1,5 +1,6 @@
 """Editing "this and the following meetings" on PostgreSQL, where row locks need a
-transaction: through the page and through the API, with autocommit as in production."""
+transaction: through the page and through the API (both call `edit_meeting`), with
+autocommit as in production."""
 
 import zoneinfo
 from datetime import time, timedelta
@@ -91,3 +92,16 @@ def test_update_following_called_on_its_own_locks_inside_a_transaction(series, h
     services.update_following(meeting=second, by=host, location="Room 3")
     second.refresh_from_db()
     assert second.location == "Room 3"
+
+
+def test_edit_meeting_called_on_its_own_changes_the_following_in_one_transaction(series, host):
+    first, second, *later = series.meetings.order_by("starts_at")
+    services.edit_meeting(
+        meeting=second, by=host, scope="following", location="Room 4", agenda="Only here"
+    )
+    first.refresh_from_db()
+    assert first.location == "Room 1"
+    for meeting in [second, *later]:
+        meeting.refresh_from_db()
+        assert meeting.location == "Room 4"
+    assert second.agenda == "Only here" and not later[0].agenda
