@@ -104,7 +104,7 @@ def test_cohost_meeting_list_query_count(client, world, count, django_assert_num
     assert page.content.decode().count("Joint ") >= count
 
 
-QUERIES = 10
+QUERIES = 9
 
 
 def test_cohosts_api(world):
