@@ -454,11 +454,11 @@ class Command(BaseCommand):
             self._sql(
                 """
                 INSERT INTO knowledge_reply (problem_id, author_id, body, is_solution,
-                    accepted_by_id, accepted_at, thanks_count, created_at, updated_at)
+                    accepted_by_id, accepted_at, created_at, updated_at)
                 SELECT p.id, m.user_id, s.text,
                     p.status = 'solved' AND k = 2,
                     CASE WHEN p.status = 'solved' AND k = 2 THEN p.author_id END,
-                    CASE WHEN p.status = 'solved' AND k = 2 THEN p.solved_at END, 0,
+                    CASE WHEN p.status = 'solved' AND k = 2 THEN p.solved_at END,
                     p.created_at + k * interval '37 minutes',
                     p.created_at + k * interval '37 minutes'
                 FROM knowledge_problem p
@@ -478,8 +478,8 @@ class Command(BaseCommand):
             self._sql(
                 """
                 INSERT INTO knowledge_story (community_id, author_id, title, situation, action,
-                    outcome, lesson, comment_count, thanks_count, created_at, updated_at)
-                SELECT %(c)s, m.user_id, t.text, s1.text, s2.text, s3.text, s4.text, 0, 0, ts, ts
+                    outcome, lesson, created_at, updated_at)
+                SELECT %(c)s, m.user_id, t.text, s1.text, s2.text, s3.text, s4.text, ts, ts
                 FROM generate_series(1::bigint, %(count)s) g
                 CROSS JOIN LATERAL (SELECT now() - ((%(count)s - g)::float8 / %(count)s)
                     * interval '1095 days' AS ts) t0
@@ -506,13 +506,13 @@ class Command(BaseCommand):
                 """
                 INSERT INTO knowledge_practiceentry (community_id, author_id, owner_id, title,
                     body, kind, status, validated_at, review_date, endorsement_count,
-                    comment_count, thanks_count, created_at, updated_at)
+                    created_at, updated_at)
                 SELECT %(c)s, m.user_id, m.user_id, t.text, s1.text || E'\\n\\n' || s2.text,
                     (ARRAY['how_to','checklist','pattern','lesson'])[1 + g %% 4],
                     st.status,
                     CASE WHEN st.status = 'validated' THEN ts + interval '3 days' END,
                     (ts + interval '180 days')::date,
-                    CASE WHEN st.status = 'validated' THEN 3 ELSE 0 END, 0, 0,
+                    CASE WHEN st.status = 'validated' THEN 3 ELSE 0 END,
                     ts, ts
                 FROM generate_series(1::bigint, %(count)s) g
                 CROSS JOIN LATERAL (SELECT now() - ((%(count)s - g)::float8 / %(count)s)
