@@ -7,7 +7,7 @@ Run it against a database seeded by `manage.py seed_scale` (bench/pages.py leave
 `copse_bench_10k` and `copse_bench_100k`). Each URL gets BENCH_HTTP_SECONDS (default
 15) of load from BENCH_HTTP_CLIENTS (default 4) client threads, one connection per
 request, as a member signed in; the report gives requests per second and each page's
-share of the one-query view's.
+share of the one-query view's. BENCH_HTTP_PORT picks the port (default: a free one).
 """
 
 import http.client
@@ -84,7 +84,7 @@ def _load(port: int, path: str, cookie: str) -> float:
 
 def main() -> None:
     cookie, problem = _session_cookie()
-    port = _free_port()
+    port = int(os.environ.get("BENCH_HTTP_PORT", "0")) or _free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",

@@ -136,6 +136,23 @@ def newcomers_to_welcome(community: Community, *, limit: int = 6) -> list[Member
     )
 
 
+# What the directory page shows of a member: the sort of every active member by role
+# and name then carries a narrow row, not whole user rows (password hash, bio…).
+DIRECTORY_COLUMNS = (
+    "community_id", "user_id", "role", "status", "level", "user__display_name", "user__email",
+)  # fmt: skip
+
+
+def directory_size(counts: dict[str, int], *, level: str = "", expertise: str = "") -> int | None:
+    """How many members the directory lists, from `level_counts` when it can tell (no
+    topic filter): the page then needs no COUNT of its own. None when it cannot."""
+    if expertise:
+        return None
+    if level in Level.values:  # member_directory ignores any other level
+        return counts[level]
+    return sum(counts.values())
+
+
 def level_counts(community: Community) -> dict[str, int]:
     rows = (
         Membership.objects.filter(community=community, status=MembershipStatus.ACTIVE)

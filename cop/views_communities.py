@@ -227,7 +227,12 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     level = request.GET.get("level", "")
     expertise = request.GET.get("expertise", "")
     members = selectors.member_directory(community, level=level, expertise=expertise)
-    page = Paginator(members, 50).get_page(request.GET.get("page"))
+    counts = selectors.level_counts(community)
+    paginator = Paginator(members.only(*selectors.DIRECTORY_COLUMNS), 50)
+    size = selectors.directory_size(counts, level=level, expertise=expertise)
+    if size is not None:  # the level counts already tell: no COUNT(*) of the members
+        paginator.count = size
+    page = paginator.get_page(request.GET.get("page"))
     coordinator = allowed(request.user, "cop.manage_members", community)
     return render(
         request,
@@ -242,7 +247,7 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
             tags=list(community.tags.all()),
             is_coordinator=coordinator,
             pending=list(selectors.pending_requests(community)) if coordinator else [],
-            counts=selectors.level_counts(community),
+            counts=counts,
         ),
     )
 

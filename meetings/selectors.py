@@ -64,8 +64,16 @@ def _count(queryset: QuerySet) -> Coalesce:
     )
 
 
-def _with_counts(meetings: QuerySet[Meeting], user) -> QuerySet[Meeting]:
-    """Going and waitlist counts, the viewer's own answer, and the hosts."""
+# The columns a meeting row shows (`meetings/_meeting_row.html`): a list reads no
+# description, agenda or notes, and no host.
+ROW_FIELDS = (
+    "community_id", "title", "kind", "starts_at", "ends_at", "status", "location",
+    "online_url", "capacity", "community__name", "community__slug",
+)  # fmt: skip
+
+
+def _with_counts(meetings: QuerySet[Meeting], user, *, hosts: bool = True) -> QuerySet[Meeting]:
+    """Going and waitlist counts, the viewer's own answer, and (with `hosts`) the hosts."""
     going = RSVP.objects.filter(answer=RSVPAnswer.GOING)
     meetings = meetings.select_related("community").annotate(
         going_count=_count(going.filter(waitlisted=False)),
@@ -82,13 +90,16 @@ def _with_counts(meetings: QuerySet[Meeting], user) -> QuerySet[Meeting]:
             my_answer=Value(None, output_field=CharField()),
             my_waitlisted=Value(None, output_field=BooleanField()),
         )
+    if not hosts:
+        return meetings
     return meetings.prefetch_related(Prefetch("hosts", queryset=User.objects.order_by("pk")))
 
 
 def community_meetings(community: Community, user) -> QuerySet[Meeting]:
-    """The community's meetings and those it co-hosts (`cohosts.cohosted_by`)."""
-    meetings = _with_counts(Meeting.objects.filter(cohosted_by(community, user)), user)
-    return with_cohosts(meetings, user)
+    """The community's meetings and those it co-hosts (`cohosts.cohosted_by`), with the
+    columns of a meeting row only."""
+    meetings = Meeting.objects.filter(cohosted_by(community, user)).only(*ROW_FIELDS)
+    return with_cohosts(_with_counts(meetings, user, hosts=False), user)
 
 
 def upcoming_meetings(community: Community, user, *, limit: int = 50) -> list[Meeting]:
@@ -114,7 +125,10 @@ def series_meetings(series: Series, user, *, limit: int = 50) -> list[Meeting]:
     """The series' meetings that have not ended, soonest first."""
     now = timezone.now()
     return list(
-        with_cohosts(_with_counts(Meeting.objects.filter(series=series), user), user)
+        with_cohosts(
+            _with_counts(Meeting.objects.filter(series=series).only(*ROW_FIELDS), user, hosts=False),
+            user,
+        )
         .filter(ends_at__gt=now)
         .order_by("starts_at")[:limit]
     )
@@ -301,7 +315,14 @@ def my_meetings(user, *, limit: int = 100) -> list[Meeting]:
         "community_id"
     )
     return list(
-        with_cohosts(_with_counts(Meeting.objects.filter(community_id__in=communities), user), user)
+        with_cohosts(
+            _with_counts(
+                Meeting.objects.filter(community_id__in=communities).only(*ROW_FIELDS),
+                user,
+                hosts=False,
+            ),
+            user,
+        )
         .filter(ends_at__gt=now)
         .order_by("starts_at")[:limit]
     )

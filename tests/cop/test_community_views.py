@@ -5,6 +5,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
+from cop import selectors
 from cop.enums import JoinPolicy, Level, MembershipStatus, ParticipationKind, Role, Visibility
 from cop.models import Community, Membership
 from cop.services.communities import invitation_url, invite
@@ -119,7 +120,7 @@ def test_member_directory_query_count_is_constant(
     for _ in range(count - 1):
         m = MembershipFactory(community=public)
         m.expertise.add(tag)
-    response, _ = _members_page_queries(client, public, coordinator, django_assert_num_queries, 11)
+    response, _ = _members_page_queries(client, public, coordinator, django_assert_num_queries, 10)
     assert len(response.context["page"].object_list) == count
     assert response.content.count(b"Make coordinator") == count - 1
 
@@ -421,3 +422,17 @@ def test_api_tokens_page_query_count_is_constant(client, django_assert_num_queri
     with django_assert_num_queries(4):
         response = client.get(reverse("api_tokens"))
     assert response.content.count(b"Revoke bot") == count
+
+
+@pytest.mark.parametrize("level", ["", Level.CORE, Level.NEWCOMER, "nonsense"])
+def test_member_directory_page_count_comes_from_the_level_counts(client, public, level):
+    """The directory pages from the level counts (no COUNT of its own); what it says
+    is the number of members the list really has."""
+    for member_level in [Level.CORE, Level.CORE, Level.NEWCOMER, Level.ACTIVE]:
+        MembershipFactory(community=public, level=member_level)
+    MembershipFactory(community=public, status=MembershipStatus.PENDING, level=Level.CORE)
+    client.force_login(MembershipFactory(community=public, level=Level.PERIPHERAL).user)
+    response = client.get(reverse("community_members", args=[public.slug]), {"level": level})
+    listed = selectors.member_directory(public, level=level).count()
+    assert response.context["page"].paginator.count == listed
+    assert len(response.context["page"].object_list) == listed

@@ -162,7 +162,7 @@ def test_cohost_meeting_list_query_count(client, world, count, django_assert_num
     assert page.content.decode().count("Joint ") >= count
 
 
-QUERIES = 11  # … and the co-hosts shown on the rows (one query)
+QUERIES = 10  # … and the co-hosts shown on the rows (one query), no hosts
 
 
 def test_cohosts_api(world):
