@@ -126,7 +126,9 @@ def series_meetings(series: Series, user, *, limit: int = 50) -> list[Meeting]:
     now = timezone.now()
     return list(
         with_cohosts(
-            _with_counts(Meeting.objects.filter(series=series).only(*ROW_FIELDS), user, hosts=False),
+            _with_counts(
+                Meeting.objects.filter(series=series).only(*ROW_FIELDS), user, hosts=False
+            ),
             user,
         )
         .filter(ends_at__gt=now)
