@@ -7,8 +7,9 @@ is 403 with the rule's reason.
 """
 
 import re
+from collections.abc import Callable
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -322,19 +323,15 @@ class AssignSerializer(serializers.Serializer):
 class CallersOwnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Rows the caller takes part in (`mine`), newest first; one row is fetched through
     the selectors' fetch-and-authorise `access(user, community, pk)`, its community
-    found through `relation`."""
+    found through `relation`. A subclass defines the two and names the relation."""
 
     permission_classes = [permissions.IsAuthenticated]
     pagination_class = ById
     filterset_class = None
     lookup_value_regex = ID_PATTERN
     relation = ""
-
-    def mine(self, user):
-        raise NotImplementedError
-
-    def access(self, user, community, pk):
-        raise NotImplementedError
+    mine: Callable[[User], QuerySet]
+    access: Callable[[User, Community, int], object]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
