@@ -91,6 +91,45 @@ def _wants_preview(request: HttpRequest) -> bool:
     return request.method == "POST" and "preview" in request.POST
 
 
+# Fetchers for `permission_required`: they find what the URL names (404 for missing and
+# invisible alike), keep it on the request for the view (`request.community`,
+# `request.item`) and return what the permission is about.
+
+
+def _community(request: HttpRequest, slug: str, **_) -> Community:
+    request.community = access_community(request.user, slug)
+    return request.community
+
+
+def _item(access):
+    """The fetcher of an item of the community: `access(user, community, pk)`, or
+    `access(user, community, kind, pk)` on the pages that serve several kinds."""
+
+    def fetch(request: HttpRequest, slug: str, pk: int, kind: str | None = None, **_):
+        community = _community(request, slug)
+        key = (pk,) if kind is None else (kind, pk)
+        request.item = access(request.user, community, *key)
+        return request.item
+
+    return fetch
+
+
+def _term(request: HttpRequest, slug: str, pk: int) -> Community:
+    """The glossary term is decided by the community: the permission is about it."""
+    _item(selectors.access_term)(request, slug, pk)
+    return request.community
+
+
+def _live_item(user, community: Community, kind: str, pk: int):
+    access = {
+        "story": selectors.access_story,
+        "problem": selectors.access_problem,
+        "reply": selectors.access_reply,
+        "entry": selectors.access_entry,
+    }[kind]
+    return access(user, community, pk)
+
+
 # --- home --------------------------------------------------------------------------------
 
 
@@ -212,7 +251,6 @@ def _compose_page(
     With `suggest` (problems), similar items are shown beside the title; a new problem
     whose title closely matches one is held once ("asked before?") until it is posted
     again, so nobody posts a duplicate without having seen the original."""
-    previews = []
     suggestions = suggest(request.POST) if suggest and request.method == "POST" else []
     held = (
         item is None
@@ -220,55 +258,65 @@ def _compose_page(
         and not request.POST.get("seen_similar")
         and any(s.score >= similarity.STRONG_SCORE for s in suggestions)
     )
-    if _wants_preview(request):
-        previews = _previews(form)
-    elif request.method == "POST" and form.is_valid() and not held:
-        data = {**form.cleaned_data, "tags": list(form.cleaned_data.get("tags") or [])}
-        try:
-            if item is None:
-                item = create(data)
-                messages.success(request, created)
-            else:
-                item = edit(data)
-                messages.success(request, saved)
-            return redirect(item.get_absolute_url())
-        except ValidationError as error:
-            _apply_errors(form, error)
-    return render(
+    return _write_page(
         request,
-        "knowledge/form.html",
-        _context(
-            request,
-            community,
-            form=form,
-            previews=previews,
-            heading=heading[0] if item is None else heading[1],
-            intro=intro,
-            submit=submit if item is None else _("Save"),
-            cancel_url=item.get_absolute_url()
-            if item
-            else reverse(list_url_name, kwargs={"slug": community.slug}),
-            suggest=suggest is not None,
-            suggestions=suggestions,
-            held=held and form.is_valid(),
-        ),
+        community,
+        form=form,
+        save=lambda data: create(_tags_listed(data)) if item is None else edit(_tags_listed(data)),
+        success=created if item is None else saved,
+        hold=held,
+        heading=heading[0] if item is None else heading[1],
+        intro=intro,
+        submit=submit if item is None else _("Save"),
+        cancel_url=item.get_absolute_url()
+        if item
+        else reverse(list_url_name, kwargs={"slug": community.slug}),
+        suggest=suggest is not None,
+        suggestions=suggestions,
+        held=held and form.is_valid(),
     )
 
 
-@authorizes("knowledge.tell_story")
+def _tags_listed(data: dict) -> dict:
+    return {**data, "tags": list(data.get("tags") or [])}
+
+
+def _write_page(request, community, *, form, save, success="", hold=False, **page):
+    """knowledge/form.html for `form`: a preview of its Markdown fields, or on a valid POST
+    (unless held) `save(cleaned_data)` through a service and a redirect to the item it
+    returns, with the `success` message; the service's ValidationError lands on the
+    form. `page` is the rest of the template's context."""
+    previews = []
+    if _wants_preview(request):
+        previews = _previews(form)
+    elif request.method == "POST" and form.is_valid() and not hold:
+        try:
+            item = save(form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if success:
+                messages.success(request, success)
+            return redirect(item.get_absolute_url())
+    return render(
+        request,
+        "knowledge/form.html",
+        _context(request, community, form=form, previews=previews, **page),
+    )
+
+
 @login_required
+@permission_required("knowledge.tell_story", obj=_community)
 def story_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "knowledge.tell_story", community)
+    community = request.community
     return _story_form_page(request, community)
 
 
-@authorizes("knowledge.edit_story")
 @login_required
+@permission_required("knowledge.edit_story", obj=_item(selectors.access_story))
 def story_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    story = selectors.access_story(request.user, community, pk)
-    authorize(request.user, "knowledge.edit_story", story)
+    community = request.community
+    story = request.item
     return _story_form_page(request, community, story=story)
 
 
@@ -394,11 +442,10 @@ def _problem_form_page(request, community, *, problem=None):
     )
 
 
-@authorizes("knowledge.ask_problem")
 @login_required
+@permission_required("knowledge.ask_problem", obj=_community)
 def problem_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "knowledge.ask_problem", community)
+    community = request.community
     return _problem_form_page(request, community)
 
 
@@ -431,15 +478,14 @@ def problem_similar(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@authorizes("knowledge.merge_problem")
 @login_required
 @require_http_methods(["GET", "POST"])
+@permission_required("knowledge.merge_problem", obj=_item(selectors.access_problem))
 def problem_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A coordinator merges this problem into another: GET shows the likely originals
     (similar problems of the community, with reasons) and asks which; POST merges."""
-    community = access_community(request.user, slug)
-    problem = selectors.access_problem(request.user, community, pk)
-    authorize(request.user, "knowledge.merge_problem", problem)
+    community = request.community
+    problem = request.item
     form = MergeForm(request.POST or None, initial={"into": request.GET.get("into", "")})
     if request.method == "POST" and form.is_valid():
         into = selectors.access_problem(request.user, community, form.cleaned_data["into"])
@@ -473,22 +519,19 @@ def problem_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-@authorizes("knowledge.edit_problem")
 @login_required
+@permission_required("knowledge.edit_problem", obj=_item(selectors.access_problem))
 def problem_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    problem = selectors.access_problem(request.user, community, pk)
-    authorize(request.user, "knowledge.edit_problem", problem)
+    community = request.community
+    problem = request.item
     return _problem_form_page(request, community, problem=problem)
 
 
-@authorizes("knowledge.reply")
 @login_required
 @require_POST
+@permission_required("knowledge.reply", obj=_item(selectors.access_problem))
 def problem_reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    problem = selectors.access_problem(request.user, community, pk)
-    authorize(request.user, "knowledge.reply", problem)
+    problem = request.item
     form = ReplyForm(request.POST)
     if _wants_preview(request):
         form.is_valid()
@@ -506,35 +549,20 @@ def problem_reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return problem_detail(request, slug, pk, reply_form=form)
 
 
-@authorizes("knowledge.edit_reply")
 @login_required
+@permission_required("knowledge.edit_reply", obj=_item(selectors.access_reply))
 def reply_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    reply = selectors.access_reply(request.user, community, pk)
-    authorize(request.user, "knowledge.edit_reply", reply)
-    form = ReplyForm(request.POST or None, initial={"body": reply.body})
-    previews = []
-    if _wants_preview(request):
-        previews = _previews(form)
-    elif request.method == "POST" and form.is_valid():
-        try:
-            problems.edit_reply(reply=reply, by=request.user, body=form.cleaned_data["body"])
-            return redirect(reply.get_absolute_url())
-        except ValidationError as error:
-            _apply_errors(form, error)
-    return render(
+    community = request.community
+    reply = request.item
+    return _write_page(
         request,
-        "knowledge/form.html",
-        _context(
-            request,
-            community,
-            form=form,
-            previews=previews,
-            heading=_("Edit your reply"),
-            intro=_("On “%(title)s”.") % {"title": reply.problem.title},
-            submit=_("Save"),
-            cancel_url=reply.get_absolute_url(),
-        ),
+        community,
+        form=ReplyForm(request.POST or None, initial={"body": reply.body}),
+        save=lambda data: problems.edit_reply(reply=reply, by=request.user, body=data["body"]),
+        heading=_("Edit your reply"),
+        intro=_("On “%(title)s”.") % {"title": reply.problem.title},
+        submit=_("Save"),
+        cancel_url=reply.get_absolute_url(),
     )
 
 
@@ -547,13 +575,11 @@ def _act(request, action, success: str, *, redirect_to: str) -> HttpResponse:
     return redirect(redirect_to)
 
 
-@authorizes("knowledge.accept_solution")
 @login_required
 @require_POST
+@permission_required("knowledge.accept_solution", obj=_item(selectors.access_reply))
 def reply_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    reply = selectors.access_reply(request.user, community, pk)
-    authorize(request.user, "knowledge.accept_solution", reply)
+    reply = request.item
     if request.POST.get("undo"):
         return _act(
             request,
@@ -587,52 +613,35 @@ def reply_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-@authorizes("knowledge.promote")
 @login_required
+@permission_required("knowledge.promote", obj=_item(selectors.access_problem))
 def problem_promote(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    problem = selectors.access_problem(request.user, community, pk)
-    authorize(request.user, "knowledge.promote", problem)
+    community = request.community
+    problem = request.item
     draft = entries.promotion_draft(problem)
     form = EntryForm(request.POST or None, initial=draft, community=community)
     for name in ("owner", "review_date", "summary"):
         form.fields.pop(name, None)
-    previews = []
-    if _wants_preview(request):
-        previews = _previews(form)
-    elif request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            entry = entries.promote_problem(
-                problem=problem,
-                by=request.user,
-                title=data["title"],
-                body=data["body"],
-                kind=data["kind"],
-                tags=list(data.get("tags") or []),
-            )
-            messages.success(
-                request, _("The practice is saved as a draft. Publish it when it reads well.")
-            )
-            return redirect(entry.get_absolute_url())
-        except ValidationError as error:
-            _apply_errors(form, error)
-    return render(
+    return _write_page(
         request,
-        "knowledge/form.html",
-        _context(
-            request,
-            community,
-            form=form,
-            previews=previews,
-            heading=_("Turn this problem into a practice"),
-            intro=_(
-                "Pre-filled from the problem and its accepted solutions, each credited to "
-                "its author. Shape it into something a peer can follow."
-            ),
-            submit=_("Save as draft"),
-            cancel_url=problem.get_absolute_url(),
+        community,
+        form=form,
+        save=lambda data: entries.promote_problem(
+            problem=problem,
+            by=request.user,
+            title=data["title"],
+            body=data["body"],
+            kind=data["kind"],
+            tags=list(data.get("tags") or []),
         ),
+        success=_("The practice is saved as a draft. Publish it when it reads well."),
+        heading=_("Turn this problem into a practice"),
+        intro=_(
+            "Pre-filled from the problem and its accepted solutions, each credited to "
+            "its author. Shape it into something a peer can follow."
+        ),
+        submit=_("Save as draft"),
+        cancel_url=problem.get_absolute_url(),
     )
 
 
@@ -723,64 +732,48 @@ def _entry_form_page(request, community, *, entry=None):
     form = EntryForm(request.POST or None, initial=initial, community=community)
     if entry is None:
         form.fields.pop("summary")
-    previews = []
-    if _wants_preview(request):
-        previews = _previews(form)
-    elif request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["tags"] = list(data.get("tags") or [])
-        try:
-            if entry is None:
-                data.pop("summary", None)
-                entry = entries.write_entry(
-                    community=community,
-                    author=request.user,
-                    publish="publish" in request.POST,
-                    **data,
-                )
-                messages.success(request, _("Your practice is saved."))
-            else:
-                entry = entries.edit_entry(entry=entry, by=request.user, **data)
-                messages.success(request, _("Saved as a new revision."))
-            return redirect(entry.get_absolute_url())
-        except ValidationError as error:
-            _apply_errors(form, error)
-    return render(
+
+    def save(data):
+        if entry is None:
+            return entries.write_entry(
+                community=community,
+                author=request.user,
+                publish="publish" in request.POST,
+                **_tags_listed(data),
+            )
+        return entries.edit_entry(entry=entry, by=request.user, **_tags_listed(data))
+
+    return _write_page(
         request,
-        "knowledge/form.html",
-        _context(
-            request,
-            community,
-            form=form,
-            previews=previews,
-            heading=_("Document a practice") if entry is None else _("Edit practice"),
-            intro=_(
-                "A how-to, a lesson learned, a tool or a case study. Save it as a draft, or "
-                "publish it for members to try and validate."
-            ),
-            submit=_("Save draft") if entry is None else _("Save"),
-            publish=entry is None,
-            cancel_url=entry.get_absolute_url()
-            if entry
-            else reverse("knowledge:entry_list", kwargs={"slug": community.slug}),
+        community,
+        form=form,
+        save=save,
+        success=_("Your practice is saved.") if entry is None else _("Saved as a new revision."),
+        heading=_("Document a practice") if entry is None else _("Edit practice"),
+        intro=_(
+            "A how-to, a lesson learned, a tool or a case study. Save it as a draft, or "
+            "publish it for members to try and validate."
         ),
+        submit=_("Save draft") if entry is None else _("Save"),
+        publish=entry is None,
+        cancel_url=entry.get_absolute_url()
+        if entry
+        else reverse("knowledge:entry_list", kwargs={"slug": community.slug}),
     )
 
 
-@authorizes("knowledge.write_entry")
 @login_required
+@permission_required("knowledge.write_entry", obj=_community)
 def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "knowledge.write_entry", community)
+    community = request.community
     return _entry_form_page(request, community)
 
 
-@authorizes("knowledge.edit_entry")
 @login_required
+@permission_required("knowledge.edit_entry", obj=_item(selectors.access_entry))
 def entry_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    entry = selectors.access_entry(request.user, community, pk)
-    authorize(request.user, "knowledge.edit_entry", entry)
+    community = request.community
+    entry = request.item
     return _entry_form_page(request, community, entry=entry)
 
 
@@ -855,13 +848,11 @@ def entry_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return redirect(entry.get_absolute_url())
 
 
-@authorizes("knowledge.validate_as_expert")
 @login_required
 @require_POST
+@permission_required("knowledge.validate_as_expert", obj=_item(selectors.access_entry))
 def entry_validate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    entry = selectors.access_entry(request.user, community, pk)
-    authorize(request.user, "knowledge.validate_as_expert", entry)
+    entry = request.item
     form = ValidationForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     return _act(
@@ -872,13 +863,11 @@ def entry_validate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-@authorizes("knowledge.add_note")
 @login_required
 @require_POST
+@permission_required("knowledge.add_note", obj=_item(selectors.access_entry))
 def entry_note(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    entry = selectors.access_entry(request.user, community, pk)
-    authorize(request.user, "knowledge.add_note", entry)
+    entry = request.item
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -907,13 +896,11 @@ def entry_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-@authorizes("knowledge.revert_entry")
 @login_required
 @require_POST
+@permission_required("knowledge.revert_entry", obj=_item(selectors.access_entry))
 def entry_revert(request: HttpRequest, slug: str, pk: int, number: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    entry = selectors.access_entry(request.user, community, pk)
-    authorize(request.user, "knowledge.revert_entry", entry)
+    entry = request.item
     return _act(
         request,
         lambda: entries.revert_entry(entry=entry, to_number=number, by=request.user),
@@ -929,20 +916,13 @@ _KIND_LABELS = {"story": _lazy("story"), "problem": _lazy("problem"), "reply": _
                 "entry": _lazy("practice")}  # fmt: skip
 
 
-@authorizes("knowledge.delete")
 @login_required
 @require_http_methods(["GET", "POST"])
+@permission_required("knowledge.delete", obj=_item(_live_item))
 def delete_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes (softly) and offers an Undo."""
-    community = access_community(request.user, slug)
-    access = {
-        "story": selectors.access_story,
-        "problem": selectors.access_problem,
-        "reply": selectors.access_reply,
-        "entry": selectors.access_entry,
-    }[kind]
-    item = access(request.user, community, pk)
-    authorize(request.user, "knowledge.delete", item)
+    community = request.community
+    item = request.item
     title = item.problem.title if kind == "reply" else item.title
     back = item.problem.get_absolute_url() if kind == "reply" else item.get_absolute_url()
     if request.method == "GET":
@@ -971,11 +951,10 @@ def delete_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResp
     return redirect("knowledge:home", slug=community.slug)
 
 
-@authorizes("knowledge.view_deleted")
 @login_required
+@permission_required("knowledge.view_deleted", obj=_community)
 def deleted_page(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "knowledge.view_deleted", community)
+    community = request.community
     return render(
         request,
         "knowledge/deleted.html",
@@ -983,15 +962,13 @@ def deleted_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@authorizes("knowledge.restore")
 @login_required
 @require_POST
+@permission_required("knowledge.restore", obj=_item(selectors.access_deleted))
 def restore_item(request: HttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
     """Restore a deleted item: a coordinator from the deleted page, or whoever deleted it
     with Undo (back to the item then)."""
-    community = access_community(request.user, slug)
-    item = selectors.access_deleted(request.user, community, kind, pk)
-    authorize(request.user, "knowledge.restore", item)
+    item = request.item
     undoing = can_undo_delete(request.user, item)
     if undoing:
         target = item.problem.get_absolute_url() if kind == "reply" else item.get_absolute_url()
@@ -1097,13 +1074,11 @@ def glossary_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@authorizes("knowledge.decide_term")
 @login_required
 @require_POST
+@permission_required("knowledge.decide_term", obj=_term)
 def term_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    term = selectors.access_term(request.user, community, pk)
-    authorize(request.user, "knowledge.decide_term", community)
+    term = request.item
     return _act(
         request,
         lambda: glossary.accept_term(term=term, by=request.user),
@@ -1112,14 +1087,12 @@ def term_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     )
 
 
-@authorizes("knowledge.decide_term")
 @login_required
 @require_POST
+@permission_required("knowledge.decide_term", obj=_term)
 def term_decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """A coordinator declines a proposed term, with an optional reason for its proposer."""
-    community = access_community(request.user, slug)
-    term = selectors.access_term(request.user, community, pk)
-    authorize(request.user, "knowledge.decide_term", community)
+    term = request.item
     reason = request.POST.get("reason", "")[:1000]
     return _act(
         request,
@@ -1164,11 +1137,10 @@ def preview(request: HttpRequest) -> HttpResponse:
     return render(request, "knowledge/_preview.html", {"previews": previews})
 
 
-@authorizes("knowledge.export")
 @login_required
+@permission_required("knowledge.export", obj=_community)
 def export(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "knowledge.export", community)
+    community = request.community
     response = HttpResponse(export_zip(community), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(community)}"'
     return response
