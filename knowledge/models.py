@@ -44,8 +44,30 @@ class SoftDeletable(models.Model):
         return self.hidden_at is not None
 
 
-class Story(SoftDeletable):
+class CommunityPage:
+    """A row with its own page in its community: the URL named `detail_view`, keyed by
+    the community's slug and the row's pk."""
+
+    detail_view: str
+
+    def get_absolute_url(self) -> str:
+        return reverse(self.detail_view, kwargs={"slug": self.community.slug, "pk": self.pk})
+
+
+class CommunityItem(CommunityPage, SoftDeletable):
+    """A story, problem or practice: titled, soft-deletable, with its own page."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Story(CommunityItem):
     """Storytelling: what happened, what we did, how it went, what we learned."""
+
+    detail_view = "knowledge:story_detail"
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="stories")
     author = models.ForeignKey(
@@ -106,17 +128,11 @@ class Story(SoftDeletable):
             models.Index(fields=["created_at", "id"], condition=LIVE, name="story_live_all"),
         ]
 
-    def __str__(self) -> str:
-        return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse(
-            "knowledge:story_detail", kwargs={"slug": self.community.slug, "pk": self.pk}
-        )
-
-
-class Problem(SoftDeletable):
+class Problem(CommunityItem):
     """Problem-solving: a member brings something they are stuck on."""
+
+    detail_view = "knowledge:problem_detail"
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="problems")
     author = models.ForeignKey(
@@ -168,14 +184,6 @@ class Problem(SoftDeletable):
             models.Index(fields=["created_at", "id"], condition=LIVE, name="problem_live_all"),
         ]
 
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse(
-            "knowledge:problem_detail", kwargs={"slug": self.community.slug, "pk": self.pk}
-        )
-
     @property
     def is_solved(self) -> bool:
         return self.status == ProblemStatus.SOLVED
@@ -218,9 +226,11 @@ class Reply(SoftDeletable):
         return self.problem.community
 
 
-class PracticeEntry(SoftDeletable):
+class PracticeEntry(CommunityItem):
     """Documented knowledge with the KCS life cycle. The author's name stays on it for
     good; the owner (who keeps it up to date) may change."""
+
+    detail_view = "knowledge:entry_detail"
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="entries")
     title = models.CharField(_("title"), max_length=200)
@@ -282,14 +292,6 @@ class PracticeEntry(SoftDeletable):
             ),
             models.Index(fields=["updated_at", "id"], condition=LIVE, name="entry_live_all"),
         ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse(
-            "knowledge:entry_detail", kwargs={"slug": self.community.slug, "pk": self.pk}
-        )
 
 
 class Revision(models.Model):
@@ -488,12 +490,14 @@ class SearchDocument(models.Model):
         return reverse("knowledge:glossary", kwargs={"slug": slug}) + f"#term-{self.object_id}"
 
 
-class SharedPractice(models.Model):
+class SharedPractice(CommunityPage, models.Model):
     """A practice shown, read-only, in a related community: one source of truth. The
     target community reads the source entry itself (title, body, status, validation),
     so an edit at the source shows on both sides. Live while `unshared_at` is empty;
     shown only while the two communities are related and the entry is visible to the
     viewer at its source (`knowledge.sharing.shared_into`)."""
+
+    detail_view = "knowledge:shared_practice"
 
     entry = models.ForeignKey(PracticeEntry, on_delete=models.CASCADE, related_name="shares")
     community = models.ForeignKey(
@@ -523,11 +527,6 @@ class SharedPractice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id} → {self.community_id}"
-
-    def get_absolute_url(self) -> str:
-        return reverse(
-            "knowledge:shared_practice", kwargs={"slug": self.community.slug, "pk": self.pk}
-        )
 
 
 class LearningPath(models.Model):

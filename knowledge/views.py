@@ -308,16 +308,13 @@ def _write_page(request, community, *, form, save, success="", hold=False, **pag
 @login_required
 @permission_required("knowledge.tell_story", obj=_community)
 def story_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = request.community
-    return _story_form_page(request, community)
+    return _story_form_page(request, request.community)
 
 
 @login_required
 @permission_required("knowledge.edit_story", obj=_item(selectors.access_story))
 def story_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = request.community
-    story = request.item
-    return _story_form_page(request, community, story=story)
+    return _story_form_page(request, request.community, story=request.item)
 
 
 # --- problems ----------------------------------------------------------------------------
@@ -445,8 +442,7 @@ def _problem_form_page(request, community, *, problem=None):
 @login_required
 @permission_required("knowledge.ask_problem", obj=_community)
 def problem_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = request.community
-    return _problem_form_page(request, community)
+    return _problem_form_page(request, request.community)
 
 
 def _similar_to_form(request, community, data) -> list[similarity.Suggestion]:
@@ -522,9 +518,7 @@ def problem_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @permission_required("knowledge.edit_problem", obj=_item(selectors.access_problem))
 def problem_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = request.community
-    problem = request.item
-    return _problem_form_page(request, community, problem=problem)
+    return _problem_form_page(request, request.community, problem=request.item)
 
 
 @login_required
@@ -599,8 +593,7 @@ def reply_accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def reply_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    reply = selectors.access_reply(request.user, community, pk)
+    reply = _item(selectors.access_reply)(request, slug, pk)
     if request.POST.get("undo"):
         validation.withdraw_endorsement(user=request.user, reply=reply)
         return redirect(reply.get_absolute_url())
@@ -765,16 +758,13 @@ def _entry_form_page(request, community, *, entry=None):
 @login_required
 @permission_required("knowledge.write_entry", obj=_community)
 def entry_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = request.community
-    return _entry_form_page(request, community)
+    return _entry_form_page(request, request.community)
 
 
 @login_required
 @permission_required("knowledge.edit_entry", obj=_item(selectors.access_entry))
 def entry_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = request.community
-    entry = request.item
-    return _entry_form_page(request, community, entry=entry)
+    return _entry_form_page(request, request.community, entry=request.item)
 
 
 @authorizes("knowledge.change_status")
@@ -816,8 +806,7 @@ def entry_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def entry_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = access_community(request.user, slug)
-    entry = selectors.access_entry(request.user, community, pk)
+    entry = _item(selectors.access_entry)(request, slug, pk)
     if request.POST.get("undo"):
         validation.withdraw_endorsement(user=request.user, entry=entry)
         done, error = True, ""
@@ -834,7 +823,7 @@ def entry_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             request,
             "knowledge/_endorse.html",
             {
-                "community": community,
+                "community": request.community,
                 "entry": entry,
                 "validation": selectors.entry_validation(entry, request.user),
                 "can_endorse": True,
