@@ -2,13 +2,15 @@
 soft-delete and restore mixins, the community-item serializers."""
 
 import re
+from collections.abc import Callable
 
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, permissions, serializers
+from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cop.api_support import (
+    ID_PATTERN,
     CursorPagination,
     MarkdownHTMLField,
     community_tags,
@@ -76,6 +78,34 @@ def _community_for(user, slug: str) -> Community:
     return access_community(user, slug)
 
 
+class CommunityItemViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A view set of one kind of community item. An item is read by id through its
+    access helper (404 for missing and invisible alike) and answered as the list shows
+    it; a new one is created in the community its body names by slug."""
+
+    lookup_value_regex = ID_PATTERN
+    # `selectors.access_<kind>(user, community, pk)`, as a staticmethod.
+    access: Callable
+    # The Community relation to the model, for `owning_community`.
+    owner_lookup: str
+
+    def get_object(self):
+        pk = self.kwargs["pk"]
+        item = self.access(self.request.user, owning_community(self.owner_lookup, pk), pk)
+        return self.get_queryset().get(pk=item.pk)
+
+    def community_to_create_in(self, serializer) -> Community:
+        return _community_for(self.request.user, serializer.validated_data["community"]["slug"])
+
+    def answer_created(self, serializer, item) -> None:
+        serializer.instance = self.get_queryset().get(pk=item.pk)
+
+
 class EditMixin(mixins.UpdateModelMixin):
     """PATCH/PUT edit an item through its service (the author; a practice's owner too).
     Fields left out keep their value; `community` cannot change."""
@@ -103,7 +133,6 @@ class RestoreMixin:
     """POST `{id}/restore/` brings back a deleted item (coordinators); nothing was lost."""
 
     restore_kind = ""  # the kind `selectors.access_deleted` knows: story, problem, entry
-    owner_lookup = ""  # the Community relation to the model, for `owning_community`
 
     @extend_schema(request=None)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])

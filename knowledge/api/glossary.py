@@ -2,15 +2,13 @@
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework import permissions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cop.api_support import (
-    ID_PATTERN,
     MarkdownHTMLField,
     SlugFilter,
-    owning_community,
 )
 from cop.permissions import authorize
 from cop.selectors import visible_communities
@@ -19,7 +17,7 @@ from .. import selectors
 from ..enums import TermStatus
 from ..models import GlossaryTerm
 from ..services import glossary as glossary_services
-from .common import Alphabetical, AuthorSerializer, _absolute, _community_for
+from .common import Alphabetical, AuthorSerializer, CommunityItemViewSet, _absolute
 
 
 class GlossaryTermSerializer(serializers.ModelSerializer):
@@ -65,16 +63,12 @@ class GlossaryFilter(django_filters.FilterSet):
         fields = ["community", "status"]
 
 
-class GlossaryViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class GlossaryViewSet(CommunityItemViewSet):
     """The communities' shared language. Members propose; a coordinator's term is
     accepted at once."""
 
-    lookup_value_regex = ID_PATTERN
+    access = staticmethod(selectors.access_term)
+    owner_lookup = "glossary"
 
     serializer_class = GlossaryTermSerializer
     filterset_class = GlossaryFilter
@@ -89,15 +83,10 @@ class GlossaryViewSet(
             .order_by("term", "id")
         )
 
-    def get_object(self) -> GlossaryTerm:
-        pk = self.kwargs["pk"]
-        term = selectors.access_term(self.request.user, owning_community("glossary", pk), pk)
-        return self.get_queryset().get(pk=term.pk)
-
     def perform_create(self, serializer):
         user = self.request.user
         data = serializer.validated_data
-        community = _community_for(user, data["community"]["slug"])
+        community = self.community_to_create_in(serializer)
         authorize(user, "knowledge.propose_term", community)
         term = glossary_services.propose_term(
             community=community,
@@ -107,7 +96,7 @@ class GlossaryViewSet(
             synonyms=data.get("synonyms", ""),
             examples=data.get("examples", ""),
         )
-        serializer.instance = self.get_queryset().get(pk=term.pk)
+        self.answer_created(serializer, term)
 
     @extend_schema(request=None, responses=GlossaryTermSerializer)
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])

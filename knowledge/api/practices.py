@@ -2,16 +2,14 @@
 
 import django_filters
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 
 from cop.api_support import (
-    ID_PATTERN,
     MarkdownHTMLField,
     SlugFilter,
-    owning_community,
 )
 from cop.permissions import authorize
 
@@ -22,12 +20,12 @@ from ..services import entries as entry_services
 from ..services import validation as validation_services
 from .common import (
     AuthorSerializer,
+    CommunityItemViewSet,
     EditMixin,
     PracticeSerializer,
     RecentlyUpdated,
     RestoreMixin,
     SoftDeleteMixin,
-    _community_for,
     _tags,
 )
 
@@ -94,17 +92,14 @@ class PracticeViewSet(
     EditMixin,
     SoftDeleteMixin,
     RestoreMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    CommunityItemViewSet,
 ):
     """Practice entries, most recently updated first. Without a `status` filter, archived
     ones are left out, as on the pages."""
 
-    lookup_value_regex = ID_PATTERN
-    restore_kind = "entry"
+    access = staticmethod(selectors.access_entry)
     owner_lookup = "entries"
+    restore_kind = "entry"
 
     serializer_class = PracticeSerializer
     filterset_class = PracticeFilter
@@ -127,9 +122,6 @@ class PracticeViewSet(
             entries = entries.exclude(status=EntryStatus.ARCHIVED)
         return entries
 
-    def get_object(self) -> PracticeEntry:
-        return self._entry()
-
     def edit(self, *, item, user, data, tags):
         authorize(user, "knowledge.edit_entry", item)
         entry_services.edit_entry(
@@ -142,15 +134,10 @@ class PracticeViewSet(
             review_date=data.get("review_date", item.review_date),
         )
 
-    def _entry(self) -> PracticeEntry:
-        pk = self.kwargs["pk"]
-        entry = selectors.access_entry(self.request.user, owning_community("entries", pk), pk)
-        return self.get_queryset().get(pk=entry.pk)
-
     def perform_create(self, serializer):
         user = self.request.user
         data = serializer.validated_data
-        community = _community_for(user, data["community"]["slug"])
+        community = self.community_to_create_in(serializer)
         authorize(user, "knowledge.write_entry", community)
         entry = entry_services.write_entry(
             community=community,
@@ -162,7 +149,7 @@ class PracticeViewSet(
             review_date=data.get("review_date"),
             publish=data.get("publish", False),
         )
-        serializer.instance = self.get_queryset().get(pk=entry.pk)
+        self.answer_created(serializer, entry)
 
     @extend_schema(request=StatusChangeSerializer, responses=PracticeSerializer)
     @action(
@@ -173,7 +160,7 @@ class PracticeViewSet(
     )
     def change_status(self, request, pk=None):
         """Move the practice through its life cycle (author, owner or coordinator)."""
-        entry = self._entry()
+        entry = self.get_object()
         authorize(request.user, "knowledge.change_status", entry)
         serializer = StatusChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -181,7 +168,7 @@ class PracticeViewSet(
             entry=entry, to=serializer.validated_data["status"], by=request.user
         )
         return Response(
-            PracticeSerializer(self._entry(), context=self.get_serializer_context()).data
+            PracticeSerializer(self.get_object(), context=self.get_serializer_context()).data
         )
 
     @extend_schema(methods=["POST"], request=ValidateSerializer, responses=PracticeSerializer)
@@ -192,10 +179,10 @@ class PracticeViewSet(
     def validate(self, request, pk=None):
         """Peer validation: “this worked for me”, or an expert's validation. DELETE takes
         one's “this worked for me” back (a validation that happened stays)."""
-        entry = self._entry()
+        entry = self.get_object()
         if request.method == "DELETE":
             validation_services.withdraw_endorsement(user=request.user, entry=entry)
-            return Response(self.get_serializer(self._entry()).data)
+            return Response(self.get_serializer(self.get_object()).data)
         body = ValidateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         if body.validated_data["expert"]:
@@ -206,7 +193,7 @@ class PracticeViewSet(
         else:
             authorize(request.user, "knowledge.endorse", entry)
             validation_services.endorse_entry(entry=entry, user=request.user)
-        return Response(self.get_serializer(self._entry()).data)
+        return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(methods=["GET"], responses=NoteSerializer(many=True))
     @extend_schema(methods=["POST"], request=NoteSerializer, responses={201: NoteSerializer})
@@ -214,7 +201,7 @@ class PracticeViewSet(
     def notes(self, request, pk=None):
         """GET: dissenting and alternative notes shown beside the practice, oldest first.
         POST `{"kind": "dissent"|"alternative", "body": ...}`: add one (members)."""
-        entry = self._entry()
+        entry = self.get_object()
         if request.method == "GET":
             notes = entry.notes.select_related("author").order_by("created_at", "pk")
             return Response(NoteSerializer(notes, many=True).data)
@@ -231,7 +218,7 @@ class PracticeViewSet(
     def revert(self, request, pk=None):
         """Bring back the title and body of an earlier revision as a new revision (the
         author or the owner); the history keeps every version. Answers the new one."""
-        entry = self._entry()
+        entry = self.get_object()
         authorize(request.user, "knowledge.revert_entry", entry)
         body = RevertSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -244,7 +231,7 @@ class PracticeViewSet(
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def revisions(self, request, pk=None):
         """Every revision, newest first, each with its diff against the one before."""
-        entry = self._entry()
+        entry = self.get_object()
         history = selectors.revision_history(entry)
         return Response(RevisionSerializer(history, many=True).data)
 

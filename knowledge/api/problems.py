@@ -31,6 +31,7 @@ from .common import (
     SLUG,
     AuthorSerializer,
     CommunityItemSerializer,
+    CommunityItemViewSet,
     EditMixin,
     NewestFirst,
     PracticeSerializer,
@@ -38,7 +39,6 @@ from .common import (
     RestoreMixin,
     SoftDeleteMixin,
     _absolute,
-    _community_for,
     _restore,
     _tags,
 )
@@ -141,16 +141,13 @@ class ProblemViewSet(
     EditMixin,
     SoftDeleteMixin,
     RestoreMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    CommunityItemViewSet,
 ):
     """Problems members brought, newest first; filter by `community`, `status`, `tag`."""
 
-    lookup_value_regex = ID_PATTERN
-    restore_kind = "problem"
+    access = staticmethod(selectors.access_problem)
     owner_lookup = "problems"
+    restore_kind = "problem"
 
     serializer_class = ProblemSerializer
     filterset_class = ProblemFilter
@@ -164,9 +161,6 @@ class ProblemViewSet(
             .prefetch_related("tags")
             .order_by("-created_at", "-id")
         )
-
-    def get_object(self) -> Problem:
-        return self._problem()
 
     def permission_object(self):
         """The community of `similar` (404 when the caller may not see it)."""
@@ -230,14 +224,9 @@ class ProblemViewSet(
             tags=tags,
         )
 
-    def _problem(self) -> Problem:
-        pk = self.kwargs["pk"]
-        problem = selectors.access_problem(self.request.user, owning_community("problems", pk), pk)
-        return self.get_queryset().get(pk=problem.pk)
-
     def perform_create(self, serializer):
         user = self.request.user
-        community = _community_for(user, serializer.validated_data["community"]["slug"])
+        community = self.community_to_create_in(serializer)
         authorize(user, "knowledge.ask_problem", community)
         data = serializer.validated_data
         problem = problem_services.ask_problem(
@@ -248,14 +237,14 @@ class ProblemViewSet(
             tried=data.get("tried", ""),
             tags=_tags(community, data.get("tags", [])),
         )
-        serializer.instance = self.get_queryset().get(pk=problem.pk)
+        self.answer_created(serializer, problem)
 
     @extend_schema(methods=["GET"], responses=ReplySerializer(many=True))
     @extend_schema(methods=["POST"], request=ReplySerializer, responses={201: ReplySerializer})
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
     def replies(self, request, pk=None):
         """GET: the live replies, solutions first. POST `{"body": ...}`: reply (members)."""
-        problem = self._problem()
+        problem = self.get_object()
         if request.method == "GET":
             replies = selectors.problem_replies(problem, request.user)
             return Response(ReplySerializer(replies, many=True, context={"request": request}).data)
@@ -274,7 +263,7 @@ class ProblemViewSet(
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def accept(self, request, pk=None):
         """Accept a reply as a solution (the person who asked, or a coordinator)."""
-        problem = self._problem()
+        problem = self.get_object()
         body = AcceptSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reply = selectors.access_reply(
@@ -294,7 +283,7 @@ class ProblemViewSet(
     def unaccept(self, request, pk=None):
         """Take back the acceptance of a solution (the person who asked, or a
         coordinator); with no solution left the problem is open again."""
-        problem = self._problem()
+        problem = self.get_object()
         body = AcceptSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reply = selectors.access_reply(
@@ -312,7 +301,7 @@ class ProblemViewSet(
         """Turn a solved problem into a draft practice, written from its accepted
         solutions (the person who asked, or a coordinator). Title, body, kind and tags
         default to that draft."""
-        problem = self._problem()
+        problem = self.get_object()
         authorize(request.user, "knowledge.promote", problem)
         body = PromoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)

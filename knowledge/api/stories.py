@@ -1,14 +1,12 @@
 """Stories of practice."""
 
 import django_filters
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 
 from cop.api_support import (
-    ID_PATTERN,
     MAX_ID,
     MarkdownHTMLField,
     SlugFilter,
-    owning_community,
 )
 from cop.permissions import authorize
 
@@ -17,11 +15,11 @@ from ..models import PracticeEntry, Problem, Story
 from ..services import stories as story_services
 from .common import (
     CommunityItemSerializer,
+    CommunityItemViewSet,
     EditMixin,
     NewestFirst,
     RestoreMixin,
     SoftDeleteMixin,
-    _community_for,
     _tags,
 )
 
@@ -84,16 +82,13 @@ class StoryViewSet(
     EditMixin,
     SoftDeleteMixin,
     RestoreMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    CommunityItemViewSet,
 ):
     """Stories (situation, action, outcome, lesson), newest first."""
 
-    lookup_value_regex = ID_PATTERN
-    restore_kind = "story"
+    access = staticmethod(selectors.access_story)
     owner_lookup = "stories"
+    restore_kind = "story"
 
     serializer_class = StorySerializer
     filterset_class = StoryFilter
@@ -124,15 +119,10 @@ class StoryViewSet(
             meeting=item.meeting,
         )
 
-    def get_object(self) -> Story:
-        pk = self.kwargs["pk"]
-        story = selectors.access_story(self.request.user, owning_community("stories", pk), pk)
-        return self.get_queryset().get(pk=story.pk)
-
     def perform_create(self, serializer):
         user = self.request.user
         data = serializer.validated_data
-        community = _community_for(user, data["community"]["slug"])
+        community = self.community_to_create_in(serializer)
         authorize(user, "knowledge.tell_story", community)
         problem = entry = None
         if data.get("problem_id"):
@@ -165,7 +155,7 @@ class StoryViewSet(
             entry=entry,
             meeting=meeting,
         )
-        serializer.instance = self.get_queryset().get(pk=story.pk)
+        self.answer_created(serializer, story)
 
     # The declared permission each action reads (the URL walk in the tests checks
     # it); last in the body, as the name hides DRF's `permissions` module above.
