@@ -1,7 +1,6 @@
 """REST API of following, bookmarks, flags, the code of conduct and the moderation queue,
 over the same services and declared permissions as the pages (`care.rules`)."""
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
@@ -405,10 +404,7 @@ class ModerationDecisionView(APIView):
     @extend_schema(request=DecisionSerializer, responses=CaseSerializer)
     def post(self, request, community_slug=None, pk=None):
         community = access_community(request.user, community_slug)
-        case = ModerationCase.objects.filter(community=community, pk=pk).first()
-        if case is None:
-            raise Http404("Not found.")
-        case.community = community
+        case = selectors.access_case(community, pk)
         authorize(request.user, "care.moderate", case)
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -8,26 +8,25 @@ from .services.conduct import MAX_CONDUCT_LENGTH, MAX_NOTE_LENGTH
 from .services.moderation import MAX_NOTE_LENGTH as MAX_MODERATION_NOTE
 
 
-class FlagForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Why are you flagging this?"), choices=FlagReason.choices)
-    note = forms.CharField(
-        label=_("Anything the coordinators should know (optional)"),
+def _note_field(label, *, rows: int) -> forms.CharField:
+    return forms.CharField(
+        label=label,
         max_length=MAX_MODERATION_NOTE,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": rows}),
     )
+
+
+class FlagForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why are you flagging this?"), choices=FlagReason.choices)
+    note = _note_field(_("Anything the coordinators should know (optional)"), rows=3)
 
 
 class ModerationForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Decision"), choices=ModerationAction.choices, widget=forms.RadioSelect
     )
-    note = forms.CharField(
-        label=_("Why (the author reads this; needed to warn or remove)"),
-        max_length=MAX_MODERATION_NOTE,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    note = _note_field(_("Why (the author reads this; needed to warn or remove)"), rows=2)
 
 
 class ConductForm(forms.Form):

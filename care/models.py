@@ -105,14 +105,25 @@ class Flag(models.Model):
         return f"{self.reason} on {self.case}"
 
 
-class Bookmark(models.Model):
-    """Something a member saved to find again on their "Saved" page."""
+class MemberMark(models.Model):
+    """A member's mark on one registered item (content type + id), kept with the item's
+    community: what bookmarks and follows share (`care.services.records`)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id}"
+
+
+class Bookmark(MemberMark):
+    """Something a member saved to find again on their "Saved" page."""
 
     class Meta:
         constraints = [
@@ -122,18 +133,9 @@ class Bookmark(models.Model):
         ]
         indexes = [models.Index(fields=["user", "created_at", "id"], name="bookmark_saved")]
 
-    def __str__(self) -> str:
-        return f"{self.content_type_id}:{self.object_id}"
 
-
-class Follow(models.Model):
+class Follow(MemberMark):
     """A member follows a topic, a problem, a practice or a member's stories."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.PositiveBigIntegerField()
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
@@ -145,9 +147,6 @@ class Follow(models.Model):
             models.Index(fields=["content_type", "object_id"], name="follow_target"),
             models.Index(fields=["user", "created_at", "id"], name="follow_mine"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.content_type_id}:{self.object_id}"
 
 
 class FollowNotice(models.Model):

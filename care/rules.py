@@ -42,22 +42,19 @@ def is_item_author(user, item) -> bool:
     return kind is not None and user.is_authenticated and kind.author_id(item) == user.pk
 
 
-@rules.predicate
-def is_flaggable(user, item) -> bool:
-    kind, _community = _kind_community(item)
-    return kind is not None and kind.flaggable
+def _kind_is(flag: str):
+    """Predicate: the item is of a registered kind whose ContentKind `flag` is set."""
+
+    def kind_is(user, item) -> bool:
+        kind, _community = _kind_community(item)
+        return kind is not None and getattr(kind, flag)
+
+    return rules.predicate(kind_is, name=f"is_{flag}")
 
 
-@rules.predicate
-def is_bookmarkable(user, item) -> bool:
-    kind, _community = _kind_community(item)
-    return kind is not None and kind.bookmarkable
-
-
-@rules.predicate
-def is_followable(user, item) -> bool:
-    kind, _community = _kind_community(item)
-    return kind is not None and kind.followable
+is_flaggable = _kind_is("flaggable")
+is_bookmarkable = _kind_is("bookmarkable")
+is_followable = _kind_is("followable")
 
 
 @rules.predicate

@@ -4,11 +4,12 @@ follows, the coordinators' queue."""
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.http import Http404
 
 from cop.content import CONTENT_KINDS, ContentKind, may_see
 from cop.pagination import KeysetPage, keyset_page
 
-from .models import Bookmark, Follow
+from .models import Bookmark, Follow, ModerationCase
 
 PAGE_SIZE = 20
 
@@ -94,3 +95,13 @@ def followed_ids(user, key: str, community) -> set[int]:
             user=user, community=community, content_type=kind.content_type()
         ).values_list("object_id", flat=True)
     )
+
+
+def access_case(community, pk: int) -> ModerationCase:
+    """Moderation case `pk` of `community` (one the caller may see), with its community
+    set: 404 when it has no such case. Who may decide it is `care.moderate`."""
+    case = ModerationCase.objects.filter(community=community, pk=pk).first()
+    if case is None:
+        raise Http404("Not found.")
+    case.community = community
+    return case

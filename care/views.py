@@ -4,7 +4,7 @@ and authorise with the declared permissions, call one service, render or redirec
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +19,6 @@ from cop.selectors import access_community
 
 from . import selectors
 from .forms import ConductForm, FlagForm, ModerationForm
-from .models import ModerationCase
 from .services import bookmarks, conduct, follows, moderation
 
 
@@ -154,10 +153,7 @@ def moderation_queue(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def moderate(request: HttpRequest, slug: str, case_id: int) -> HttpResponse:
     community = access_community(request.user, slug)
-    case = ModerationCase.objects.filter(community=community, pk=case_id).first()
-    if case is None:
-        raise Http404("Not found.")
-    case.community = community
+    case = selectors.access_case(community, case_id)
     authorize(request.user, "care.moderate", case)
     form = ModerationForm(request.POST, prefix=f"case{case.pk}")
     if form.is_valid():

@@ -4,7 +4,6 @@ FOLLOWED decide in-app only, email at once or the digest)."""
 
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from cop.queue import enqueue_on_commit
 from cop.services.notifications import notify
 
 from ..models import Follow, FollowNotice
-from .records import record_once
+from .records import forget, record_once
 
 MAX_FOLLOWS = 2000
 # A notice its task has not delivered after this long is taken to be lost.
@@ -25,27 +24,20 @@ SWEEP_AFTER = timedelta(minutes=2)
 
 def follow(*, user: User, obj) -> Follow:
     """Follow `obj` (the caller checked `care.follow`); following again returns the same row."""
-    kind = kind_of_model(type(obj))
-    if kind is None or not kind.followable:
-        raise ValidationError(_("This cannot be followed."))
     return record_once(
         Follow,
         user=user,
-        kind=kind,
         obj=obj,
+        able="followable",
+        refused=_("This cannot be followed."),
         limit=MAX_FOLLOWS,
         too_many=_("You follow %(max)d things: stop following some first.") % {"max": MAX_FOLLOWS},
     )
 
 
 def unfollow(*, user: User, obj) -> bool:
-    kind = kind_of_model(type(obj))
-    if kind is None:
-        return False
-    deleted, _rows = Follow.objects.filter(
-        user=user, content_type=kind.content_type(), object_id=obj.pk
-    ).delete()
-    return bool(deleted)
+    """Stop following `obj`; False when one did not follow it."""
+    return forget(Follow, user=user, obj=obj)
 
 
 def is_following(*, user: User, obj) -> bool:

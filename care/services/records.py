@@ -3,14 +3,17 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from cop.content import ContentKind
+from cop.content import kind_of_model
 
 
-def record_once(model, *, user, kind: ContentKind, obj, limit: int, too_many: str):
+def record_once(model, *, user, obj, able: str, refused: str, limit: int, too_many: str):
     """The member's `model` row for `obj`, created unless it exists. Refuses with
+    `refused` when the kind of `obj` is not `able` (its ContentKind flag), with
     `too_many` past `limit` rows; two requests at the same moment make one row."""
-    content_type = kind.content_type()
-    lookup = {"user": user, "content_type": content_type, "object_id": obj.pk}
+    kind = kind_of_model(type(obj))
+    if kind is None or not getattr(kind, able):
+        raise ValidationError(refused)
+    lookup = {"user": user, "content_type": kind.content_type(), "object_id": obj.pk}
     existing = model.objects.filter(**lookup).first()
     if existing is not None:
         return existing
@@ -21,3 +24,14 @@ def record_once(model, *, user, kind: ContentKind, obj, limit: int, too_many: st
             return model.objects.create(**lookup, community=kind.community(obj))
     except IntegrityError:  # recorded twice at the same moment
         return model.objects.get(**lookup)
+
+
+def forget(model, *, user, obj) -> bool:
+    """Delete the member's `model` row for `obj`; False when there was none."""
+    kind = kind_of_model(type(obj))
+    if kind is None:
+        return False
+    deleted, _rows = model.objects.filter(
+        user=user, content_type=kind.content_type(), object_id=obj.pk
+    ).delete()
+    return bool(deleted)

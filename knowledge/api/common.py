@@ -4,6 +4,7 @@ soft-delete and restore mixins, the community-item serializers."""
 import re
 from collections.abc import Callable
 
+from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -78,7 +79,7 @@ def _community_for(user, slug: str) -> Community:
     return access_community(user, slug)
 
 
-class CommunityItemViewSet(
+class _CommunityItemViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -89,10 +90,25 @@ class CommunityItemViewSet(
     it; a new one is created in the community its body names by slug."""
 
     lookup_value_regex = ID_PATTERN
+    model: type[Model]
     # `selectors.access_<kind>(user, community, pk)`, as a staticmethod.
     access: Callable
     # The Community relation to the model, for `owning_community`.
     owner_lookup: str
+
+    @classmethod
+    def queryset_for(cls, user) -> QuerySet:
+        """What `user` may see, as the list shows it: live items, newest first."""
+        return (
+            selectors.live_in_visible(cls.model, user)
+            .prefetch_related("tags")
+            .order_by("-created_at", "-id")
+        )
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # the schema is built with no caller
+            return self.model.objects.none()
+        return self.queryset_for(self.request.user)
 
     def get_object(self):
         pk = self.kwargs["pk"]

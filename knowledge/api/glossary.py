@@ -17,7 +17,7 @@ from .. import selectors
 from ..enums import TermStatus
 from ..models import GlossaryTerm
 from ..services import glossary as glossary_services
-from .common import Alphabetical, AuthorSerializer, CommunityItemViewSet, _absolute
+from .common import Alphabetical, AuthorSerializer, _absolute, _CommunityItemViewSet
 
 
 class GlossaryTermSerializer(serializers.ModelSerializer):
@@ -63,10 +63,11 @@ class GlossaryFilter(django_filters.FilterSet):
         fields = ["community", "status"]
 
 
-class GlossaryViewSet(CommunityItemViewSet):
+class GlossaryViewSet(_CommunityItemViewSet):
     """The communities' shared language. Members propose; a coordinator's term is
     accepted at once."""
 
+    model = GlossaryTerm
     access = staticmethod(selectors.access_term)
     owner_lookup = "glossary"
 
@@ -74,11 +75,11 @@ class GlossaryViewSet(CommunityItemViewSet):
     filterset_class = GlossaryFilter
     pagination_class = Alphabetical
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return GlossaryTerm.objects.none()
+    @classmethod
+    def queryset_for(cls, user):
+        """The terms of the communities `user` may see, alphabetically."""
         return (
-            GlossaryTerm.objects.filter(community__in=visible_communities(self.request.user))
+            GlossaryTerm.objects.filter(community__in=visible_communities(user))
             .select_related("community", "proposed_by")
             .order_by("term", "id")
         )

@@ -20,12 +20,12 @@ from ..services import entries as entry_services
 from ..services import validation as validation_services
 from .common import (
     AuthorSerializer,
-    CommunityItemViewSet,
     EditMixin,
     PracticeSerializer,
     RecentlyUpdated,
     RestoreMixin,
     SoftDeleteMixin,
+    _CommunityItemViewSet,
     _tags,
 )
 
@@ -92,11 +92,12 @@ class PracticeViewSet(
     EditMixin,
     SoftDeleteMixin,
     RestoreMixin,
-    CommunityItemViewSet,
+    _CommunityItemViewSet,
 ):
     """Practice entries, most recently updated first. Without a `status` filter, archived
     ones are left out, as on the pages."""
 
+    model = PracticeEntry
     access = staticmethod(selectors.access_entry)
     owner_lookup = "entries"
     restore_kind = "entry"
@@ -105,8 +106,9 @@ class PracticeViewSet(
     filterset_class = PracticeFilter
     pagination_class = RecentlyUpdated
 
-    @staticmethod
-    def queryset_for(user):
+    @classmethod
+    def queryset_for(cls, user):
+        """Live practices with their owners, most recently updated first."""
         return (
             selectors.live_in_visible(PracticeEntry, user)
             .select_related("owner")
@@ -115,9 +117,7 @@ class PracticeViewSet(
         )
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return PracticeEntry.objects.none()
-        entries = self.queryset_for(self.request.user)
+        entries = super().get_queryset()
         if self.action == "list" and "status" not in self.request.query_params:
             entries = entries.exclude(status=EntryStatus.ARCHIVED)
         return entries

@@ -31,7 +31,6 @@ from .common import (
     SLUG,
     AuthorSerializer,
     CommunityItemSerializer,
-    CommunityItemViewSet,
     EditMixin,
     NewestFirst,
     PracticeSerializer,
@@ -39,6 +38,7 @@ from .common import (
     RestoreMixin,
     SoftDeleteMixin,
     _absolute,
+    _CommunityItemViewSet,
     _restore,
     _tags,
 )
@@ -141,10 +141,11 @@ class ProblemViewSet(
     EditMixin,
     SoftDeleteMixin,
     RestoreMixin,
-    CommunityItemViewSet,
+    _CommunityItemViewSet,
 ):
     """Problems members brought, newest first; filter by `community`, `status`, `tag`."""
 
+    model = Problem
     access = staticmethod(selectors.access_problem)
     owner_lookup = "problems"
     restore_kind = "problem"
@@ -152,15 +153,6 @@ class ProblemViewSet(
     serializer_class = ProblemSerializer
     filterset_class = ProblemFilter
     pagination_class = NewestFirst
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Problem.objects.none()
-        return (
-            selectors.live_in_visible(Problem, self.request.user)
-            .prefetch_related("tags")
-            .order_by("-created_at", "-id")
-        )
 
     def permission_object(self):
         """The community of `similar` (404 when the caller may not see it)."""

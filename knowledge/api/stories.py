@@ -15,11 +15,11 @@ from ..models import PracticeEntry, Problem, Story
 from ..services import stories as story_services
 from .common import (
     CommunityItemSerializer,
-    CommunityItemViewSet,
     EditMixin,
     NewestFirst,
     RestoreMixin,
     SoftDeleteMixin,
+    _CommunityItemViewSet,
     _tags,
 )
 
@@ -82,10 +82,11 @@ class StoryViewSet(
     EditMixin,
     SoftDeleteMixin,
     RestoreMixin,
-    CommunityItemViewSet,
+    _CommunityItemViewSet,
 ):
     """Stories (situation, action, outcome, lesson), newest first."""
 
+    model = Story
     access = staticmethod(selectors.access_story)
     owner_lookup = "stories"
     restore_kind = "story"
@@ -93,15 +94,6 @@ class StoryViewSet(
     serializer_class = StorySerializer
     filterset_class = StoryFilter
     pagination_class = NewestFirst
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Story.objects.none()
-        return (
-            selectors.live_in_visible(Story, self.request.user)
-            .prefetch_related("tags")
-            .order_by("-created_at", "-id")
-        )
 
     def edit(self, *, item, user, data, tags):
         authorize(user, "knowledge.edit_story", item)
