@@ -14,6 +14,7 @@ from cop.models import Community, Tag, User
 from cop.rules import is_coordinator
 from cop.services.audit import record
 from cop.services.notifications import notify_mentions
+from cop.services.participation import record_participation
 from knowledge.models import PracticeEntry, Problem, Reply, Story
 from knowledge.rules import _community, deleted_it_recently
 from knowledge.search import index_object, unindex_object
@@ -178,6 +179,18 @@ def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
             index_object(reply)
     _audit(item, by=by, action=AuditAction.ITEM_RESTORED)
     return item
+
+
+def record_contribution(
+    item: Story | Problem | PracticeEntry, *, kind: str, author: User, tags: list[Tag], summary: str
+) -> None:
+    """What a new story, problem or practice sets off: its tags, the author's `kind`
+    participation (`summary` is what their page shows of it) and its search entry."""
+    set_tags(item, tags)
+    record_participation(
+        kind=kind, user=author, community=item.community, subject=item, summary=summary
+    )
+    index_object(item)
 
 
 def notify_mentioned(*, item, author: User, text: str, previous_text: str = "") -> None:

@@ -17,12 +17,18 @@ from cop.models import Community, ParticipationEvent, Tag, User
 from cop.rules import is_active_member, is_participant
 from cop.services.audit import record
 from cop.services.notifications import notify
-from cop.services.participation import record_participation
 from knowledge.enums import MEMBER_NOTE_KINDS, EntryKind, EntryStatus, NoteKind
 from knowledge.models import Endorsement, ExpertValidation, Note, PracticeEntry, Problem, Revision
 from knowledge.search import index_object
 
-from .common import clean_tags, notify_mentioned, require_live, require_text, set_tags
+from .common import (
+    clean_tags,
+    notify_mentioned,
+    record_contribution,
+    require_live,
+    require_text,
+    set_tags,
+)
 
 # Which life-cycle moves a person may make by hand. Validation happens through
 # endorsements and expert validation (knowledge.services.validation), never here.
@@ -147,18 +153,16 @@ def write_entry(
         status=EntryStatus.NOT_VALIDATED if publish else EntryStatus.DRAFT,
         source_problem=source_problem,
     )
-    set_tags(entry, tags)
     _add_revision(entry, author=author, summary=_("First version"))
-    record_participation(
+    record_contribution(
+        entry,
         kind=ParticipationKind.WROTE_ENTRY,
-        user=author,
-        community=community,
-        subject=entry,
+        author=author,
+        tags=tags,
         # A draft is private to its author: its title shows on the member's page
         # only once it is published.
         summary="" if entry.status == EntryStatus.DRAFT else entry.title,
     )
-    index_object(entry)
     if entry.status != EntryStatus.DRAFT:
         notify_mentioned(item=entry, author=author, text=body)
         published(entry, targets=[("topic", tag.pk) for tag in tags])

@@ -22,6 +22,7 @@ from .common import (
     bump,
     clean_tags,
     notify_mentioned,
+    record_contribution,
     require_live,
     require_text,
     set_tags,
@@ -47,15 +48,13 @@ def ask_problem(
     problem = Problem.objects.create(
         community=community, author=author, title=title.strip(), context=context, tried=tried
     )
-    set_tags(problem, tags)
-    record_participation(
+    record_contribution(
+        problem,
         kind=ParticipationKind.ASKED_PROBLEM,
-        user=author,
-        community=community,
-        subject=problem,
+        author=author,
+        tags=tags,
         summary=problem.title,
     )
-    index_object(problem)
     notify_mentioned(item=problem, author=author, text=f"{problem.context}\n\n{problem.tried}")
     membership = membership_of(author, community)
     published(

@@ -9,12 +9,18 @@ from cop.content import published
 from cop.enums import ParticipationKind
 from cop.models import Community, Tag, User
 from cop.rules import is_participant, membership_of
-from cop.services.participation import record_participation
 from knowledge.models import PracticeEntry, Problem, Story
 from knowledge.search import index_object
 from meetings.models import Meeting
 
-from .common import clean_tags, notify_mentioned, require_live, require_text, set_tags
+from .common import (
+    clean_tags,
+    notify_mentioned,
+    record_contribution,
+    require_live,
+    require_text,
+    set_tags,
+)
 
 
 def _check_links(
@@ -64,15 +70,9 @@ def tell_story(
         entry=entry,
         meeting=meeting,
     )
-    set_tags(story, tags)
-    record_participation(
-        kind=ParticipationKind.TOLD_STORY,
-        user=author,
-        community=community,
-        subject=story,
-        summary=story.title,
+    record_contribution(
+        story, kind=ParticipationKind.TOLD_STORY, author=author, tags=tags, summary=story.title
     )
-    index_object(story)
     notify_mentioned(item=story, author=author, text=_story_text(story))
     published(story, targets=_follow_targets(story, tags, membership_of(author, community)))
     return story

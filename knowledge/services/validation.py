@@ -17,6 +17,17 @@ from knowledge.search import index_object
 from .common import bump, require_live
 
 
+def _credit(entry: PracticeEntry, user: User) -> None:
+    """The VALIDATED_ENTRY participation of whoever vouched for `entry`."""
+    record_participation(
+        kind=ParticipationKind.VALIDATED_ENTRY,
+        user=user,
+        community=entry.community,
+        subject=entry,
+        summary=entry.title,
+    )
+
+
 def _mark_validated(entry: PracticeEntry, *, by: User) -> bool:
     """Make a not-validated entry validated and tell its owner. Returns whether it changed."""
     if entry.status != EntryStatus.NOT_VALIDATED:
@@ -58,13 +69,7 @@ def endorse_entry(*, entry: PracticeEntry, user: User) -> Endorsement:
         return Endorsement.objects.get(entry=entry, user=user)
     PracticeEntry.objects.filter(pk=entry.pk).update(endorsement_count=bump("endorsement_count", 1))
     entry.refresh_from_db(fields=["endorsement_count"])
-    record_participation(
-        kind=ParticipationKind.VALIDATED_ENTRY,
-        user=user,
-        community=entry.community,
-        subject=entry,
-        summary=entry.title,
-    )
+    _credit(entry, user)
     if entry.endorsement_count >= entry.community.validation_threshold:
         _mark_validated(entry, by=user)
     return endorsement
@@ -117,12 +122,6 @@ def validate_as_expert(*, entry: PracticeEntry, by: User, comment: str = "") -> 
     validation, _created = ExpertValidation.objects.get_or_create(
         entry=entry, validator=by, defaults={"comment": comment}
     )
-    record_participation(
-        kind=ParticipationKind.VALIDATED_ENTRY,
-        user=by,
-        community=entry.community,
-        subject=entry,
-        summary=entry.title,
-    )
+    _credit(entry, by)
     _mark_validated(entry, by=by)
     return validation
