@@ -55,25 +55,26 @@ def register() -> None:
         "on_visibility_change": _reindex,
         "set_hidden": set_hidden,
     }
+    # A story, problem or practice: titled, in its own community.
+    item = {
+        **common,
+        "community": lambda obj: obj.community,
+        "title": lambda obj: obj.title,
+        "related": ("community",),
+    }
     register_content(
         key="story",
         thankable=True,
         model=Story,
         label=_("story"),
-        community=lambda obj: obj.community,
-        title=lambda obj: obj.title,
-        related=("community",),
-        **common,
+        **item,
     )
     register_content(
         key="problem",
         model=Problem,
         label=_("problem"),
-        community=lambda obj: obj.community,
-        title=lambda obj: obj.title,
-        related=("community",),
         followable=True,
-        **common,
+        **item,
     )
     register_content(
         key="reply",
@@ -90,11 +91,8 @@ def register() -> None:
         thankable=True,
         model=PracticeEntry,
         label=_("practice"),
-        community=lambda obj: obj.community,
-        title=lambda obj: obj.title,
-        related=("community",),
         followable=True,
-        **common,
+        **item,
     )
     register_content(
         key="topic",

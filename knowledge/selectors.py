@@ -425,51 +425,43 @@ def digest_section(*, user, since) -> dict | None:
     practices that became validated (three queries, at most ten items)."""
 
     communities = digest_communities(user)
-    items = []
-    for story in (
-        _live(Story.objects.filter(community__in=communities, created_at__gt=since))
-        .select_related("community", "author")
-        .order_by("-created_at")[:4]
-    ):
-        items.append(
-            {
-                "title": _("Story: %(title)s") % {"title": story.title},
-                "url": story.get_absolute_url(),
-                "detail": story.community.name,
-            }
-        )
-    for problem in (
-        _live(
-            Problem.objects.filter(
-                community__in=communities, created_at__gt=since, status=ProblemStatus.OPEN
+    news = [
+        (
+            _("Story: %(title)s"),
+            _live(Story.objects.filter(community__in=communities, created_at__gt=since))
+            .select_related("community", "author")
+            .order_by("-created_at")[:4],
+        ),
+        (
+            _("Problem: %(title)s"),
+            _live(
+                Problem.objects.filter(
+                    community__in=communities, created_at__gt=since, status=ProblemStatus.OPEN
+                )
             )
-        )
-        .select_related("community")
-        .order_by("-created_at")[:4]
-    ):
-        items.append(
-            {
-                "title": _("Problem: %(title)s") % {"title": problem.title},
-                "url": problem.get_absolute_url(),
-                "detail": problem.community.name,
-            }
-        )
-    for entry in (
-        _live(
-            PracticeEntry.objects.filter(
-                community__in=communities, validated_at__gt=since, status=EntryStatus.VALIDATED
+            .select_related("community")
+            .order_by("-created_at")[:4],
+        ),
+        (
+            _("Validated practice: %(title)s"),
+            _live(
+                PracticeEntry.objects.filter(
+                    community__in=communities, validated_at__gt=since, status=EntryStatus.VALIDATED
+                )
             )
-        )
-        .select_related("community")
-        .order_by("-validated_at")[:2]
-    ):
-        items.append(
-            {
-                "title": _("Validated practice: %(title)s") % {"title": entry.title},
-                "url": entry.get_absolute_url(),
-                "detail": entry.community.name,
-            }
-        )
+            .select_related("community")
+            .order_by("-validated_at")[:2],
+        ),
+    ]
+    items = [
+        {
+            "title": label % {"title": item.title},
+            "url": item.get_absolute_url(),
+            "detail": item.community.name,
+        }
+        for label, found in news
+        for item in found
+    ]
     if not items:
         return None
     return {"title": _("New in your communities' knowledge"), "items": items}

@@ -52,27 +52,10 @@ urlpatterns = [
     path(f"{C}shared/", views_sharing.shared_list, name="shared_list"),
     path(f"{C}shared/<id:pk>/", views_sharing.shared_detail, name="shared_practice"),
     path(f"{C}practices/<id:pk>/revert/<id:number>/", views.entry_revert, name="entry_revert"),
+    # Deleting and restoring: one view each for every kind, the kind in the route.
     *[
-        path(
-            f"{C}{folder}/<id:pk>/delete/",
-            views.delete_item,
-            {"kind": kind},
-            name=f"{kind}_delete",
-        )
-        for folder, kind in [
-            ("stories", "story"),
-            ("problems", "problem"),
-            ("replies", "reply"),
-            ("practices", "entry"),
-        ]
-    ],
-    *[
-        path(
-            f"{C}{folder}/<id:pk>/restore/",
-            views.restore_item,
-            {"kind": kind},
-            name=f"{kind}_restore",
-        )
+        path(f"{C}{folder}/<id:pk>/{verb}/", view, {"kind": kind}, name=f"{kind}_{verb}")
+        for verb, view in [("delete", views.delete_item), ("restore", views.restore_item)]
         for folder, kind in [
             ("stories", "story"),
             ("problems", "problem"),
