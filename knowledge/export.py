@@ -70,6 +70,15 @@ def export_filename(community: Community) -> str:
     return f"{community.slug}-repertoire-{timezone.now():%Y-%m-%d}.zip"
 
 
+def _page(archive, community: Community, folder: str, item, meta: dict, body: str) -> None:
+    """One item's file: front matter (its title, `meta`, the license), the title, `body`."""
+    archive.writestr(
+        _file(folder, item.pk, item.title),
+        front_matter({"title": item.title, **meta, "license": community.license})
+        + f"# {item.title}\n\n{body}",
+    )
+
+
 def export_zip(community: Community) -> bytes:
     """The zip's bytes: README.md, LICENSE, stories/, problems/, practices/, meetings/
     (the notes of meetings), glossary.md."""
@@ -96,19 +105,18 @@ def export_zip(community: Community) -> bytes:
                 ("Outcome", story.outcome), ("Lesson", story.lesson),
             ]  # fmt: skip
             body = "".join(f"## {head}\n\n{text.strip()}\n\n" for head, text in sections if text)
-            archive.writestr(
-                _file("stories", story.pk, story.title),
-                front_matter(
-                    {
-                        "title": story.title,
-                        "type": "story",
-                        "author": _name(story.author),
-                        "date": story.created_at.date().isoformat(),
-                        "tags": [tag.name for tag in story.tags.all()],
-                        "license": community.license,
-                    }
-                )
-                + f"# {story.title}\n\n{body}",
+            _page(
+                archive,
+                community,
+                "stories",
+                story,
+                {
+                    "type": "story",
+                    "author": _name(story.author),
+                    "date": story.created_at.date().isoformat(),
+                    "tags": [tag.name for tag in story.tags.all()],
+                },
+                body,
             )
         for problem in items["problems"]:
             body = f"## Context\n\n{problem.context.strip()}\n\n"
@@ -118,53 +126,50 @@ def export_zip(community: Community) -> bytes:
                 mark = " (accepted solution)" if reply.is_solution else ""
                 body += f"## Reply from {_name(reply.author) or 'a former member'}{mark}\n\n"
                 body += f"{reply.body.strip()}\n\n"
-            archive.writestr(
-                _file("problems", problem.pk, problem.title),
-                front_matter(
-                    {
-                        "title": problem.title,
-                        "type": "problem",
-                        "status": problem.status,
-                        "author": _name(problem.author),
-                        "date": problem.created_at.date().isoformat(),
-                        "tags": [tag.name for tag in problem.tags.all()],
-                        "license": community.license,
-                    }
-                )
-                + f"# {problem.title}\n\n{body}",
+            _page(
+                archive,
+                community,
+                "problems",
+                problem,
+                {
+                    "type": "problem",
+                    "status": problem.status,
+                    "author": _name(problem.author),
+                    "date": problem.created_at.date().isoformat(),
+                    "tags": [tag.name for tag in problem.tags.all()],
+                },
+                body,
             )
         for entry in items["entries"]:
-            archive.writestr(
-                _file("practices", entry.pk, entry.title),
-                front_matter(
-                    {
-                        "title": entry.title,
-                        "type": entry.kind,
-                        "status": entry.status,
-                        "author": _name(entry.author),
-                        "owner": _name(entry.owner),
-                        "updated": entry.updated_at.date().isoformat(),
-                        "review_date": entry.review_date.isoformat() if entry.review_date else None,
-                        "tags": [tag.name for tag in entry.tags.all()],
-                        "license": community.license,
-                    }
-                )
-                + f"# {entry.title}\n\n{entry.body.strip()}\n",
+            _page(
+                archive,
+                community,
+                "practices",
+                entry,
+                {
+                    "type": entry.kind,
+                    "status": entry.status,
+                    "author": _name(entry.author),
+                    "owner": _name(entry.owner),
+                    "updated": entry.updated_at.date().isoformat(),
+                    "review_date": entry.review_date.isoformat() if entry.review_date else None,
+                    "tags": [tag.name for tag in entry.tags.all()],
+                },
+                f"{entry.body.strip()}\n",
             )
         for meeting in items["notes"]:
             local = meeting.starts_at.astimezone(zoneinfo.ZoneInfo(meeting.timezone))
-            archive.writestr(
-                _file("meetings", meeting.pk, meeting.title),
-                front_matter(
-                    {
-                        "title": meeting.title,
-                        "type": "meeting notes",
-                        "date": local.date().isoformat(),
-                        "time_zone": meeting.timezone,
-                        "license": community.license,
-                    }
-                )
-                + f"# {meeting.title}\n\n{meeting.notes.strip()}\n",
+            _page(
+                archive,
+                community,
+                "meetings",
+                meeting,
+                {
+                    "type": "meeting notes",
+                    "date": local.date().isoformat(),
+                    "time_zone": meeting.timezone,
+                },
+                f"{meeting.notes.strip()}\n",
             )
         glossary = [f"# Glossary of {community.name}\n"]
         for term in items["terms"]:

@@ -420,37 +420,36 @@ def export_items(community: Community) -> dict:
     }
 
 
+def _news(model, communities, since, *, count: int, field: str = "created_at", **filters):
+    """The `count` live items of `model` in `communities` newest by `field` after `since`."""
+    return (
+        _live(model.objects.filter(community__in=communities, **{f"{field}__gt": since}, **filters))
+        .select_related("community")
+        .order_by(f"-{field}")[:count]
+    )
+
+
 def digest_section(*, user, since) -> dict | None:
     """What is new in the member's communities since `since`: stories, problems and
     practices that became validated (three queries, at most ten items)."""
 
     communities = digest_communities(user)
     news = [
-        (
-            _("Story: %(title)s"),
-            _live(Story.objects.filter(community__in=communities, created_at__gt=since))
-            .select_related("community", "author")
-            .order_by("-created_at")[:4],
-        ),
+        (_("Story: %(title)s"), _news(Story, communities, since, count=4)),
         (
             _("Problem: %(title)s"),
-            _live(
-                Problem.objects.filter(
-                    community__in=communities, created_at__gt=since, status=ProblemStatus.OPEN
-                )
-            )
-            .select_related("community")
-            .order_by("-created_at")[:4],
+            _news(Problem, communities, since, count=4, status=ProblemStatus.OPEN),
         ),
         (
             _("Validated practice: %(title)s"),
-            _live(
-                PracticeEntry.objects.filter(
-                    community__in=communities, validated_at__gt=since, status=EntryStatus.VALIDATED
-                )
-            )
-            .select_related("community")
-            .order_by("-validated_at")[:2],
+            _news(
+                PracticeEntry,
+                communities,
+                since,
+                count=2,
+                field="validated_at",
+                status=EntryStatus.VALIDATED,
+            ),
         ),
     ]
     items = [

@@ -181,7 +181,7 @@ def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     return item
 
 
-def record_contribution(
+def contributed(
     item: Story | Problem | PracticeEntry, *, kind: str, author: User, tags: list[Tag], summary: str
 ) -> None:
     """What a new story, problem or practice sets off: its tags, the author's `kind`

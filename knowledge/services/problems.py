@@ -21,8 +21,8 @@ from .common import (
     _bump_tags,
     bump,
     clean_tags,
+    contributed,
     notify_mentioned,
-    record_contribution,
     require_live,
     require_text,
     set_tags,
@@ -48,7 +48,7 @@ def ask_problem(
     problem = Problem.objects.create(
         community=community, author=author, title=title.strip(), context=context, tried=tried
     )
-    record_contribution(
+    contributed(
         problem,
         kind=ParticipationKind.ASKED_PROBLEM,
         author=author,
