@@ -123,17 +123,20 @@ class _CommunityItemViewSet(
 
 
 class EditMixin(mixins.UpdateModelMixin):
-    """PATCH/PUT edit an item through its service (the author; a practice's owner too).
-    Fields left out keep their value; `community` cannot change."""
+    """PATCH/PUT edit an item through its service (the author; a practice's owner too):
+    `edit(item=, user=, values=, tags=)` gets the `edited_fields`, those left out at
+    their present value, and the tags. `community` cannot change."""
+
+    edited_fields: tuple[str, ...]
 
     def perform_update(self, serializer):
         item = serializer.instance
-        data = dict(serializer.validated_data)
-        data.pop("community", None)
-        tags = _tags(item.community, data.pop("tags", None))
+        data = serializer.validated_data
+        values = {name: data.get(name, getattr(item, name)) for name in self.edited_fields}
+        tags = _tags(item.community, data.get("tags"))
         if tags is None:
             tags = list(item.tags.all())
-        self.edit(item=item, user=self.request.user, data=data, tags=tags)
+        self.edit(item=item, user=self.request.user, values=values, tags=tags)
         serializer.instance = self.get_object()
 
 

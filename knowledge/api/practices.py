@@ -122,17 +122,11 @@ class PracticeViewSet(
             entries = entries.exclude(status=EntryStatus.ARCHIVED)
         return entries
 
-    def edit(self, *, item, user, data, tags):
+    edited_fields = ("title", "body", "kind", "review_date")
+
+    def edit(self, *, item, user, values, tags):
         authorize(user, "knowledge.edit_entry", item)
-        entry_services.edit_entry(
-            entry=item,
-            by=user,
-            title=data.get("title", item.title),
-            body=data.get("body", item.body),
-            kind=data.get("kind", item.kind),
-            tags=tags,
-            review_date=data.get("review_date", item.review_date),
-        )
+        entry_services.edit_entry(entry=item, by=user, tags=tags, **values)
 
     def perform_create(self, serializer):
         user = self.request.user

@@ -205,16 +205,11 @@ class ProblemViewSet(
         ).data
         return Response(data)
 
-    def edit(self, *, item, user, data, tags):
+    edited_fields = ("title", "context", "tried")
+
+    def edit(self, *, item, user, values, tags):
         authorize(user, "knowledge.edit_problem", item)
-        problem_services.edit_problem(
-            problem=item,
-            by=user,
-            title=data.get("title", item.title),
-            context=data.get("context", item.context),
-            tried=data.get("tried", item.tried),
-            tags=tags,
-        )
+        problem_services.edit_problem(problem=item, by=user, tags=tags, **values)
 
     def perform_create(self, serializer):
         user = self.request.user

@@ -95,20 +95,18 @@ class StoryViewSet(
     filterset_class = StoryFilter
     pagination_class = NewestFirst
 
-    def edit(self, *, item, user, data, tags):
+    edited_fields = ("title", "situation", "action", "outcome", "lesson")
+
+    def edit(self, *, item, user, values, tags):
         authorize(user, "knowledge.edit_story", item)
         story_services.edit_story(
             story=item,
             by=user,
-            title=data.get("title", item.title),
-            situation=data.get("situation", item.situation),
-            action=data.get("action", item.action),
-            outcome=data.get("outcome", item.outcome),
-            lesson=data.get("lesson", item.lesson),
             tags=tags,
             problem=item.problem,
             entry=item.entry,
             meeting=item.meeting,
+            **values,
         )
 
     def perform_create(self, serializer):
