@@ -181,11 +181,12 @@ def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     return item
 
 
-def contributed(
+def _contributed(
     item: Story | Problem | PracticeEntry, *, kind: str, author: User, tags: list[Tag], summary: str
 ) -> None:
     """What a new story, problem or practice sets off: its tags, the author's `kind`
-    participation (`summary` is what their page shows of it) and its search entry."""
+    participation (`summary` is what their page shows of it) and its search entry. Runs
+    inside the creating service's transaction (it locks the tags' rows)."""
     set_tags(item, tags)
     record_participation(
         kind=kind, user=author, community=item.community, subject=item, summary=summary

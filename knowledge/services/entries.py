@@ -21,7 +21,7 @@ from knowledge.enums import MEMBER_NOTE_KINDS, EntryKind, EntryStatus, NoteKind
 from knowledge.models import Endorsement, ExpertValidation, Note, PracticeEntry, Problem, Revision
 from knowledge.search import index_object
 
-from .common import clean_tags, contributed, notify_mentioned, require_live, require_text, set_tags
+from .common import _contributed, clean_tags, notify_mentioned, require_live, require_text, set_tags
 
 # Which life-cycle moves a person may make by hand. Validation happens through
 # endorsements and expert validation (knowledge.services.validation), never here.
@@ -147,7 +147,7 @@ def write_entry(
         source_problem=source_problem,
     )
     _add_revision(entry, author=author, summary=_("First version"))
-    contributed(
+    _contributed(
         entry,
         kind=ParticipationKind.WROTE_ENTRY,
         author=author,

@@ -19,9 +19,9 @@ from meetings.models import AgendaItem  # the meetings app links to problems
 
 from .common import (
     _bump_tags,
+    _contributed,
     bump,
     clean_tags,
-    contributed,
     notify_mentioned,
     require_live,
     require_text,
@@ -48,7 +48,7 @@ def ask_problem(
     problem = Problem.objects.create(
         community=community, author=author, title=title.strip(), context=context, tried=tried
     )
-    contributed(
+    _contributed(
         problem,
         kind=ParticipationKind.ASKED_PROBLEM,
         author=author,

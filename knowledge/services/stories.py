@@ -13,7 +13,7 @@ from knowledge.models import PracticeEntry, Problem, Story
 from knowledge.search import index_object
 from meetings.models import Meeting
 
-from .common import clean_tags, contributed, notify_mentioned, require_live, require_text, set_tags
+from .common import _contributed, clean_tags, notify_mentioned, require_live, require_text, set_tags
 
 
 def _check_links(
@@ -63,7 +63,7 @@ def tell_story(
         entry=entry,
         meeting=meeting,
     )
-    contributed(
+    _contributed(
         story, kind=ParticipationKind.TOLD_STORY, author=author, tags=tags, summary=story.title
     )
     notify_mentioned(item=story, author=author, text=_story_text(story))
