@@ -59,6 +59,16 @@ LABELS = {
 }
 
 
+def _per_month(model, field: str, period: Period, **filters) -> list[dict]:
+    """Live rows of `model` per month of `period`, dated by `field`."""
+    live = model.objects.filter(
+        deleted_at__isnull=True,
+        **{f"{field}__gte": period.start, f"{field}__lt": period.end},
+        **filters,
+    )
+    return monthly_counts(live, field, period)
+
+
 def _hours(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 3600
 
@@ -182,26 +192,13 @@ def build_section(*, community: Community, period: Period) -> dict:
             {"key": "past_review", "value": entries["past_review"], "unit": "count"},
         ],
         "series": {
-            "asked": monthly_counts(
-                Problem.objects.filter(
-                    community=community,
-                    deleted_at__isnull=True,
-                    created_at__gte=period.start,
-                    created_at__lt=period.end,
-                ),
-                "created_at",
-                period,
-            ),
-            "validated": monthly_counts(
-                PracticeEntry.objects.filter(
-                    community=community,
-                    deleted_at__isnull=True,
-                    status=EntryStatus.VALIDATED,
-                    validated_at__gte=period.start,
-                    validated_at__lt=period.end,
-                ),
+            "asked": _per_month(Problem, "created_at", period, community=community),
+            "validated": _per_month(
+                PracticeEntry,
                 "validated_at",
                 period,
+                community=community,
+                status=EntryStatus.VALIDATED,
             ),
         },
         "table": waiting["oldest"],

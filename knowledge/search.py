@@ -65,27 +65,25 @@ def _plain(markdown_text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
+def _item_fields(item, kind: str, texts: list[str], status: str) -> dict:
+    """The fields of a story, problem or practice: its Markdown `texts` make the body."""
+    return {
+        "kind": kind,
+        "community_id": item.community_id,
+        "title": item.title,
+        "body": "\n".join(_plain(text) for text in texts if text),
+        "status": status,
+        "tags": item.tags.all(),
+    }
+
+
 def _document_fields(obj) -> dict:
     """Kind, community, title, body, status and tags of a searchable object."""
     if isinstance(obj, Story):
-        parts = [obj.situation, obj.action, obj.outcome, obj.lesson]
-        return {
-            "kind": SearchKind.STORY,
-            "community_id": obj.community_id,
-            "title": obj.title,
-            "body": "\n".join(_plain(p) for p in parts if p),
-            "status": "",
-            "tags": obj.tags.all(),
-        }
+        texts = [obj.situation, obj.action, obj.outcome, obj.lesson]
+        return _item_fields(obj, SearchKind.STORY, texts, "")
     if isinstance(obj, Problem):
-        return {
-            "kind": SearchKind.PROBLEM,
-            "community_id": obj.community_id,
-            "title": obj.title,
-            "body": "\n".join(_plain(p) for p in [obj.context, obj.tried] if p),
-            "status": obj.status,
-            "tags": obj.tags.all(),
-        }
+        return _item_fields(obj, SearchKind.PROBLEM, [obj.context, obj.tried], obj.status)
     if isinstance(obj, Reply):
         problem = obj.problem
         return {
@@ -98,14 +96,7 @@ def _document_fields(obj) -> dict:
             "tags": problem.tags.all(),
         }
     if isinstance(obj, PracticeEntry):
-        return {
-            "kind": SearchKind.ENTRY,
-            "community_id": obj.community_id,
-            "title": obj.title,
-            "body": _plain(obj.body),
-            "status": obj.status,
-            "tags": obj.tags.all(),
-        }
+        return _item_fields(obj, SearchKind.ENTRY, [obj.body], obj.status)
     if isinstance(obj, GlossaryTerm):
         parts = [obj.synonyms, _plain(obj.definition), _plain(obj.examples)]
         return {

@@ -74,22 +74,19 @@ def share_practice(*, entry: PracticeEntry, into: Community, by: User) -> Shared
         with transaction.atomic():
             share = SharedPractice.objects.create(entry=entry, community=into, shared_by=by)
             names = {"title": entry.title, "source": source.name, "target": into.name}
-            audit.record(
-                community=source,
-                actor=by,
-                action=AuditAction.PRACTICE_SHARED,
-                summary=_("“%(title)s” shared with %(target)s") % names,
-                url=entry.get_absolute_url(),
-                data={"share": share.pk},
-            )
-            audit.record(
-                community=into,
-                actor=by,
-                action=AuditAction.PRACTICE_SHARED,
-                summary=_("“%(title)s” shared from %(source)s") % names,
-                url=share.get_absolute_url(),
-                data={"share": share.pk},
-            )
+            # Each side's audit log says it, pointing at its own page of the practice.
+            for community, summary, url in (
+                (source, _("“%(title)s” shared with %(target)s"), entry.get_absolute_url()),
+                (into, _("“%(title)s” shared from %(source)s"), share.get_absolute_url()),
+            ):
+                audit.record(
+                    community=community,
+                    actor=by,
+                    action=AuditAction.PRACTICE_SHARED,
+                    summary=summary % names,
+                    url=url,
+                    data={"share": share.pk},
+                )
             notify_many(
                 recipients=list(coordinators(into).exclude(pk=by.pk)),
                 kind=NotificationKind.PRACTICE_SHARED,
