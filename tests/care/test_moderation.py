@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from care.enums import CaseStatus, FlagReason, ModerationAction, Resolution
 from care.models import ModerationCase
@@ -241,3 +242,27 @@ def test_moderation_queue_queries_do_not_grow_with_cases(
         response = client.get(url)
     assert response.status_code == 200
     assert response.content.decode().count("Flagged ") >= cases
+
+
+def test_a_case_is_decided_only_in_its_own_community(client, community, author, member):
+    """The page and the API find a case through its community (`access_case`): a
+    coordinator elsewhere gets 404 on both, and the case stays open."""
+    case = flag_content(user=member, obj=StoryFactory(community=community, author=author),
+                        reason=FlagReason.SPAM).case  # fmt: skip
+    elsewhere = CommunityFactory()
+    other_coordinator = make_member(elsewhere, role="coordinator")
+    client.force_login(other_coordinator)
+    page = client.post(
+        reverse("care:moderate", kwargs={"slug": elsewhere.slug, "case_id": case.pk}),
+        {f"case{case.pk}-action": ModerationAction.HIDE},
+    )
+    api = APIClient()
+    api.force_authenticate(other_coordinator)
+    answer = api.post(
+        f"/api/v1/communities/{elsewhere.slug}/moderation/{case.pk}/",
+        {"action": ModerationAction.HIDE},
+        format="json",
+    )
+    case.refresh_from_db()
+    assert (page.status_code, answer.status_code) == (404, 404)
+    assert case.status == CaseStatus.OPEN

@@ -398,3 +398,23 @@ def test_deleted_page_for_coordinators_only(client, member, community):
     client.post(url("story_restore", community, pk=story.pk))
     story.refresh_from_db()
     assert story.deleted_at is not None
+
+
+def test_item_pages_check_sign_in_then_visibility_then_permission(client):
+    """The order of an item page's checks (`login_required`, then the fetcher's 404, then
+    the declared permission's 403 with its reason), on a private community's story."""
+    private = CommunityFactory(visibility=Visibility.PRIVATE)
+    story = StoryFactory(community=private, author=make_member(private))
+    edit = reverse("knowledge:story_edit", kwargs={"slug": private.slug, "pk": story.pk})
+    missing = reverse("knowledge:story_edit", kwargs={"slug": private.slug, "pk": story.pk + 999})
+
+    signed_out = client.get(edit)
+    client.force_login(UserFactory())
+    outsider = client.get(edit)
+    client.force_login(make_member(private))
+    other_member, nothing = client.get(edit), client.get(missing)
+
+    assert signed_out.status_code == 302 and "/accounts/login/" in signed_out["Location"]
+    assert (outsider.status_code, nothing.status_code) == (404, 404)
+    assert other_member.status_code == 403
+    assert "Only the author can edit this story." in other_member.content.decode()
