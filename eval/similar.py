@@ -62,10 +62,16 @@ def load_answers() -> dict[str, str]:
 
 def evaluate(pairs: list[dict], answers: dict[str, str]) -> dict[str, dict]:
     """Post the corpus, ask every query, return the figures per split."""
+    return measure(pairs, *post_corpus(pairs, answers))
+
+
+def post_corpus(pairs: list[dict], answers: dict[str, str]):
+    """The evaluation community: every original with its reply, every related title.
+    Returns the viewer and the problems' ids by group (originals, related ones)."""
     from cop.enums import Role
     from cop.models import Community, Membership, User
     from knowledge.services import problems
-    from knowledge.similarity import similar, terms
+    from knowledge.services.meanings import embed_all_titles
 
     community = Community.objects.create(name="Evaluation", slug="evaluation")
     users = []
@@ -92,6 +98,14 @@ def evaluate(pairs: list[dict], answers: dict[str, str]) -> dict[str, dict]:
                 community=community, author=asker, title=pair["query"], context="…"
             )
             related_ids[group] = problem.pk
+    embed_all_titles()  # what the after-commit task does, for a run with a real broker
+    return viewer, originals, related_ids
+
+
+def measure(pairs: list[dict], viewer, originals: dict, related_ids: dict) -> dict[str, dict]:
+    """Ask every query of `pairs` as `viewer`; the figures per split."""
+    from knowledge.similarity import similar, terms
+
     counts = defaultdict(lambda: defaultdict(float))
     for pair in pairs:
         group, label, split = pair["group"], pair["label"], pair["split"]
