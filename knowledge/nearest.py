@@ -22,7 +22,6 @@ from django.db.models import Max
 from . import meaning
 from .models import TitleMeaning
 
-
 RECOUNT_SECONDS = 60.0
 
 
