@@ -300,6 +300,12 @@ CELERY_BEAT_SCHEDULE["knowledge-remind-due-reviews"] = {
     "task": "knowledge.remind_due_reviews",
     "schedule": 3600.0,
 }
+CELERY_BEAT_SCHEDULE["knowledge-embed-titles"] = {
+    # Every 5 minutes: title vectors that the after-commit task did not write (a broker
+    # that was down, a worker lost), a batch at a time.
+    "task": "knowledge.embed_titles",
+    "schedule": 300.0,
+}
 
 # --- Client addresses ---------------------------------------------------------------------
 

@@ -564,3 +564,25 @@ class PathRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.object_id} read on path {self.path_id}"
+
+
+class TitleMeaning(models.Model):
+    """A problem's or practice's title as a vector of the meaning model
+    (knowledge/meaning.py: 384 float16 values), for "similar before you post". Written
+    after commit by `knowledge.embed_titles` (and its sweeper) for search documents that
+    have none or one of an older `title`; `community` is the document's, so the
+    in-process matrices (knowledge/similarity.py) are built per community without a
+    join."""
+
+    document = models.OneToOneField(
+        SearchDocument, on_delete=models.CASCADE, related_name="meaning"
+    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200)  # the title the vector was computed from
+    vector = models.BinaryField()
+
+    class Meta:
+        indexes = [models.Index(fields=["title"], name="titlemeaning_title")]
+
+    def __str__(self) -> str:
+        return f"meaning of {self.document_id}"

@@ -3,7 +3,8 @@
 Every story, problem, reply, practice entry, glossary term and meeting's notes has a
 SearchDocument
 row (title, plain-text body, community, status, tags), written by the services
-through `index_object` and removed by `unindex_object`.
+through `index_object` and removed by `unindex_object`. A problem's or practice's new
+or changed title is given its vector of meaning after commit (`TitleMeaning`).
 
 - PostgreSQL: `SearchDocument.vector` is a stored tsvector (title weight A, body B,
   `english` configuration) and `title_vector` (the title alone), each with a GIN index,
@@ -32,6 +33,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.utils.html import escape, strip_tags
 
 from cop.markdown import render_markdown
+from cop.queue import enqueue_on_commit
 from cop.selectors import visible_communities
 from meetings.models import Meeting
 
@@ -44,6 +46,7 @@ from .models import (
     SearchDocument,
     SharedPractice,
     Story,
+    TitleMeaning,
 )
 from .selectors import visible_entries
 from .sharing import shown_shares
@@ -155,6 +158,12 @@ def index_object(obj) -> SearchDocument | None:
             + SearchVector(Value(document.body), weight="B", config="english"),
             title_vector=SearchVector(Value(document.title), config="english"),
         )
+    if kind in (SearchKind.PROBLEM, SearchKind.ENTRY):
+        # The title's vector of meaning, encoded after commit (knowledge.embed_titles)
+        # when the title is new or changed; the similarity search ignores an old one.
+        meant = TitleMeaning.objects.filter(document=document).values_list("title", flat=True)
+        if meant.first() != document.title:
+            enqueue_on_commit("knowledge.embed_titles", document_ids=[document.pk])
     return document
 
 

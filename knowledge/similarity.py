@@ -10,18 +10,25 @@ Two steps, each explainable:
    "deploy"/"deployment" and typos); both behind GIN indexes restricted to problems and
    practices (migration `0009_similarity_trigram`). On SQLite the FTS5 table (porter
    stemming) is searched on the title column with the words joined with OR.
+   Besides, the titles nearest to the query in meaning (knowledge/meaning.py encodes
+   the query; knowledge/nearest.py holds every title's vector in memory, per
+   community), among the same visible communities: a duplicate that shares no word
+   with its original is found too. They are fetched through the same filter.
 2. The same scoring on both databases, in Python, so every number can be explained:
    the share of content words the two titles have in common (cosine over word stems,
    stop words left out), the titles' trigram similarity (as `pg_trgm` computes it), a
    bonus for a shared topic and a smaller one for a solved problem or a validated
-   practice (solved ones come first among comparable matches). Below `MIN_SCORE` nothing
-   is suggested. Each suggestion carries the reasons it was made.
+   practice (solved ones come first among comparable matches), and the titles' cosine
+   by meaning above `MEANING_FLOOR` ("Close in meaning to your title"). Below
+   `MIN_SCORE` (plus `MEANING_MARGIN` for a title scored by meaning too) nothing is
+   suggested. Each suggestion carries the reasons it was made.
 
 Nothing here writes; drafts and archived practices are never suggested; deleted items
 have no search document. The weights and the threshold were chosen on the tuning half
 of `eval/similar_pairs.csv` only (see `eval/similar.py`).
 """
 
+import functools
 import logging
 import math
 import re
@@ -38,6 +45,7 @@ from django.utils.translation import gettext as _
 from cop.models import Community
 from cop.selectors import visible_community_ids
 
+from . import meaning, nearest
 from .enums import EntryStatus, ProblemStatus, SearchKind
 from .models import SearchDocument
 
@@ -59,6 +67,19 @@ MIN_SCORE = 0.2
 STRONG_SCORE = 0.45  # a new problem this close to one is held once: "asked before?"
 RARE_SHARE = 0.001  # a word no title has yet counts as this rare
 SHOWN_TRIGRAM = 0.5  # "similar wording" is given as a reason from this similarity up
+# Meaning (knowledge/meaning.py): the titles nearest to the query's vector join the
+# candidates; a title's cosine to the query counts above MEANING_FLOOR, scaled to 0-1 and
+# weighed. Chosen on the tuning part alone: the floor near the best cosine an unrelated
+# query has to any title (0.39 for 9 in 10 of them), the weight so that the duplicates'
+# lower cosines (0.56 for 9 in 10) clear the threshold by meaning alone, the margin the
+# highest that keeps every tuning duplicate in the first three.
+MEANING_CANDIDATES = 20
+MEANING_FLOOR = 0.4
+MEANING_WEIGHT = 1.5
+SHOWN_MEANING = 0.5  # "close in meaning" is given as a reason from this cosine up
+# Meaning adds to the score of every title that has a vector, so such a candidate must
+# clear the threshold by this much more (0.35 rather than 0.2 by default).
+MEANING_MARGIN = 0.15
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -76,6 +97,7 @@ needs want wants trying try tried help please best ok one two also
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
+@functools.lru_cache(maxsize=50_000)  # descriptions and replies repeat their words
 def stem(word: str) -> str:
     """A light English stemmer: enough for "deploying"/"deployed"/"deploys" to meet. It
     strips one common suffix and is applied to both sides alike, so its imperfections
@@ -219,6 +241,7 @@ class Suggestion:
     shared_topics: list[str]
     wording: float
     answer_words: list[str] = field(default_factory=list)
+    closeness: float | None = None  # the titles' cosine by meaning, when both have a vector
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -526,6 +549,8 @@ def _answer_matches(words: dict[str, str], raw: str, texts) -> dict[tuple[str, i
 
 def _reasons(suggestion: Suggestion, community: Community | None) -> list[str]:
     reasons = []
+    if suggestion.closeness is not None and suggestion.closeness >= SHOWN_MEANING:
+        reasons.append(_("Close in meaning to your title"))
     if suggestion.shared_words:
         reasons.append(
             _("Shares the words %(words)s")
@@ -565,13 +590,16 @@ def score(
     topics: dict[str, str],
     weights: dict[str, float] | None = None,
     answer_text: str = "",
+    closeness: float | None = None,
 ) -> Suggestion:
     """How similar `document` is to a query title (or the title's trigrams), with the
     parts that make the score. The words part is the geometric mean of how much of the
     query's information the document's title holds (shared words weighed by
     `informativeness`, `weights` by stem) and how much of the document's title is shared.
     Query words the title lacks but its description, replies or text (`answer_text`) hold
-    add their share of the query's information, weighed by `ANSWER_WEIGHT`."""
+    add their share of the query's information, weighed by `ANSWER_WEIGHT`. The titles'
+    cosine by meaning (`closeness`, None when a title has no vector yet) adds its part
+    above `MEANING_FLOOR`, weighed by `MEANING_WEIGHT`."""
     words = terms(document.title)
     shared_stems = [s for s in words if s in query_words]
     shared = [words[s] for s in shared_stems]
@@ -589,6 +617,8 @@ def score(
     slugs = set(document.tag_slugs.split())
     shared_topics = [name for slug, name in topics.items() if slug in slugs]
     total = WORDS_WEIGHT * words_part + TRIGRAM_WEIGHT * wording + ANSWER_WEIGHT * answers_part
+    if closeness is not None:
+        total += MEANING_WEIGHT * max(0.0, closeness - MEANING_FLOOR) / (1 - MEANING_FLOOR)
     if shared_topics:
         total += TOPIC_BONUS
     if document.status in (ProblemStatus.SOLVED, EntryStatus.VALIDATED):
@@ -600,6 +630,7 @@ def score(
         shared_topics=shared_topics,
         wording=round(wording, 3),
         answer_words=[query_words[s] for s in answer_stems],
+        closeness=None if closeness is None else round(closeness, 3),
     )
 
 
@@ -610,11 +641,12 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-def suggestable_documents(user):
+def suggestable_documents(user, communities: list[int] | None = None):
     """Search documents of problems and published, current practices in the communities
-    `user` may see. Drafts (private to their author) and archived practices are left out
-    for everyone."""
-    communities = visible_community_ids(user)
+    `user` may see (`communities`, their ids, when already read). Drafts (private to
+    their author) and archived practices are left out for everyone."""
+    if communities is None:
+        communities = visible_community_ids(user)
     return (
         SearchDocument.objects.filter(
             community__in=communities, kind__in=[SearchKind.PROBLEM, SearchKind.ENTRY]
@@ -643,17 +675,22 @@ def similar(
     query_words = dict(list(terms(title).items())[:MAX_TERMS])
     if not query_words:
         return []
-    documents = suggestable_documents(user)
+    communities = visible_community_ids(user)
+    documents = suggestable_documents(user, communities)
     if exclude_problem is not None:
         documents = documents.exclude(kind=SearchKind.PROBLEM, object_id=exclude_problem)
     grams = _trigrams(title)
     asked = retrieval_words(query_words)
     candidates, shares, raw = _candidates(title, asked, documents)
     answers = _answer_matches(asked, raw, answer_documents(user, exclude_problem))
+    query_vector = meaning.embed([title])[0]
+    near = nearest.nearest(query_vector, communities, MEANING_CANDIDATES)
     known = {(d.kind, d.object_id) for d in candidates}
     missing = [key for key in answers if key not in known]
-    if missing:
-        wanted = Q()
+    near_missing = [n.document_id for n in near if n.document_id not in {d.pk for d in candidates}]
+    if missing or near_missing:
+        # Through `documents`: the visibility filter holds for what meaning found too.
+        wanted = Q(pk__in=near_missing)
         for kind, object_id in missing:
             wanted |= Q(kind=kind, object_id=object_id)
         candidates += list(documents.filter(wanted))
@@ -666,11 +703,16 @@ def similar(
             topics or {},
             weights,
             answers.get((document.kind, document.object_id), ""),
+            nearest.cosine(query_vector, document.community_id, document.pk, document.title),
         )
         for document in candidates
     ]
     shown = sorted(
-        (s for s in scored if s.score >= min_score),
+        (
+            s
+            for s in scored
+            if s.score >= min_score + (MEANING_MARGIN if s.closeness is not None else 0.0)
+        ),
         key=lambda s: (-s.score, -s.document.object_id),
     )[: max(1, min(limit, 20))]
     for suggestion in shown:

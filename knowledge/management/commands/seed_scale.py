@@ -30,6 +30,7 @@ from django.utils import timezone
 from cop.enums import PARTICIPATION_WEIGHTS, JoinPolicy, Level, Role, Visibility
 from cop.models import Community, Membership, Notification, Tag, User
 from knowledge.models import Problem
+from knowledge.services.meanings import embed_all_titles
 from meetings.models import RSVP, Attendance, Meeting
 
 PASSWORD = "scale-password"  # noqa: S105 -- a documented benchmark login, never a real one
@@ -251,6 +252,8 @@ class Command(BaseCommand):
             self._step("participation", self._participation)
             self._step("notifications", self._notifications, communities[0])
             self._step("search documents", self._search_documents)
+            # The 10,000 distinct titles are encoded once; the other documents copy them.
+            self._step("title meanings", embed_all_titles)
             self._step("topic counts", self._topic_counts)
             self._sql(
                 "DROP TABLE seed_members, seed_counts, seed_sentences, seed_titles, seed_vectors"
