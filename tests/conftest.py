@@ -172,12 +172,15 @@ def _sqlite_template(cache_dir: Path) -> Path:
             building.unlink(missing_ok=True)
             env = {**os.environ, "DATABASE_URL": f"sqlite:///{building}"}
             env.pop("REDIS_URL", None)
-            subprocess.run(
+            migrated = subprocess.run(
                 [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
                 cwd=django_settings.BASE_DIR,
                 env=env,
-                check=True,
+                capture_output=True,
+                text=True,
             )
+            if migrated.returncode != 0:
+                pytest.fail(f"migrating the SQLite template failed:\n{migrated.stderr}")
             building.rename(template)
     return template
 
@@ -191,11 +194,18 @@ def django_db_modify_db_settings(django_db_modify_db_settings, django_db_use_mig
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker, django_db_use_migrations, request):
+def django_db_setup(
+    django_db_setup, django_db_blocker, django_db_use_migrations, request, tmp_path_factory
+):
     """Applying the migrations costs each worker about 20 seconds; copying the migrated
     template into its in-memory database costs milliseconds."""
     if _in_memory_sqlite() and django_db_use_migrations:
-        template = _sqlite_template(Path(request.config.cache.mkdir("sqlite-template")))
+        if hasattr(request.config, "cache"):
+            cache_dir = Path(request.config.cache.mkdir("sqlite-template"))
+        else:  # -p no:cacheprovider: a folder the xdist workers of this run share
+            cache_dir = tmp_path_factory.getbasetemp().parent / "sqlite-template"
+            cache_dir.mkdir(exist_ok=True)
+        template = _sqlite_template(cache_dir)
         with django_db_blocker.unblock():
             connection.ensure_connection()
             source = sqlite3.connect(template)
