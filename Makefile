@@ -33,8 +33,9 @@ run: seed
 	@echo "Copse is serving on http://$(HOST):$(PORT)/ (demo logins are listed in README.md)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# worksteal: a worker that runs out of tests takes half of what the other still has queued.
 test: install
-	$(PY) -m pytest -n $${PYTEST_WORKERS:-auto} $(ARGS)
+	$(PY) -m pytest -n $${PYTEST_WORKERS:-auto} --dist worksteal $(ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

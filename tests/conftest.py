@@ -1,19 +1,32 @@
-"""Test harness: service markers, a live Celery worker, Playwright on Debian's Chromium.
+"""Test harness: service markers, a live Celery worker, Playwright on Debian's Chromium,
+the SQLite test database from a migrated template, and fixtures shared by every folder.
 
 Markers `postgres`, `redis`, `celery_worker`, `browser` and `stack` name a real service
 a test needs. Without it the test skips with a reason; with REQUIRE_SERVICES=1 (as in CI)
-the missing service fails the test instead.
+the missing service fails the test instead. Browser journeys run once per CI, in the
+PostgreSQL run: on embedded defaults they skip unless BROWSER_TESTS=1.
 """
 
+import fcntl
+import hashlib
+import importlib.util
 import os
 import shutil
 import socket
+import sqlite3
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from urllib.parse import urlparse
 
+import django
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.apps import apps as django_apps
 from django.conf import settings as django_settings
+from django.db import connection
+from drf_spectacular.generators import SchemaGenerator
 
 from cop.celery import app
 
@@ -33,6 +46,9 @@ _celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+# CI runs `make test` twice; a browser journey drives the same pages on either database,
+# so it runs in the PostgreSQL run only (where it is required) and once per CI.
+BROWSER_TESTS = os.environ.get("BROWSER_TESTS") == "1" or django_settings.USING_POSTGRES
 
 
 def _redis_reachable() -> str | None:
@@ -63,6 +79,8 @@ def _service_problem(marker: str) -> str | None:
             return f"{' and '.join(missing)} not installed (apt-get install haproxy redis-server)"
         return None
     if marker == "browser":
+        if not BROWSER_TESTS:
+            return "browser journeys run in the PostgreSQL run (BROWSER_TESTS=1 runs them here)"
         if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
             return f"Chromium is not installed at {CHROMIUM}"
         return None
@@ -70,6 +88,26 @@ def _service_problem(marker: str) -> str | None:
 
 
 SERVICE_MARKERS = ("postgres", "redis", "celery_worker", "browser", "stack")
+
+
+# The longest tests start first: run last, one of them keeps a worker busy for minutes
+# while the other has nothing left to do. (`--dist worksteal` then shares out the rest.)
+RUN_FIRST = (
+    "test_chaos.py",
+    "test_api_schemathesis.py",
+    "test_form_fuzz.py",
+    "test_announcements_live.py",
+    "test_backup.py",
+    "test_api_json_bodies.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item) -> int:
+        name = item.path.name
+        return RUN_FIRST.index(name) if name in RUN_FIRST else len(RUN_FIRST)
+
+    items.sort(key=rank)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -97,6 +135,97 @@ def _isolated_cache(settings):
         if conf["BACKEND"].endswith("LocMemCache"):
             conf["LOCATION"] = prefix
     settings.CACHES = caches
+
+
+# --- The SQLite test database: migrated once, copied into each worker ----------------------
+
+
+def _in_memory_sqlite() -> bool:
+    db = django_settings.DATABASES["default"]
+    return db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME")
+
+
+def _migrations_digest() -> str:
+    """What the migrated schema depends on: every installed app's migration files, and
+    the versions of Django and SQLite."""
+    digest = hashlib.sha256(f"{django.__version__} {sqlite3.sqlite_version}".encode())
+    for config in django_apps.get_app_configs():
+        spec = importlib.util.find_spec(f"{config.name}.migrations")
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for path in sorted(Path(next(iter(spec.submodule_search_locations))).glob("*.py")):
+            digest.update(f"{config.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _sqlite_template(cache_dir: Path) -> Path:
+    """A SQLite file with every migration applied, built once (one xdist worker builds it,
+    the other waits) and kept until a migration changes."""
+    template = cache_dir / f"{_migrations_digest()}.sqlite3"
+    with open(cache_dir / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            for stale in cache_dir.glob("*.sqlite3*"):
+                stale.unlink()
+            building = template.with_suffix(".building")
+            building.unlink(missing_ok=True)
+            env = {**os.environ, "DATABASE_URL": f"sqlite:///{building}"}
+            env.pop("REDIS_URL", None)
+            migrated = subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0"],
+                cwd=django_settings.BASE_DIR,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            if migrated.returncode != 0:
+                pytest.fail(f"migrating the SQLite template failed:\n{migrated.stderr}")
+            building.rename(template)
+    return template
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, django_db_use_migrations):
+    """On in-memory SQLite, the test database is created from the models (no migrations
+    run) and then replaced by the migrated template (`django_db_setup` below)."""
+    if _in_memory_sqlite() and django_db_use_migrations:
+        django_settings.DATABASES["default"].setdefault("TEST", {})["MIGRATE"] = False
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    django_db_setup, django_db_blocker, django_db_use_migrations, request, tmp_path_factory
+):
+    """Applying the migrations costs each worker about 20 seconds; copying the migrated
+    template into its in-memory database costs milliseconds."""
+    if _in_memory_sqlite() and django_db_use_migrations:
+        if hasattr(request.config, "cache"):
+            cache_dir = Path(request.config.cache.mkdir("sqlite-template"))
+        else:  # -p no:cacheprovider: a folder the xdist workers of this run share
+            cache_dir = tmp_path_factory.getbasetemp().parent / "sqlite-template"
+            cache_dir.mkdir(exist_ok=True)
+        template = _sqlite_template(cache_dir)
+        with django_db_blocker.unblock():
+            connection.ensure_connection()
+            source = sqlite3.connect(template)
+            try:
+                source.backup(connection.connection)
+            finally:
+                source.close()
+            # The content types the model-built database had are gone with it.
+            django_apps.get_model("contenttypes", "ContentType").objects.clear_cache()
+    yield
+
+
+# --- Shared fixtures ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def api_schema() -> dict:
+    """The OpenAPI schema as drf-spectacular generates it (seconds each time): once per
+    worker. Read it, never change it."""
+    return SchemaGenerator().get_schema(request=None, public=True)
 
 
 # --- Celery: a live worker on Redis -----------------------------------------------------

@@ -20,8 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def world():
     user = UserFactory()
     community = CommunityFactory(slug="sre", coordinator=user)
     series = meeting_services.create_series(

@@ -130,8 +130,7 @@ BUSINESS_RULES: list[tuple[str, str, str]] = [
 
 
 @pytest.fixture
-def caller(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def caller():
     user = UserFactory()
     community = CommunityFactory(slug="sre", coordinator=user)
     TagFactory(community=community, name="Deploys", slug="deploys")

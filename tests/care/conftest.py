@@ -4,11 +4,6 @@ from cop.enums import Role
 from tests.factories import CommunityFactory, make_member
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def community():
     return CommunityFactory(name="Night Nurses", slug="night-nurses")

@@ -1,7 +1,6 @@
 """The schema declares what the API answers, and the API refuses what the schema refuses."""
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory
@@ -9,9 +8,9 @@ from tests.factories import CommunityFactory, MembershipFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def schema():
-    return SchemaGenerator().get_schema(request=None, public=True)
+@pytest.fixture
+def schema(api_schema):
+    return api_schema
 
 
 def _operations(schema):

@@ -4,12 +4,6 @@ from knowledge import nearest
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hashing a password per factory user dominates these tests; speed is all we need."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_meaning_matrices():
     """The title matrices live in the process: rows a test rolled back may come back with
     the same ids in the next one (SQLite), so each test starts with none."""

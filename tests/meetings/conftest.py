@@ -27,9 +27,3 @@ def coordinator(community):
 @pytest.fixture
 def meeting(community, host):
     return MeetingFactory(community=community, hosts=[host], title="Incident review")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hashing the factories' passwords with PBKDF2 dominates these tests' run time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
