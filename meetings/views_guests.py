@@ -24,6 +24,7 @@ from .forms import GuestForm, GuestSpeakerForm, RSVPForm
 from .links import read_guest_token, read_rsvp_token
 from .models import RSVP, MeetingGuest
 from .rules import is_guest, is_member_of_meetings_community
+from .views import managed_meeting
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -127,18 +128,12 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "meetings/guest_page.html", context, status=400 if error else 200)
 
 
-def _managed(request, slug, meeting_id):
-    meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    authorize(request.user, "meetings.manage_guests", meeting)
-    return meeting
-
-
 @authorizes("meetings.manage_guests")
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_guests(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     """Hosts invite guests by email and see who they invited and what they answered."""
-    meeting = _managed(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.manage_guests")
     form = GuestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -169,7 +164,7 @@ def meeting_guests(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
 @require_http_methods(["POST"])
 def guest_change(request: HttpRequest, slug: str, meeting_id: int, guest_id: int) -> HttpResponse:
     """Mark a guest as speaker with a bio, or withdraw their invitation."""
-    meeting = _managed(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.manage_guests")
     guest = get_object_or_404(MeetingGuest, pk=guest_id, meeting=meeting)
     if "withdraw" in request.POST:
         guest_services.withdraw_guest(guest=guest, by=request.user)
