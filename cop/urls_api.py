@@ -56,9 +56,14 @@ COMMUNITY = "communities/<slug:community_slug>/"
 MEMBER = f"{COMMUNITY}members/<id:pk>/"
 
 
+def api_path(route: str, view, *, name: str):
+    """`path()` that also takes an API view class, for its `as_view()`."""
+    return path(route, view.as_view() if isinstance(view, type) else view, name=name)
+
+
 def in_community(route: str, view, *, name: str):
     """A path below one community: `communities/<community_slug>/<route>`."""
-    return path(f"{COMMUNITY}{route}", view, name=name)
+    return api_path(f"{COMMUNITY}{route}", view, name=name)
 
 
 def member_action(name: str):
@@ -75,41 +80,35 @@ v1 = [
     path("invitations/accept/", cop_api.accept_invitation, name="api-invitation-accept"),
     in_community(
         "invitations/bulk/",
-        api_coordinator.BulkInvitationView.as_view(),
+        api_coordinator.BulkInvitationView,
         name="api-community-invitations-bulk",
     ),
-    in_community(
-        "outreach/", api_coordinator.OutreachView.as_view(), name="api-community-outreach"
-    ),
+    in_community("outreach/", api_coordinator.OutreachView, name="api-community-outreach"),
     in_community(
         "outreach/<id:membership_id>/notes/",
-        api_coordinator.PersonalNoteView.as_view(),
+        api_coordinator.PersonalNoteView,
         name="api-community-outreach-note",
     ),
-    path("thanks/", api_coordinator.ThanksView.as_view(), name="api-thanks"),
-    path(
-        "thanks/<slug:kind>/<id:object_id>/",
-        api_coordinator.ThanksItemView.as_view(),
-        name="api-thanks-item",
+    api_path("thanks/", api_coordinator.ThanksView, name="api-thanks"),
+    api_path(
+        "thanks/<slug:kind>/<id:object_id>/", api_coordinator.ThanksItemView, name="api-thanks-item"
     ),
-    path("me/", api_account.AccountView.as_view(), name="api-me"),
-    path("me/memberships/", api_account.MyMembershipsView.as_view(), name="api-my-memberships"),
-    path("me/feed/", care_api.FeedView.as_view(), name="api-my-feed"),
-    in_community("conduct/", care_api.ConductView.as_view(), name="api-community-conduct"),
+    api_path("me/", api_account.AccountView, name="api-me"),
+    api_path("me/memberships/", api_account.MyMembershipsView, name="api-my-memberships"),
+    api_path("me/feed/", care_api.FeedView, name="api-my-feed"),
+    in_community("conduct/", care_api.ConductView, name="api-community-conduct"),
     in_community(
-        "conduct/accept/", care_api.ConductAcceptView.as_view(), name="api-community-conduct-accept"
+        "conduct/accept/", care_api.ConductAcceptView, name="api-community-conduct-accept"
     ),
-    in_community(
-        "moderation/", care_api.ModerationQueueView.as_view(), name="api-community-moderation"
-    ),
+    in_community("moderation/", care_api.ModerationQueueView, name="api-community-moderation"),
     in_community(
         "moderation/<id:pk>/",
-        care_api.ModerationDecisionView.as_view(),
+        care_api.ModerationDecisionView,
         name="api-community-moderation-decision",
     ),
-    path(
+    api_path(
         "me/notification-settings/",
-        api_notifications.NotificationSettingsView.as_view(),
+        api_notifications.NotificationSettingsView,
         name="api-notification-settings",
     ),
     in_community("members/", members, name="api-community-members"),
@@ -118,7 +117,7 @@ v1 = [
         member_action(name)
         for name in ("approve", "decline", "remove", "promote", "demote", "expertise")
     ],
-    in_community("me/", cop_api.MyMembershipView.as_view(), name="api-community-me"),
+    in_community("me/", cop_api.MyMembershipView, name="api-community-me"),
     in_community("export/", knowledge_api.export, name="api-community-export"),
     in_community("deleted/", knowledge_api.deleted, name="api-community-deleted"),
     in_community("signals/", knowledge_api.signals, name="api-community-signals"),
@@ -127,55 +126,53 @@ v1 = [
     in_community("health/<slug:series>/", api_value.health_series, name="api-health-series"),
     in_community("mentoring/", mentoring_api.overview, name="api-community-mentoring"),
     in_community("invitations/", invitations, name="api-community-invitations"),
+    in_community("related/", api_constellations.RelationListView, name="api-community-relations"),
     in_community(
-        "related/", api_constellations.RelationListView.as_view(), name="api-community-relations"
-    ),
-    in_community(
-        "related/<id:pk>/", api_constellations.RelationView.as_view(), name="api-community-relation"
+        "related/<id:pk>/", api_constellations.RelationView, name="api-community-relation"
     ),
     in_community(
         "related/<id:pk>/acceptance/",
-        api_constellations.RelationAcceptanceView.as_view(),
+        api_constellations.RelationAcceptanceView,
         name="api-community-relation-acceptance",
     ),
     in_community(
         "related/<id:pk>/refusal/",
-        api_constellations.RelationRefusalView.as_view(),
+        api_constellations.RelationRefusalView,
         name="api-community-relation-refusal",
     ),
     in_community(
         "shared-practices/",
-        knowledge_api_sharing.SharedPracticeListView.as_view(),
+        knowledge_api_sharing.SharedPracticeListView,
         name="api-community-shared-practices",
     ),
     in_community(
         "shared-practices/<id:pk>/",
-        knowledge_api_sharing.SharedPracticeView.as_view(),
+        knowledge_api_sharing.SharedPracticeView,
         name="api-community-shared-practice",
     ),
-    path(
+    api_path(
         "practices/<id:pk>/shares/",
-        knowledge_api_sharing.PracticeSharesView.as_view(),
+        knowledge_api_sharing.PracticeSharesView,
         name="api-practice-shares",
     ),
-    path(
+    api_path(
         "practices/<id:pk>/shares/<id:share_id>/",
-        knowledge_api_sharing.PracticeShareView.as_view(),
+        knowledge_api_sharing.PracticeShareView,
         name="api-practice-share",
     ),
-    path(
+    api_path(
         "meetings/<id:meeting_id>/cohosts/",
-        meetings_api_cohosts.MeetingCohostsView.as_view(),
+        meetings_api_cohosts.MeetingCohostsView,
         name="api-meeting-cohosts",
     ),
-    path(
+    api_path(
         "meetings/<id:meeting_id>/agenda/suggestions/",
-        meetings_api_agenda.AgendaSuggestionsView.as_view(),
+        meetings_api_agenda.AgendaSuggestionsView,
         name="api-meeting-agenda-suggestions",
     ),
-    path(
+    api_path(
         "meetings/<id:meeting_id>/feedback/",
-        meetings_api_feedback.MeetingFeedbackView.as_view(),
+        meetings_api_feedback.MeetingFeedbackView,
         name="api-meeting-feedback",
     ),
     path(
@@ -204,13 +201,11 @@ v1 = [
         )
     ],
     in_community(
-        "announcements/",
-        api_conversation.AnnouncementsView.as_view(),
-        name="api-community-announcements",
+        "announcements/", api_conversation.AnnouncementsView, name="api-community-announcements"
     ),
     in_community(
         "announcements/<id:pk>/",
-        api_conversation.AnnouncementView.as_view(),
+        api_conversation.AnnouncementView,
         name="api-community-announcement",
     ),
     path("", include(router.urls)),
