@@ -50,6 +50,10 @@ class Period:
             first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
         return months
 
+    def within(self, field: str) -> Q:
+        """Rows whose datetime `field` falls in the period (start included, end not)."""
+        return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
+
 
 PERIODS = {
     "90d": ("Last 90 days", 90),
@@ -270,12 +274,19 @@ def refresh_all_snapshots() -> int:
     return count
 
 
+def stat(key: str, value, unit: str = "count") -> dict:
+    """One indicator of an app's dashboard section; `unit` is "count", "share" or "hours"."""
+    return {"key": key, "value": value, "unit": unit}
+
+
 def monthly_counts(queryset, field: str, period: Period) -> list[dict]:
-    """Rows of `queryset` per calendar month of the datetime `field`, one entry for each
-    of the period's months (zero when none): [{"month": "YYYY-MM", "value": n}]. One query.
-    The apps' dashboard sections build their monthly series with it."""
+    """Rows of `queryset` whose datetime `field` falls in the period, per calendar month,
+    one entry for each of the period's months (zero when none):
+    [{"month": "YYYY-MM", "value": n}]. One query. The apps' dashboard sections build
+    their monthly series with it."""
     rows = (
-        queryset.annotate(month=TruncMonth(field))
+        queryset.filter(period.within(field))
+        .annotate(month=TruncMonth(field))
         .values("month")
         .annotate(n=Count("pk"))
         .values_list("month", "n")
