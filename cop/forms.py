@@ -334,34 +334,25 @@ class TokenForm(forms.Form):
     )
 
 
+# The value story's answers, one per cycle of value, then how the story could end.
+_VALUE_ANSWERS = (
+    "immediate",
+    "potential",
+    "applied",
+    "realized",
+    "transformative",
+    "aspirational_ending",
+)
+
+
 class ValueStoryForm(forms.ModelForm):
     """The guided form: one question per cycle of value, all but the first optional."""
 
     class Meta:
         model = ValueStory
-        fields = [
-            "title",
-            "immediate",
-            "potential",
-            "applied",
-            "realized",
-            "transformative",
-            "aspirational_ending",
-            "meetings",
-            "entries",
-        ]
+        fields = ["title", *_VALUE_ANSWERS, "meetings", "entries"]
         field_classes = {"meetings": IdsField, "entries": IdsField}
-        widgets = {
-            field: forms.Textarea(attrs={"rows": 3})
-            for field in (
-                "immediate",
-                "potential",
-                "applied",
-                "realized",
-                "transformative",
-                "aspirational_ending",
-            )
-        }
+        widgets = {field: forms.Textarea(attrs={"rows": 3}) for field in _VALUE_ANSWERS}
 
     def __init__(self, *args, community: Community, **kwargs):
         super().__init__(*args, **kwargs)
