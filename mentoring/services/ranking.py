@@ -210,6 +210,24 @@ def _subjects_tagged_with(
     return tagged
 
 
+def open_mentorships(community: Community) -> Coalesce:
+    """An offer's open mentorships in `community` (active or paused), as a subquery
+    expression to annotate offers with."""
+    return Coalesce(
+        Subquery(
+            Mentorship.objects.filter(
+                community=community, mentor=OuterRef("mentor"), status__in=OPEN_MENTORSHIP_STATUSES
+            )
+            .order_by()
+            .values("mentor")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+        output_field=IntegerField(),
+    )
+
+
 def rank_candidates(
     *,
     community: Community,
@@ -228,15 +246,6 @@ def rank_candidates(
     places, then the mentor's name and id, so the order is deterministic.
     A fixed number of queries (plus one per tagged subject model).
     """
-    open_count = (
-        Mentorship.objects.filter(
-            community=community, mentor=OuterRef("mentor"), status__in=OPEN_MENTORSHIP_STATUSES
-        )
-        .order_by()
-        .values("mentor")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     offers = (
         MentorOffer.objects.filter(community=community, paused=False)
         .filter(
@@ -247,7 +256,7 @@ def rank_candidates(
             )
         )
         .exclude(mentor_id__in=exclude_mentor_ids)
-        .annotate(open_mentorships=Coalesce(Subquery(open_count), 0, output_field=IntegerField()))
+        .annotate(open_mentorships=open_mentorships(community))
         .select_related("mentor")
         .prefetch_related("topics")
     )
