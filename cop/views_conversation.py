@@ -16,7 +16,6 @@ from cop.enums import ReactionKind
 from cop.forms_conversation import AnnouncementForm, CommentEditForm, CommentForm
 from cop.pagination import keyset_page
 from cop.permissions import allowed, authorize, authorizes
-from cop.rules import membership_of
 from cop.selectors_conversation import (
     access_announcement,
     access_comment,
@@ -25,10 +24,7 @@ from cop.selectors_conversation import (
 )
 from cop.services import announcements as announcement_services
 from cop.services import comments as comment_services
-
-
-def _context(request, community, **extra) -> dict:
-    return {"community": community, "membership": membership_of(request.user, community), **extra}
+from cop.views_support import community_context
 
 
 def _comment_url(comment) -> str:
@@ -83,7 +79,7 @@ def comment_create(request: HttpRequest, slug: str, key: str, pk: int) -> HttpRe
     return render(
         request,
         "cop/comment_form.html",
-        _context(request, community, form=form, target=target, parent=parent),
+        community_context(request, community, form=form, target=target, parent=parent),
     )
 
 
@@ -107,7 +103,7 @@ def comment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "cop/comment_form.html",
-        _context(request, community, form=form, target=comment.target, editing=comment),
+        community_context(request, community, form=form, target=comment.target, editing=comment),
     )
 
 
@@ -182,7 +178,7 @@ def announcements(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "cop/announcement_list.html",
-        _context(
+        community_context(
             request,
             community,
             page=page,
@@ -207,7 +203,9 @@ def announcement_create(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, _("Your announcement is on its way to the members."))
             return redirect(announcement)
-    return render(request, "cop/announcement_form.html", _context(request, community, form=form))
+    return render(
+        request, "cop/announcement_form.html", community_context(request, community, form=form)
+    )
 
 
 @authorizes("cop.view_community")
@@ -217,7 +215,7 @@ def announcement_detail(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     return render(
         request,
         "cop/announcement_detail.html",
-        _context(
+        community_context(
             request,
             community,
             announcement=announcement,

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cop import content, selectors
-from cop.charts import column_chart, hbar_chart
 from cop.forms_coordinator import (
     BulkInviteForm,
     OutreachFilterForm,
@@ -25,22 +24,10 @@ from cop.models import Membership
 from cop.next_url import safe_next
 from cop.permissions import authorize, authorizes
 from cop.report import report_pdf, sponsor_report
-from cop.rules import membership_of
 from cop.services import invitations_bulk, outreach
 from cop.services import thanks as thanks_services
-from cop.views_dashboard import section_views
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def _context(request: HttpRequest, community, **extra) -> dict:
-    return {
-        "community": community,
-        "membership": membership_of(request.user, community),
-        **extra,
-    }
+from cop.views_dashboard import people_charts, section_views
+from cop.views_support import community_context, error_text
 
 
 @login_required
@@ -73,7 +60,7 @@ def bulk_invite(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "cop/invite_bulk.html",
-        _context(request, community, form=form, result=result),
+        community_context(request, community, form=form, result=result),
     )
 
 
@@ -94,7 +81,7 @@ def outreach_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "cop/outreach.html",
-        _context(
+        community_context(
             request,
             community,
             filters=filters if filters.is_bound else OutreachFilterForm(),
@@ -143,7 +130,7 @@ def personal_note(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
     return render(
         request,
         "cop/personal_note.html",
-        _context(request, community, form=form, member=member, back=back),
+        community_context(request, community, form=form, member=member, back=back),
     )
 
 
@@ -163,7 +150,7 @@ def toggle_thanks(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             thanks_services.thank(user=request.user, kind=found, obj=obj)
             messages.success(request, _("Thanks sent to the author."))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     return redirect(safe_next(request, found.url(obj)))
 
 
@@ -189,26 +176,12 @@ def sponsor_report_page(request: HttpRequest, slug: str) -> HttpResponse:
     report = charts = None
     if dates is not None:
         report = sponsor_report(community=community, start=dates[0], end=dates[1])
-        contributors = report.data["contributors"]
-        charts = {
-            "mix": hbar_chart(
-                report.data["mix"]["rows"], title=_("Members by participation level")
-            ),
-            "contributors": column_chart(
-                [row["month"] for row in contributors],
-                {
-                    _("New"): [row["new"] for row in contributors],
-                    _("Returning"): [row["returning"] for row in contributors],
-                    _("Lapsed"): [row["lapsed"] for row in contributors],
-                },
-                title=_("Contributors per month"),
-            ),
-        }
+        charts = people_charts(report.data)
         form = ReportPeriodForm(initial={"start": dates[0], "end": dates[1]})
     return render(
         request,
         "cop/sponsor_report.html",
-        _context(
+        community_context(
             request,
             community,
             form=form,
@@ -232,7 +205,7 @@ def sponsor_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request,
             "cop/sponsor_report.html",
-            _context(request, community, form=form, report=None, charts=None, sections=[]),
+            community_context(request, community, form=form, report=None, charts=None, sections=[]),
             status=400,
         )
     report = sponsor_report(community=community, start=dates[0], end=dates[1])

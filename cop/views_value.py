@@ -14,13 +14,9 @@ from cop.enums import ValueCycle
 from cop.forms import FollowUpForm, ValueStoryForm
 from cop.models import ValueFollowUp, ValueStory
 from cop.permissions import allowed, authorizes
-from cop.rules import membership_of
 from cop.selectors_conversation import comment_context
 from cop.services import value as value_services
-
-
-def _context(request, community, **extra) -> dict:
-    return {"community": community, "membership": membership_of(request.user, community), **extra}
+from cop.views_support import community_context
 
 
 @authorizes("cop.view_community")
@@ -34,7 +30,7 @@ def value_story_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "cop/value_list.html",
-        _context(
+        community_context(
             request,
             community,
             stories=stories,
@@ -70,7 +66,7 @@ def value_story_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "cop/value_form.html",
-        _context(request, community, form=form, cycles=ValueCycle.choices),
+        community_context(request, community, form=form, cycles=ValueCycle.choices),
     )
 
 
@@ -92,7 +88,9 @@ def value_story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     return render(
         request,
         "cop/value_detail.html",
-        _context(request, community, story=story, cycles=cycles, **comment_context(request, story)),
+        community_context(
+            request, community, story=story, cycles=cycles, **comment_context(request, story)
+        ),
     )
 
 
@@ -118,7 +116,9 @@ def value_follow_up(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "cop/value_follow_up.html",
-        _context(request, community, follow_up=follow_up, story=follow_up.story, form=form),
+        community_context(
+            request, community, follow_up=follow_up, story=follow_up.story, form=form
+        ),
     )
 
 
@@ -134,5 +134,5 @@ def value_matrix(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "cop/value_matrix.html",
-        _context(request, community, period=period, **matrix),
+        community_context(request, community, period=period, **matrix),
     )
