@@ -4,7 +4,6 @@ invisible alike), authorise, call the service, redirect or render."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from cop.selectors_conversation import (
 )
 from cop.services import announcements as announcement_services
 from cop.services import comments as comment_services
-from cop.views_support import community_context
+from cop.views_support import community_context, submit
 
 
 def _comment_url(comment) -> str:
@@ -64,18 +63,18 @@ def comment_create(request: HttpRequest, slug: str, key: str, pk: int) -> HttpRe
         if parent is not None:
             initial["parent"] = parent.pk
     form = CommentForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["parent"]:
-            parent = access_comment(request.user, form.cleaned_data["parent"], community=community)
-        try:
-            comment = comment_services.post_comment(
-                target=target, author=request.user, body=form.cleaned_data["body"], parent=parent
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Your comment is posted."))
-            return redirect(f"{target.get_absolute_url()}#comment-{comment.pk}")
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["parent"]:
+        parent = access_comment(request.user, form.cleaned_data["parent"], community=community)
+    done = submit(
+        request,
+        form,
+        lambda data: comment_services.post_comment(
+            target=target, author=request.user, body=data["body"], parent=parent
+        ),
+        success=_("Your comment is posted."),
+    )
+    if done:
+        return redirect(f"{target.get_absolute_url()}#comment-{done.result.pk}")
     return render(
         request,
         "cop/comment_form.html",
@@ -90,16 +89,15 @@ def comment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     comment = access_comment(request.user, pk, community=community)
     authorize(request.user, "cop.edit_comment", comment)
     form = CommentEditForm(request.POST or None, initial={"body": comment.body})
-    if request.method == "POST" and form.is_valid():
-        try:
-            comment_services.edit_comment(
-                comment=comment, by=request.user, body=form.cleaned_data["body"]
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Your comment is saved."))
-            return redirect(_comment_url(comment))
+    if submit(
+        request,
+        form,
+        lambda data: comment_services.edit_comment(
+            comment=comment, by=request.user, body=data["body"]
+        ),
+        success=_("Your comment is saved."),
+    ):
+        return redirect(_comment_url(comment))
     return render(
         request,
         "cop/comment_form.html",
@@ -193,16 +191,16 @@ def announcement_create(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     authorize(request.user, "cop.post_announcement", community)
     form = AnnouncementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            announcement = announcement_services.post_announcement(
-                community=community, author=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Your announcement is on its way to the members."))
-            return redirect(announcement)
+    done = submit(
+        request,
+        form,
+        lambda data: announcement_services.post_announcement(
+            community=community, author=request.user, **data
+        ),
+        success=_("Your announcement is on its way to the members."),
+    )
+    if done:
+        return redirect(done.result)
     return render(
         request, "cop/announcement_form.html", community_context(request, community, form=form)
     )

@@ -27,7 +27,7 @@ from cop.report import report_pdf, sponsor_report
 from cop.services import invitations_bulk, outreach
 from cop.services import thanks as thanks_services
 from cop.views_dashboard import people_charts, section_views
-from cop.views_support import community_context, error_text
+from cop.views_support import community_context, error_text, submit
 
 
 @login_required
@@ -112,21 +112,15 @@ def personal_note(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
         raise Http404("No such member.")
     back = safe_next(request, reverse("outreach", kwargs={"slug": community.slug}))
     form = PersonalNoteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            outreach.send_personal_note(
-                community=community,
-                by=request.user,
-                recipient=member.user,
-                body=form.cleaned_data["body"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request, _("Your note to %(name)s was sent.") % {"name": member.user.name}
-            )
-            return redirect(back)
+    if submit(
+        request,
+        form,
+        lambda data: outreach.send_personal_note(
+            community=community, by=request.user, recipient=member.user, body=data["body"]
+        ),
+        success=_("Your note to %(name)s was sent.") % {"name": member.user.name},
+    ):
+        return redirect(back)
     return render(
         request,
         "cop/personal_note.html",

@@ -3,7 +3,6 @@ coordinators' value matrix."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from cop.models import ValueFollowUp, ValueStory
 from cop.permissions import allowed, authorizes
 from cop.selectors_conversation import comment_context
 from cop.services import value as value_services
-from cop.views_support import community_context
+from cop.views_support import community_context, submit
 
 
 @authorizes("cop.view_community")
@@ -48,21 +47,18 @@ def value_story_create(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("Join the community to tell its value stories."))
         return redirect(community)
     form = ValueStoryForm(request.POST or None, community=community)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            story = value_services.tell_value_story(
-                community=community,
-                narrator=request.user,
-                meetings=list(data.pop("meetings")),
-                entries=list(data.pop("entries")),
-                **data,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Thank you. Your story is part of the community’s record."))
-            return redirect(story)
+    done = submit(
+        request,
+        form,
+        lambda data: value_services.tell_value_story(
+            community=community,
+            narrator=request.user,
+            **{**data, "meetings": list(data["meetings"]), "entries": list(data["entries"])},
+        ),
+        success=_("Thank you. Your story is part of the community’s record."),
+    )
+    if done:
+        return redirect(done.result)
     return render(
         request,
         "cop/value_form.html",
