@@ -1,8 +1,6 @@
 """Running mentorships: paused, resumed, extended, completed, their agreement,
 feedback and check-ins.
-
-Every function raises `django.core.exceptions.ValidationError` with a message a
-person can read when the action is not possible; views show it.
+Refusals raise ValidationError (see the package docstring).
 """
 
 from datetime import date, timedelta
@@ -17,14 +15,8 @@ from cop.models import User
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
 
-from ..enums import (
-    CADENCE_DAYS,
-    MentorshipStatus,
-)
-from ..models import (
-    CheckIn,
-    Mentorship,
-)
+from ..enums import CADENCE_DAYS, MentorshipStatus
+from ..models import CheckIn, Mentorship
 
 
 def _next_checkin(cadence: str, after: date) -> date | None:

@@ -1,8 +1,6 @@
 """The mentor ranking requests are routed with: shared topics, track record,
 time zones and load, each with the reason a person reads.
-
-Every function raises `django.core.exceptions.ValidationError` with a message a
-person can read when the action is not possible; views show it.
+Refusals raise ValidationError (see the package docstring).
 """
 
 import zoneinfo
@@ -20,15 +18,8 @@ from django.utils.translation import ngettext
 from cop.enums import MembershipStatus, ParticipationKind
 from cop.models import Community, Membership, ParticipationEvent, Tag, User
 
-from ..enums import (
-    OPEN_MENTORSHIP_STATUSES,
-    TRACK_RECORD_KINDS,
-)
-from ..models import (
-    MentorOffer,
-    MentorRequest,
-    Mentorship,
-)
+from ..enums import OPEN_MENTORSHIP_STATUSES, TRACK_RECORD_KINDS
+from ..models import MentorOffer, MentorRequest, Mentorship
 
 # Time-zone distance is measured at one fixed instant so a ranking does not change
 # when daylight saving time starts somewhere.

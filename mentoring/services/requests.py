@@ -1,8 +1,6 @@
 """Requests for a mentor: asked, offered to mentors in turn, accepted, declined,
 withdrawn, handed off when stale, assigned by a coordinator.
-
-Every function raises `django.core.exceptions.ValidationError` with a message a
-person can read when the action is not possible; views show it.
+Refusals raise ValidationError (see the package docstring).
 """
 
 from datetime import date, datetime, timedelta
@@ -18,18 +16,8 @@ from cop.models import Community, Tag, User
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
 
-from ..enums import (
-    LIVE_REQUEST_STATUSES,
-    OPEN_MENTORSHIP_STATUSES,
-    OfferOutcome,
-    RequestStatus,
-)
-from ..models import (
-    MentorOffer,
-    MentorRequest,
-    Mentorship,
-    RequestOffer,
-)
+from ..enums import LIVE_REQUEST_STATUSES, OPEN_MENTORSHIP_STATUSES, OfferOutcome, RequestStatus
+from ..models import MentorOffer, MentorRequest, Mentorship, RequestOffer
 from .mentorships import _next_checkin
 from .offers import _check_topics, _require_active_member
 from .ranking import rank_mentors
