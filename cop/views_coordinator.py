@@ -160,13 +160,19 @@ def _report_period(request: HttpRequest) -> tuple[ReportPeriodForm, tuple | None
     return form, None
 
 
+def _report_request(request: HttpRequest, slug: str):
+    """The community (403 unless the viewer may see its sponsor report), the period
+    form and the chosen dates (None while the form is invalid)."""
+    community = selectors.access_community(request.user, slug)
+    authorize(request.user, "cop.view_sponsor_report", community)
+    return (community, *_report_period(request))
+
+
 @login_required
 @authorizes("cop.view_sponsor_report")
 def sponsor_report_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The printable sponsor report for a chosen period (coordinators and staff)."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.view_sponsor_report", community)
-    form, dates = _report_period(request)
+    community, form, dates = _report_request(request, slug)
     report = charts = None
     if dates is not None:
         report = sponsor_report(community=community, start=dates[0], end=dates[1])
@@ -192,9 +198,7 @@ def sponsor_report_page(request: HttpRequest, slug: str) -> HttpResponse:
 @authorizes("cop.view_sponsor_report")
 def sponsor_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The same report as a PDF download."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.view_sponsor_report", community)
-    form, dates = _report_period(request)
+    community, form, dates = _report_request(request, slug)
     if dates is None:
         return render(
             request,

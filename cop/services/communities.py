@@ -365,15 +365,25 @@ def remove_member(*, membership: Membership, by: User) -> Membership:
     membership.status = MembershipStatus.REMOVED
     membership.role = Role.MEMBER
     membership.save(update_fields=["status", "role", "updated_at"])
-    audit.record(
-        community=membership.community,
-        actor=by,
+    _audit_member(
+        membership,
+        by=by,
         action=AuditAction.MEMBER_REMOVED,
-        summary=membership.user.name,
-        url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
         data={"membership": membership.pk, "role": role},
     )
     return membership
+
+
+def _audit_member(membership: Membership, *, by: User, action: str, **extra) -> None:
+    """An audit entry about one member, named and linked to their profile."""
+    audit.record(
+        community=membership.community,
+        actor=by,
+        action=action,
+        summary=membership.user.name,
+        url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
+        **extra,
+    )
 
 
 @transaction.atomic
@@ -404,13 +414,7 @@ def undo_removal(*, membership: Membership, by: User) -> Membership:
     membership.status = MembershipStatus.ACTIVE
     membership.role = removal.data.get("role", Role.MEMBER)
     membership.save(update_fields=["status", "role", "updated_at"])
-    audit.record(
-        community=membership.community,
-        actor=by,
-        action=AuditAction.MEMBER_RESTORED,
-        summary=membership.user.name,
-        url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
-    )
+    _audit_member(membership, by=by, action=AuditAction.MEMBER_RESTORED)
     return membership
 
 

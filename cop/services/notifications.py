@@ -373,20 +373,17 @@ def notify_many(
             return DeliveryChannel.OFF
         return picked
 
+    about = {
+        "kind": kind,
+        "title": title,
+        "url": url,
+        "body": body,
+        "community": community,
+        "actor": actor,
+    }
     with transaction.atomic():
         notifications = Notification.objects.bulk_create(
-            [
-                _notification(
-                    recipient=user,
-                    kind=kind,
-                    title=title,
-                    url=url,
-                    body=body,
-                    community=community,
-                    actor=actor,
-                )
-                for user in people
-            ]
+            [_notification(recipient=user, **about) for user in people]
         )
         by_user = {n.recipient_id: n for n in notifications}
         deliveries = []
