@@ -218,15 +218,21 @@ def _meeting_for(user, pk) -> Meeting:
     return selectors.access_meeting(user, slug, pk)
 
 
-def _agenda_item_for(request, pk, permission: str, serializer_class):
-    """The meeting (404 unseen, 403 without `permission`), the agenda item the body
-    names (404 when it is not this meeting's) and the validated body (400 when invalid)."""
-    meeting = _meeting_for(request.user, pk)
+def meeting_and_body(request, meeting_id, permission: str, serializer_class):
+    """The meeting (404 when unseen, 403 without `permission` on it) and the request
+    body validated by `serializer_class` (400 when invalid)."""
+    meeting = _meeting_for(request.user, meeting_id)
     authorize(request.user, permission, meeting)
     body = serializer_class(data=request.data)
     body.is_valid(raise_exception=True)
-    item = get_object_or_404(meeting.agenda_items, pk=body.validated_data["item"])
-    return meeting, item, body.validated_data
+    return meeting, body.validated_data
+
+
+def _agenda_item_for(request, pk, permission: str, serializer_class):
+    """As meeting_and_body, with the agenda item the body names (404 when it is not
+    this meeting's)."""
+    meeting, data = meeting_and_body(request, pk, permission, serializer_class)
+    return meeting, get_object_or_404(meeting.agenda_items, pk=data["item"]), data
 
 
 def _members_post(url_path: str):
@@ -391,13 +397,8 @@ class MeetingViewSet(
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def cancel(self, request, pk=None):
         """Cancel the meeting (hosts and coordinators); everyone who answered is told."""
-        meeting = _meeting_for(request.user, pk)
-        authorize(request.user, "meetings.change_meeting", meeting)
-        body = CancelSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.cancel_meeting(
-            meeting=meeting, by=request.user, reason=body.validated_data.get("reason", "")
-        )
+        meeting, data = meeting_and_body(request, pk, "meetings.change_meeting", CancelSerializer)
+        services.cancel_meeting(meeting=meeting, by=request.user, reason=data.get("reason", ""))
         meeting = self.get_queryset().get(pk=meeting.pk)
         return Response(self.get_serializer(meeting).data)
 
@@ -517,13 +518,8 @@ class MeetingViewSet(
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def notes(self, request, pk=None):
         """Write the meeting's notes in Markdown (hosts and coordinators)."""
-        meeting = _meeting_for(request.user, pk)
-        authorize(request.user, "meetings.change_meeting", meeting)
-        body = NotesSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        meeting = services.write_notes(
-            meeting=meeting, by=request.user, notes=body.validated_data["notes"]
-        )
+        meeting, data = meeting_and_body(request, pk, "meetings.change_meeting", NotesSerializer)
+        meeting = services.write_notes(meeting=meeting, by=request.user, notes=data["notes"])
         return Response(NotesSerializer(meeting).data)
 
     @extend_schema(request=RSVPRequestSerializer, responses=RSVPResultSerializer)
