@@ -102,18 +102,13 @@ def community_meetings(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "meetings/community_meetings.html", context)
 
 
-def _shared_fields(data: dict) -> dict:
-    """What the meeting form and the series form both ask, named as the services take it."""
+def _service_fields(data: dict, *names: str) -> dict:
+    """The form's answers for the scheduling services: what a meeting and a series
+    share (`services.SERIES_FIELDS`, the hosts, the time zone as `timezone_name`) and
+    `names`."""
     return {
-        "title": data["title"],
-        "kind": data["kind"],
         "timezone_name": data["timezone"],
-        "location": data["location"],
-        "online_url": data["online_url"],
-        "description": data["description"],
-        "capacity": data["capacity"],
-        "remind_maybe": data["remind_maybe"],
-        "hosts": data["hosts"],
+        **{name: data[name] for name in (*services.SERIES_FIELDS, "hosts", *names)},
     }
 
 
@@ -138,11 +133,8 @@ def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
         lambda data: services.schedule_meeting(
             community=community,
             by=request.user,
-            starts_at=data["starts_at"],
-            ends_at=data["ends_at"],
-            agenda=data["agenda"],
             cohosts=list(data.get("cohosts") or ()),
-            **_shared_fields(data),
+            **_service_fields(data, "starts_at", "ends_at", "agenda"),
         ),
         success=_("The meeting is scheduled."),
     )
@@ -180,11 +172,7 @@ def create_series(request: HttpRequest, slug: str) -> HttpResponse:
         lambda data: services.create_series(
             community=community,
             by=request.user,
-            rrule=data["rrule"],
-            starts_on=data["starts_on"],
-            start_time=data["start_time"],
-            duration_minutes=data["duration_minutes"],
-            **_shared_fields(data),
+            **_service_fields(data, "rrule", "starts_on", "start_time", "duration_minutes"),
         ),
         success=lambda series: (
             _("The series is set up: %(n)s meetings are scheduled.")
@@ -462,8 +450,7 @@ def cancel_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
 @login_required
 @require_POST
 def propose_agenda_item(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    authorize(request.user, "meetings.propose_agenda_item", meeting)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.propose_agenda_item")
     form = AgendaItemForm(request.POST)
     if form.is_valid():
         act(
@@ -491,8 +478,7 @@ def propose_problem(request: HttpRequest, slug: str) -> HttpResponse:
     ):
         messages.error(request, _("Choose a meeting."))
         return redirect(safe_next(request, community.get_absolute_url()))
-    meeting = selectors.access_meeting(request.user, slug, int(meeting_id))
-    authorize(request.user, "meetings.propose_agenda_item", meeting)
+    meeting = managed_meeting(request, slug, int(meeting_id), "meetings.propose_agenda_item")
     try:
         services.propose_agenda_item(meeting=meeting, by=request.user, problem_id=int(problem_id))
     except ValidationError as exc:
@@ -505,8 +491,10 @@ def propose_problem(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(meeting.get_absolute_url() + "#agenda")
 
 
-def _agenda_item(meeting, item_id) -> AgendaItem:
-    return get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
+def _managed_item(request, slug, meeting_id, item_id, permission="meetings.change_meeting"):
+    """The meeting (as managed_meeting) and its agenda item (404 when not its own)."""
+    meeting = managed_meeting(request, slug, meeting_id, permission)
+    return meeting, get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
 
 
 def _agenda_answer(request, meeting) -> HttpResponse:
@@ -520,8 +508,7 @@ def _agenda_answer(request, meeting) -> HttpResponse:
 @login_required
 @require_POST
 def vote_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
-    meeting = managed_meeting(request, slug, meeting_id, "meetings.vote_agenda_item")
-    item = _agenda_item(meeting, item_id)
+    meeting, item = _managed_item(request, slug, meeting_id, item_id, "meetings.vote_agenda_item")
     services.vote_agenda_item(item=item, user=request.user, vote=request.POST.get("vote") != "0")
     return _agenda_answer(request, meeting)
 
@@ -530,8 +517,7 @@ def vote_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: 
 @login_required
 @require_POST
 def agenda_item_status(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
-    meeting = managed_meeting(request, slug, meeting_id)
-    item = _agenda_item(meeting, item_id)
+    meeting, item = _managed_item(request, slug, meeting_id, item_id)
     form = AgendaStatusForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Unknown status."), status=400)
@@ -543,8 +529,7 @@ def agenda_item_status(request: HttpRequest, slug: str, meeting_id: int, item_id
 @login_required
 @require_POST
 def move_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
-    meeting = managed_meeting(request, slug, meeting_id)
-    item = _agenda_item(meeting, item_id)
+    meeting, item = _managed_item(request, slug, meeting_id, item_id)
     try:
         services.move_agenda_item(item=item, by=request.user, up=request.POST.get("up") == "1")
     except ValidationError as exc:
