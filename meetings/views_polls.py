@@ -15,6 +15,7 @@ from cop.confirm import confirmation
 from cop.permissions import allowed, authorize, authorizes
 from cop.rules import membership_of
 from cop.selectors import access_community
+from cop.views_support import act
 
 from . import polls, selectors
 from .enums import PollAnswer
@@ -27,6 +28,13 @@ def _form_errors(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
+
+
+def _poll_for(request, slug, poll_id, permission: str):
+    """The poll (404 when the viewer cannot see it), 403 without `permission` on it."""
+    poll = selectors.access_poll(request.user, slug, poll_id)
+    authorize(request.user, permission, poll)
+    return poll
 
 
 def _context(request, community, **extra) -> dict:
@@ -101,23 +109,21 @@ def poll_detail(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def poll_vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
-    poll = selectors.access_poll(request.user, slug, poll_id)
-    authorize(request.user, "meetings.vote_poll", poll)
+    poll = _poll_for(request, slug, poll_id, "meetings.vote_poll")
     form = PollVoteForm(request.POST, slots=list(poll.slots.all()))
     if not form.is_valid():
         messages.error(request, _("Answer yes, if need be or no."))
         return redirect(poll)
-    try:
-        polls.vote(
+    act(
+        request,
+        lambda: polls.vote(
             poll=poll,
             user=request.user,
             answers=form.answers(),
             rsvp_if_chosen=form.cleaned_data["rsvp_if_chosen"],
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Thank you: your answers are saved."))
+        ),
+        success=_("Thank you: your answers are saved."),
+    )
     return redirect(poll)
 
 
@@ -125,20 +131,18 @@ def poll_vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def poll_schedule(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
-    poll = selectors.access_poll(request.user, slug, poll_id)
-    authorize(request.user, "meetings.decide_poll", poll)
+    poll = _poll_for(request, slug, poll_id, "meetings.decide_poll")
     raw = request.POST.get("slot", "")
     slot = get_object_or_404(poll.slots, pk=int(raw)) if raw.isdigit() and len(raw) < 19 else None
     if slot is None:
         messages.error(request, _("Choose a slot."))
         return redirect(poll)
-    try:
-        meeting = polls.schedule_from_poll(poll=poll, slot=slot, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(poll)
-    messages.success(request, _("The meeting is scheduled."))
-    return redirect(meeting)
+    done = act(
+        request,
+        lambda: polls.schedule_from_poll(poll=poll, slot=slot, by=request.user),
+        success=_("The meeting is scheduled."),
+    )
+    return redirect(done.result if done else poll)
 
 
 @login_required
@@ -146,8 +150,7 @@ def poll_schedule(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse
 @authorizes("meetings.decide_poll")
 def poll_close(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
     """GET: a confirmation page (closing cannot be undone). POST: close the poll."""
-    poll = selectors.access_poll(request.user, slug, poll_id)
-    authorize(request.user, "meetings.decide_poll", poll)
+    poll = _poll_for(request, slug, poll_id, "meetings.decide_poll")
     if request.method != "POST":
         return confirmation(
             request,
@@ -160,10 +163,9 @@ def poll_close(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
             cancel_url=poll.get_absolute_url(),
             community=poll.community,
         )
-    try:
-        polls.close_poll(poll=poll, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The poll is closed; no meeting was made from it."))
+    act(
+        request,
+        lambda: polls.close_poll(poll=poll, by=request.user),
+        success=_("The poll is closed; no meeting was made from it."),
+    )
     return redirect(poll)
