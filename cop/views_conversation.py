@@ -23,7 +23,7 @@ from cop.selectors_conversation import (
 )
 from cop.services import announcements as announcement_services
 from cop.services import comments as comment_services
-from cop.views_support import community_context, submit
+from cop.views_support import community_context, community_for, submit
 
 
 def _comment_url(comment) -> str:
@@ -164,8 +164,7 @@ def comment_react(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @authorizes("cop.view_announcements")
 def announcements(request: HttpRequest, slug: str) -> HttpResponse:
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.view_announcements", community)
+    community = community_for(request, slug, "cop.view_announcements")
     page = keyset_page(
         announcement_list(community),
         field="created_at",
@@ -188,8 +187,7 @@ def announcements(request: HttpRequest, slug: str) -> HttpResponse:
 @authorizes("cop.post_announcement")
 @login_required
 def announcement_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.post_announcement", community)
+    community = community_for(request, slug, "cop.post_announcement")
     form = AnnouncementForm(request.POST or None)
     done = submit(
         request,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cop import content, selectors
+from cop import content
 from cop.forms_coordinator import (
     BulkInviteForm,
     OutreachFilterForm,
@@ -27,7 +27,7 @@ from cop.report import report_pdf, sponsor_report
 from cop.services import invitations_bulk, outreach
 from cop.services import thanks as thanks_services
 from cop.views_dashboard import people_charts, section_views
-from cop.views_support import community_context, error_text, submit
+from cop.views_support import community_context, community_for, error_text, submit
 
 
 @login_required
@@ -36,8 +36,7 @@ def bulk_invite(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the form. POST `step=preview`: every row valid or not, with its reason, and a
     confirm button carrying the list. POST `step=confirm`: invite the valid rows and show
     the result (a second confirm invites nobody twice)."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.invite_members", community)
+    community = community_for(request, slug, "cop.invite_members")
     form = BulkInviteForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -68,8 +67,7 @@ def bulk_invite(request: HttpRequest, slug: str) -> HttpResponse:
 @authorizes("cop.view_outreach")
 def outreach_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Members quiet for N days, with their last contribution and last visit."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.view_outreach", community)
+    community = community_for(request, slug, "cop.view_outreach")
     filters = OutreachFilterForm(request.GET or None)
     days, by = outreach.DEFAULT_DAYS, "activity"
     if filters.is_bound and filters.is_valid():
@@ -98,8 +96,7 @@ def outreach_list(request: HttpRequest, slug: str) -> HttpResponse:
 @authorizes("cop.send_personal_note")
 def personal_note(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     """Write a personal note to one member (GET the form, POST sends it)."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.send_personal_note", community)
+    community = community_for(request, slug, "cop.send_personal_note")
     member = (
         Membership.objects.filter(pk=membership_id, community=community)
         .select_related("user")
@@ -163,8 +160,7 @@ def _report_period(request: HttpRequest) -> tuple[ReportPeriodForm, tuple | None
 def _report_request(request: HttpRequest, slug: str):
     """The community (403 unless the viewer may see its sponsor report), the period
     form and the chosen dates (None while the form is invalid)."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.view_sponsor_report", community)
+    community = community_for(request, slug, "cop.view_sponsor_report")
     return (community, *_report_period(request))
 
 

@@ -13,7 +13,9 @@ from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest
 
+from cop.permissions import authorize
 from cop.rules import membership_of
+from cop.selectors import access_community
 
 Success = str | Callable[[Any], str]
 
@@ -27,6 +29,14 @@ class Done(NamedTuple):
 def error_text(exc: ValidationError) -> str:
     """A refusal's messages as one line for the message bar."""
     return " ".join(exc.messages)
+
+
+def community_for(request: HttpRequest, slug: str, permission: str):
+    """The community of the URL (404 when the viewer may not see it), 403 unless the
+    viewer has `permission` on it."""
+    community = access_community(request.user, slug)
+    authorize(request.user, permission, community)
+    return community
 
 
 def community_context(request: HttpRequest, community, **extra) -> dict:

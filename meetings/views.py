@@ -23,7 +23,7 @@ from cop.next_url import safe_next
 from cop.permissions import allowed, authorize, authorizes, permission_required
 from cop.selectors import access_community
 from cop.selectors_conversation import comment_context
-from cop.views_support import act, community_context, error_text, submit
+from cop.views_support import act, community_context, community_for, error_text, submit
 
 from . import cohosts, selectors, services
 from .enums import EditScope, MeetingStatus, RSVPAnswer, SeriesStatus
@@ -119,8 +119,7 @@ def _members(community):
 @authorizes("meetings.add_meeting")
 @login_required
 def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "meetings.add_meeting", community)
+    community = community_for(request, slug, "meetings.add_meeting")
     form = MeetingForm(
         request.POST or None,
         members=_members(community),
@@ -150,8 +149,7 @@ def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
 @authorizes("meetings.add_series")
 @login_required
 def create_series(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "meetings.add_series", community)
+    community = community_for(request, slug, "meetings.add_series")
     form = SeriesForm(
         request.POST or None,
         members=_members(community),
@@ -221,8 +219,7 @@ def series_detail(request: HttpRequest, slug: str, series_id: int) -> HttpRespon
 def series_preview(request: HttpRequest, slug: str) -> HttpResponse:
     """The next dates a series form would give, for the live preview on the form (a
     fragment; coordinators only). Only the recurrence and time fields are read."""
-    community = access_community(request.user, slug)
-    authorize(request.user, "meetings.add_series", community)
+    community = community_for(request, slug, "meetings.add_series")
     data = request.GET.copy()
     data["title"] = data["location"] = "-"  # not part of the rhythm
     data["kind"] = "regular"
@@ -382,7 +379,7 @@ def rsvp(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     return redirect(meeting)
 
 
-def managed_meeting(request, slug, meeting_id, permission="meetings.change_meeting"):
+def managed_meeting(request, slug, meeting_id, permission: str):
     """The meeting, 404 when the viewer cannot see it, 403 without `permission` on it."""
     meeting = selectors.access_meeting(request.user, slug, meeting_id)
     authorize(request.user, permission, meeting)
@@ -392,7 +389,7 @@ def managed_meeting(request, slug, meeting_id, permission="meetings.change_meeti
 @authorizes("meetings.change_meeting")
 @login_required
 def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = managed_meeting(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.change_meeting")
     community = meeting.community
     choices = cohosts.cohost_choices(community)
     form = EditMeetingForm(
@@ -432,7 +429,7 @@ def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
 @authorizes("meetings.change_meeting")
 @login_required
 def cancel_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = managed_meeting(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.change_meeting")
     form = CancelForm(request.POST or None)
     if submit(
         request,
@@ -491,7 +488,7 @@ def propose_problem(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(meeting.get_absolute_url() + "#agenda")
 
 
-def _managed_item(request, slug, meeting_id, item_id, permission="meetings.change_meeting"):
+def _managed_item(request, slug, meeting_id, item_id, permission: str):
     """The meeting (as managed_meeting) and its agenda item (404 when not its own)."""
     meeting = managed_meeting(request, slug, meeting_id, permission)
     return meeting, get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
@@ -517,7 +514,7 @@ def vote_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: 
 @login_required
 @require_POST
 def agenda_item_status(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
-    meeting, item = _managed_item(request, slug, meeting_id, item_id)
+    meeting, item = _managed_item(request, slug, meeting_id, item_id, "meetings.change_meeting")
     form = AgendaStatusForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Unknown status."), status=400)
@@ -529,7 +526,7 @@ def agenda_item_status(request: HttpRequest, slug: str, meeting_id: int, item_id
 @login_required
 @require_POST
 def move_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
-    meeting, item = _managed_item(request, slug, meeting_id, item_id)
+    meeting, item = _managed_item(request, slug, meeting_id, item_id, "meetings.change_meeting")
     try:
         services.move_agenda_item(item=item, by=request.user, up=request.POST.get("up") == "1")
     except ValidationError as exc:
@@ -540,7 +537,7 @@ def move_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: 
 @authorizes("meetings.change_meeting")
 @login_required
 def attendance(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = managed_meeting(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.change_meeting")
     members = _members(meeting.community)
     answered = members.filter(meeting_rsvps__meeting=meeting).distinct()
     others = members.exclude(meeting_rsvps__meeting=meeting)
@@ -576,7 +573,7 @@ def attendance(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse
 @authorizes("meetings.change_meeting")
 @login_required
 def notes(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = managed_meeting(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.change_meeting")
     form = NotesForm(request.POST or None, initial={"notes": meeting.notes})
     if submit(
         request,

@@ -15,7 +15,7 @@ from cop.confirm import confirmation
 from cop.permissions import allowed, authorize, authorizes
 from cop.rules import membership_of
 from cop.selectors import access_community
-from cop.views_support import act
+from cop.views_support import act, community_for
 
 from . import polls, selectors
 from .enums import PollAnswer
@@ -62,8 +62,7 @@ def poll_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def poll_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "meetings.create_poll", community)
+    community = community_for(request, slug, "meetings.create_poll")
     form = PollForm(
         request.POST or None,
         initial={"timezone": timezone.get_current_timezone_name(), "kind": "regular"},
