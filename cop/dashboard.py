@@ -202,6 +202,21 @@ DASHBOARD_SECTIONS: list[tuple[int, str, Callable[..., dict]]] = []
 
 
 def register_dashboard_section(*, order: int, key: str, build: Callable[..., dict]) -> None:
+    """Add an app's section to the health dashboard (from its `AppConfig.ready()`).
+
+    `build(community=, period=)` runs in the nightly task, which stores what it returns
+    as JSON in the community's snapshot, in this shape (`stat()` makes one indicator):
+
+        {
+            "order": int,             # where the section sits on the page
+            "title": str,             # an English message id, translated at render time
+            "stats": [{"key": str, "value": int | float | None,
+                       "unit": "count" | "share" | "hours"}],
+            "series": {name: [{"month": "YYYY-MM", "value": int}, ...]},  # the months
+            "table": [{"title": str, "age_hours": float, "url": str}],  # oldest first
+            "labels": {key: str},     # message ids for stats, series, "chart", "table"
+        }
+    """
     if any(existing == key for _, existing, _ in DASHBOARD_SECTIONS):
         return
     DASHBOARD_SECTIONS.append((order, key, build))
@@ -272,6 +287,18 @@ def refresh_all_snapshots() -> int:
             store_snapshot(community, period_for(key))
             count += 1
     return count
+
+
+def section(*, order: int, title: str, stats: list, series: dict, labels: dict, table=()) -> dict:
+    """One app's section, in the shape `register_dashboard_section` describes."""
+    return {
+        "order": order,
+        "title": title,
+        "stats": stats,
+        "series": series,
+        "table": list(table),
+        "labels": labels,
+    }
 
 
 def stat(key: str, value, unit: str = "count") -> dict:

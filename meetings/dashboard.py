@@ -1,17 +1,8 @@
 """The meetings section of the coordinators' health dashboard (`cop.dashboard`).
 
-`build_section(community=, period=)` is registered in `MeetingsConfig.ready()`; the
-nightly task stores what it returns as JSON in the community's snapshot. The shape is
-the one shared by the practice apps' sections (see `knowledge/dashboard.py`):
-
-    {
-        "order": int,
-        "title": str,                 # an English message id, translated at render time
-        "stats": [{"key": str, "value": int | float | None, "unit": "count" | "share" | "hours"}],
-        "series": {name: [{"month": "YYYY-MM", "value": int}, ...]},  # the period's months
-        "table": [{"title": str, "age_hours": float, "url": str}],   # none here
-        "labels": {key: str},         # message ids for stats, series, "chart" and "table"
-    }
+`build_section(community=, period=)` is registered in `MeetingsConfig.ready()` and
+returns the shape every section has (`cop.dashboard.register_dashboard_section`); its
+table is empty.
 
 Indicators, over the meetings that started within the period:
 - attendance trend: people marked as attending, per month of the meeting;
@@ -26,7 +17,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_noop
 
-from cop.dashboard import Period, monthly_counts, register_dashboard_section, stat
+from cop.dashboard import Period, monthly_counts, register_dashboard_section, section, stat
 from cop.models import Community
 
 from .enums import MeetingStatus, RSVPAnswer
@@ -102,10 +93,10 @@ def build_section(*, community: Community, period: Period) -> dict:
     """The meetings section of the dashboard snapshot (see the module docstring)."""
     absent = no_shows(community, period)
     pressure = waitlists(community, period)
-    return {
-        "order": ORDER,
-        "title": gettext_noop("Meetings"),
-        "stats": [
+    return section(
+        order=ORDER,
+        title=gettext_noop("Meetings"),
+        stats=[
             stat("meetings", pressure["meetings"]),
             stat("held", pressure["held"]),
             stat("attended", pressure["attended"]),
@@ -116,10 +107,9 @@ def build_section(*, community: Community, period: Period) -> dict:
                 None if pressure["average"] is None else round(pressure["average"], 2),
             ),
         ],
-        "series": {"attendance": attendance_by_month(community, period)},
-        "table": [],
-        "labels": LABELS,
-    }
+        series={"attendance": attendance_by_month(community, period)},
+        labels=LABELS,
+    )
 
 
 def register_section() -> None:

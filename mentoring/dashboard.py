@@ -1,17 +1,8 @@
 """The mentoring section of the coordinators' health dashboard (`cop.dashboard`).
 
-`build_section(community=, period=)` is registered in `MentoringConfig.ready()`; the
-nightly task stores what it returns as JSON in the community's snapshot. The shape is
-the one shared by the practice apps' sections (see `knowledge/dashboard.py`):
-
-    {
-        "order": int,
-        "title": str,                 # an English message id, translated at render time
-        "stats": [{"key": str, "value": int | float | None, "unit": "count" | "share" | "hours"}],
-        "series": {name: [{"month": "YYYY-MM", "value": int}, ...]},  # the period's months
-        "table": [{"title": str, "age_hours": float, "url": str}],   # oldest waiting first
-        "labels": {key: str},         # message ids for stats, series, "chart" and "table"
-    }
+`build_section(community=, period=)` is registered in `MentoringConfig.ready()` and
+returns the shape every section has (`cop.dashboard.register_dashboard_section`); its
+table lists the oldest stalled requests.
 
 Indicators:
 - open requests: those still live at the period's end (waiting for a mentor, offered,
@@ -28,7 +19,7 @@ from datetime import datetime
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_noop
 
-from cop.dashboard import Period, monthly_counts, register_dashboard_section, stat
+from cop.dashboard import Period, monthly_counts, register_dashboard_section, section, stat
 from cop.metrics import median
 from cop.models import Community
 
@@ -117,10 +108,10 @@ def build_section(*, community: Community, period: Period) -> dict:
     waiting = requests_waiting(community, period)
     matched = matching(community, period)
     mentorships = mentorship_counts(community, period)
-    return {
-        "order": ORDER,
-        "title": gettext_noop("Mentoring"),
-        "stats": [
+    return section(
+        order=ORDER,
+        title=gettext_noop("Mentoring"),
+        stats=[
             stat("open_requests", waiting["open"]),
             stat("stalled_requests", waiting["stalled"]),
             stat("median_match_hours", matched["median_hours"], "hours"),
@@ -129,7 +120,7 @@ def build_section(*, community: Community, period: Period) -> dict:
             stat("paused", mentorships["paused"]),
             stat("completed", mentorships["completed"]),
         ],
-        "series": {
+        series={
             "requests": monthly_counts(
                 MentorRequest.objects.filter(community=community), "created_at", period
             ),
@@ -137,9 +128,9 @@ def build_section(*, community: Community, period: Period) -> dict:
                 Mentorship.objects.filter(community=community), "started_at", period
             ),
         },
-        "table": waiting["oldest"],
-        "labels": LABELS,
-    }
+        table=waiting["oldest"],
+        labels=LABELS,
+    )
 
 
 def register_section() -> None:
