@@ -374,13 +374,16 @@ def remove_member(*, membership: Membership, by: User) -> Membership:
     return membership
 
 
-def _audit_member(membership: Membership, *, by: User, action: str, **extra) -> None:
-    """An audit entry about one member, named and linked to their profile."""
+def _audit_member(
+    membership: Membership, *, by: User, action: str, summary: str = "", **extra
+) -> None:
+    """An audit entry about one member, linked to their profile; `summary` defaults to
+    their name."""
     audit.record(
         community=membership.community,
         actor=by,
         action=action,
-        summary=membership.user.name,
+        summary=summary or membership.user.name,
         url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
         **extra,
     )
@@ -450,9 +453,9 @@ def set_role(*, membership: Membership, role: str, by: User) -> Membership:
     if membership.role != role:
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
-        audit.record(
-            community=membership.community,
-            actor=by,
+        _audit_member(
+            membership,
+            by=by,
             action=AuditAction.ROLE_CHANGED,
             summary=(
                 _("%(name)s is now a coordinator")
@@ -460,7 +463,6 @@ def set_role(*, membership: Membership, role: str, by: User) -> Membership:
                 else _("%(name)s is now a member (no longer a coordinator)")
             )
             % {"name": membership.user.name},
-            url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
         )
         notify(
             recipient=membership.user,
