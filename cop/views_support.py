@@ -31,6 +31,16 @@ def error_text(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
 
+def add_refusal(form: Form, exc: ValidationError) -> None:
+    """Put a service's refusal on the form: each field's messages on that field when the
+    form has it, everything else (and a plain refusal) as a non-field error."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
 def community_for(request: HttpRequest, slug: str, permission: str):
     """The community of the URL (404 when the viewer may not see it), 403 unless the
     viewer has `permission` on it."""
@@ -55,16 +65,16 @@ def submit(
 ) -> Done | None:
     """On a POST whose form is valid, call `action(form.cleaned_data)`.
 
-    A ValidationError it raises goes on the form as a non-field error and None is
-    returned, so the caller renders the form again. Otherwise the success message (a
-    string, or made from the result) is queued and Done(result) returned for the redirect.
+    A ValidationError it raises goes on the form (`add_refusal`) and None is returned,
+    so the caller renders the form again. Otherwise the success message (a string, or
+    made from the result) is queued and Done(result) returned for the redirect.
     """
     if request.method != "POST" or not form.is_valid():
         return None
     try:
         result = action(form.cleaned_data)
     except ValidationError as exc:
-        form.add_error(None, exc)
+        add_refusal(form, exc)
         return None
     return _succeed(request, result, success)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cop.permissions import allowed, authorize, authorizes
-from cop.views_support import error_text
+from cop.views_support import add_refusal, error_text
 
 from . import guests as guest_services
 from . import selectors, services
@@ -151,11 +151,7 @@ def meeting_guests(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
                 meeting=meeting, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            add_refusal(form, exc)
         else:
             messages.success(request, _("%(email)s is invited.") % {"email": guest.email})
             return redirect("meetings:guests", slug=slug, meeting_id=meeting.pk)

@@ -13,21 +13,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cop.confirm import confirmation
 from cop.permissions import allowed, authorize, authorizes
-from cop.rules import membership_of
 from cop.selectors import access_community
-from cop.views_support import act, community_for
+from cop.views_support import act, add_refusal, community_context, community_for
 
 from . import polls, selectors
 from .enums import PollAnswer
 from .forms import PollForm, PollVoteForm
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _poll_for(request, slug, poll_id, permission: str):
@@ -38,12 +29,10 @@ def _poll_for(request, slug, poll_id, permission: str):
 
 
 def _context(request, community, **extra) -> dict:
-    return {
-        "community": community,
-        "membership": membership_of(request.user, community),
-        "zone_name": timezone.get_current_timezone_name(),
-        **extra,
-    }
+    """A poll page's context: slots are shown in the viewer's zone."""
+    return community_context(
+        request, community, zone_name=timezone.get_current_timezone_name(), **extra
+    )
 
 
 @authorizes("cop.view_community")
@@ -81,7 +70,7 @@ def poll_create(request: HttpRequest, slug: str) -> HttpResponse:
                 slots=polls.local_slots(data["slots"], data["timezone"]),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_refusal(form, exc)
         else:
             messages.success(request, _("The poll is open: members can now vote."))
             return redirect(poll)

@@ -7,7 +7,7 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from cop.views_support import Done, act, error_text, submit
+from cop.views_support import Done, act, add_refusal, error_text, submit
 
 
 class _NameForm(forms.Form):
@@ -96,3 +96,25 @@ def test_act_success_queues_the_message_and_returns_the_result():
 
 def test_error_text_joins_the_messages():
     assert error_text(ValidationError({"a": ["One."], "b": ["Two."]})) == "One. Two."
+
+
+def test_add_refusal_puts_field_messages_on_their_field_and_the_rest_on_the_form():
+    form = _NameForm({"name": "Ada"})
+    form.is_valid()
+
+    add_refusal(form, ValidationError({"name": "Taken.", "colour": "Unknown colour."}))
+
+    assert form.errors["name"] == ["Taken."]
+    assert form.non_field_errors() == ["Unknown colour."]
+
+
+def test_submit_refusal_naming_a_field_lands_on_that_field():
+    request = _request(data={"name": "Ada"})
+    form = _NameForm(request.POST)
+
+    def refuse_name(_data):
+        raise ValidationError({"name": "Taken."})
+
+    assert submit(request, form, refuse_name, success="Saved.") is None
+    assert form.errors["name"] == ["Taken."]
+    assert _texts(request) == []
