@@ -706,11 +706,15 @@ class SeriesViewSet(
             timezone_name=data.pop("timezone"),
             **data,
         )
+        return self._answer(request, series, status=status.HTTP_201_CREATED)
+
+    def _answer(self, request, series: Series, **response) -> Response:
+        """The series as it is now, read again with the list's annotations."""
         return Response(
             SeriesSerializer(
                 self.get_queryset().get(pk=series.pk), context={"request": request}
             ).data,
-            status=status.HTTP_201_CREATED,
+            **response,
         )
 
     def _managed(self, request, pk) -> Series:
@@ -723,22 +727,14 @@ class SeriesViewSet(
     def confirm(self, request, pk=None):
         """Confirm the series still runs, so new occurrences keep being made."""
         series = services.confirm_series(series=self._managed(request, pk), by=request.user)
-        return Response(
-            SeriesSerializer(
-                self.get_queryset().get(pk=series.pk), context={"request": request}
-            ).data
-        )
+        return self._answer(request, series)
 
     @extend_schema(request=None, responses=SeriesSerializer)
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         """End the series: its future meetings are cancelled and those who answered told."""
         series = services.end_series(series=self._managed(request, pk), by=request.user)
-        return Response(
-            SeriesSerializer(
-                self.get_queryset().get(pk=series.pk), context={"request": request}
-            ).data
-        )
+        return self._answer(request, series)
 
     # The declared permission each action reads (the URL walk in the tests checks
     # it); last in the body, as the name hides DRF's `permissions` module above.
