@@ -16,14 +16,20 @@ class _TopicsMixin:
         self.fields["topics"].queryset = Tag.objects.filter(community=community).order_by("name")
 
 
-class OfferForm(_TopicsMixin, forms.Form):
-    topics = IdsField(
+def _topics_field(help_text: str) -> IdsField:
+    """Tags of the community's vocabulary, as checkboxes; the form's `_limit_topics`
+    sets which."""
+    return IdsField(
         label=_("Topics"),
         queryset=Tag.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("What you can help with, from the community's vocabulary."),
+        help_text=help_text,
     )
+
+
+class OfferForm(_TopicsMixin, forms.Form):
+    topics = _topics_field(_("What you can help with, from the community's vocabulary."))
     capacity = forms.IntegerField(
         label=_("Capacity"),
         min_value=1,
@@ -65,13 +71,7 @@ class RequestForm(_TopicsMixin, forms.Form):
         help_text=_("What would you like to learn or get better at? Markdown."),
         rows=4,
     )
-    topics = IdsField(
-        label=_("Topics"),
-        queryset=Tag.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Mentors who know these topics rank higher."),
-    )
+    topics = _topics_field(_("Mentors who know these topics rank higher."))
     cadence = forms.ChoiceField(
         label=_("How often would you like to talk?"),
         choices=Cadence.choices,
