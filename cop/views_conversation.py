@@ -30,6 +30,15 @@ def _comment_url(comment) -> str:
     return f"{comment.target.get_absolute_url()}#comment-{comment.pk}"
 
 
+def _comment_for(request: HttpRequest, slug: str, pk: int, permission: str):
+    """The community and its comment (404 when the viewer cannot see either), 403
+    without `permission` on the comment."""
+    community = selectors.access_community(request.user, slug)
+    comment = access_comment(request.user, pk, community=community)
+    authorize(request.user, permission, comment)
+    return community, comment
+
+
 def _quoted(text: str, who: str) -> str:
     """A comment's text as a Markdown quote, to start a reply with."""
     lines = text.strip().splitlines()[:20]
@@ -85,9 +94,7 @@ def comment_create(request: HttpRequest, slug: str, key: str, pk: int) -> HttpRe
 @authorizes("cop.edit_comment")
 @login_required
 def comment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = selectors.access_community(request.user, slug)
-    comment = access_comment(request.user, pk, community=community)
-    authorize(request.user, "cop.edit_comment", comment)
+    community, comment = _comment_for(request, slug, pk, "cop.edit_comment")
     form = CommentEditForm(request.POST or None, initial={"body": comment.body})
     if submit(
         request,
@@ -108,9 +115,7 @@ def comment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @authorizes("cop.delete_comment")
 @login_required
 def comment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community = selectors.access_community(request.user, slug)
-    comment = access_comment(request.user, pk, community=community)
-    authorize(request.user, "cop.delete_comment", comment)
+    community, comment = _comment_for(request, slug, pk, "cop.delete_comment")
     back = comment.target.get_absolute_url()
     if request.method != "POST":
         return confirmation(
@@ -131,9 +136,7 @@ def comment_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def comment_moderate(request: HttpRequest, slug: str, pk: int, action: str) -> HttpResponse:
     """A coordinator hides a comment pending review, or restores it."""
-    community = selectors.access_community(request.user, slug)
-    comment = access_comment(request.user, pk, community=community)
-    authorize(request.user, "cop.moderate_comment", comment)
+    _community, comment = _comment_for(request, slug, pk, "cop.moderate_comment")
     if action == "hide":
         comment_services.hide_comment(comment=comment, by=request.user)
         messages.success(request, _("The comment is hidden pending review."))
@@ -148,9 +151,7 @@ def comment_moderate(request: HttpRequest, slug: str, pk: int, action: str) -> H
 @require_POST
 def comment_react(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Give or take back a reaction (a button per kind)."""
-    community = selectors.access_community(request.user, slug)
-    comment = access_comment(request.user, pk, community=community)
-    authorize(request.user, "cop.react_to_comment", comment)
+    _community, comment = _comment_for(request, slug, pk, "cop.react_to_comment")
     kind = request.POST.get("kind", "")
     if kind not in ReactionKind.values:
         messages.error(request, _("Not a reaction Copse knows."))
