@@ -35,6 +35,39 @@ def _local(days_ahead: int, at: time, tz_name: str) -> datetime:
     return datetime.combine(day, at, tzinfo=zone)
 
 
+# The other communities' one monthly series each: (community, host, the series, report line).
+_MONTHLY = (
+    (
+        "bedside-teaching",
+        "dara",
+        {
+            "title": "Case teaching evening",
+            "rrule": "FREQ=MONTHLY;INTERVAL=1;BYDAY=1WE",
+            "at": time(18, 30),
+            "tz_name": "Europe/Dublin",
+            "duration_minutes": 90,
+            "kind": MeetingKind.STORYTELLING,
+            "location": "Education centre, seminar room B",
+            "capacity": 12,
+        },
+        "Meetings in bedside-teaching: a monthly case teaching evening.",
+    ),
+    (
+        "security-champions",
+        "fatima",
+        {
+            "title": "Threat model clinic",
+            "rrule": "FREQ=MONTHLY;INTERVAL=1;BYDAY=-1TU",
+            "at": time(16, 0),
+            "tz_name": "Africa/Casablanca",
+            "kind": MeetingKind.PROBLEM_SOLVING,
+            "online_url": "https://meet.example.org/security-champions",
+        },
+        "Meetings in security-champions (private): a monthly clinic.",
+    ),
+)
+
+
 def _series(community, *, by, title, rrule, at, tz_name, hosts, **extra) -> tuple[Series, bool]:
     series = Series.objects.filter(community=community, title=title).first()
     if series is not None:
@@ -179,34 +212,9 @@ def seed_meetings(*, users: dict[str, User], communities: dict[str, Community]) 
             f"Meetings in sre-guild: “{weekly.title}” every Thursday, a full workshop with "
             "a waitlist, two past meetings with attendance and notes."
         )
-    bedside = communities.get("bedside-teaching")
-    if bedside is not None:
-        _series(
-            bedside,
-            by=users["dara"],
-            title="Case teaching evening",
-            rrule="FREQ=MONTHLY;INTERVAL=1;BYDAY=1WE",
-            at=time(18, 30),
-            tz_name="Europe/Dublin",
-            hosts=[users["dara"]],
-            duration_minutes=90,
-            kind=MeetingKind.STORYTELLING,
-            location="Education centre, seminar room B",
-            capacity=12,
-        )
-        report.append("Meetings in bedside-teaching: a monthly case teaching evening.")
-    security = communities.get("security-champions")
-    if security is not None:
-        _series(
-            security,
-            by=users["fatima"],
-            title="Threat model clinic",
-            rrule="FREQ=MONTHLY;INTERVAL=1;BYDAY=-1TU",
-            at=time(16, 0),
-            tz_name="Africa/Casablanca",
-            hosts=[users["fatima"]],
-            kind=MeetingKind.PROBLEM_SOLVING,
-            online_url="https://meet.example.org/security-champions",
-        )
-        report.append("Meetings in security-champions (private): a monthly clinic.")
+    for slug, host, series, line in _MONTHLY:
+        community = communities.get(slug)
+        if community is not None:
+            _series(community, by=users[host], hosts=[users[host]], **series)
+            report.append(line)
     return report

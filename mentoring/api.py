@@ -494,10 +494,17 @@ class MentorshipViewSet(CallersOwnViewSet):
     def access(self, user, community, pk) -> Mentorship:
         return selectors.access_mentorship(user, community, pk)
 
-    def _changed(self, request, change, **kwargs):
+    def _changed(self, request, change, body=None):
+        """Validate the `body` serializer's data (if the action takes one), then fetch,
+        authorise and `change` the mentorship; answer with the mentorship as it is now."""
+        data = {}
+        if body is not None:
+            serializer = body(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
         mentorship = self.get_object()
         authorize(request.user, "mentoring.change_mentorship", mentorship)
-        change(mentorship=mentorship, by=request.user, **kwargs)
+        change(mentorship=mentorship, by=request.user, **data)
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(request=None, responses=MentorshipSerializer)
@@ -516,34 +523,26 @@ class MentorshipViewSet(CallersOwnViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Complete the mentorship, early or on time, with a reflection (the pair)."""
-        body = CompleteSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._changed(request, services.complete_mentorship, **body.validated_data)
+        return self._changed(request, services.complete_mentorship, body=CompleteSerializer)
 
     @extend_schema(request=AgreementSerializer, responses=MentorshipSerializer)
     @action(detail=True, methods=["post"])
     def agreement(self, request, pk=None):
         """Change the goals, the cadence, and whether coordinators may read the
         check-in notes (the pair)."""
-        body = AgreementSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._changed(request, services.update_agreement, **body.validated_data)
+        return self._changed(request, services.update_agreement, body=AgreementSerializer)
 
     @extend_schema(request=ExtendSerializer, responses=MentorshipSerializer)
     @action(detail=True, methods=["post"])
     def extend(self, request, pk=None):
         """Move the end date later (the pair)."""
-        body = ExtendSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._changed(request, services.extend_mentorship, **body.validated_data)
+        return self._changed(request, services.extend_mentorship, body=ExtendSerializer)
 
     @extend_schema(request=FeedbackSerializer, responses=MentorshipSerializer)
     @action(detail=True, methods=["post"])
     def feedback(self, request, pk=None):
         """Short feedback from your side once the mentorship is completed (the pair)."""
-        body = FeedbackSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._changed(request, services.leave_feedback, **body.validated_data)
+        return self._changed(request, services.leave_feedback, body=FeedbackSerializer)
 
     @extend_schema(methods=["GET"], responses=CheckInSerializer(many=True))
     @extend_schema(methods=["POST"], request=CheckInSerializer, responses={201: CheckInSerializer})
