@@ -15,6 +15,15 @@ class CopConfig(AppConfig):
 
         register_converter(IdConverter, "id")
 
+        from django.db.models.signals import post_delete, post_save
+
+        from cop.cache import people_changed
+        from cop.models import User
+
+        # Bylines show names: kept fragments follow any change (cop.cache).
+        post_save.connect(people_changed, sender=User, dispatch_uid="copse-people-changed")
+        post_delete.connect(people_changed, sender=User, dispatch_uid="copse-people-gone")
+
         register_community_tab(order=40, label=_("Value stories"), url_name="value_story_list")
         register_community_tab(order=50, label=_("Announcements"), url_name="announcements")
 
