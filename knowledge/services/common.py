@@ -21,10 +21,16 @@ from knowledge.search import index_object, unindex_object
 
 
 def changed(item: Story | Problem | Reply | PracticeEntry) -> None:
-    """What the lists and pages of `item`'s community show changed: the fragments kept
-    for them are read afresh once the transaction commits (`cop.cache`)."""
-    community_id = item.problem.community_id if isinstance(item, Reply) else item.community_id
-    cache.bump(cache.scope(Community, community_id))
+    """What the lists of `item`'s community and the page of its problem show changed:
+    the fragments kept for them are read afresh (`cop.cache`)."""
+    if isinstance(item, Reply):
+        scopes = [cache.scope(Community, item.problem.community_id)]
+        scopes.append(cache.scope(Problem, item.problem_id))
+    else:
+        scopes = [cache.scope(Community, item.community_id)]
+        if isinstance(item, Problem):
+            scopes.append(cache.scope(Problem, item.pk))
+    cache.bump(*scopes)
 
 
 def clean_tags(community: Community, tags: Iterable[Tag] | None) -> list[Tag]:
