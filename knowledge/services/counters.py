@@ -40,8 +40,8 @@ def recount(community: Community | None = None) -> None:
         entries = entries.filter(community=community)
         tags = tags.filter(community=community)
     problems.update(reply_count=_count(Reply.objects.filter(**LIVE), "problem"))
-    for pk in [community.pk] if community is not None else Community.objects.values_list("pk", flat=True):
-        cache.bump(cache.scope(Community, pk))  # the lists show the counts
+    ids = [community.pk] if community else Community.objects.values_list("pk", flat=True)
+    cache.bump(*(cache.scope(Community, pk) for pk in ids))  # the lists show the counts
     entries.update(endorsement_count=_count(Endorsement.objects.all(), "entry"))
     tags.update(
         use_count=_count(Story.tags.through.objects.filter(**_live("story")), "tag")
