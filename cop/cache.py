@@ -149,6 +149,12 @@ def people_changed(sender, instance=None, update_fields=None, **kwargs) -> None:
         bump(PEOPLE)
 
 
+def community_changed(sender, instance=None, **kwargs) -> None:
+    """A community's name, visibility or stage may have changed (its settings, the
+    admin): its header and the related items that name it follow."""
+    bump(scope(sender, instance.pk), SEARCH)
+
+
 def remember(
     name: str,
     scopes: tuple[str, ...],

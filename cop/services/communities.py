@@ -107,8 +107,7 @@ def update_community(*, community: Community, tags: list[str] | None = None, **f
     for field, value in fields.items():
         setattr(community, field, value)
     community.full_clean(exclude=["created_by"])  # the founder may have deleted their account
-    community.save()
-    cache.bump(cache.SEARCH)  # related problems from elsewhere name their community
+    community.save()  # kept fragments follow (cop.cache.community_changed)
     if tags is not None:
         set_vocabulary(community=community, names=tags)
     return community

@@ -15,7 +15,8 @@ from django.utils import timezone
 from cop import cache
 from cop.enums import Role, Visibility
 from cop.services.accounts import update_profile
-from cop.services.communities import set_vocabulary
+from cop.models import Membership
+from cop.services.communities import set_role, set_vocabulary, update_community
 from knowledge.models import Problem, Reply
 from knowledge.services import counters, problems
 from knowledge.services.common import restore, set_hidden, soft_delete
@@ -333,3 +334,21 @@ def test_redis_unreachable_serves_pages(client, community, problem, settings):
     assert "Flaky deploys" in _page(client, community)
     assert "Flaky deploys" in _detail(client, problem)
     assert cache.versions(cache.PEOPLE) is None
+
+
+# --- the community header, kept per page and viewer's membership ----------------------------
+
+
+def test_the_community_header_follows_its_settings_and_the_viewers_role(client, community):
+    member = make_member(community)
+    client.force_login(member)
+    html = _page(client, community)
+    assert community.name in html and ">Health<" not in html
+    update_community(community=community, name="Renamed Circle")
+    assert "Renamed Circle" in _page(client, community)
+    membership = Membership.objects.get(community=community, user=member)
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    set_role(membership=membership, role=Role.COORDINATOR, by=coordinator)
+    assert ">Health<" in _page(client, community)
+    client.force_login(UserFactory())  # not a member: no coordinator tabs from the kept one
+    assert ">Health<" not in _page(client, community)
