@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from cop import cache
 from cop.enums import Role, Visibility
-from cop.services.accounts import update_profile
 from cop.models import Membership
+from cop.services.accounts import update_profile
 from cop.services.communities import set_role, set_vocabulary, update_community
 from knowledge.models import Problem, Reply
 from knowledge.services import counters, problems
