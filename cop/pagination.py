@@ -61,6 +61,16 @@ def decode_cursor(text: str | None) -> tuple[datetime, int] | None:
     return moment, int(match[2])
 
 
+def cursor_key(older: str, newer: str) -> str:
+    """The page a request asks for, as keyset_page reads it: a cursor that does not
+    parse counts as none, so it names the same page (and cached fragment) as none."""
+    if cursor := decode_cursor(older):
+        return "older:" + encode_cursor(*cursor)
+    if cursor := decode_cursor(newer):
+        return "newer:" + encode_cursor(*cursor)
+    return ""
+
+
 def older_than(queryset: QuerySet, field: str, moment: datetime, pk: int) -> QuerySet:
     """Rows after (`moment`, `pk`) in newest-first order. `field <= moment` beside the
     tie-break bounds the index range, so the scan starts at the cursor."""

@@ -161,7 +161,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Per process; kept page fragments (cop.cache) want more room than the default 300.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 # Sessions live in the database, never only in Redis: nobody is signed out when it goes.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 

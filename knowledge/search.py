@@ -32,6 +32,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet, Value
 from django.utils.html import escape, strip_tags
 
+from cop import cache
 from cop.markdown import render_markdown
 from cop.queue import enqueue_on_commit
 from cop.selectors import visible_communities
@@ -152,6 +153,7 @@ def index_object(obj) -> SearchDocument | None:
     document, _created = SearchDocument.objects.update_or_create(
         kind=kind, object_id=obj.pk, defaults=fields
     )
+    cache.bump(cache.SEARCH)
     if connection.vendor == "postgresql":
         SearchDocument.objects.filter(pk=document.pk).update(
             vector=SearchVector(Value(document.title), weight="A", config="english")
@@ -169,6 +171,7 @@ def index_object(obj) -> SearchDocument | None:
 
 def unindex_object(obj) -> None:
     SearchDocument.objects.filter(kind=_kind_of(obj), object_id=obj.pk).delete()
+    cache.bump(cache.SEARCH)
 
 
 @dataclass

@@ -32,6 +32,7 @@ import functools
 import logging
 import math
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -40,8 +41,10 @@ from django.core.exceptions import EmptyResultSet
 from django.db import OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Substr
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cop import cache
 from cop.models import Community
 from cop.selectors import visible_community_ids
 
@@ -97,7 +100,7 @@ needs want wants trying try tried help please best ok one two also
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
-@functools.lru_cache(maxsize=50_000)  # descriptions and replies repeat their words
+@functools.lru_cache(maxsize=65_536)  # descriptions and replies repeat their words
 def stem(word: str) -> str:
     """A light English stemmer: enough for "deploying"/"deployed"/"deploys" to meet. It
     strips one common suffix and is applied to both sides alike, so its imperfections
@@ -456,6 +459,7 @@ def _spelt_alike(content: str, documents) -> list[SearchDocument]:
                 cursor.execute("SET LOCAL statement_timeout = 0")
             return found
     except OperationalError:  # QueryCanceled: the savepoint is rolled back
+        _CUT_SHORT.set(True)
         logger.debug("similar: trigram fallback over %s ms for %r", TRIGRAM_TIMEOUT_MS, content)
         return []
 
@@ -718,3 +722,37 @@ def similar(
     for suggestion in shown:
         suggestion.reasons = _reasons(suggestion, community)
     return shown
+
+
+# Set when a step was cut short by its time limit: such suggestions are not kept.
+_CUT_SHORT = ContextVar("similar_cut_short", default=False)
+
+
+def related(user, *, problem, community: Community, topics: dict[str, str]) -> list[Suggestion]:
+    """The related problems and practices on `problem`'s page: `similar` to its title and
+    topics, kept (`cop.cache`) until a search document changes anywhere; the viewer's
+    visible communities are part of the key, so no one is shown what they may not see.
+    Suggestions cut short by a time limit are not kept."""
+    visible = tuple(visible_community_ids(user))
+    token = _CUT_SHORT.set(False)
+
+    def compute() -> list[Suggestion]:
+        return similar(
+            user,
+            title=problem.title,
+            community=community,
+            topics=topics,
+            exclude_problem=problem.pk,
+        )
+
+    try:
+        return cache.remember(
+            "knowledge:related",
+            (cache.SEARCH,),
+            (problem.pk, problem.title, sorted(topics.items()), community.pk, visible,
+             get_language()),
+            compute,
+            keep=lambda _value: not _CUT_SHORT.get(),
+        )  # fmt: skip
+    finally:
+        _CUT_SHORT.reset(token)

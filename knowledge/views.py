@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cop.confirm import confirmation, undo_message
 from cop.markdown import render_markdown
 from cop.models import Community
-from cop.pagination import KeysetPage, keyset_page
+from cop.pagination import KeysetPage, cursor_key, keyset_page
 from cop.permissions import allowed, authorize, authorizes, permission_required
 from cop.rules import membership_of
 from cop.selectors import access_community, mark_thanked, visible_communities
@@ -327,14 +328,16 @@ def problem_list(request: HttpRequest, slug: str) -> HttpResponse:
     if status not in (*ProblemStatus.values, "unanswered"):
         status = ""
     tag = request.GET.get("tag", "")[:60]
-    page = _page(request, selectors.problem_list(community, status=status, tag=tag), "created_at")
+    problems = selectors.problem_list(community, status=status, tag=tag)
     return render(
         request,
         "knowledge/problem_list.html",
         _context(
             request,
             community,
-            page=page,
+            # Read only when the list's kept fragment is missing (cop.cache).
+            page=SimpleLazyObject(lambda: _page(request, problems, "created_at")),
+            cursor=cursor_key(request.GET.get("older", ""), request.GET.get("newer", "")),
             status=status,
             tag=tag,
             query=_query(status=status, tag=tag),
@@ -394,12 +397,8 @@ def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) ->
             ),
             can_tell_story=allowed(user, "knowledge.tell_story", community),
             agenda_meetings=agenda_meetings,
-            related=similarity.similar(
-                user,
-                title=problem.title,
-                community=community,
-                topics=_topics(problem.tags.all()),
-                exclude_problem=problem.pk,
+            related=similarity.related(
+                user, problem=problem, community=community, topics=_topics(problem.tags.all())
             ),
             can_merge=allowed(user, "knowledge.merge_problem", problem),
         ),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cop import cache
 from cop.enums import (
     AuditAction,
     InvitationStatus,
@@ -48,6 +49,7 @@ def set_vocabulary(*, community: Community, names: list[str]) -> list[Tag]:
         if slug and slug not in wanted:
             wanted[slug] = name
     community.tags.exclude(slug__in=wanted).delete()
+    cache.bump(cache.scope(Community, community.pk))  # items lose the topics that went
     existing = {tag.slug: tag for tag in community.tags.all()}
     for slug, name in wanted.items():
         if slug not in existing:
@@ -105,7 +107,7 @@ def update_community(*, community: Community, tags: list[str] | None = None, **f
     for field, value in fields.items():
         setattr(community, field, value)
     community.full_clean(exclude=["created_by"])  # the founder may have deleted their account
-    community.save()
+    community.save()  # kept fragments follow (cop.cache.community_changed)
     if tags is not None:
         set_vocabulary(community=community, names=tags)
     return community

@@ -9,6 +9,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cop import cache
 from cop.enums import AuditAction
 from cop.models import Community, Tag, User
 from cop.rules import is_coordinator
@@ -18,6 +19,19 @@ from cop.services.participation import record_participation
 from knowledge.models import PracticeEntry, Problem, Reply, Story
 from knowledge.rules import _community, deleted_it_recently
 from knowledge.search import index_object, unindex_object
+
+
+def changed(item: Story | Problem | Reply | PracticeEntry) -> None:
+    """What the lists of `item`'s community and the page of its problem show changed:
+    the fragments kept for them are read afresh (`cop.cache`)."""
+    if isinstance(item, Reply):
+        scopes = [cache.scope(Community, item.problem.community_id)]
+        scopes.append(cache.scope(Problem, item.problem_id))
+    else:
+        scopes = [cache.scope(Community, item.community_id)]
+        if isinstance(item, Problem):
+            scopes.append(cache.scope(Problem, item.pk))
+    cache.bump(*scopes)
 
 
 def clean_tags(community: Community, tags: Iterable[Tag] | None) -> list[Tag]:
@@ -97,6 +111,7 @@ def set_hidden(item: Story | Problem | Reply | PracticeEntry, hidden: bool) -> N
     if (hidden_at is not None) == hidden:
         item.hidden_at = hidden_at
         return
+    changed(item)
     item.hidden_at = timezone.now() if hidden else None
     type(item).objects.filter(pk=item.pk).update(hidden_at=item.hidden_at)
     if not type(item).objects.filter(pk=item.pk, deleted_at__isnull=False).exists():
@@ -114,16 +129,17 @@ def soft_delete(*, item: Story | Problem | Reply | PracticeEntry, by: User):
 
     hidden = _lock_hidden_at(item) is not None
     now = timezone.now()
-    changed = (
+    gone = (
         type(item)
         .objects.filter(pk=item.pk, deleted_at__isnull=True)
         .update(deleted_at=now, deleted_by=by)
     )
-    if not changed:
+    if not gone:
         item.refresh_from_db(fields=["deleted_at", "deleted_by"])
         return item
     item.deleted_at = now
     item.deleted_by = by
+    changed(item)
     if not hidden:
         _count_live(item, -1)
     unindex_object(item)
@@ -164,14 +180,15 @@ def restore(*, item: Story | Problem | Reply | PracticeEntry, by: User):
     if getattr(item, "merged_into_id", None) is not None:
         raise ValidationError(_("This problem was merged into another; its replies are there."))
     hidden = _lock_hidden_at(item) is not None
-    changed = (
+    came_back = (
         type(item)
         .objects.filter(pk=item.pk, deleted_at__isnull=False)
         .update(deleted_at=None, deleted_by=None)
     )
     item.deleted_at = None
     item.deleted_by = None
-    if changed and not hidden:
+    changed(item)
+    if came_back and not hidden:
         _count_live(item, +1)
     index_object(item)
     if isinstance(item, Problem):

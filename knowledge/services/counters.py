@@ -7,6 +7,7 @@ seeder) and for checking that they agree."""
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from cop import cache
 from cop.models import Community, Tag
 from knowledge.models import Endorsement, PracticeEntry, Problem, Reply, Story
 
@@ -39,6 +40,8 @@ def recount(community: Community | None = None) -> None:
         entries = entries.filter(community=community)
         tags = tags.filter(community=community)
     problems.update(reply_count=_count(Reply.objects.filter(**LIVE), "problem"))
+    ids = [community.pk] if community else Community.objects.values_list("pk", flat=True)
+    cache.bump(*(cache.scope(Community, pk) for pk in ids))  # the lists show the counts
     entries.update(endorsement_count=_count(Endorsement.objects.all(), "entry"))
     tags.update(
         use_count=_count(Story.tags.through.objects.filter(**_live("story")), "tag")

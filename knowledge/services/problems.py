@@ -21,6 +21,7 @@ from .common import (
     _bump_tags,
     _contributed,
     bump,
+    changed,
     clean_tags,
     notify_mentioned,
     require_live,
@@ -55,6 +56,7 @@ def ask_problem(
         tags=tags,
         summary=problem.title,
     )
+    changed(problem)
     notify_mentioned(item=problem, author=author, text=f"{problem.context}\n\n{problem.tried}")
     membership = membership_of(author, community)
     published(
@@ -86,6 +88,7 @@ def edit_problem(
     problem.updated_at = timezone.now()
     problem.save(update_fields=["title", "context", "tried", "updated_at"])
     set_tags(problem, tags)
+    changed(problem)
     index_object(problem)
     for reply in problem.replies.filter(deleted_at__isnull=True):
         index_object(reply)  # replies carry the problem's title and tags
@@ -108,6 +111,7 @@ def post_reply(*, problem: Problem, author: User, body: str) -> Reply:
         reply_count=bump("reply_count", 1), updated_at=reply.created_at
     )
     problem.updated_at = reply.created_at
+    changed(reply)
     if author.pk != problem.author_id:
         record_participation(
             kind=ParticipationKind.ANSWERED_PROBLEM,
@@ -142,6 +146,7 @@ def edit_reply(*, reply: Reply, by: User, body: str) -> Reply:
     reply.body = body
     reply.updated_at = timezone.now()
     reply.save(update_fields=["body", "updated_at"])
+    changed(reply)
     index_object(reply)
     notify_mentioned(item=reply, author=by, text=body, previous_text=previous_text)
     return reply
@@ -163,6 +168,7 @@ def accept_solution(*, reply: Reply, by: User) -> Reply:
     reply.accepted_by = by
     reply.accepted_at = now
     reply.save(update_fields=["is_solution", "accepted_by", "accepted_at"])
+    changed(problem)
     if problem.status != ProblemStatus.SOLVED:
         problem.status = ProblemStatus.SOLVED
         problem.solved_at = now
@@ -202,6 +208,7 @@ def unaccept_solution(*, reply: Reply, by: User) -> Reply:
     reply.accepted_at = None
     reply.save(update_fields=["is_solution", "accepted_by", "accepted_at"])
     problem = reply.problem
+    changed(problem)
     if reply.author is not None:
         # The acceptance is taken back, and so are the points it gave.
         withdraw_participation(
@@ -258,6 +265,7 @@ def merge_problem(*, duplicate: Problem, into: Problem, by: User) -> Problem:
     )
     moved_ids = list(replies.filter(deleted_at__isnull=True).values_list("pk", flat=True))
     replies.update(problem=into)
+    changed(into)
     now = timezone.now()
     into_fields = {"reply_count": bump("reply_count", live_moved), "updated_at": now}
     if solutions and into.status != ProblemStatus.SOLVED:
