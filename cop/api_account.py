@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from cop import selectors
 from cop.api import ByName, MembershipSerializer
-from cop.api_support import ID_PATTERN, CursorPagination, MarkdownHTMLField
+from cop.api_support import ID_PATTERN, MarkdownHTMLField, NewestFirst
 from cop.forms import ProfileForm
 from cop.models import Membership, PersonalAccessToken, User
 from cop.services import accounts as account_services
@@ -104,10 +104,6 @@ class TokenInfoSerializer(serializers.ModelSerializer):
         model = PersonalAccessToken
         fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
         read_only_fields = fields
-
-
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
 
 
 class TokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):

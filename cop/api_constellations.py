@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cop import selectors, selectors_network
-from cop.api_support import CursorPagination
+from cop.api_support import CommunityInURL, NewestFirst
 from cop.enums import RelationStatus
 from cop.models import Community, CommunityRelation
 from cop.permissions import allowed, authorize
@@ -77,10 +77,6 @@ class RelationRefusalSerializer(serializers.Serializer):
     )
 
 
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
-
-
 def _community(request, slug: str) -> Community:
     return selectors.access_community(request.user, slug)
 
@@ -89,24 +85,13 @@ def _serialize(relation, community) -> dict:
     return RelationSerializer(relation, context={"community": community}).data
 
 
-class RelationListView(generics.ListAPIView):
+class RelationListView(CommunityInURL, generics.ListAPIView):
     """The community's related communities (coordinators: every relation), and asking
     a new one (POST, coordinators)."""
 
     serializer_class = RelationSerializer
     pagination_class = NewestFirst
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
-
-    def community(self) -> Community:
-        if not hasattr(self, "_community"):
-            self._community = _community(self.request, self.kwargs["community_slug"])
-        return self._community
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if not getattr(self, "swagger_fake_view", False):
-            context["community"] = self.community()
-        return context
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation

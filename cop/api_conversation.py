@@ -16,11 +16,17 @@ from rest_framework import generics, mixins, permissions, serializers, status, v
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cop.api_support import ID_PATTERN, MAX_ID, CursorPagination, MarkdownHTMLField
+from cop.api_support import (
+    ID_PATTERN,
+    MAX_ID,
+    CommunityInURL,
+    MarkdownHTMLField,
+    NewestFirst,
+    OldestFirst,
+)
 from cop.enums import ReactionKind
 from cop.models import Announcement, Comment
 from cop.permissions import DeclaredPermission, allowed
-from cop.selectors import access_community
 from cop.selectors_conversation import (
     access_announcement,
     access_comment,
@@ -34,14 +40,6 @@ from cop.services.announcements import MAX_BODY_LENGTH, MAX_TITLE_LENGTH
 from cop.services.comments import MAX_COMMENT_LENGTH
 
 GUARDS = [permissions.IsAuthenticatedOrReadOnly, DeclaredPermission]
-
-
-class OldestFirst(CursorPagination):
-    ordering = ("created_at", "id")
-
-
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
 
 
 class CommentAuthorSerializer(serializers.Serializer):
@@ -265,27 +263,13 @@ class AnnouncementSerializer(serializers.ModelSerializer):
         return self._progress(announcement, announcement.status)
 
 
-class AnnouncementsView(generics.ListCreateAPIView):
+class AnnouncementsView(CommunityInURL, generics.ListCreateAPIView):
     """A community's announcements, newest first; coordinators post one to every member."""
 
     serializer_class = AnnouncementSerializer
     pagination_class = NewestFirst
     permission_classes = GUARDS
     permissions = {"get": "cop.view_announcements", "post": "cop.post_announcement"}
-
-    def community(self):
-        if not hasattr(self, "_community"):
-            self._community = access_community(self.request.user, self.kwargs["community_slug"])
-        return self._community
-
-    def permission_object(self):
-        return self.community()
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if not getattr(self, "swagger_fake_view", False):
-            context["community"] = self.community()
-        return context
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -298,26 +282,12 @@ class AnnouncementsView(generics.ListCreateAPIView):
         )
 
 
-class AnnouncementView(generics.RetrieveAPIView):
+class AnnouncementView(CommunityInURL, generics.RetrieveAPIView):
     """One announcement; coordinators see how far it has been sent."""
 
     serializer_class = AnnouncementSerializer
     permission_classes = GUARDS
     permissions = {"get": "cop.view_announcements"}
-
-    def community(self):
-        if not hasattr(self, "_community"):
-            self._community = access_community(self.request.user, self.kwargs["community_slug"])
-        return self._community
-
-    def permission_object(self):
-        return self.community()
-
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if not getattr(self, "swagger_fake_view", False):
-            context["community"] = self.community()
-        return context
 
     def get_object(self):
         return access_announcement(self.request.user, self.community(), self.kwargs["pk"])

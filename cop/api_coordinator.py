@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cop import content
-from cop.api_support import MAX_ID, CursorPagination
+from cop.api_support import MAX_ID, NewestFirst
 from cop.models import Membership, Thanks
 from cop.permissions import authorize
 from cop.selectors import access_community
@@ -239,10 +239,6 @@ class ThanksSerializer(serializers.Serializer):
 def _kind_key(thanks: Thanks) -> str:
     found = content.kind_of_content_type(thanks.content_type_id)
     return found.key if found else ""
-
-
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
 
 
 class ThanksView(ListAPIView):

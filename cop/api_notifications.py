@@ -9,15 +9,11 @@ from rest_framework import generics, mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cop.api_support import CursorPagination
+from cop.api_support import NewestFirst
 from cop.enums import NotificationKind
 from cop.forms import NotificationPreferencesForm
 from cop.models import Community, DeliveryChannel, DigestFrequency, Notification
 from cop.services import notifications as notification_services
-
-
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
 
 
 class NotificationSerializer(serializers.ModelSerializer):

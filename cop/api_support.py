@@ -16,6 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from cop.converters import IdConverter
 from cop.markdown import render_markdown
 from cop.models import Community
+from cop.selectors import access_community
 from cop.views import conduct_refusal
 
 # Ids in API paths and bodies: what fits a 64-bit integer column (longer made a 500).
@@ -53,6 +54,34 @@ class CursorPagination(pagination.CursorPagination):
                     "maximum": self.max_page_size,
                 }
         return parameters
+
+
+class NewestFirst(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+class OldestFirst(CursorPagination):
+    ordering = ("created_at", "id")
+
+
+class CommunityInURL:
+    """For API views under `communities/<community_slug>/`: the community, looked up
+    once per request (404 for one the caller may not see), is the object their declared
+    permission is checked on and is in the serializer context."""
+
+    def community(self) -> Community:
+        if not hasattr(self, "_community"):
+            self._community = access_community(self.request.user, self.kwargs["community_slug"])
+        return self._community
+
+    def permission_object(self):
+        return self.community()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["community"] = self.community()
+        return context
 
 
 def exception_handler(exc, context):

@@ -14,7 +14,7 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.response import Response
 
 from cop import selectors
-from cop.api_support import ID_PATTERN, MAX_ID, CursorPagination, SlugFilter
+from cop.api_support import ID_PATTERN, MAX_ID, NewestFirst, SlugFilter
 from cop.dashboard import PERIODS, dashboard_snapshot, export_series, value_matrix_rows, with_labels
 from cop.dashboard import period_for as _period_for
 from cop.enums import FollowUpOutcome
@@ -103,10 +103,6 @@ class ValueStoryFilter(django_filters.FilterSet):
     class Meta:
         model = ValueStory
         fields = ["community"]
-
-
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
 
 
 class ValueStoryViewSet(

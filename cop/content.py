@@ -121,6 +121,22 @@ class FeedItem:
     detail: str = ""
     starts_at: datetime | None = None  # a meeting's start
 
+    @classmethod
+    def of(cls, row, *, source: str, rank: int, verb, at: str = "created_at", **extra):
+        """The item for a row that has a title, a page and a community, dated by its
+        field `at`."""
+        return cls(
+            source=source,
+            rank=rank,
+            pk=row.pk,
+            at=getattr(row, at),
+            title=row.title,
+            url=row.get_absolute_url(),
+            community=row.community,
+            verb=str(verb),
+            **extra,
+        )
+
 
 @dataclass(frozen=True, order=True)
 class FeedSource:

@@ -50,6 +50,10 @@ class Period:
             first = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
         return months
 
+    def within(self, field: str) -> Q:
+        """Rows whose datetime `field` falls in the period (start included, end not)."""
+        return Q(**{f"{field}__gte": self.start, f"{field}__lt": self.end})
+
 
 PERIODS = {
     "90d": ("Last 90 days", 90),
@@ -198,6 +202,21 @@ DASHBOARD_SECTIONS: list[tuple[int, str, Callable[..., dict]]] = []
 
 
 def register_dashboard_section(*, order: int, key: str, build: Callable[..., dict]) -> None:
+    """Add an app's section to the health dashboard (from its `AppConfig.ready()`).
+
+    `build(community=, period=)` runs in the nightly task, which stores what it returns
+    as JSON in the community's snapshot, in this shape (`stat()` makes one indicator):
+
+        {
+            "order": int,             # where the section sits on the page
+            "title": str,             # an English message id, translated at render time
+            "stats": [{"key": str, "value": int | float | None,
+                       "unit": "count" | "share" | "hours"}],
+            "series": {name: [{"month": "YYYY-MM", "value": int}, ...]},  # the months
+            "table": [{"title": str, "age_hours": float, "url": str}],  # oldest first
+            "labels": {key: str},     # message ids for stats, series, "chart", "table"
+        }
+    """
     if any(existing == key for _, existing, _ in DASHBOARD_SECTIONS):
         return
     DASHBOARD_SECTIONS.append((order, key, build))
@@ -270,12 +289,31 @@ def refresh_all_snapshots() -> int:
     return count
 
 
+def section(*, order: int, title: str, stats: list, series: dict, labels: dict, table=()) -> dict:
+    """One app's section, in the shape `register_dashboard_section` describes."""
+    return {
+        "order": order,
+        "title": title,
+        "stats": stats,
+        "series": series,
+        "table": list(table),
+        "labels": labels,
+    }
+
+
+def stat(key: str, value, unit: str = "count") -> dict:
+    """One indicator of an app's dashboard section; `unit` is "count", "share" or "hours"."""
+    return {"key": key, "value": value, "unit": unit}
+
+
 def monthly_counts(queryset, field: str, period: Period) -> list[dict]:
-    """Rows of `queryset` per calendar month of the datetime `field`, one entry for each
-    of the period's months (zero when none): [{"month": "YYYY-MM", "value": n}]. One query.
-    The apps' dashboard sections build their monthly series with it."""
+    """Rows of `queryset` whose datetime `field` falls in the period, per calendar month,
+    one entry for each of the period's months (zero when none):
+    [{"month": "YYYY-MM", "value": n}]. One query. The apps' dashboard sections build
+    their monthly series with it."""
     rows = (
-        queryset.annotate(month=TruncMonth(field))
+        queryset.filter(period.within(field))
+        .annotate(month=TruncMonth(field))
         .values("month")
         .annotate(n=Count("pk"))
         .values_list("month", "n")

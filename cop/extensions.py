@@ -70,6 +70,26 @@ def register_demo_seeder(*, order: int, seed: Callable[..., list[str]]) -> None:
     _add(DEMO_SEEDERS, DemoSeeder(order, seed))
 
 
+def register_practice_app(
+    *,
+    order: int,
+    label: str,
+    url_name: str,
+    home: tuple[str, Callable[..., dict]],
+    seed: Callable[..., list[str]],
+    home_order: int | None = None,
+) -> None:
+    """What every practice app adds to the core: its community tab, its section on the
+    community home (`home` is the template and its context builder) and its demo seeder,
+    all at `order` (the home section at `home_order` when it sits elsewhere)."""
+    template, context = home
+    register_community_tab(order=order, label=label, url_name=url_name)
+    register_home_section(
+        order=order if home_order is None else home_order, template=template, context=context
+    )
+    register_demo_seeder(order=order, seed=seed)
+
+
 # --- Digest sections --------------------------------------------------------------------
 
 

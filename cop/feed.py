@@ -26,17 +26,7 @@ def feed_announcements(*, user, community_ids, cursor, limit: int, rank: int) ->
     rows = feed_older_than(rows, "created_at", rank, cursor)
     rows = rows.select_related("community", "author").only("title", *FEED_COLUMNS)[:limit]
     return [
-        FeedItem(
-            source="announcement",
-            rank=rank,
-            pk=row.pk,
-            at=row.created_at,
-            title=row.title,
-            url=row.get_absolute_url(),
-            community=row.community,
-            author=row.author,
-            verb=str(_("announced")),
-        )
+        FeedItem.of(row, source="announcement", rank=rank, verb=_("announced"), author=row.author)
         for row in rows
     ]
 

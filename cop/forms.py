@@ -99,6 +99,14 @@ class TimezoneField(forms.ChoiceField):
             self.choices = [*self.choices, (name, name)]
 
 
+class TextAreaField(forms.CharField):
+    """Free text written over several lines: a CharField shown as a textarea of `rows`."""
+
+    def __init__(self, *, rows: int = 3, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows}))
+        super().__init__(**kwargs)
+
+
 class SignupExtraForm(forms.Form):
     """Extra fields on allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS)."""
 
@@ -142,14 +150,14 @@ def parse_tags(text: str) -> list[str]:
 
 
 class CommunityForm(forms.ModelForm):
-    tags = forms.CharField(
+    tags = TextAreaField(
         label=_("Topics"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
             "The community's vocabulary of topics, separated by commas, e.g. "
             "“incident response, observability, on-call”."
         ),
+        rows=2,
     )
 
     class Meta:
@@ -254,36 +262,28 @@ class CommunitySettingsForm(CommunityForm):
 
 
 class JoinRequestForm(forms.Form):
-    message = forms.CharField(
+    message = TextAreaField(
         label=_("Message to the coordinators"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Say a little about yourself and what brings you here."),
+        rows=4,
     )
 
 
 class DeclineForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (sent to the person)"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    reason = TextAreaField(
+        label=_("Reason (sent to the person)"), required=False, max_length=1000, rows=2
     )
 
 
 class InviteForm(forms.Form):
-    emails = forms.CharField(
+    emails = TextAreaField(
         label=_("Email addresses"),
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("One or more, separated by commas or new lines."),
+        rows=3,
     )
-    message = forms.CharField(
-        label=_("Personal message"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    message = TextAreaField(label=_("Personal message"), required=False, max_length=2000, rows=3)
 
     def clean_emails(self) -> list[str]:
 
@@ -334,34 +334,25 @@ class TokenForm(forms.Form):
     )
 
 
+# The value story's answers, one per cycle of value, then how the story could end.
+_VALUE_ANSWERS = (
+    "immediate",
+    "potential",
+    "applied",
+    "realized",
+    "transformative",
+    "aspirational_ending",
+)
+
+
 class ValueStoryForm(forms.ModelForm):
     """The guided form: one question per cycle of value, all but the first optional."""
 
     class Meta:
         model = ValueStory
-        fields = [
-            "title",
-            "immediate",
-            "potential",
-            "applied",
-            "realized",
-            "transformative",
-            "aspirational_ending",
-            "meetings",
-            "entries",
-        ]
+        fields = ["title", *_VALUE_ANSWERS, "meetings", "entries"]
         field_classes = {"meetings": IdsField, "entries": IdsField}
-        widgets = {
-            field: forms.Textarea(attrs={"rows": 3})
-            for field in (
-                "immediate",
-                "potential",
-                "applied",
-                "realized",
-                "transformative",
-                "aspirational_ending",
-            )
-        }
+        widgets = {field: forms.Textarea(attrs={"rows": 3}) for field in _VALUE_ANSWERS}
 
     def __init__(self, *args, community: Community, **kwargs):
         super().__init__(*args, **kwargs)
@@ -376,12 +367,7 @@ class FollowUpForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Did it happen?"), choices=FollowUpOutcome.choices, widget=forms.RadioSelect
     )
-    note = forms.CharField(
-        label=_("Anything to add?"),
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    note = TextAreaField(label=_("Anything to add?"), required=False, max_length=4000, rows=3)
 
 
 class NotificationPreferencesForm(forms.Form):

@@ -4,6 +4,7 @@ services' and the permissions'."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cop.forms import TextAreaField
 from cop.services.announcements import MAX_BODY_LENGTH, MAX_TITLE_LENGTH
 from cop.services.comments import MAX_COMMENT_LENGTH
 
@@ -23,21 +24,15 @@ class CommentForm(forms.Form):
 
 
 class CommentEditForm(forms.Form):
-    body = forms.CharField(
-        label=_("Comment"),
-        max_length=MAX_COMMENT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=MARKDOWN_HELP,
+    body = TextAreaField(
+        label=_("Comment"), max_length=MAX_COMMENT_LENGTH, help_text=MARKDOWN_HELP, rows=6
     )
 
 
 class AnnouncementForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=MAX_TITLE_LENGTH)
-    body = forms.CharField(
-        label=_("Message"),
-        max_length=MAX_BODY_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=MARKDOWN_HELP,
+    body = TextAreaField(
+        label=_("Message"), max_length=MAX_BODY_LENGTH, help_text=MARKDOWN_HELP, rows=10
     )
     pinned_until = forms.DateField(
         label=_("Pin on the community's home until"),

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cop.forms import TextAreaField
 from cop.services import invitations_bulk as bulk
 from cop.services import outreach
 
@@ -33,11 +34,8 @@ class BulkInviteForm(forms.Form):
         help_text=_("Email in the first column, name in the second; at most %(kb)s KB.")
         % {"kb": bulk.MAX_BYTES // 1024},
     )
-    message = forms.CharField(
-        label=_("Personal message"),
-        required=False,
-        max_length=bulk.MAX_MESSAGE_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    message = TextAreaField(
+        label=_("Personal message"), required=False, max_length=bulk.MAX_MESSAGE_LENGTH, rows=3
     )
 
     def clean(self):
@@ -62,13 +60,13 @@ class BulkInviteForm(forms.Form):
 
 
 class PersonalNoteForm(forms.Form):
-    body = forms.CharField(
+    body = TextAreaField(
         label=_("Your note"),
         max_length=outreach.MAX_NOTE_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_(
             "They read it in Copse and, if they chose so, by email. Your address is not shown."
         ),
+        rows=4,
     )
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cop.enums import Stage
+from cop.forms import TextAreaField
 from cop.selectors_network import NETWORK_SORTS
 from cop.services.constellations import MESSAGE_MAX
 
@@ -14,12 +15,12 @@ class RelationRequestForm(forms.Form):
     community = forms.ModelChoiceField(
         label=_("Community"), queryset=None, empty_label=_("Choose a community")
     )
-    message = forms.CharField(
+    message = TextAreaField(
         label=_("Message to its coordinators"),
         required=False,
         max_length=MESSAGE_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Why relate: the domain you share, what you could learn from each other."),
+        rows=3,
     )
 
     def __init__(self, *args, candidates, **kwargs):

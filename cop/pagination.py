@@ -34,19 +34,30 @@ class KeysetPage:
         return len(self.object_list)
 
 
-def encode_cursor(moment: datetime, pk: int) -> str:
-    micros = (moment - _EPOCH) // timedelta(microseconds=1)
-    return f"{max(micros, 0)}-{pk}"
+def _micros(moment: datetime) -> int:
+    return max((moment - _EPOCH) // timedelta(microseconds=1), 0)
 
 
-def decode_cursor(text: str | None) -> tuple[datetime, int] | None:
-    match = _CURSOR.match(text or "")
+def _parse(pattern: re.Pattern, text: str | None) -> tuple[datetime, re.Match] | None:
+    """A cursor's moment (its first group, in microseconds) and its match; None for
+    text that is not such a cursor or names a moment out of range."""
+    match = pattern.match(text or "")
     if match is None:
         return None
     try:
-        moment = _EPOCH + timedelta(microseconds=int(match[1]))
+        return _EPOCH + timedelta(microseconds=int(match[1])), match
     except OverflowError:
         return None
+
+
+def encode_cursor(moment: datetime, pk: int) -> str:
+    return f"{_micros(moment)}-{pk}"
+
+
+def decode_cursor(text: str | None) -> tuple[datetime, int] | None:
+    if (parsed := _parse(_CURSOR, text)) is None:
+        return None
+    moment, match = parsed
     return moment, int(match[2])
 
 
@@ -118,18 +129,13 @@ class FeedCursor:
 
 
 def encode_feed_cursor(moment: datetime, rank: int, pk: int) -> str:
-    micros = (moment - _EPOCH) // timedelta(microseconds=1)
-    return f"{max(micros, 0)}-{rank}-{pk}"
+    return f"{_micros(moment)}-{rank}-{pk}"
 
 
 def decode_feed_cursor(text: str | None) -> FeedCursor | None:
-    match = _FEED_CURSOR.match(text or "")
-    if match is None:
+    if (parsed := _parse(_FEED_CURSOR, text)) is None:
         return None
-    try:
-        moment = _EPOCH + timedelta(microseconds=int(match[1]))
-    except OverflowError:
-        return None
+    moment, match = parsed
     return FeedCursor(moment, int(match[2]), int(match[3]))
 
 

@@ -222,83 +222,46 @@ WORKER_HEARTBEAT_MAX_AGE = env.float("WORKER_HEARTBEAT_MAX_AGE", default=60.0)
 # test shortens both so that it ends in two minutes.
 EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=120)
 EMAIL_SWEEP_SECONDS = env.int("EMAIL_SWEEP_SECONDS", default=60)
-CELERY_BEAT_SCHEDULE: dict = {}
-CELERY_BEAT_SCHEDULE["cop-refresh-dashboards"] = {
+
+
+def _every(seconds: float, task: str) -> dict:
+    """One beat entry: run the named task every so many seconds."""
+    return {"task": task, "schedule": float(seconds)}
+
+
+CELERY_BEAT_SCHEDULE = {
     # Nightly: the health dashboard's heavy aggregates, so its page reads one row.
-    "task": "cop.refresh_dashboards",
-    "schedule": 24 * 3600.0,
-}
-CELERY_BEAT_SCHEDULE["cop-send-value-follow-ups"] = {
+    "cop-refresh-dashboards": _every(24 * 3600, "cop.refresh_dashboards"),
     # Hourly: value stories' 30- and 90-day follow-up questions, each asked once.
-    "task": "cop.send_value_follow_ups",
-    "schedule": 3600.0,
-}
-CELERY_BEAT_SCHEDULE["cop-recompute-levels"] = {
+    "cop-send-value-follow-ups": _every(3600, "cop.send_value_follow_ups"),
     # Nightly: events age out of the window and newcomers become peripheral.
-    "task": "cop.recompute_levels",
-    "schedule": 24 * 3600.0,
-}
-CELERY_BEAT_SCHEDULE["meetings-send-due-reminders"] = {
+    "cop-recompute-levels": _every(24 * 3600, "cop.recompute_levels"),
     # Every 5 minutes: reminders before meetings, each (meeting, member, kind) sent once.
-    "task": "meetings.send_due_reminders",
-    "schedule": 300.0,
-}
-CELERY_BEAT_SCHEDULE["meetings-resume-poll-announcements"] = {
+    "meetings-send-due-reminders": _every(300, "meetings.send_due_reminders"),
     # Every 2 minutes: members hear of an open scheduling poll whose task was lost.
-    "task": "meetings.resume_poll_announcements",
-    "schedule": 120.0,
-}
-CELERY_BEAT_SCHEDULE["meetings-extend-series"] = {
+    "meetings-resume-poll-announcements": _every(120, "meetings.resume_poll_announcements"),
     # Daily: series keep 90 days of meetings ahead; hosts confirm them now and then.
-    "task": "meetings.extend_series",
-    "schedule": 24 * 3600.0,
-}
-CELERY_BEAT_SCHEDULE["cop-prune-idempotency-keys"] = {
+    "meetings-extend-series": _every(24 * 3600, "meetings.extend_series"),
     # Hourly: answers kept for Idempotency-Key replays are forgotten after a day.
-    "task": "cop.prune_idempotency_keys",
-    "schedule": 3600.0,
-}
-CELERY_BEAT_SCHEDULE["cop-sweep-email-outbox"] = {
+    "cop-prune-idempotency-keys": _every(3600, "cop.prune_idempotency_keys"),
     # Every minute: emails whose task was lost (broker restarted, worker killed, enqueue
     # failed) are enqueued again; see cop.services.notifications.sweep_email_outbox.
-    "task": "cop.sweep_email_outbox",
-    "schedule": float(EMAIL_SWEEP_SECONDS),
-}
-CELERY_BEAT_SCHEDULE["cop-resend-lost-invitations"] = {
+    "cop-sweep-email-outbox": _every(EMAIL_SWEEP_SECONDS, "cop.sweep_email_outbox"),
     # Every minute: invitations whose email task was lost are enqueued again; the claim
     # on the row sends each once (cop.services.invitations_bulk.resend_lost_invitations).
-    "task": "cop.resend_lost_invitations",
-    "schedule": 60.0,
-}
-CELERY_BEAT_SCHEDULE["cop-resume-announcements"] = {
+    "cop-resend-lost-invitations": _every(60, "cop.resend_lost_invitations"),
     # Every minute: an announcement whose fan-out task was lost goes on where it stopped.
-    "task": "cop.resume_announcements",
-    "schedule": 60.0,
-}
-CELERY_BEAT_SCHEDULE["care-sweep-follow-notices"] = {
+    "cop-resume-announcements": _every(60, "cop.resume_announcements"),
     # Every 2 minutes: followers hear of new content whose notification task was lost.
-    "task": "care.sweep_follow_notices",
-    "schedule": 120.0,
-}
-CELERY_BEAT_SCHEDULE["cop-send-due-digests"] = {
+    "care-sweep-follow-notices": _every(120, "care.sweep_follow_notices"),
     # Hourly: each member's digest goes out from 08:00 in their own time zone.
-    "task": "cop.send_due_digests",
-    "schedule": 3600.0,
-}
-CELERY_BEAT_SCHEDULE["mentoring-hand-off-stale-requests"] = {
+    "cop-send-due-digests": _every(3600, "cop.send_due_digests"),
     # Hourly: a mentor request unanswered past its deadline passes to the next mentor.
-    "task": "mentoring.hand_off_stale_requests",
-    "schedule": 3600.0,
-}
-CELERY_BEAT_SCHEDULE["mentoring-remind-due-checkins"] = {
+    "mentoring-hand-off-stale-requests": _every(3600, "mentoring.hand_off_stale_requests"),
     # Hourly: check-in reminders, once per mentorship and due date.
-    "task": "mentoring.remind_due_checkins",
-    "schedule": 3600.0,
-}
-CELERY_BEAT_SCHEDULE["knowledge-remind-due-reviews"] = {
+    "mentoring-remind-due-checkins": _every(3600, "mentoring.remind_due_checkins"),
     # Hourly: owners of practices whose review date has come, once per review date.
-    "task": "knowledge.remind_due_reviews",
-    "schedule": 3600.0,
+    "knowledge-remind-due-reviews": _every(3600, "knowledge.remind_due_reviews"),
 }
 
 # --- Client addresses ---------------------------------------------------------------------

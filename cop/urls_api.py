@@ -25,35 +25,45 @@ from meetings import api_polls as meetings_api_polls
 from mentoring import api as mentoring_api
 
 router = DefaultRouter()
-router.register("communities", cop_api.CommunityViewSet, basename="api-community")
-router.register("me/tokens", api_account.TokenViewSet, basename="api-token-info")
-router.register("value-stories", api_value.ValueStoryViewSet, basename="api-value-story")
-router.register("meetings", meetings_api.MeetingViewSet, basename="api-meeting")
-router.register("series", meetings_api.SeriesViewSet, basename="api-series")
-router.register("polls", meetings_api_polls.PollViewSet, basename="api-poll")
-router.register("notifications", api_notifications.NotificationViewSet, basename="api-notification")
-router.register("mentor-offers", mentoring_api.MentorOfferViewSet, basename="api-mentor-offer")
-router.register(
-    "mentor-requests", mentoring_api.MentorRequestViewSet, basename="api-mentor-request"
-)
-router.register("mentorships", mentoring_api.MentorshipViewSet, basename="api-mentorship")
-router.register(
-    "onboarding-steps", mentoring_api.OnboardingStepViewSet, basename="api-onboarding-step"
-)
-router.register("comments", api_conversation.CommentViewSet, basename="api-comment")
-router.register("stories", knowledge_api.StoryViewSet, basename="api-story")
-router.register("problems", knowledge_api.ProblemViewSet, basename="api-problem")
-router.register("replies", knowledge_api.ReplyViewSet, basename="api-reply")
-router.register("practices", knowledge_api.PracticeViewSet, basename="api-practice")
-router.register("glossary", knowledge_api.GlossaryViewSet, basename="api-glossary")
-router.register("flags", care_api.FlagViewSet, basename="api-flag")
-router.register("bookmarks", care_api.BookmarkViewSet, basename="api-bookmark")
-router.register("follows", care_api.FollowViewSet, basename="api-follow")
+for prefix, viewset, basename in (
+    ("communities", cop_api.CommunityViewSet, "api-community"),
+    ("me/tokens", api_account.TokenViewSet, "api-token-info"),
+    ("value-stories", api_value.ValueStoryViewSet, "api-value-story"),
+    ("meetings", meetings_api.MeetingViewSet, "api-meeting"),
+    ("series", meetings_api.SeriesViewSet, "api-series"),
+    ("polls", meetings_api_polls.PollViewSet, "api-poll"),
+    ("notifications", api_notifications.NotificationViewSet, "api-notification"),
+    ("mentor-offers", mentoring_api.MentorOfferViewSet, "api-mentor-offer"),
+    ("mentor-requests", mentoring_api.MentorRequestViewSet, "api-mentor-request"),
+    ("mentorships", mentoring_api.MentorshipViewSet, "api-mentorship"),
+    ("onboarding-steps", mentoring_api.OnboardingStepViewSet, "api-onboarding-step"),
+    ("comments", api_conversation.CommentViewSet, "api-comment"),
+    ("stories", knowledge_api.StoryViewSet, "api-story"),
+    ("problems", knowledge_api.ProblemViewSet, "api-problem"),
+    ("replies", knowledge_api.ReplyViewSet, "api-reply"),
+    ("practices", knowledge_api.PracticeViewSet, "api-practice"),
+    ("glossary", knowledge_api.GlossaryViewSet, "api-glossary"),
+    ("flags", care_api.FlagViewSet, "api-flag"),
+    ("bookmarks", care_api.BookmarkViewSet, "api-bookmark"),
+    ("follows", care_api.FollowViewSet, "api-follow"),
+):
+    router.register(prefix, viewset, basename=basename)
 
 members = cop_api.MemberViewSet.as_view({"get": "list", "post": "create"})
 member = cop_api.MemberViewSet.as_view({"get": "retrieve"})
 invitations = cop_api.InvitationViewSet.as_view({"get": "list", "post": "create"})
-MEMBER = "communities/<slug:community_slug>/members/<id:pk>/"
+COMMUNITY = "communities/<slug:community_slug>/"
+MEMBER = f"{COMMUNITY}members/<id:pk>/"
+
+
+def api_path(route: str, view, *, name: str):
+    """`path()` that also takes an API view class, for its `as_view()`."""
+    return path(route, view.as_view() if isinstance(view, type) else view, name=name)
+
+
+def in_community(route: str, view, *, name: str):
+    """A path below one community: `communities/<community_slug>/<route>`."""
+    return api_path(f"{COMMUNITY}{route}", view, name=name)
 
 
 def member_action(name: str):
@@ -68,155 +78,101 @@ v1 = [
     path("auth/token/", cop_api.obtain_token, name="api-token"),
     path("search/", knowledge_api.search, name="api-search"),
     path("invitations/accept/", cop_api.accept_invitation, name="api-invitation-accept"),
-    path(
-        "communities/<slug:community_slug>/invitations/bulk/",
-        api_coordinator.BulkInvitationView.as_view(),
+    in_community(
+        "invitations/bulk/",
+        api_coordinator.BulkInvitationView,
         name="api-community-invitations-bulk",
     ),
-    path(
-        "communities/<slug:community_slug>/outreach/",
-        api_coordinator.OutreachView.as_view(),
-        name="api-community-outreach",
-    ),
-    path(
-        "communities/<slug:community_slug>/outreach/<id:membership_id>/notes/",
-        api_coordinator.PersonalNoteView.as_view(),
+    in_community("outreach/", api_coordinator.OutreachView, name="api-community-outreach"),
+    in_community(
+        "outreach/<id:membership_id>/notes/",
+        api_coordinator.PersonalNoteView,
         name="api-community-outreach-note",
     ),
-    path("thanks/", api_coordinator.ThanksView.as_view(), name="api-thanks"),
-    path(
-        "thanks/<slug:kind>/<id:object_id>/",
-        api_coordinator.ThanksItemView.as_view(),
-        name="api-thanks-item",
+    api_path("thanks/", api_coordinator.ThanksView, name="api-thanks"),
+    api_path(
+        "thanks/<slug:kind>/<id:object_id>/", api_coordinator.ThanksItemView, name="api-thanks-item"
     ),
-    path("me/", api_account.AccountView.as_view(), name="api-me"),
-    path("me/memberships/", api_account.MyMembershipsView.as_view(), name="api-my-memberships"),
-    path("me/feed/", care_api.FeedView.as_view(), name="api-my-feed"),
-    path(
-        "communities/<slug:community_slug>/conduct/",
-        care_api.ConductView.as_view(),
-        name="api-community-conduct",
+    api_path("me/", api_account.AccountView, name="api-me"),
+    api_path("me/memberships/", api_account.MyMembershipsView, name="api-my-memberships"),
+    api_path("me/feed/", care_api.FeedView, name="api-my-feed"),
+    in_community("conduct/", care_api.ConductView, name="api-community-conduct"),
+    in_community(
+        "conduct/accept/", care_api.ConductAcceptView, name="api-community-conduct-accept"
     ),
-    path(
-        "communities/<slug:community_slug>/conduct/accept/",
-        care_api.ConductAcceptView.as_view(),
-        name="api-community-conduct-accept",
-    ),
-    path(
-        "communities/<slug:community_slug>/moderation/",
-        care_api.ModerationQueueView.as_view(),
-        name="api-community-moderation",
-    ),
-    path(
-        "communities/<slug:community_slug>/moderation/<id:pk>/",
-        care_api.ModerationDecisionView.as_view(),
+    in_community("moderation/", care_api.ModerationQueueView, name="api-community-moderation"),
+    in_community(
+        "moderation/<id:pk>/",
+        care_api.ModerationDecisionView,
         name="api-community-moderation-decision",
     ),
-    path(
+    api_path(
         "me/notification-settings/",
-        api_notifications.NotificationSettingsView.as_view(),
+        api_notifications.NotificationSettingsView,
         name="api-notification-settings",
     ),
-    path("communities/<slug:community_slug>/members/", members, name="api-community-members"),
+    in_community("members/", members, name="api-community-members"),
     path(MEMBER, member, name="api-community-member"),
     *[
         member_action(name)
         for name in ("approve", "decline", "remove", "promote", "demote", "expertise")
     ],
-    path(
-        "communities/<slug:community_slug>/me/",
-        cop_api.MyMembershipView.as_view(),
-        name="api-community-me",
+    in_community("me/", cop_api.MyMembershipView, name="api-community-me"),
+    in_community("export/", knowledge_api.export, name="api-community-export"),
+    in_community("deleted/", knowledge_api.deleted, name="api-community-deleted"),
+    in_community("signals/", knowledge_api.signals, name="api-community-signals"),
+    in_community("value-matrix/", api_value.value_matrix, name="api-community-value-matrix"),
+    in_community("health/", api_value.health, name="api-health"),
+    in_community("health/<slug:series>/", api_value.health_series, name="api-health-series"),
+    in_community("mentoring/", mentoring_api.overview, name="api-community-mentoring"),
+    in_community("invitations/", invitations, name="api-community-invitations"),
+    in_community("related/", api_constellations.RelationListView, name="api-community-relations"),
+    in_community(
+        "related/<id:pk>/", api_constellations.RelationView, name="api-community-relation"
     ),
-    path(
-        "communities/<slug:community_slug>/export/",
-        knowledge_api.export,
-        name="api-community-export",
-    ),
-    path(
-        "communities/<slug:community_slug>/deleted/",
-        knowledge_api.deleted,
-        name="api-community-deleted",
-    ),
-    path(
-        "communities/<slug:community_slug>/signals/",
-        knowledge_api.signals,
-        name="api-community-signals",
-    ),
-    path(
-        "communities/<slug:community_slug>/value-matrix/",
-        api_value.value_matrix,
-        name="api-community-value-matrix",
-    ),
-    path("communities/<slug:community_slug>/health/", api_value.health, name="api-health"),
-    path(
-        "communities/<slug:community_slug>/health/<slug:series>/",
-        api_value.health_series,
-        name="api-health-series",
-    ),
-    path(
-        "communities/<slug:community_slug>/mentoring/",
-        mentoring_api.overview,
-        name="api-community-mentoring",
-    ),
-    path(
-        "communities/<slug:community_slug>/invitations/",
-        invitations,
-        name="api-community-invitations",
-    ),
-    path(
-        "communities/<slug:community_slug>/related/",
-        api_constellations.RelationListView.as_view(),
-        name="api-community-relations",
-    ),
-    path(
-        "communities/<slug:community_slug>/related/<id:pk>/",
-        api_constellations.RelationView.as_view(),
-        name="api-community-relation",
-    ),
-    path(
-        "communities/<slug:community_slug>/related/<id:pk>/acceptance/",
-        api_constellations.RelationAcceptanceView.as_view(),
+    in_community(
+        "related/<id:pk>/acceptance/",
+        api_constellations.RelationAcceptanceView,
         name="api-community-relation-acceptance",
     ),
-    path(
-        "communities/<slug:community_slug>/related/<id:pk>/refusal/",
-        api_constellations.RelationRefusalView.as_view(),
+    in_community(
+        "related/<id:pk>/refusal/",
+        api_constellations.RelationRefusalView,
         name="api-community-relation-refusal",
     ),
-    path(
-        "communities/<slug:community_slug>/shared-practices/",
-        knowledge_api_sharing.SharedPracticeListView.as_view(),
+    in_community(
+        "shared-practices/",
+        knowledge_api_sharing.SharedPracticeListView,
         name="api-community-shared-practices",
     ),
-    path(
-        "communities/<slug:community_slug>/shared-practices/<id:pk>/",
-        knowledge_api_sharing.SharedPracticeView.as_view(),
+    in_community(
+        "shared-practices/<id:pk>/",
+        knowledge_api_sharing.SharedPracticeView,
         name="api-community-shared-practice",
     ),
-    path(
+    api_path(
         "practices/<id:pk>/shares/",
-        knowledge_api_sharing.PracticeSharesView.as_view(),
+        knowledge_api_sharing.PracticeSharesView,
         name="api-practice-shares",
     ),
-    path(
+    api_path(
         "practices/<id:pk>/shares/<id:share_id>/",
-        knowledge_api_sharing.PracticeShareView.as_view(),
+        knowledge_api_sharing.PracticeShareView,
         name="api-practice-share",
     ),
-    path(
+    api_path(
         "meetings/<id:meeting_id>/cohosts/",
-        meetings_api_cohosts.MeetingCohostsView.as_view(),
+        meetings_api_cohosts.MeetingCohostsView,
         name="api-meeting-cohosts",
     ),
-    path(
+    api_path(
         "meetings/<id:meeting_id>/agenda/suggestions/",
-        meetings_api_agenda.AgendaSuggestionsView.as_view(),
+        meetings_api_agenda.AgendaSuggestionsView,
         name="api-meeting-agenda-suggestions",
     ),
-    path(
+    api_path(
         "meetings/<id:meeting_id>/feedback/",
-        meetings_api_feedback.MeetingFeedbackView.as_view(),
+        meetings_api_feedback.MeetingFeedbackView,
         name="api-meeting-feedback",
     ),
     path(
@@ -244,14 +200,12 @@ v1 = [
             ("value-stories", "value-story"),
         )
     ],
-    path(
-        "communities/<slug:community_slug>/announcements/",
-        api_conversation.AnnouncementsView.as_view(),
-        name="api-community-announcements",
+    in_community(
+        "announcements/", api_conversation.AnnouncementsView, name="api-community-announcements"
     ),
-    path(
-        "communities/<slug:community_slug>/announcements/<id:pk>/",
-        api_conversation.AnnouncementView.as_view(),
+    in_community(
+        "announcements/<id:pk>/",
+        api_conversation.AnnouncementView,
         name="api-community-announcement",
     ),
     path("", include(router.urls)),

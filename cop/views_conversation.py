@@ -4,7 +4,6 @@ invisible alike), authorise, call the service, redirect or render."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +15,6 @@ from cop.enums import ReactionKind
 from cop.forms_conversation import AnnouncementForm, CommentEditForm, CommentForm
 from cop.pagination import keyset_page
 from cop.permissions import allowed, authorize, authorizes
-from cop.rules import membership_of
 from cop.selectors_conversation import (
     access_announcement,
     access_comment,
@@ -25,10 +23,7 @@ from cop.selectors_conversation import (
 )
 from cop.services import announcements as announcement_services
 from cop.services import comments as comment_services
-
-
-def _context(request, community, **extra) -> dict:
-    return {"community": community, "membership": membership_of(request.user, community), **extra}
+from cop.views_support import community_context, community_for, submit
 
 
 def _comment_url(comment) -> str:
@@ -68,22 +63,22 @@ def comment_create(request: HttpRequest, slug: str, key: str, pk: int) -> HttpRe
         if parent is not None:
             initial["parent"] = parent.pk
     form = CommentForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["parent"]:
-            parent = access_comment(request.user, form.cleaned_data["parent"], community=community)
-        try:
-            comment = comment_services.post_comment(
-                target=target, author=request.user, body=form.cleaned_data["body"], parent=parent
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Your comment is posted."))
-            return redirect(f"{target.get_absolute_url()}#comment-{comment.pk}")
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["parent"]:
+        parent = access_comment(request.user, form.cleaned_data["parent"], community=community)
+    done = submit(
+        request,
+        form,
+        lambda data: comment_services.post_comment(
+            target=target, author=request.user, body=data["body"], parent=parent
+        ),
+        success=_("Your comment is posted."),
+    )
+    if done:
+        return redirect(f"{target.get_absolute_url()}#comment-{done.result.pk}")
     return render(
         request,
         "cop/comment_form.html",
-        _context(request, community, form=form, target=target, parent=parent),
+        community_context(request, community, form=form, target=target, parent=parent),
     )
 
 
@@ -94,20 +89,19 @@ def comment_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     comment = access_comment(request.user, pk, community=community)
     authorize(request.user, "cop.edit_comment", comment)
     form = CommentEditForm(request.POST or None, initial={"body": comment.body})
-    if request.method == "POST" and form.is_valid():
-        try:
-            comment_services.edit_comment(
-                comment=comment, by=request.user, body=form.cleaned_data["body"]
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Your comment is saved."))
-            return redirect(_comment_url(comment))
+    if submit(
+        request,
+        form,
+        lambda data: comment_services.edit_comment(
+            comment=comment, by=request.user, body=data["body"]
+        ),
+        success=_("Your comment is saved."),
+    ):
+        return redirect(_comment_url(comment))
     return render(
         request,
         "cop/comment_form.html",
-        _context(request, community, form=form, target=comment.target, editing=comment),
+        community_context(request, community, form=form, target=comment.target, editing=comment),
     )
 
 
@@ -170,8 +164,7 @@ def comment_react(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @authorizes("cop.view_announcements")
 def announcements(request: HttpRequest, slug: str) -> HttpResponse:
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.view_announcements", community)
+    community = community_for(request, slug, "cop.view_announcements")
     page = keyset_page(
         announcement_list(community),
         field="created_at",
@@ -182,7 +175,7 @@ def announcements(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "cop/announcement_list.html",
-        _context(
+        community_context(
             request,
             community,
             page=page,
@@ -194,20 +187,21 @@ def announcements(request: HttpRequest, slug: str) -> HttpResponse:
 @authorizes("cop.post_announcement")
 @login_required
 def announcement_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.post_announcement", community)
+    community = community_for(request, slug, "cop.post_announcement")
     form = AnnouncementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            announcement = announcement_services.post_announcement(
-                community=community, author=request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Your announcement is on its way to the members."))
-            return redirect(announcement)
-    return render(request, "cop/announcement_form.html", _context(request, community, form=form))
+    done = submit(
+        request,
+        form,
+        lambda data: announcement_services.post_announcement(
+            community=community, author=request.user, **data
+        ),
+        success=_("Your announcement is on its way to the members."),
+    )
+    if done:
+        return redirect(done.result)
+    return render(
+        request, "cop/announcement_form.html", community_context(request, community, form=form)
+    )
 
 
 @authorizes("cop.view_community")
@@ -217,7 +211,7 @@ def announcement_detail(request: HttpRequest, slug: str, pk: int) -> HttpRespons
     return render(
         request,
         "cop/announcement_detail.html",
-        _context(
+        community_context(
             request,
             community,
             announcement=announcement,

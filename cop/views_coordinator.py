@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cop import content, selectors
-from cop.charts import column_chart, hbar_chart
+from cop import content
 from cop.forms_coordinator import (
     BulkInviteForm,
     OutreachFilterForm,
@@ -25,22 +24,10 @@ from cop.models import Membership
 from cop.next_url import safe_next
 from cop.permissions import authorize, authorizes
 from cop.report import report_pdf, sponsor_report
-from cop.rules import membership_of
 from cop.services import invitations_bulk, outreach
 from cop.services import thanks as thanks_services
-from cop.views_dashboard import section_views
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(error.messages)
-
-
-def _context(request: HttpRequest, community, **extra) -> dict:
-    return {
-        "community": community,
-        "membership": membership_of(request.user, community),
-        **extra,
-    }
+from cop.views_dashboard import people_charts, section_views
+from cop.views_support import community_context, community_for, error_text, submit
 
 
 @login_required
@@ -49,8 +36,7 @@ def bulk_invite(request: HttpRequest, slug: str) -> HttpResponse:
     """GET: the form. POST `step=preview`: every row valid or not, with its reason, and a
     confirm button carrying the list. POST `step=confirm`: invite the valid rows and show
     the result (a second confirm invites nobody twice)."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.invite_members", community)
+    community = community_for(request, slug, "cop.invite_members")
     form = BulkInviteForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -73,7 +59,7 @@ def bulk_invite(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "cop/invite_bulk.html",
-        _context(request, community, form=form, result=result),
+        community_context(request, community, form=form, result=result),
     )
 
 
@@ -81,8 +67,7 @@ def bulk_invite(request: HttpRequest, slug: str) -> HttpResponse:
 @authorizes("cop.view_outreach")
 def outreach_list(request: HttpRequest, slug: str) -> HttpResponse:
     """Members quiet for N days, with their last contribution and last visit."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.view_outreach", community)
+    community = community_for(request, slug, "cop.view_outreach")
     filters = OutreachFilterForm(request.GET or None)
     days, by = outreach.DEFAULT_DAYS, "activity"
     if filters.is_bound and filters.is_valid():
@@ -94,7 +79,7 @@ def outreach_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "cop/outreach.html",
-        _context(
+        community_context(
             request,
             community,
             filters=filters if filters.is_bound else OutreachFilterForm(),
@@ -111,8 +96,7 @@ def outreach_list(request: HttpRequest, slug: str) -> HttpResponse:
 @authorizes("cop.send_personal_note")
 def personal_note(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
     """Write a personal note to one member (GET the form, POST sends it)."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.send_personal_note", community)
+    community = community_for(request, slug, "cop.send_personal_note")
     member = (
         Membership.objects.filter(pk=membership_id, community=community)
         .select_related("user")
@@ -125,25 +109,19 @@ def personal_note(request: HttpRequest, slug: str, membership_id: int) -> HttpRe
         raise Http404("No such member.")
     back = safe_next(request, reverse("outreach", kwargs={"slug": community.slug}))
     form = PersonalNoteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            outreach.send_personal_note(
-                community=community,
-                by=request.user,
-                recipient=member.user,
-                body=form.cleaned_data["body"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request, _("Your note to %(name)s was sent.") % {"name": member.user.name}
-            )
-            return redirect(back)
+    if submit(
+        request,
+        form,
+        lambda data: outreach.send_personal_note(
+            community=community, by=request.user, recipient=member.user, body=data["body"]
+        ),
+        success=_("Your note to %(name)s was sent.") % {"name": member.user.name},
+    ):
+        return redirect(back)
     return render(
         request,
         "cop/personal_note.html",
-        _context(request, community, form=form, member=member, back=back),
+        community_context(request, community, form=form, member=member, back=back),
     )
 
 
@@ -163,7 +141,7 @@ def toggle_thanks(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             thanks_services.thank(user=request.user, kind=found, obj=obj)
             messages.success(request, _("Thanks sent to the author."))
     except ValidationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error_text(error))
     return redirect(safe_next(request, found.url(obj)))
 
 
@@ -179,36 +157,27 @@ def _report_period(request: HttpRequest) -> tuple[ReportPeriodForm, tuple | None
     return form, None
 
 
+def _report_request(request: HttpRequest, slug: str):
+    """The community (403 unless the viewer may see its sponsor report), the period
+    form and the chosen dates (None while the form is invalid)."""
+    community = community_for(request, slug, "cop.view_sponsor_report")
+    return (community, *_report_period(request))
+
+
 @login_required
 @authorizes("cop.view_sponsor_report")
 def sponsor_report_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The printable sponsor report for a chosen period (coordinators and staff)."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.view_sponsor_report", community)
-    form, dates = _report_period(request)
+    community, form, dates = _report_request(request, slug)
     report = charts = None
     if dates is not None:
         report = sponsor_report(community=community, start=dates[0], end=dates[1])
-        contributors = report.data["contributors"]
-        charts = {
-            "mix": hbar_chart(
-                report.data["mix"]["rows"], title=_("Members by participation level")
-            ),
-            "contributors": column_chart(
-                [row["month"] for row in contributors],
-                {
-                    _("New"): [row["new"] for row in contributors],
-                    _("Returning"): [row["returning"] for row in contributors],
-                    _("Lapsed"): [row["lapsed"] for row in contributors],
-                },
-                title=_("Contributors per month"),
-            ),
-        }
+        charts = people_charts(report.data)
         form = ReportPeriodForm(initial={"start": dates[0], "end": dates[1]})
     return render(
         request,
         "cop/sponsor_report.html",
-        _context(
+        community_context(
             request,
             community,
             form=form,
@@ -225,14 +194,12 @@ def sponsor_report_page(request: HttpRequest, slug: str) -> HttpResponse:
 @authorizes("cop.view_sponsor_report")
 def sponsor_report_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     """The same report as a PDF download."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.view_sponsor_report", community)
-    form, dates = _report_period(request)
+    community, form, dates = _report_request(request, slug)
     if dates is None:
         return render(
             request,
             "cop/sponsor_report.html",
-            _context(request, community, form=form, report=None, charts=None, sections=[]),
+            community_context(request, community, form=form, report=None, charts=None, sections=[]),
             status=400,
         )
     report = sponsor_report(community=community, start=dates[0], end=dates[1])

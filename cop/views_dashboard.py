@@ -29,15 +29,11 @@ def _coordinator_community(request: HttpRequest, slug: str):
     return community
 
 
-@authorizes("cop.view_coordination", "cop.view_community")
-@login_required
-def community_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    community = _coordinator_community(request, slug)
-    period = period_for(request.GET.get("period", "90d"))
-    snapshot = dashboard_snapshot(community, period.key)
-    data = with_labels(snapshot.data)
+def people_charts(data: dict) -> dict:
+    """The charts of who takes part, from dashboard or sponsor report data: members by
+    level, and contributors per month (new, returning, lapsed)."""
     contributors = data["contributors"]
-    charts = {
+    return {
         "mix": hbar_chart(data["mix"]["rows"], title=_("Members by participation level")),
         "contributors": column_chart(
             [row["month"] for row in contributors],
@@ -48,6 +44,18 @@ def community_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             },
             title=_("Contributors per month"),
         ),
+    }
+
+
+@authorizes("cop.view_coordination", "cop.view_community")
+@login_required
+def community_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _coordinator_community(request, slug)
+    period = period_for(request.GET.get("period", "90d"))
+    snapshot = dashboard_snapshot(community, period.key)
+    data = with_labels(snapshot.data)
+    charts = {
+        **people_charts(data),
         "lorenz": lorenz_chart(
             [tuple(point) for point in data["concentration"]["lorenz"]],
             title=_("Concentration of contributions (Lorenz curve)"),

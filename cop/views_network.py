@@ -19,6 +19,7 @@ from cop.forms_network import NetworkFilterForm, RelationRequestForm
 from cop.permissions import allowed, authorize, authorizes
 from cop.services import constellations
 from cop.views_communities import _community_context
+from cop.views_support import community_for
 
 
 @login_required
@@ -26,8 +27,7 @@ from cop.views_communities import _community_context
 def community_relations(request: HttpRequest, slug: str) -> HttpResponse:
     """Coordinators: the communities related to this one, the requests to answer and the
     ones waiting for the other side, and the form to ask a new one."""
-    community = selectors.access_community(request.user, slug)
-    authorize(request.user, "cop.request_relation", community)
+    community = community_for(request, slug, "cop.request_relation")
     candidates = selectors_network.relation_candidates(community, request.user)
     form = RelationRequestForm(request.POST or None, candidates=candidates)
     if request.method == "POST" and form.is_valid():

@@ -3,7 +3,6 @@ coordinators' value matrix."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -14,13 +13,9 @@ from cop.enums import ValueCycle
 from cop.forms import FollowUpForm, ValueStoryForm
 from cop.models import ValueFollowUp, ValueStory
 from cop.permissions import allowed, authorizes
-from cop.rules import membership_of
 from cop.selectors_conversation import comment_context
 from cop.services import value as value_services
-
-
-def _context(request, community, **extra) -> dict:
-    return {"community": community, "membership": membership_of(request.user, community), **extra}
+from cop.views_support import community_context, submit
 
 
 @authorizes("cop.view_community")
@@ -34,7 +29,7 @@ def value_story_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "cop/value_list.html",
-        _context(
+        community_context(
             request,
             community,
             stories=stories,
@@ -52,25 +47,22 @@ def value_story_create(request: HttpRequest, slug: str) -> HttpResponse:
         messages.error(request, _("Join the community to tell its value stories."))
         return redirect(community)
     form = ValueStoryForm(request.POST or None, community=community)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            story = value_services.tell_value_story(
-                community=community,
-                narrator=request.user,
-                meetings=list(data.pop("meetings")),
-                entries=list(data.pop("entries")),
-                **data,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(request, _("Thank you. Your story is part of the community’s record."))
-            return redirect(story)
+    done = submit(
+        request,
+        form,
+        lambda data: value_services.tell_value_story(
+            community=community,
+            narrator=request.user,
+            **{**data, "meetings": list(data["meetings"]), "entries": list(data["entries"])},
+        ),
+        success=_("Thank you. Your story is part of the community’s record."),
+    )
+    if done:
+        return redirect(done.result)
     return render(
         request,
         "cop/value_form.html",
-        _context(request, community, form=form, cycles=ValueCycle.choices),
+        community_context(request, community, form=form, cycles=ValueCycle.choices),
     )
 
 
@@ -92,7 +84,9 @@ def value_story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse
     return render(
         request,
         "cop/value_detail.html",
-        _context(request, community, story=story, cycles=cycles, **comment_context(request, story)),
+        community_context(
+            request, community, story=story, cycles=cycles, **comment_context(request, story)
+        ),
     )
 
 
@@ -118,7 +112,9 @@ def value_follow_up(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "cop/value_follow_up.html",
-        _context(request, community, follow_up=follow_up, story=follow_up.story, form=form),
+        community_context(
+            request, community, follow_up=follow_up, story=follow_up.story, form=form
+        ),
     )
 
 
@@ -134,5 +130,5 @@ def value_matrix(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "cop/value_matrix.html",
-        _context(request, community, period=period, **matrix),
+        community_context(request, community, period=period, **matrix),
     )

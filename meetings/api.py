@@ -218,6 +218,33 @@ def _meeting_for(user, pk) -> Meeting:
     return selectors.access_meeting(user, slug, pk)
 
 
+def meeting_and_body(request, meeting_id, permission: str, serializer_class):
+    """The meeting (404 when unseen, 403 without `permission` on it) and the request
+    body validated by `serializer_class` (400 when invalid)."""
+    meeting = _meeting_for(request.user, meeting_id)
+    authorize(request.user, permission, meeting)
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return meeting, body.validated_data
+
+
+def _agenda_item_for(request, pk, permission: str, serializer_class):
+    """As meeting_and_body, with the agenda item the body names (404 when it is not
+    this meeting's)."""
+    meeting, data = meeting_and_body(request, pk, permission, serializer_class)
+    return meeting, get_object_or_404(meeting.agenda_items, pk=data["item"]), data
+
+
+def _members_post(url_path: str):
+    """A POST action on one meeting for signed-in callers; the action authorises itself."""
+    return action(
+        detail=True,
+        methods=["post"],
+        url_path=url_path,
+        permission_classes=[permissions.IsAuthenticated],
+    )
+
+
 def _agenda(meeting: Meeting) -> list:
     accepted, proposed, declined = selectors.agenda(meeting)
     return AgendaItemSerializer([*accepted, *proposed, *declined], many=True).data
@@ -370,13 +397,8 @@ class MeetingViewSet(
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def cancel(self, request, pk=None):
         """Cancel the meeting (hosts and coordinators); everyone who answered is told."""
-        meeting = _meeting_for(request.user, pk)
-        authorize(request.user, "meetings.change_meeting", meeting)
-        body = CancelSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        services.cancel_meeting(
-            meeting=meeting, by=request.user, reason=body.validated_data.get("reason", "")
-        )
+        meeting, data = meeting_and_body(request, pk, "meetings.change_meeting", CancelSerializer)
+        services.cancel_meeting(meeting=meeting, by=request.user, reason=data.get("reason", ""))
         meeting = self.get_queryset().get(pk=meeting.pk)
         return Response(self.get_serializer(meeting).data)
 
@@ -407,59 +429,34 @@ class MeetingViewSet(
         return Response(AgendaItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AgendaActionSerializer, responses=AgendaItemSerializer)
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="agenda-vote",
-        permission_classes=[permissions.IsAuthenticated],
-    )
+    @_members_post("agenda-vote")
     def agenda_vote(self, request, pk=None):
         """Vote for an agenda item (`vote: false` takes the vote back; members)."""
-        meeting = _meeting_for(request.user, pk)
-        authorize(request.user, "meetings.vote_agenda_item", meeting)
-        body = AgendaActionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        item = get_object_or_404(meeting.agenda_items, pk=body.validated_data["item"])
-        services.vote_agenda_item(item=item, user=request.user, vote=body.validated_data["vote"])
+        _meeting, item, data = _agenda_item_for(
+            request, pk, "meetings.vote_agenda_item", AgendaActionSerializer
+        )
+        services.vote_agenda_item(item=item, user=request.user, vote=data["vote"])
         return Response(AgendaItemSerializer(item).data)
 
     @extend_schema(request=AgendaStatusSerializer, responses=AgendaItemSerializer)
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="agenda-status",
-        permission_classes=[permissions.IsAuthenticated],
-    )
+    @_members_post("agenda-status")
     def agenda_status(self, request, pk=None):
         """Accept, decline or reopen an agenda item (hosts and coordinators)."""
-        meeting = _meeting_for(request.user, pk)
-        authorize(request.user, "meetings.change_meeting", meeting)
-        body = AgendaStatusSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        item = get_object_or_404(meeting.agenda_items, pk=body.validated_data["item"])
-        item = services.set_agenda_item_status(
-            item=item, by=request.user, status=body.validated_data["status"]
+        _meeting, item, data = _agenda_item_for(
+            request, pk, "meetings.change_meeting", AgendaStatusSerializer
         )
+        item = services.set_agenda_item_status(item=item, by=request.user, status=data["status"])
         return Response(AgendaItemSerializer(item).data)
 
     @extend_schema(request=AgendaMoveSerializer, responses=AgendaItemSerializer(many=True))
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="agenda-move",
-        permission_classes=[permissions.IsAuthenticated],
-    )
+    @_members_post("agenda-move")
     def agenda_move(self, request, pk=None):
         """Move an accepted agenda item one place up or down (hosts and coordinators);
         answers the agenda in its new order."""
-        meeting = _meeting_for(request.user, pk)
-        authorize(request.user, "meetings.change_meeting", meeting)
-        body = AgendaMoveSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        item = get_object_or_404(meeting.agenda_items, pk=body.validated_data["item"])
-        services.move_agenda_item(
-            item=item, by=request.user, up=body.validated_data["direction"] == "up"
+        meeting, item, data = _agenda_item_for(
+            request, pk, "meetings.change_meeting", AgendaMoveSerializer
         )
+        services.move_agenda_item(item=item, by=request.user, up=data["direction"] == "up")
         return Response(_agenda(meeting))
 
     @extend_schema(methods=["GET"], responses=AttendeeSerializer(many=True))
@@ -521,13 +518,8 @@ class MeetingViewSet(
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def notes(self, request, pk=None):
         """Write the meeting's notes in Markdown (hosts and coordinators)."""
-        meeting = _meeting_for(request.user, pk)
-        authorize(request.user, "meetings.change_meeting", meeting)
-        body = NotesSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        meeting = services.write_notes(
-            meeting=meeting, by=request.user, notes=body.validated_data["notes"]
-        )
+        meeting, data = meeting_and_body(request, pk, "meetings.change_meeting", NotesSerializer)
+        meeting = services.write_notes(meeting=meeting, by=request.user, notes=data["notes"])
         return Response(NotesSerializer(meeting).data)
 
     @extend_schema(request=RSVPRequestSerializer, responses=RSVPResultSerializer)

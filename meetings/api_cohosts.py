@@ -10,10 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cop.models import Community
-from cop.permissions import authorize
 
 from . import cohosts
-from .api import _meeting_for
+from .api import _meeting_for, meeting_and_body
 
 
 class CohostSerializer(serializers.ModelSerializer):
@@ -45,11 +44,10 @@ class MeetingCohostsView(APIView):
         summary="Set a meeting's co-hosting communities",
     )
     def put(self, request, meeting_id: int):
-        meeting = _meeting_for(request.user, meeting_id)
-        authorize(request.user, "meetings.manage_cohosts", meeting)
-        body = CohostsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        wanted = set(body.validated_data["communities"])
+        meeting, data = meeting_and_body(
+            request, meeting_id, "meetings.manage_cohosts", CohostsSerializer
+        )
+        wanted = set(data["communities"])
         choices = {c.slug: c for c in cohosts.cohost_choices(meeting)}
         unknown = sorted(wanted - set(choices))
         if unknown:

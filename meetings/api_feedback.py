@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from cop.permissions import authorize
 
 from . import feedback
-from .api import _meeting_for
+from .api import _meeting_for, meeting_and_body
 
 
 class MeetingFeedbackSerializer(serializers.Serializer):
@@ -60,11 +60,10 @@ class MeetingFeedbackView(APIView):
         summary="Give (or replace) one's feedback on a meeting one attended",
     )
     def post(self, request, meeting_id: int):
-        meeting = _meeting_for(request.user, meeting_id)
-        authorize(request.user, "meetings.give_feedback", meeting)
-        body = MeetingFeedbackSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        row = feedback.give_feedback(meeting=meeting, user=request.user, **body.validated_data)
+        meeting, data = meeting_and_body(
+            request, meeting_id, "meetings.give_feedback", MeetingFeedbackSerializer
+        )
+        row = feedback.give_feedback(meeting=meeting, user=request.user, **data)
         return Response(MeetingFeedbackSerializer(row).data, status=status.HTTP_201_CREATED)
 
     # The declared permission each action reads (the URL walk in the tests checks

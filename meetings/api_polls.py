@@ -14,7 +14,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cop.api_support import ID_PATTERN, MAX_ID, CursorPagination
+from cop.api_support import ID_PATTERN, MAX_ID, NewestFirst
 from cop.permissions import DeclaredPermission
 from cop.selectors import access_community, visible_communities
 
@@ -109,10 +109,6 @@ class ScheduleSerializer(serializers.Serializer):
 SIGNED_IN_AND_DECLARED = [permissions.IsAuthenticated, DeclaredPermission]
 
 
-class PollPage(CursorPagination):
-    ordering = ("-created_at", "-id")
-
-
 @extend_schema_view(
     list=extend_schema(summary="Scheduling polls the caller may see, newest first"),
     retrieve=extend_schema(summary="One poll, its slots best first"),
@@ -134,7 +130,7 @@ class PollViewSet(
         "schedule": "meetings.decide_poll",
         "close": "meetings.decide_poll",
     }
-    pagination_class = PollPage
+    pagination_class = NewestFirst
     lookup_value_regex = ID_PATTERN
 
     def get_serializer_context(self):

@@ -11,23 +11,23 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from cop.extensions import (
-            register_community_tab,
-            register_demo_seeder,
             register_digest_section,
             register_email_extras,
-            register_home_section,
             register_outsider_grant,
+            register_practice_app,
             register_value_source,
         )
 
         from .demo import seed_meetings
         from .selectors import digest_section, home_section_context, linkable_meetings
 
-        register_community_tab(order=10, label=_("Meetings"), url_name="meetings:community")
-        register_home_section(
-            order=10, template="meetings/_home_section.html", context=home_section_context
+        register_practice_app(
+            order=10,
+            label=_("Meetings"),
+            url_name="meetings:community",
+            home=("meetings/_home_section.html", home_section_context),
+            seed=seed_meetings,
         )
-        register_demo_seeder(order=10, seed=seed_meetings)
         register_digest_section(order=10, build=digest_section)
         register_value_source(field="meetings", choices=linkable_meetings)
         from cop.extensions import register_network_column

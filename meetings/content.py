@@ -28,15 +28,11 @@ def feed_meetings(*, user, community_ids, cursor, limit: int, rank: int) -> list
         "community__name",
     )[:limit]  # fmt: skip
     return [
-        FeedItem(
+        FeedItem.of(
+            row,
             source="meeting",
             rank=rank,
-            pk=row.pk,
-            at=row.created_at,
-            title=row.title,
-            url=row.get_absolute_url(),
-            community=row.community,
-            verb=str(_("meeting scheduled")),
+            verb=_("meeting scheduled"),
             starts_at=row.starts_at,
         )
         for row in rows

@@ -1,17 +1,8 @@
 """The meetings section of the coordinators' health dashboard (`cop.dashboard`).
 
-`build_section(community=, period=)` is registered in `MeetingsConfig.ready()`; the
-nightly task stores what it returns as JSON in the community's snapshot. The shape is
-the one shared by the practice apps' sections (see `knowledge/dashboard.py`):
-
-    {
-        "order": int,
-        "title": str,                 # an English message id, translated at render time
-        "stats": [{"key": str, "value": int | float | None, "unit": "count" | "share" | "hours"}],
-        "series": {name: [{"month": "YYYY-MM", "value": int}, ...]},  # the period's months
-        "table": [{"title": str, "age_hours": float, "url": str}],   # none here
-        "labels": {key: str},         # message ids for stats, series, "chart" and "table"
-    }
+`build_section(community=, period=)` is registered in `MeetingsConfig.ready()` and
+returns the shape every section has (`cop.dashboard.register_dashboard_section`); its
+table is empty.
 
 Indicators, over the meetings that started within the period:
 - attendance trend: people marked as attending, per month of the meeting;
@@ -26,7 +17,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_noop
 
-from cop.dashboard import Period, monthly_counts, register_dashboard_section
+from cop.dashboard import Period, monthly_counts, register_dashboard_section, section, stat
 from cop.models import Community
 
 from .enums import MeetingStatus, RSVPAnswer
@@ -49,13 +40,7 @@ LABELS = {
 def attendance_by_month(community: Community, period: Period) -> list[dict]:
     """People marked as attending, per month the meeting started in. One query."""
     return monthly_counts(
-        Attendance.objects.filter(
-            meeting__community=community,
-            meeting__starts_at__gte=period.start,
-            meeting__starts_at__lt=period.end,
-        ),
-        "meeting__starts_at",
-        period,
+        Attendance.objects.filter(meeting__community=community), "meeting__starts_at", period
     )
 
 
@@ -64,10 +49,9 @@ def no_shows(community: Community, period: Period) -> dict:
     those members were not marked as attending. One query."""
     attended = Attendance.objects.filter(meeting=OuterRef("meeting"), user=OuterRef("user"))
     totals = RSVP.objects.filter(
+        period.within("meeting__starts_at"),
         meeting__community=community,
         meeting__status=MeetingStatus.HELD,
-        meeting__starts_at__gte=period.start,
-        meeting__starts_at__lt=period.end,
         answer=RSVPAnswer.GOING,
         waitlisted=False,
     ).aggregate(going=Count("pk"), absent=Count("pk", filter=~Exists(attended)))
@@ -86,9 +70,7 @@ def waitlists(community: Community, period: Period) -> dict:
     """Meetings of the period that were not cancelled, how many were held, how many have
     a waitlist and its average length, and attendances in all. One query."""
     rows = list(
-        Meeting.objects.filter(
-            community=community, starts_at__gte=period.start, starts_at__lt=period.end
-        )
+        Meeting.objects.filter(period.within("starts_at"), community=community)
         .exclude(status=MeetingStatus.CANCELLED)
         .annotate(
             waiting=_count_of(RSVP.objects.filter(meeting=OuterRef("pk"), waitlisted=True)),
@@ -111,25 +93,23 @@ def build_section(*, community: Community, period: Period) -> dict:
     """The meetings section of the dashboard snapshot (see the module docstring)."""
     absent = no_shows(community, period)
     pressure = waitlists(community, period)
-    return {
-        "order": ORDER,
-        "title": gettext_noop("Meetings"),
-        "stats": [
-            {"key": "meetings", "value": pressure["meetings"], "unit": "count"},
-            {"key": "held", "value": pressure["held"], "unit": "count"},
-            {"key": "attended", "value": pressure["attended"], "unit": "count"},
-            {"key": "no_show_rate", "value": absent["rate"], "unit": "share"},
-            {"key": "waitlist_share", "value": pressure["share"], "unit": "share"},
-            {
-                "key": "waitlist_average",
-                "value": None if pressure["average"] is None else round(pressure["average"], 2),
-                "unit": "count",
-            },
+    return section(
+        order=ORDER,
+        title=gettext_noop("Meetings"),
+        stats=[
+            stat("meetings", pressure["meetings"]),
+            stat("held", pressure["held"]),
+            stat("attended", pressure["attended"]),
+            stat("no_show_rate", absent["rate"], "share"),
+            stat("waitlist_share", pressure["share"], "share"),
+            stat(
+                "waitlist_average",
+                None if pressure["average"] is None else round(pressure["average"], 2),
+            ),
         ],
-        "series": {"attendance": attendance_by_month(community, period)},
-        "table": [],
-        "labels": LABELS,
-    }
+        series={"attendance": attendance_by_month(community, period)},
+        labels=LABELS,
+    )
 
 
 def register_section() -> None:

@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cop.forms import IdsField, TimezoneField
+from cop.forms import IdsField, TextAreaField, TimezoneField
 from cop.models import Community
 
 from .enums import (
@@ -65,11 +65,8 @@ class _DetailsMixin(forms.Form):
         required=False,
         help_text=_("Leave empty for no limit. Beyond it, members join a waitlist."),
     )
-    description = forms.CharField(
-        label=_("Description"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Markdown."),
+    description = TextAreaField(
+        label=_("Description"), required=False, help_text=_("Markdown."), rows=4
     )
     remind_maybe = forms.BooleanField(
         label=_("Also remind members who answered “maybe”"),
@@ -96,11 +93,11 @@ class MeetingForm(_DetailsMixin):
     timezone = TimezoneField(
         help_text=_("The zone the meeting is planned in; everyone sees it in their own."),
     )
-    agenda = forms.CharField(
+    agenda = TextAreaField(
         label=_("Agenda notes"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Markdown. Members can also propose agenda items on the meeting page."),
+        rows=3,
     )
     field_order = ["title", "kind", "day", "start_time", "end_time", "timezone"]
 
@@ -301,41 +298,33 @@ class GuestForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     name = forms.CharField(label=_("Name"), max_length=150, required=False)
     is_speaker = forms.BooleanField(label=_("Speaker"), required=False)
-    bio = forms.CharField(
+    bio = TextAreaField(
         label=_("Short bio (shown on the meeting when a speaker)"),
         max_length=600,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        rows=3,
     )
 
 
 class GuestSpeakerForm(forms.Form):
     is_speaker = forms.BooleanField(label=_("Speaker"), required=False)
-    bio = forms.CharField(
-        label=_("Short bio"),
-        max_length=600,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    bio = TextAreaField(label=_("Short bio"), max_length=600, required=False, rows=3)
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (sent to everyone who answered)"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    reason = TextAreaField(
+        label=_("Reason (sent to everyone who answered)"), required=False, max_length=1000, rows=3
     )
 
 
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label=_("Topic"), max_length=200)
-    details = forms.CharField(
+    details = TextAreaField(
         label=_("Details"),
         required=False,
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Markdown. Why it matters, what you would like to learn."),
+        rows=3,
     )
 
 
@@ -361,11 +350,11 @@ class AttendanceForm(forms.Form):
 
 
 class NotesForm(forms.Form):
-    notes = forms.CharField(
+    notes = TextAreaField(
         label=_("Notes"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_("Markdown. What was discussed, decided and learned."),
+        rows=12,
     )
 
 
@@ -442,15 +431,7 @@ class FeedbackForm(forms.Form):
         coerce=int,
         widget=forms.RadioSelect,
     )
-    keep = forms.CharField(
-        label=_("What should we keep?"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    change = forms.CharField(
-        label=_("What should we change?"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    keep = TextAreaField(label=_("What should we keep?"), required=False, max_length=2000, rows=3)
+    change = TextAreaField(
+        label=_("What should we change?"), required=False, max_length=2000, rows=3
     )

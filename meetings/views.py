@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cop.confirm import confirmation
 from cop.next_url import safe_next
 from cop.permissions import allowed, authorize, authorizes, permission_required
-from cop.rules import membership_of
 from cop.selectors import access_community
 from cop.selectors_conversation import comment_context
+from cop.views_support import act, community_context, community_for, error_text, submit
 
 from . import cohosts, selectors, services
 from .enums import EditScope, MeetingStatus, RSVPAnswer, SeriesStatus
@@ -53,17 +53,18 @@ CALENDAR_FIRST_YEAR = 1970
 CALENDAR_YEARS_AHEAD = 11
 
 
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
 def _community_context(request, community, **extra) -> dict:
-    return {
-        "community": community,
-        "membership": membership_of(request.user, community),
-        "zone_name": timezone.get_current_timezone_name(),
-        **extra,
-    }
+    return community_context(
+        request, community, zone_name=timezone.get_current_timezone_name(), **extra
+    )
+
+
+def _meeting_form_page(request, template: str, meeting, form) -> HttpResponse:
+    return render(
+        request,
+        template,
+        _community_context(request, meeting.community, form=form, meeting=meeting),
+    )
 
 
 def _viewer_zone(request) -> str:
@@ -101,6 +102,16 @@ def community_meetings(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "meetings/community_meetings.html", context)
 
 
+def _service_fields(data: dict, *names: str) -> dict:
+    """The form's answers for the scheduling services: what a meeting and a series
+    share (`services.SERIES_FIELDS`, the hosts, the time zone as `timezone_name`) and
+    `names`."""
+    return {
+        "timezone_name": data["timezone"],
+        **{name: data[name] for name in (*services.SERIES_FIELDS, "hosts", *names)},
+    }
+
+
 def _members(community):
     return selectors.active_members(community)
 
@@ -108,39 +119,26 @@ def _members(community):
 @authorizes("meetings.add_meeting")
 @login_required
 def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "meetings.add_meeting", community)
+    community = community_for(request, slug, "meetings.add_meeting")
     form = MeetingForm(
         request.POST or None,
         members=_members(community),
         cohost_choices=cohosts.cohost_choices(community),
         initial={"timezone": _viewer_zone(request), "hosts": [request.user], "kind": "regular"},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            meeting = services.schedule_meeting(
-                community=community,
-                by=request.user,
-                title=data["title"],
-                kind=data["kind"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                timezone_name=data["timezone"],
-                location=data["location"],
-                online_url=data["online_url"],
-                description=data["description"],
-                agenda=data["agenda"],
-                capacity=data["capacity"],
-                remind_maybe=data["remind_maybe"],
-                hosts=data["hosts"],
-                cohosts=list(data.get("cohosts") or ()),
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The meeting is scheduled."))
-            return redirect(meeting)
+    done = submit(
+        request,
+        form,
+        lambda data: services.schedule_meeting(
+            community=community,
+            by=request.user,
+            cohosts=list(data.get("cohosts") or ()),
+            **_service_fields(data, "starts_at", "ends_at", "agenda"),
+        ),
+        success=_("The meeting is scheduled."),
+    )
+    if done:
+        return redirect(done.result)
     return render(
         request,
         "meetings/meeting_form.html",
@@ -151,8 +149,7 @@ def schedule_meeting(request: HttpRequest, slug: str) -> HttpResponse:
 @authorizes("meetings.add_series")
 @login_required
 def create_series(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "meetings.add_series", community)
+    community = community_for(request, slug, "meetings.add_series")
     form = SeriesForm(
         request.POST or None,
         members=_members(community),
@@ -167,35 +164,21 @@ def create_series(request: HttpRequest, slug: str) -> HttpResponse:
             "starts_on": timezone.localdate(),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            series = services.create_series(
-                community=community,
-                by=request.user,
-                title=data["title"],
-                kind=data["kind"],
-                rrule=data["rrule"],
-                starts_on=data["starts_on"],
-                start_time=data["start_time"],
-                duration_minutes=data["duration_minutes"],
-                timezone_name=data["timezone"],
-                location=data["location"],
-                online_url=data["online_url"],
-                description=data["description"],
-                capacity=data["capacity"],
-                remind_maybe=data["remind_maybe"],
-                hosts=data["hosts"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request,
-                _("The series is set up: %(n)s meetings are scheduled.")
-                % {"n": series.meetings.count()},
-            )
-            return redirect(series)
+    done = submit(
+        request,
+        form,
+        lambda data: services.create_series(
+            community=community,
+            by=request.user,
+            **_service_fields(data, "rrule", "starts_on", "start_time", "duration_minutes"),
+        ),
+        success=lambda series: (
+            _("The series is set up: %(n)s meetings are scheduled.")
+            % {"n": series.meetings.count()}
+        ),
+    )
+    if done:
+        return redirect(done.result)
     return render(
         request,
         "meetings/series_form.html",
@@ -236,8 +219,7 @@ def series_detail(request: HttpRequest, slug: str, series_id: int) -> HttpRespon
 def series_preview(request: HttpRequest, slug: str) -> HttpResponse:
     """The next dates a series form would give, for the live preview on the form (a
     fragment; coordinators only). Only the recurrence and time fields are read."""
-    community = access_community(request.user, slug)
-    authorize(request.user, "meetings.add_series", community)
+    community = community_for(request, slug, "meetings.add_series")
     data = request.GET.copy()
     data["title"] = data["location"] = "-"  # not part of the rhythm
     data["kind"] = "regular"
@@ -289,12 +271,11 @@ def _series_manager(request, slug, series_id):
 @require_POST
 def confirm_series(request: HttpRequest, slug: str, series_id: int) -> HttpResponse:
     series = _series_manager(request, slug, series_id)
-    try:
-        services.confirm_series(series=series, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Thank you: the series keeps running."))
+    act(
+        request,
+        lambda: services.confirm_series(series=series, by=request.user),
+        success=_("Thank you: the series keeps running."),
+    )
     return redirect(series)
 
 
@@ -380,7 +361,7 @@ def rsvp(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
         try:
             services.rsvp(meeting=meeting, user=request.user, answer=form.cleaned_data["answer"])
         except ValidationError as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
     if request.htmx:
         context = _detail_context(request, meeting)
         context["rsvp_error"] = error
@@ -398,16 +379,17 @@ def rsvp(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     return redirect(meeting)
 
 
-def _managed_meeting(request, slug, meeting_id):
+def managed_meeting(request, slug, meeting_id, permission: str):
+    """The meeting, 404 when the viewer cannot see it, 403 without `permission` on it."""
     meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    authorize(request.user, "meetings.change_meeting", meeting)
+    authorize(request.user, permission, meeting)
     return meeting
 
 
 @authorizes("meetings.change_meeting")
 @login_required
 def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = _managed_meeting(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.change_meeting")
     community = meeting.community
     choices = cohosts.cohost_choices(community)
     form = EditMeetingForm(
@@ -421,22 +403,20 @@ def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
             "cohosts": [c.pk for c in cohosts.cohosts_of(meeting)] if choices else [],
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.edit_meeting(
-                meeting=meeting,
-                by=request.user,
-                scope=data.get("scope") or EditScope.THIS,
-                hosts=data["hosts"],
-                cohosts=data.get("cohosts"),
-                **{key: data[key] for key in services.MEETING_FIELDS},
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The meeting is saved."))
-            return redirect(meeting)
+    if submit(
+        request,
+        form,
+        lambda data: services.edit_meeting(
+            meeting=meeting,
+            by=request.user,
+            scope=data.get("scope") or EditScope.THIS,
+            hosts=data["hosts"],
+            cohosts=data.get("cohosts"),
+            **{key: data[key] for key in services.MEETING_FIELDS},
+        ),
+        success=_("The meeting is saved."),
+    ):
+        return redirect(meeting)
     return render(
         request,
         "meetings/meeting_form.html",
@@ -449,40 +429,34 @@ def edit_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpRespon
 @authorizes("meetings.change_meeting")
 @login_required
 def cancel_meeting(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = _managed_meeting(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.change_meeting")
     form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.cancel_meeting(
-                meeting=meeting, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The meeting is cancelled; everyone who answered is told."))
-            return redirect(meeting)
-    return render(
+    if submit(
         request,
-        "meetings/meeting_cancel.html",
-        _community_context(request, meeting.community, form=form, meeting=meeting),
-    )
+        form,
+        lambda data: services.cancel_meeting(
+            meeting=meeting, by=request.user, reason=data["reason"]
+        ),
+        success=_("The meeting is cancelled; everyone who answered is told."),
+    ):
+        return redirect(meeting)
+    return _meeting_form_page(request, "meetings/meeting_cancel.html", meeting, form)
 
 
 @authorizes("meetings.propose_agenda_item")
 @login_required
 @require_POST
 def propose_agenda_item(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    authorize(request.user, "meetings.propose_agenda_item", meeting)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.propose_agenda_item")
     form = AgendaItemForm(request.POST)
     if form.is_valid():
-        try:
-            services.propose_agenda_item(meeting=meeting, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(request, _("Thank you: your topic is proposed."))
-            return redirect(meeting.get_absolute_url() + "#agenda")
+        act(
+            request,
+            lambda: services.propose_agenda_item(
+                meeting=meeting, by=request.user, **form.cleaned_data
+            ),
+            success=_("Thank you: your topic is proposed."),
+        )
     else:
         messages.error(request, _("Say what the topic is (200 characters at most)."))
     return redirect(meeting.get_absolute_url() + "#agenda")
@@ -501,12 +475,11 @@ def propose_problem(request: HttpRequest, slug: str) -> HttpResponse:
     ):
         messages.error(request, _("Choose a meeting."))
         return redirect(safe_next(request, community.get_absolute_url()))
-    meeting = selectors.access_meeting(request.user, slug, int(meeting_id))
-    authorize(request.user, "meetings.propose_agenda_item", meeting)
+    meeting = managed_meeting(request, slug, int(meeting_id), "meetings.propose_agenda_item")
     try:
         services.propose_agenda_item(meeting=meeting, by=request.user, problem_id=int(problem_id))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect(safe_next(request, community.get_absolute_url()))
     messages.success(
         request,
@@ -515,57 +488,56 @@ def propose_problem(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(meeting.get_absolute_url() + "#agenda")
 
 
-def _agenda_item(meeting, item_id) -> AgendaItem:
-    return get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
+def _managed_item(request, slug, meeting_id, item_id, permission: str):
+    """The meeting (as managed_meeting) and its agenda item (404 when not its own)."""
+    meeting = managed_meeting(request, slug, meeting_id, permission)
+    return meeting, get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
+
+
+def _agenda_answer(request, meeting) -> HttpResponse:
+    """With HTMX the agenda re-rendered in place; without, back to it on the page."""
+    if request.htmx:
+        return render(request, "meetings/_agenda.html", _detail_context(request, meeting))
+    return redirect(meeting.get_absolute_url() + "#agenda")
 
 
 @authorizes("meetings.vote_agenda_item")
 @login_required
 @require_POST
 def vote_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
-    meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    authorize(request.user, "meetings.vote_agenda_item", meeting)
-    item = _agenda_item(meeting, item_id)
+    meeting, item = _managed_item(request, slug, meeting_id, item_id, "meetings.vote_agenda_item")
     services.vote_agenda_item(item=item, user=request.user, vote=request.POST.get("vote") != "0")
-    if request.htmx:
-        return render(request, "meetings/_agenda.html", _detail_context(request, meeting))
-    return redirect(meeting.get_absolute_url() + "#agenda")
+    return _agenda_answer(request, meeting)
 
 
 @authorizes("meetings.change_meeting")
 @login_required
 @require_POST
 def agenda_item_status(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
-    meeting = _managed_meeting(request, slug, meeting_id)
-    item = _agenda_item(meeting, item_id)
+    meeting, item = _managed_item(request, slug, meeting_id, item_id, "meetings.change_meeting")
     form = AgendaStatusForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Unknown status."), status=400)
     services.set_agenda_item_status(item=item, by=request.user, status=form.cleaned_data["status"])
-    if request.htmx:
-        return render(request, "meetings/_agenda.html", _detail_context(request, meeting))
-    return redirect(meeting.get_absolute_url() + "#agenda")
+    return _agenda_answer(request, meeting)
 
 
 @authorizes("meetings.change_meeting")
 @login_required
 @require_POST
 def move_agenda_item(request: HttpRequest, slug: str, meeting_id: int, item_id: int):
-    meeting = _managed_meeting(request, slug, meeting_id)
-    item = _agenda_item(meeting, item_id)
+    meeting, item = _managed_item(request, slug, meeting_id, item_id, "meetings.change_meeting")
     try:
         services.move_agenda_item(item=item, by=request.user, up=request.POST.get("up") == "1")
     except ValidationError as exc:
-        return HttpResponse(_error_text(exc), status=400)
-    if request.htmx:
-        return render(request, "meetings/_agenda.html", _detail_context(request, meeting))
-    return redirect(meeting.get_absolute_url() + "#agenda")
+        return HttpResponse(error_text(exc), status=400)
+    return _agenda_answer(request, meeting)
 
 
 @authorizes("meetings.change_meeting")
 @login_required
 def attendance(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = _managed_meeting(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.change_meeting")
     members = _members(meeting.community)
     answered = members.filter(meeting_rsvps__meeting=meeting).distinct()
     others = members.exclude(meeting_rsvps__meeting=meeting)
@@ -586,44 +558,31 @@ def attendance(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse
             "walk_ins": [uid for uid, walk_in in marked if walk_in],
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.mark_attendance(
-                meeting=meeting,
-                by=request.user,
-                attendees=form.cleaned_data["attendees"],
-                walk_ins=form.cleaned_data["walk_ins"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Attendance is saved. Thank you for hosting."))
-            return redirect(meeting)
-    return render(
+    if submit(
         request,
-        "meetings/attendance.html",
-        _community_context(request, meeting.community, form=form, meeting=meeting),
-    )
+        form,
+        lambda data: services.mark_attendance(
+            meeting=meeting, by=request.user, attendees=data["attendees"], walk_ins=data["walk_ins"]
+        ),
+        success=_("Attendance is saved. Thank you for hosting."),
+    ):
+        return redirect(meeting)
+    return _meeting_form_page(request, "meetings/attendance.html", meeting, form)
 
 
 @authorizes("meetings.change_meeting")
 @login_required
 def notes(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = _managed_meeting(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.change_meeting")
     form = NotesForm(request.POST or None, initial={"notes": meeting.notes})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.write_notes(meeting=meeting, by=request.user, notes=form.cleaned_data["notes"])
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The notes are saved."))
-            return redirect(meeting.get_absolute_url() + "#notes")
-    return render(
+    if submit(
         request,
-        "meetings/notes_form.html",
-        _community_context(request, meeting.community, form=form, meeting=meeting),
-    )
+        form,
+        lambda data: services.write_notes(meeting=meeting, by=request.user, notes=data["notes"]),
+        success=_("The notes are saved."),
+    ):
+        return redirect(meeting.get_absolute_url() + "#notes")
+    return _meeting_form_page(request, "meetings/notes_form.html", meeting, form)
 
 
 # --- calendar feeds ------------------------------------------------------------------------

@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cop.extensions import agenda_suggestions
-from cop.permissions import authorize, authorizes
+from cop.permissions import authorizes
 from cop.rules import membership_of
 
-from . import selectors, services
+from . import services
 from .enums import MeetingStatus
+from .views import managed_meeting
 
 MAX_KEY_LENGTH = 60
 
@@ -32,8 +33,7 @@ def agenda_is_open(meeting) -> bool:
 @require_http_methods(["GET", "POST"])
 @authorizes("meetings.change_meeting")
 def agenda_suggestions_page(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    authorize(request.user, "meetings.change_meeting", meeting)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.change_meeting")
     is_open = agenda_is_open(meeting)
     suggestions = agenda_suggestions(user=request.user, meeting=meeting) if is_open else []
     if request.method == "POST":

@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
 
 from cop.models import Community
-from cop.permissions import authorize, authorizes
+from cop.permissions import authorizes
 from cop.rules import membership_of
 
-from . import cohosts, selectors
+from . import cohosts
+from .views import managed_meeting
 
 
 class CohostForm(forms.Form):
@@ -40,8 +41,7 @@ class CohostForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 @authorizes("meetings.manage_cohosts")
 def meeting_cohosts(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
-    meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    authorize(request.user, "meetings.manage_cohosts", meeting)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.manage_cohosts")
     current = cohosts.cohosts_of(meeting)
     form = CohostForm(
         request.POST or None,

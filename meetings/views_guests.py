@@ -7,6 +7,8 @@
 - /c/<slug>/meetings/<id>/guests/: hosts invite guests and mark speakers.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cop.permissions import allowed, authorize, authorizes
+from cop.views_support import add_refusal, error_text
 
 from . import guests as guest_services
 from . import selectors, services
@@ -24,34 +27,53 @@ from .forms import GuestForm, GuestSpeakerForm, RSVPForm
 from .links import read_guest_token, read_rsvp_token
 from .models import RSVP, MeetingGuest
 from .rules import is_guest, is_member_of_meetings_community
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
+from .views import managed_meeting
 
 
 def _invalid(request, reason: str, *, status: int = 400) -> HttpResponse:
     return render(request, "meetings/link_invalid.html", {"reason": reason}, status=status)
 
 
+def _from_token(read):
+    """The view gets what the URL's token names (and the token); a bad or expired token
+    gets the invalid-link page instead."""
+
+    def decorator(view):
+        @wraps(view)
+        def page(request: HttpRequest, token: str) -> HttpResponse:
+            try:
+                found = read(token)
+            except ValidationError as exc:
+                return _invalid(request, error_text(exc))
+            return view(request, found, token)
+
+        return page
+
+    return decorator
+
+
+def _answer(meeting, person, answer: str) -> tuple[RSVP | None, str]:
+    """Answer for `person` as the link or the guest page asks: the RSVP, or the refusal."""
+    try:
+        authorize(person, "meetings.rsvp", meeting)
+        return services.rsvp(meeting=meeting, user=person, answer=answer), ""
+    except ValidationError as exc:
+        return None, error_text(exc)
+    except PermissionDenied as exc:
+        return None, str(exc)
+
+
 @authorizes("meetings.rsvp")
 @require_http_methods(["GET", "POST"])
-def rsvp_link(request: HttpRequest, token: str) -> HttpResponse:
+@_from_token(read_rsvp_token)
+def rsvp_link(request: HttpRequest, link, token: str) -> HttpResponse:
     """A one-click answer from an email: confirm on GET, answer on POST."""
-    try:
-        link = read_rsvp_token(token)
-    except ValidationError as exc:
-        return _invalid(request, _error_text(exc))
     meeting, person = link.meeting, link.user
     if not (is_member_of_meetings_community | is_guest)(person, meeting):
         return _invalid(request, _("You can no longer answer for this meeting."), status=403)
     done, error = None, ""
     if request.method == "POST":
-        try:
-            authorize(person, "meetings.rsvp", meeting)
-            done = services.rsvp(meeting=meeting, user=person, answer=link.answer)
-        except (ValidationError, PermissionDenied) as exc:
-            error = _error_text(exc) if isinstance(exc, ValidationError) else str(exc)
+        done, error = _answer(meeting, person, link.answer)
     current = done or RSVP.objects.filter(meeting=meeting, user=person).first()
     context = {
         "meeting": meeting,
@@ -69,12 +91,9 @@ def rsvp_link(request: HttpRequest, token: str) -> HttpResponse:
 
 @authorizes("meetings.rsvp")
 @require_http_methods(["GET", "POST"])
-def guest_page(request: HttpRequest, token: str) -> HttpResponse:
+@_from_token(read_guest_token)
+def guest_page(request: HttpRequest, guest, token: str) -> HttpResponse:
     """A guest's own page of their meeting; POST answers or joins the community."""
-    try:
-        guest = read_guest_token(token)
-    except ValidationError as exc:
-        return _invalid(request, _error_text(exc))
     meeting = guest.meeting
     error = ""
     if request.method == "POST":
@@ -82,7 +101,7 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 membership = guest_services.join_from_guest(guest=guest)
             except ValidationError as exc:
-                error = _error_text(exc)
+                error = error_text(exc)
             else:
                 return render(
                     request,
@@ -99,15 +118,7 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
             if not form.is_valid():
                 error = _("Choose going, maybe or not going.")
             else:
-                try:
-                    authorize(guest.user, "meetings.rsvp", meeting)
-                    services.rsvp(
-                        meeting=meeting, user=guest.user, answer=form.cleaned_data["answer"]
-                    )
-                except ValidationError as exc:
-                    error = _error_text(exc)
-                except PermissionDenied as exc:
-                    error = str(exc)
+                _done, error = _answer(meeting, guest.user, form.cleaned_data["answer"])
             if not error:
                 return redirect("meetings:guest", token=token)
     mine = RSVP.objects.filter(meeting=meeting, user=guest.user).first()
@@ -127,18 +138,12 @@ def guest_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "meetings/guest_page.html", context, status=400 if error else 200)
 
 
-def _managed(request, slug, meeting_id):
-    meeting = selectors.access_meeting(request.user, slug, meeting_id)
-    authorize(request.user, "meetings.manage_guests", meeting)
-    return meeting
-
-
 @authorizes("meetings.manage_guests")
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_guests(request: HttpRequest, slug: str, meeting_id: int) -> HttpResponse:
     """Hosts invite guests by email and see who they invited and what they answered."""
-    meeting = _managed(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.manage_guests")
     form = GuestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -146,11 +151,7 @@ def meeting_guests(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
                 meeting=meeting, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
+            add_refusal(form, exc)
         else:
             messages.success(request, _("%(email)s is invited.") % {"email": guest.email})
             return redirect("meetings:guests", slug=slug, meeting_id=meeting.pk)
@@ -169,7 +170,7 @@ def meeting_guests(request: HttpRequest, slug: str, meeting_id: int) -> HttpResp
 @require_http_methods(["POST"])
 def guest_change(request: HttpRequest, slug: str, meeting_id: int, guest_id: int) -> HttpResponse:
     """Mark a guest as speaker with a bio, or withdraw their invitation."""
-    meeting = _managed(request, slug, meeting_id)
+    meeting = managed_meeting(request, slug, meeting_id, "meetings.manage_guests")
     guest = get_object_or_404(MeetingGuest, pk=guest_id, meeting=meeting)
     if "withdraw" in request.POST:
         guest_services.withdraw_guest(guest=guest, by=request.user)

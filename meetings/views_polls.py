@@ -13,29 +13,26 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cop.confirm import confirmation
 from cop.permissions import allowed, authorize, authorizes
-from cop.rules import membership_of
 from cop.selectors import access_community
+from cop.views_support import act, add_refusal, community_context, community_for
 
 from . import polls, selectors
 from .enums import PollAnswer
 from .forms import PollForm, PollVoteForm
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
+def _poll_for(request, slug, poll_id, permission: str):
+    """The poll (404 when the viewer cannot see it), 403 without `permission` on it."""
+    poll = selectors.access_poll(request.user, slug, poll_id)
+    authorize(request.user, permission, poll)
+    return poll
 
 
 def _context(request, community, **extra) -> dict:
-    return {
-        "community": community,
-        "membership": membership_of(request.user, community),
-        "zone_name": timezone.get_current_timezone_name(),
-        **extra,
-    }
+    """A poll page's context: slots are shown in the viewer's zone."""
+    return community_context(
+        request, community, zone_name=timezone.get_current_timezone_name(), **extra
+    )
 
 
 @authorizes("cop.view_community")
@@ -54,8 +51,7 @@ def poll_list(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def poll_create(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "meetings.create_poll", community)
+    community = community_for(request, slug, "meetings.create_poll")
     form = PollForm(
         request.POST or None,
         initial={"timezone": timezone.get_current_timezone_name(), "kind": "regular"},
@@ -74,7 +70,7 @@ def poll_create(request: HttpRequest, slug: str) -> HttpResponse:
                 slots=polls.local_slots(data["slots"], data["timezone"]),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_refusal(form, exc)
         else:
             messages.success(request, _("The poll is open: members can now vote."))
             return redirect(poll)
@@ -101,23 +97,21 @@ def poll_detail(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def poll_vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
-    poll = selectors.access_poll(request.user, slug, poll_id)
-    authorize(request.user, "meetings.vote_poll", poll)
+    poll = _poll_for(request, slug, poll_id, "meetings.vote_poll")
     form = PollVoteForm(request.POST, slots=list(poll.slots.all()))
     if not form.is_valid():
         messages.error(request, _("Answer yes, if need be or no."))
         return redirect(poll)
-    try:
-        polls.vote(
+    act(
+        request,
+        lambda: polls.vote(
             poll=poll,
             user=request.user,
             answers=form.answers(),
             rsvp_if_chosen=form.cleaned_data["rsvp_if_chosen"],
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Thank you: your answers are saved."))
+        ),
+        success=_("Thank you: your answers are saved."),
+    )
     return redirect(poll)
 
 
@@ -125,20 +119,18 @@ def poll_vote(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def poll_schedule(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
-    poll = selectors.access_poll(request.user, slug, poll_id)
-    authorize(request.user, "meetings.decide_poll", poll)
+    poll = _poll_for(request, slug, poll_id, "meetings.decide_poll")
     raw = request.POST.get("slot", "")
     slot = get_object_or_404(poll.slots, pk=int(raw)) if raw.isdigit() and len(raw) < 19 else None
     if slot is None:
         messages.error(request, _("Choose a slot."))
         return redirect(poll)
-    try:
-        meeting = polls.schedule_from_poll(poll=poll, slot=slot, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(poll)
-    messages.success(request, _("The meeting is scheduled."))
-    return redirect(meeting)
+    done = act(
+        request,
+        lambda: polls.schedule_from_poll(poll=poll, slot=slot, by=request.user),
+        success=_("The meeting is scheduled."),
+    )
+    return redirect(done.result if done else poll)
 
 
 @login_required
@@ -146,8 +138,7 @@ def poll_schedule(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse
 @authorizes("meetings.decide_poll")
 def poll_close(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
     """GET: a confirmation page (closing cannot be undone). POST: close the poll."""
-    poll = selectors.access_poll(request.user, slug, poll_id)
-    authorize(request.user, "meetings.decide_poll", poll)
+    poll = _poll_for(request, slug, poll_id, "meetings.decide_poll")
     if request.method != "POST":
         return confirmation(
             request,
@@ -160,10 +151,9 @@ def poll_close(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
             cancel_url=poll.get_absolute_url(),
             community=poll.community,
         )
-    try:
-        polls.close_poll(poll=poll, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The poll is closed; no meeting was made from it."))
+    act(
+        request,
+        lambda: polls.close_poll(poll=poll, by=request.user),
+        success=_("The poll is closed; no meeting was made from it."),
+    )
     return redirect(poll)

@@ -8,20 +8,20 @@ class MentoringConfig(AppConfig):
     verbose_name = _("Mentoring")
 
     def ready(self) -> None:
-        from cop.extensions import (
-            register_community_tab,
-            register_demo_seeder,
-            register_home_section,
-        )
+        from cop.extensions import register_practice_app
 
         from .demo import seed_mentoring
         from .selectors import onboarding_home_section
 
-        register_community_tab(order=30, label=_("Mentoring"), url_name="mentoring_home")
-        register_home_section(
-            order=5, template="mentoring/home_section.html", context=onboarding_home_section
+        # Onboarding is among the first things a newcomer sees on the community home.
+        register_practice_app(
+            order=30,
+            label=_("Mentoring"),
+            url_name="mentoring_home",
+            home=("mentoring/home_section.html", onboarding_home_section),
+            home_order=5,
+            seed=seed_mentoring,
         )
-        register_demo_seeder(order=30, seed=seed_mentoring)
         from .dashboard import register_section
 
         register_section()

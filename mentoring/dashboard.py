@@ -1,17 +1,8 @@
 """The mentoring section of the coordinators' health dashboard (`cop.dashboard`).
 
-`build_section(community=, period=)` is registered in `MentoringConfig.ready()`; the
-nightly task stores what it returns as JSON in the community's snapshot. The shape is
-the one shared by the practice apps' sections (see `knowledge/dashboard.py`):
-
-    {
-        "order": int,
-        "title": str,                 # an English message id, translated at render time
-        "stats": [{"key": str, "value": int | float | None, "unit": "count" | "share" | "hours"}],
-        "series": {name: [{"month": "YYYY-MM", "value": int}, ...]},  # the period's months
-        "table": [{"title": str, "age_hours": float, "url": str}],   # oldest waiting first
-        "labels": {key: str},         # message ids for stats, series, "chart" and "table"
-    }
+`build_section(community=, period=)` is registered in `MentoringConfig.ready()` and
+returns the shape every section has (`cop.dashboard.register_dashboard_section`); its
+table lists the oldest stalled requests.
 
 Indicators:
 - open requests: those still live at the period's end (waiting for a mentor, offered,
@@ -28,7 +19,7 @@ from datetime import datetime
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_noop
 
-from cop.dashboard import Period, monthly_counts, register_dashboard_section
+from cop.dashboard import Period, monthly_counts, register_dashboard_section, section, stat
 from cop.metrics import median
 from cop.models import Community
 
@@ -90,7 +81,7 @@ def matching(community: Community, period: Period) -> dict:
     spans = [
         _hours(started, asked)
         for started, asked in Mentorship.objects.filter(
-            community=community, started_at__gte=period.start, started_at__lt=period.end
+            period.within("started_at"), community=community
         ).values_list("started_at", F("request__created_at"))
     ]
     median_hours = median(spans)
@@ -107,11 +98,7 @@ def mentorship_counts(community: Community, period: Period) -> dict:
         paused=Count("pk", filter=Q(status=MentorshipStatus.PAUSED)),
         completed=Count(
             "pk",
-            filter=Q(
-                status=MentorshipStatus.COMPLETED,
-                completed_at__gte=period.start,
-                completed_at__lt=period.end,
-            ),
+            filter=Q(status=MentorshipStatus.COMPLETED) & period.within("completed_at"),
         ),
     )
 
@@ -121,41 +108,29 @@ def build_section(*, community: Community, period: Period) -> dict:
     waiting = requests_waiting(community, period)
     matched = matching(community, period)
     mentorships = mentorship_counts(community, period)
-    return {
-        "order": ORDER,
-        "title": gettext_noop("Mentoring"),
-        "stats": [
-            {"key": "open_requests", "value": waiting["open"], "unit": "count"},
-            {"key": "stalled_requests", "value": waiting["stalled"], "unit": "count"},
-            {"key": "median_match_hours", "value": matched["median_hours"], "unit": "hours"},
-            {"key": "matched", "value": matched["matched"], "unit": "count"},
-            {"key": "active", "value": mentorships["active"], "unit": "count"},
-            {"key": "paused", "value": mentorships["paused"], "unit": "count"},
-            {"key": "completed", "value": mentorships["completed"], "unit": "count"},
+    return section(
+        order=ORDER,
+        title=gettext_noop("Mentoring"),
+        stats=[
+            stat("open_requests", waiting["open"]),
+            stat("stalled_requests", waiting["stalled"]),
+            stat("median_match_hours", matched["median_hours"], "hours"),
+            stat("matched", matched["matched"]),
+            stat("active", mentorships["active"]),
+            stat("paused", mentorships["paused"]),
+            stat("completed", mentorships["completed"]),
         ],
-        "series": {
+        series={
             "requests": monthly_counts(
-                MentorRequest.objects.filter(
-                    community=community,
-                    created_at__gte=period.start,
-                    created_at__lt=period.end,
-                ),
-                "created_at",
-                period,
+                MentorRequest.objects.filter(community=community), "created_at", period
             ),
             "matched": monthly_counts(
-                Mentorship.objects.filter(
-                    community=community,
-                    started_at__gte=period.start,
-                    started_at__lt=period.end,
-                ),
-                "started_at",
-                period,
+                Mentorship.objects.filter(community=community), "started_at", period
             ),
         },
-        "table": waiting["oldest"],
-        "labels": LABELS,
-    }
+        table=waiting["oldest"],
+        labels=LABELS,
+    )
 
 
 def register_section() -> None:

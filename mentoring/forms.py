@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cop.forms import IdsField, TimezoneField
+from cop.forms import IdsField, TextAreaField, TimezoneField
 from cop.models import Community, Tag
 
 from .enums import AUTO_KIND_CHOICES, Cadence
@@ -59,11 +59,11 @@ class OfferForm(_TopicsMixin, forms.Form):
 
 
 class RequestForm(_TopicsMixin, forms.Form):
-    goals = forms.CharField(
+    goals = TextAreaField(
         label=_("Your goals"),
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What would you like to learn or get better at? Markdown."),
+        rows=4,
     )
     topics = IdsField(
         label=_("Topics"),
@@ -99,11 +99,8 @@ class RequestForm(_TopicsMixin, forms.Form):
 class DeclineForm(forms.Form):
     """The mentor's answer: one message, sent with "Accept" or with "Decline"."""
 
-    message = forms.CharField(
-        label=_("A message for the requester (optional)"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+    message = TextAreaField(
+        label=_("A message for the requester (optional)"), max_length=1000, required=False, rows=3
     )
 
 
@@ -131,24 +128,17 @@ class CheckInForm(forms.Form):
     date = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
     )
-    notes = forms.CharField(
+    notes = TextAreaField(
         label=_("Notes"),
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What you talked about. Markdown. Visible to the two of you."),
+        rows=4,
     )
-    next_steps = forms.CharField(
-        label=_("Next steps"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    next_steps = TextAreaField(label=_("Next steps"), max_length=2000, required=False, rows=2)
 
 
 class AgreementForm(forms.Form):
-    goals = forms.CharField(
-        label=_("Goals"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    goals = TextAreaField(label=_("Goals"), max_length=2000, rows=4)
     cadence = forms.ChoiceField(label=_("Cadence"), choices=Cadence.choices)
     share_checkins = forms.BooleanField(
         label=_("Share check-in notes with the coordinators"), required=False
@@ -162,35 +152,25 @@ class ExtendForm(forms.Form):
 
 
 class CompleteForm(forms.Form):
-    reflection = forms.CharField(
+    reflection = TextAreaField(
         label=_("Reflection"),
         max_length=3000,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What came of it? Completing early is a completion, not a failure."),
+        rows=3,
     )
-    feedback = forms.CharField(
-        label=_("Your short feedback"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    feedback = TextAreaField(
+        label=_("Your short feedback"), max_length=1000, required=False, rows=2
     )
 
 
 class FeedbackForm(forms.Form):
-    feedback = forms.CharField(
-        label=_("Your short feedback"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    feedback = TextAreaField(label=_("Your short feedback"), max_length=1000, rows=2)
 
 
 class StepForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
-    description = forms.CharField(
-        label=_("Description"),
-        max_length=1000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    description = TextAreaField(label=_("Description"), max_length=1000, required=False, rows=2)
     auto_kind = forms.ChoiceField(
         label=_("Ticks itself when"),
         choices=[("", _("Never: newcomers tick it by hand")), *AUTO_KIND_CHOICES],

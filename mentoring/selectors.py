@@ -7,8 +7,7 @@ not see are a 404 too, so their existence is not revealed.
 
 from datetime import timedelta
 
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,26 +26,11 @@ from .enums import (
 )
 from .models import CheckIn, MentorOffer, MentorRequest, Mentorship, OnboardingStep, RequestOffer
 from .services import ensure_onboarding_steps, sync_onboarding
+from .services.ranking import open_mentorships
 
 __all__ = ["access_community"]
 
 _TAGS = Prefetch("topics", queryset=Tag.objects.order_by("name"))
-
-
-def _open_count(community: Community):
-    return Coalesce(
-        Subquery(
-            Mentorship.objects.filter(
-                community=community, mentor=OuterRef("mentor"), status__in=OPEN_MENTORSHIP_STATUSES
-            )
-            .order_by()
-            .values("mentor")
-            .annotate(n=Count("pk"))
-            .values("n")
-        ),
-        0,
-        output_field=IntegerField(),
-    )
 
 
 def mentor_directory(community: Community) -> QuerySet[MentorOffer]:
@@ -60,7 +44,7 @@ def mentor_directory(community: Community) -> QuerySet[MentorOffer]:
         )
         .select_related("mentor")
         .prefetch_related(_TAGS)
-        .annotate(open_mentorships=_open_count(community))
+        .annotate(open_mentorships=open_mentorships(community))
         .order_by("mentor__display_name", "mentor__email")
     )
 
@@ -71,7 +55,7 @@ def offer_of(user, community: Community) -> MentorOffer | None:
     return (
         MentorOffer.objects.filter(community=community, mentor=user)
         .prefetch_related(_TAGS)
-        .annotate(open_mentorships=_open_count(community))
+        .annotate(open_mentorships=open_mentorships(community))
         .first()
     )
 
@@ -210,7 +194,7 @@ def assignable_mentors(community: Community) -> list[MentorOffer]:
             mentor__memberships__status=MembershipStatus.ACTIVE,
         )
         .select_related("mentor")
-        .annotate(open_mentorships=_open_count(community))
+        .annotate(open_mentorships=open_mentorships(community))
         .order_by("mentor__display_name", "mentor__email")
     )
 

@@ -14,6 +14,7 @@ from cop.next_url import safe_next
 from cop.permissions import allowed, authorize, authorizes
 from cop.rules import membership_of
 from cop.selectors import access_community
+from cop.views_support import act, error_text, submit
 
 from . import selectors, services
 from .enums import MentorshipStatus
@@ -35,10 +36,6 @@ from .models import OnboardingStep
 def _community(request: HttpRequest, slug: str):
     community = access_community(request.user, slug)
     return community, membership_of(request.user, community)
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 def _render(request, template, community, membership, **context) -> HttpResponse:
@@ -150,22 +147,21 @@ def offer(request: HttpRequest, slug: str) -> HttpResponse:
         offer=current,
         **({"initial": initial} if initial else {}),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_offer(
-                community=community,
-                mentor=request.user,
-                topics=list(form.cleaned_data["topics"]),
-                capacity=form.cleaned_data["capacity"],
-                availability=form.cleaned_data["availability"],
-                timezone_name=form.cleaned_data["timezone"],
-                languages=form.cleaned_data["languages"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Your mentor offer is saved. Thank you!"))
-            return redirect("mentoring_inbox", slug=community.slug)
+    if submit(
+        request,
+        form,
+        lambda data: services.save_offer(
+            community=community,
+            mentor=request.user,
+            topics=list(data["topics"]),
+            capacity=data["capacity"],
+            availability=data["availability"],
+            timezone_name=data["timezone"],
+            languages=data["languages"],
+        ),
+        success=_("Your mentor offer is saved. Thank you!"),
+    ):
+        return redirect("mentoring_inbox", slug=community.slug)
     return _render(request, "mentoring/offer.html", community, membership, form=form, offer=current)
 
 
@@ -212,44 +208,52 @@ def request_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return _render(request, "mentoring/request.html", community, membership, **context)
 
 
-def _request_action(request: HttpRequest, slug: str, pk: int):
+def _request_action(request: HttpRequest, slug: str, pk: int, permission: str):
+    """The community and the request, 404 when the viewer cannot see it, 403 without
+    `permission` on it."""
     community, _membership = _community(request, slug)
-    return community, selectors.access_request(request.user, community, pk)
+    mentor_request = selectors.access_request(request.user, community, pk)
+    authorize(request.user, permission, mentor_request)
+    return community, mentor_request
+
+
+def _answer_message(request: HttpRequest) -> str:
+    """The mentor's optional message with an answer (the one field of the answer form)."""
+    form = DeclineForm(request.POST)
+    return form.cleaned_data["message"] if form.is_valid() else ""
 
 
 @authorizes("mentoring.answer_request")
 @login_required
 @require_POST
 def accept(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    _comm, mentor_request = _request_action(request, slug, pk)
-    authorize(request.user, "mentoring.answer_request", mentor_request)
-    form = DeclineForm(request.POST)  # the one message field of the answer form
-    message = form.cleaned_data["message"] if form.is_valid() else ""
-    try:
-        mentorship = services.accept_request(
+    _comm, mentor_request = _request_action(request, slug, pk, "mentoring.answer_request")
+    message = _answer_message(request)
+    done = act(
+        request,
+        lambda: services.accept_request(
             request=mentor_request, mentor=request.user, message=message
-        )
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-        return redirect(mentor_request.get_absolute_url())
-    messages.success(request, _("You are now %(name)s's mentor.") % {"name": mentorship.mentee})
-    return redirect(mentorship.get_absolute_url())
+        ),
+        success=lambda mentorship: (
+            _("You are now %(name)s's mentor.") % {"name": mentorship.mentee}
+        ),
+    )
+    return redirect((done.result if done else mentor_request).get_absolute_url())
 
 
 @authorizes("mentoring.answer_request")
 @login_required
 @require_POST
 def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community, mentor_request = _request_action(request, slug, pk)
-    authorize(request.user, "mentoring.answer_request", mentor_request)
-    form = DeclineForm(request.POST)
-    message = form.cleaned_data["message"] if form.is_valid() else ""
-    try:
-        services.decline_request(request=mentor_request, mentor=request.user, message=message)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Declined. The request passes to the next mentor."))
+    community, mentor_request = _request_action(request, slug, pk, "mentoring.answer_request")
+    message = _answer_message(request)
+    act(
+        request,
+        lambda: services.decline_request(
+            request=mentor_request, mentor=request.user, message=message
+        ),
+        success=_("Declined. The request passes to the next mentor."),
+    )
     return redirect("mentoring_inbox", slug=community.slug)
 
 
@@ -257,14 +261,12 @@ def decline(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community, mentor_request = _request_action(request, slug, pk)
-    authorize(request.user, "mentoring.withdraw_request", mentor_request)
-    try:
-        services.withdraw_request(request=mentor_request, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, _("Your request is withdrawn."))
+    community, mentor_request = _request_action(request, slug, pk, "mentoring.withdraw_request")
+    act(
+        request,
+        lambda: services.withdraw_request(request=mentor_request, by=request.user),
+        success=_("Your request is withdrawn."),
+    )
     return redirect("mentoring_home", slug=community.slug)
 
 
@@ -272,21 +274,17 @@ def withdraw(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assign(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    community, mentor_request = _request_action(request, slug, pk)
-    authorize(request.user, "mentoring.assign_mentor", mentor_request)
+    community, mentor_request = _request_action(request, slug, pk, "mentoring.assign_mentor")
     form = AssignForm(request.POST, offers=selectors.assignable_mentors(community))
     if not form.is_valid():
         messages.error(request, _("Choose one of the mentors in the list."))
         return redirect(mentor_request.get_absolute_url())
     mentor = get_object_or_404(User, pk=form.cleaned_data["mentor"])
-    try:
-        services.assign_mentor(request=mentor_request, mentor=mentor, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(
-            request, _("The request now waits for %(name)s's answer.") % {"name": mentor.name}
-        )
+    act(
+        request,
+        lambda: services.assign_mentor(request=mentor_request, mentor=mentor, by=request.user),
+        success=_("The request now waits for %(name)s's answer.") % {"name": mentor.name},
+    )
     return redirect(safe_next(request, mentor_request.get_absolute_url()))
 
 
@@ -403,7 +401,7 @@ def mentorship_action(request: HttpRequest, slug: str, pk: int, action: str) -> 
             services.resume_mentorship(mentorship=mentorship, by=user)
             done = _("Resumed.")
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, done)
     return redirect(mentorship.get_absolute_url())
@@ -443,7 +441,7 @@ def onboarding(request: HttpRequest, slug: str) -> HttpResponse:
                 membership=membership, step=step, done=request.POST.get("done") == "1"
             )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return redirect(safe_next(request, reverse("mentoring_onboarding", args=[slug])))
     items = selectors.onboarding_checklist(
         membership=membership, community=community, user=request.user
@@ -481,17 +479,16 @@ def onboarding_edit(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("“%(t)s” is off the checklist.") % {"t": step.title})
             return redirect("mentoring_onboarding_edit", slug=slug)
         form = StepForm(request.POST, prefix=f"s{step.pk}" if step else None)
-        if form.is_valid():
-            try:
-                if step is None:
-                    services.add_onboarding_step(community=community, **form.cleaned_data)
-                else:
-                    services.update_onboarding_step(step=step, **form.cleaned_data)
-            except ValidationError as exc:
-                messages.error(request, _error_text(exc))
-            else:
-                messages.success(request, _("The checklist is saved."))
-                return redirect("mentoring_onboarding_edit", slug=slug)
+        if form.is_valid() and act(
+            request,
+            lambda: (
+                services.add_onboarding_step(community=community, **form.cleaned_data)
+                if step is None
+                else services.update_onboarding_step(step=step, **form.cleaned_data)
+            ),
+            success=_("The checklist is saved."),
+        ):
+            return redirect("mentoring_onboarding_edit", slug=slug)
         if step is not None:
             messages.error(request, _("The step was not saved: a title is needed."))
             return redirect("mentoring_onboarding_edit", slug=slug)

@@ -64,18 +64,49 @@ def _name(callback) -> str:
     return f"{target.__module__}.{target.__name__}"
 
 
-def _reads_in(path: Path) -> set[str]:
+def _called(node: ast.Call) -> str | None:
+    return getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+
+
+def _reads_in(path: Path, readers: set[str]) -> set[str]:
     """Declared names read in a module: string arguments of the reader calls."""
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Call):
-            func = node.func
-            called = getattr(func, "id", None) or getattr(func, "attr", None)
-            if called in READERS:
-                for arg in node.args:
-                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                        names.add(arg.value)
+        if isinstance(node, ast.Call) and _called(node) in readers:
+            for arg in node.args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    names.add(arg.value)
     return names
+
+
+# Where each reader takes the permission's name among its positional arguments.
+NAME_AT = {"authorize": 1, "allowed": 1, "permission_required": 0, "has_perm": 0}
+
+
+def _with_wrappers(paths) -> set[str]:
+    """The readers and the app's helpers that hand one of their parameters on to a
+    reader as the permission's name (`community_for(request, slug, permission)` calls
+    `authorize(request.user, permission, community)`), and helpers of those: a name
+    given to one is read."""
+    trees = [ast.parse(path.read_text()) for path in paths]
+    name_at = dict(NAME_AT)
+    while True:
+        found = dict(name_at)
+        for tree in trees:
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.FunctionDef):
+                    continue
+                params = [arg.arg for arg in node.args.args]
+                for call in ast.walk(node):
+                    at = name_at.get(_called(call)) if isinstance(call, ast.Call) else None
+                    if at is None or len(call.args) <= at:
+                        continue
+                    arg = call.args[at]
+                    if isinstance(arg, ast.Name) and arg.id in params:
+                        found.setdefault(node.name, params.index(arg.id))
+        if found == name_at:
+            return set(name_at)
+        name_at = found
 
 
 def _app_modules() -> dict[str, Path]:
@@ -90,7 +121,8 @@ def _app_modules() -> dict[str, Path]:
 
 
 MODULES = _app_modules()
-READS = {module: _reads_in(path) for module, path in MODULES.items()}
+ALL_READERS = _with_wrappers(MODULES.values())
+READS = {module: _reads_in(path, ALL_READERS) for module, path in MODULES.items()}
 READ_BY_ACCESS_HELPERS = set().union(
     *(names for module, names in READS.items() if module.rsplit(".", 1)[-1].startswith("selectors"))
 )
@@ -236,3 +268,9 @@ def _marked(callback) -> set[str]:
     if getattr(callback, "cls", None) is not None:
         return {name for names in _api_actions(callback).values() for name in names}
     return set(getattr(callback, "permissions_read", ()) or ())
+
+
+def test_a_helper_passing_its_argument_to_authorize_reads_the_name_given():
+    assert {"community_for", "managed_meeting", "meeting_and_body"} <= ALL_READERS
+    # These take a user and a slug or id, never a permission's name.
+    assert not {"access_community", "access_meeting"} & ALL_READERS

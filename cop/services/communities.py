@@ -365,15 +365,28 @@ def remove_member(*, membership: Membership, by: User) -> Membership:
     membership.status = MembershipStatus.REMOVED
     membership.role = Role.MEMBER
     membership.save(update_fields=["status", "role", "updated_at"])
-    audit.record(
-        community=membership.community,
-        actor=by,
+    _audit_member(
+        membership,
+        by=by,
         action=AuditAction.MEMBER_REMOVED,
-        summary=membership.user.name,
-        url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
         data={"membership": membership.pk, "role": role},
     )
     return membership
+
+
+def _audit_member(
+    membership: Membership, *, by: User, action: str, summary: str = "", **extra
+) -> None:
+    """An audit entry about one member, linked to their profile; `summary` defaults to
+    their name."""
+    audit.record(
+        community=membership.community,
+        actor=by,
+        action=action,
+        summary=summary or membership.user.name,
+        url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
+        **extra,
+    )
 
 
 @transaction.atomic
@@ -404,13 +417,7 @@ def undo_removal(*, membership: Membership, by: User) -> Membership:
     membership.status = MembershipStatus.ACTIVE
     membership.role = removal.data.get("role", Role.MEMBER)
     membership.save(update_fields=["status", "role", "updated_at"])
-    audit.record(
-        community=membership.community,
-        actor=by,
-        action=AuditAction.MEMBER_RESTORED,
-        summary=membership.user.name,
-        url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
-    )
+    _audit_member(membership, by=by, action=AuditAction.MEMBER_RESTORED)
     return membership
 
 
@@ -446,9 +453,9 @@ def set_role(*, membership: Membership, role: str, by: User) -> Membership:
     if membership.role != role:
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
-        audit.record(
-            community=membership.community,
-            actor=by,
+        _audit_member(
+            membership,
+            by=by,
             action=AuditAction.ROLE_CHANGED,
             summary=(
                 _("%(name)s is now a coordinator")
@@ -456,7 +463,6 @@ def set_role(*, membership: Membership, role: str, by: User) -> Membership:
                 else _("%(name)s is now a member (no longer a coordinator)")
             )
             % {"name": membership.user.name},
-            url=reverse("member_profile", args=[membership.community.slug, membership.user_id]),
         )
         notify(
             recipient=membership.user,

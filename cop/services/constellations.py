@@ -119,9 +119,20 @@ def request_relation(
     return relation
 
 
-def _lock_and_answer(relation: CommunityRelation, *, status: str, by: User) -> CommunityRelation:
+def _answer(
+    relation: CommunityRelation,
+    *,
+    status: str,
+    by: User,
+    action: str,
+    summary: str,
+    title: str,
+    body: str = "",
+) -> CommunityRelation:
     """Lock a requested relation and record its answer, once (inside the caller's
-    transaction): a second answer is refused."""
+    transaction): a second answer is refused. Then the audit entry `summary` on both
+    sides and `title` (with `body`) to the asking side's coordinators; both messages
+    name the asking community %(a)s and the asked one %(b)s."""
     locked = _lock(relation)
     if locked.status != RelationStatus.REQUESTED:
         raise ValidationError(_("This request has already been answered."))
@@ -129,6 +140,9 @@ def _lock_and_answer(relation: CommunityRelation, *, status: str, by: User) -> C
     locked.answered_by = by
     locked.answered_at = timezone.now()
     locked.save(update_fields=["status", "answered_by", "answered_at"])
+    names = {"a": locked.from_community.name, "b": locked.to_community.name}
+    _log(locked, action=action, by=by, summary=summary % names)
+    _tell(community=locked.from_community, title=title % names, body=body, by=by)
     return locked
 
 
@@ -137,20 +151,14 @@ def accept_relation(*, relation: CommunityRelation, by: User) -> CommunityRelati
     """Make a requested relation effective (the caller coordinates the asked side);
     returns the updated row. Side effects: status active, audit entries on both sides,
     RELATION to the asking side."""
-    locked = _lock_and_answer(relation, status=RelationStatus.ACTIVE, by=by)
-    names = {"a": locked.from_community.name, "b": locked.to_community.name}
-    _log(
-        locked,
+    return _answer(
+        relation,
+        status=RelationStatus.ACTIVE,
+        by=by,
         action=AuditAction.RELATION_ACCEPTED,
-        by=by,
-        summary=_("%(a)s and %(b)s are related") % names,
+        summary=_("%(a)s and %(b)s are related"),
+        title=_("%(b)s accepted: %(a)s and %(b)s are now related"),
     )
-    _tell(
-        community=locked.from_community,
-        title=_("%(b)s accepted: %(a)s and %(b)s are now related") % names,
-        by=by,
-    )
-    return locked
 
 
 @transaction.atomic
@@ -160,21 +168,15 @@ def decline_relation(
     """Decline a request (the caller coordinates the asked side). Side effects: status
     declined, audit entries, RELATION to the asking side with the reason."""
     reason = single_line((reason or "").replace("\x00", ""))[:MESSAGE_MAX]
-    locked = _lock_and_answer(relation, status=RelationStatus.DECLINED, by=by)
-    names = {"a": locked.from_community.name, "b": locked.to_community.name}
-    _log(
-        locked,
+    return _answer(
+        relation,
+        status=RelationStatus.DECLINED,
+        by=by,
         action=AuditAction.RELATION_DECLINED,
-        by=by,
-        summary=_("%(b)s declined to relate to %(a)s") % names,
-    )
-    _tell(
-        community=locked.from_community,
-        title=_("%(b)s declined to become related to %(a)s") % names,
+        summary=_("%(b)s declined to relate to %(a)s"),
+        title=_("%(b)s declined to become related to %(a)s"),
         body=reason,
-        by=by,
     )
-    return locked
 
 
 @transaction.atomic

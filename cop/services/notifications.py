@@ -144,11 +144,15 @@ def may_hear_about(
         .values_list("status", flat=True)
         .first()
     )
-    if membership == MembershipStatus.ACTIVE:
+    return _status_may_hear(membership, community)
+
+
+def _status_may_hear(status: str | None, community: Community) -> bool:
+    """Whether someone with this membership status (None: not a member) may hear about
+    the community: active members may; anyone not removed may of a public community."""
+    if status == MembershipStatus.ACTIVE:
         return True
-    if membership == MembershipStatus.REMOVED:
-        return False
-    return community.visibility == Visibility.PUBLIC
+    return status != MembershipStatus.REMOVED and community.visibility == Visibility.PUBLIC
 
 
 def channel_for(*, user: User, kind: str) -> str:
@@ -258,6 +262,14 @@ def record_seen(*, user: User, now: datetime | None = None) -> None:
 # --- Notify ---------------------------------------------------------------------------------
 
 
+def _notification(*, title: str, url: str, subject=None, **fields) -> Notification:
+    """An unsaved notification, its title and URL cut to their columns' lengths."""
+    notification = Notification(title=title[:300], url=url[:500], **fields)
+    if subject is not None:
+        notification.subject = subject
+    return notification
+
+
 def notify(
     *,
     recipient: User,
@@ -284,16 +296,17 @@ def notify(
         return None
     channel = _email_channel(user=recipient, kind=kind, community=community)
     with transaction.atomic():
-        notification = Notification.objects.create(
+        notification = _notification(
             recipient=recipient,
             kind=kind,
-            title=title[:300],
-            url=url[:500],
+            title=title,
+            url=url,
             body=body,
             community=community,
             actor=actor,
             subject=subject,
         )
+        notification.save(force_insert=True)
         if channel == DeliveryChannel.OFF:
             return notification
         EmailDelivery.objects.create(
@@ -333,12 +346,7 @@ def notify_many(
     )
 
     def may_hear(user: User) -> bool:
-        if kind in OUTSIDER_KINDS:
-            return True
-        status = statuses.get(user.pk)
-        if status == MembershipStatus.ACTIVE:
-            return True
-        return status != MembershipStatus.REMOVED and community.visibility == Visibility.PUBLIC
+        return kind in OUTSIDER_KINDS or _status_may_hear(statuses.get(user.pk), community)
 
     people = [user for user in people if may_hear(user)]
     chosen = dict(
@@ -365,20 +373,17 @@ def notify_many(
             return DeliveryChannel.OFF
         return picked
 
+    about = {
+        "kind": kind,
+        "title": title,
+        "url": url,
+        "body": body,
+        "community": community,
+        "actor": actor,
+    }
     with transaction.atomic():
         notifications = Notification.objects.bulk_create(
-            [
-                Notification(
-                    recipient=user,
-                    kind=kind,
-                    title=title[:300],
-                    url=url[:500],
-                    body=body,
-                    community=community,
-                    actor=actor,
-                )
-                for user in people
-            ]
+            [_notification(recipient=user, **about) for user in people]
         )
         by_user = {n.recipient_id: n for n in notifications}
         deliveries = []
@@ -965,12 +970,9 @@ def held_notifications(*, user: User, digest: DigestDelivery | None = None) -> l
             return True
         if community.pk in muted:
             return False
-        if notification.kind in OUTSIDER_KINDS:
-            return True
-        status = statuses.get(community.pk)
-        if status == MembershipStatus.ACTIVE:
-            return True
-        return status != MembershipStatus.REMOVED and community.visibility == Visibility.PUBLIC
+        return notification.kind in OUTSIDER_KINDS or _status_may_hear(
+            statuses.get(community.pk), community
+        )
 
     kept = [delivery for delivery in held if allowed(delivery)]
     if digest is not None:

@@ -1,8 +1,6 @@
 """Running mentorships: paused, resumed, extended, completed, their agreement,
 feedback and check-ins.
-
-Every function raises `django.core.exceptions.ValidationError` with a message a
-person can read when the action is not possible; views show it.
+Refusals raise ValidationError (see the package docstring).
 """
 
 from datetime import date, timedelta
@@ -17,14 +15,8 @@ from cop.models import User
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
 
-from ..enums import (
-    CADENCE_DAYS,
-    MentorshipStatus,
-)
-from ..models import (
-    CheckIn,
-    Mentorship,
-)
+from ..enums import CADENCE_DAYS, MentorshipStatus
+from ..models import CheckIn, Mentorship
 
 
 def _next_checkin(cadence: str, after: date) -> date | None:
@@ -40,12 +32,20 @@ def _lock_mentorship(mentorship: Mentorship) -> Mentorship:
     )
 
 
+def _lock_while(mentorship: Mentorship, status: str, refusal: str) -> Mentorship:
+    """Lock the mentorship, refusing with `refusal` unless it is (still) in `status`."""
+    mentorship = _lock_mentorship(mentorship)
+    if mentorship.status != status:
+        raise ValidationError(refusal)
+    return mentorship
+
+
 @transaction.atomic
 def pause_mentorship(*, mentorship: Mentorship, by: User) -> Mentorship:
     """Pause a mentorship (no check-in reminders meanwhile); the mentor keeps the place."""
-    mentorship = _lock_mentorship(mentorship)
-    if mentorship.status != MentorshipStatus.ACTIVE:
-        raise ValidationError(_("Only an active mentorship can be paused."))
+    mentorship = _lock_while(
+        mentorship, MentorshipStatus.ACTIVE, _("Only an active mentorship can be paused.")
+    )
     mentorship.status = MentorshipStatus.PAUSED
     mentorship.paused_at = timezone.now()
     mentorship.save(update_fields=["status", "paused_at"])
@@ -55,9 +55,9 @@ def pause_mentorship(*, mentorship: Mentorship, by: User) -> Mentorship:
 @transaction.atomic
 def resume_mentorship(*, mentorship: Mentorship, by: User) -> Mentorship:
     """Resume a paused mentorship; the next check-in is due one cadence from today."""
-    mentorship = _lock_mentorship(mentorship)
-    if mentorship.status != MentorshipStatus.PAUSED:
-        raise ValidationError(_("Only a paused mentorship can be resumed."))
+    mentorship = _lock_while(
+        mentorship, MentorshipStatus.PAUSED, _("Only a paused mentorship can be resumed.")
+    )
     mentorship.status = MentorshipStatus.ACTIVE
     mentorship.paused_at = None
     mentorship.next_checkin_on = _next_checkin(mentorship.cadence, timezone.localdate())
@@ -161,9 +161,11 @@ def complete_mentorship(
 @transaction.atomic
 def leave_feedback(*, mentorship: Mentorship, by: User, feedback: str) -> Mentorship:
     """Short feedback from one side at the end of a completed mentorship."""
-    mentorship = _lock_mentorship(mentorship)
-    if mentorship.status != MentorshipStatus.COMPLETED:
-        raise ValidationError(_("Feedback is given once the mentorship is completed."))
+    mentorship = _lock_while(
+        mentorship,
+        MentorshipStatus.COMPLETED,
+        _("Feedback is given once the mentorship is completed."),
+    )
     side = "mentor_feedback" if by.pk == mentorship.mentor_id else "mentee_feedback"
     setattr(mentorship, side, feedback)
     mentorship.save(update_fields=[side])

@@ -1,7 +1,5 @@
 """Mentors' offers: saved, paused and resumed.
-
-Every function raises `django.core.exceptions.ValidationError` with a message a
-person can read when the action is not possible; views show it.
+Refusals raise ValidationError (see the package docstring).
 """
 
 from django.core.exceptions import ValidationError
@@ -11,9 +9,7 @@ from django.utils.translation import gettext as _
 from cop.enums import MembershipStatus
 from cop.models import Community, Membership, Tag, User
 
-from ..models import (
-    MentorOffer,
-)
+from ..models import MentorOffer
 
 
 def _require_active_member(user: User, community: Community) -> Membership:

@@ -1,7 +1,5 @@
 """The community's onboarding checklist and each member's progress through it.
-
-Every function raises `django.core.exceptions.ValidationError` with a message a
-person can read when the action is not possible; views show it.
+Refusals raise ValidationError (see the package docstring).
 """
 
 from django.core.exceptions import ValidationError
@@ -11,15 +9,8 @@ from django.utils.translation import gettext as _
 from cop.enums import ParticipationKind
 from cop.models import Community, Membership, ParticipationEvent, User
 
-from ..enums import (
-    AUTO_KIND_EVENTS,
-    OnboardingSpecial,
-    ProgressHow,
-)
-from ..models import (
-    OnboardingProgress,
-    OnboardingStep,
-)
+from ..enums import AUTO_KIND_EVENTS, OnboardingSpecial, ProgressHow
+from ..models import OnboardingProgress, OnboardingStep
 
 
 def default_onboarding_steps() -> list[dict]:

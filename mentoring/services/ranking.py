@@ -1,8 +1,6 @@
 """The mentor ranking requests are routed with: shared topics, track record,
 time zones and load, each with the reason a person reads.
-
-Every function raises `django.core.exceptions.ValidationError` with a message a
-person can read when the action is not possible; views show it.
+Refusals raise ValidationError (see the package docstring).
 """
 
 import zoneinfo
@@ -20,15 +18,8 @@ from django.utils.translation import ngettext
 from cop.enums import MembershipStatus, ParticipationKind
 from cop.models import Community, Membership, ParticipationEvent, Tag, User
 
-from ..enums import (
-    OPEN_MENTORSHIP_STATUSES,
-    TRACK_RECORD_KINDS,
-)
-from ..models import (
-    MentorOffer,
-    MentorRequest,
-    Mentorship,
-)
+from ..enums import OPEN_MENTORSHIP_STATUSES, TRACK_RECORD_KINDS
+from ..models import MentorOffer, MentorRequest, Mentorship
 
 # Time-zone distance is measured at one fixed instant so a ranking does not change
 # when daylight saving time starts somewhere.
@@ -210,6 +201,24 @@ def _subjects_tagged_with(
     return tagged
 
 
+def open_mentorships(community: Community) -> Coalesce:
+    """An offer's open mentorships in `community` (active or paused), as a subquery
+    expression to annotate offers with."""
+    return Coalesce(
+        Subquery(
+            Mentorship.objects.filter(
+                community=community, mentor=OuterRef("mentor"), status__in=OPEN_MENTORSHIP_STATUSES
+            )
+            .order_by()
+            .values("mentor")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+        output_field=IntegerField(),
+    )
+
+
 def rank_candidates(
     *,
     community: Community,
@@ -228,15 +237,6 @@ def rank_candidates(
     places, then the mentor's name and id, so the order is deterministic.
     A fixed number of queries (plus one per tagged subject model).
     """
-    open_count = (
-        Mentorship.objects.filter(
-            community=community, mentor=OuterRef("mentor"), status__in=OPEN_MENTORSHIP_STATUSES
-        )
-        .order_by()
-        .values("mentor")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     offers = (
         MentorOffer.objects.filter(community=community, paused=False)
         .filter(
@@ -247,7 +247,7 @@ def rank_candidates(
             )
         )
         .exclude(mentor_id__in=exclude_mentor_ids)
-        .annotate(open_mentorships=Coalesce(Subquery(open_count), 0, output_field=IntegerField()))
+        .annotate(open_mentorships=open_mentorships(community))
         .select_related("mentor")
         .prefetch_related("topics")
     )

@@ -1,8 +1,6 @@
 """Requests for a mentor: asked, offered to mentors in turn, accepted, declined,
 withdrawn, handed off when stale, assigned by a coordinator.
-
-Every function raises `django.core.exceptions.ValidationError` with a message a
-person can read when the action is not possible; views show it.
+Refusals raise ValidationError (see the package docstring).
 """
 
 from datetime import date, datetime, timedelta
@@ -18,18 +16,8 @@ from cop.models import Community, Tag, User
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
 
-from ..enums import (
-    LIVE_REQUEST_STATUSES,
-    OPEN_MENTORSHIP_STATUSES,
-    OfferOutcome,
-    RequestStatus,
-)
-from ..models import (
-    MentorOffer,
-    MentorRequest,
-    Mentorship,
-    RequestOffer,
-)
+from ..enums import LIVE_REQUEST_STATUSES, OPEN_MENTORSHIP_STATUSES, OfferOutcome, RequestStatus
+from ..models import MentorOffer, MentorRequest, Mentorship, RequestOffer
 from .mentorships import _next_checkin
 from .offers import _check_topics, _require_active_member
 from .ranking import rank_mentors
@@ -58,11 +46,16 @@ def _offer_to(request: MentorRequest, mentor: User, *, now: datetime, by: User |
     request.offered_at = now
     request.deadline = deadline
     request.save(update_fields=["status", "current_mentor", "offered_at", "deadline"])
+    _tell_about(request, mentor, _("%(name)s asks you to be their mentor in %(community)s"))
+
+
+def _tell_about(request: MentorRequest, recipient: User, title: str) -> None:
+    """A MENTOR_REQUEST notification about `request`; `title` names the requester
+    %(name)s and the community %(community)s."""
     notify(
-        recipient=mentor,
+        recipient=recipient,
         kind=NotificationKind.MENTOR_REQUEST,
-        title=_("%(name)s asks you to be their mentor in %(community)s")
-        % {"name": request.requester.name, "community": request.community.name},
+        title=title % {"name": request.requester.name, "community": request.community.name},
         body=request.goals,
         url=_request_url(request),
         community=request.community,
@@ -83,15 +76,10 @@ def _pass_on(request: MentorRequest, *, now: datetime) -> User | None:
     request.deadline = None
     request.save(update_fields=["status", "current_mentor", "deadline"])
     for coordinator in _coordinators(request.community):
-        notify(
-            recipient=coordinator,
-            kind=NotificationKind.MENTOR_REQUEST,
-            title=_("No mentor is free for %(name)s's request in %(community)s")
-            % {"name": request.requester.name, "community": request.community.name},
-            body=request.goals,
-            url=_request_url(request),
-            community=request.community,
-            actor=request.requester,
+        _tell_about(
+            request,
+            coordinator,
+            _("No mentor is free for %(name)s's request in %(community)s"),
         )
     return None
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +18,8 @@ from cop.dashboard import (
     level_movements,
     participation_mix,
     period_for,
+    section,
+    stat,
 )
 from cop.enums import Level, ParticipationKind
 from cop.models import CommunityMetricSnapshot, LevelChange, ParticipationEvent
@@ -212,3 +215,32 @@ def test_member_sees_own_participation_by_month(client):
         page = client.get(reverse("member_profile", args=[community.slug, member.user_id]))
     assert b"Your participation over time" in page.content
     assert b'<svg class="chart' in page.content
+
+
+def test_period_within_keeps_the_start_and_leaves_out_the_end():
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    period = Period(key="x", label="x", start=start, end=start + timedelta(days=30))
+
+    assert period.within("created_at") == Q(created_at__gte=start, created_at__lt=period.end)
+
+
+def test_section_and_stat_make_the_stored_shape():
+    made = section(
+        order=5,
+        title="Things",
+        stats=[stat("open", 3), stat("rate", 0.5, "share")],
+        series={"things": []},
+        labels={"open": "Open"},
+    )
+
+    assert made == {
+        "order": 5,
+        "title": "Things",
+        "stats": [
+            {"key": "open", "value": 3, "unit": "count"},
+            {"key": "rate", "value": 0.5, "unit": "share"},
+        ],
+        "series": {"things": []},
+        "table": [],
+        "labels": {"open": "Open"},
+    }

@@ -7,8 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cop.enums import Level, Visibility
+from cop.extensions import COMMUNITY_TABS, DEMO_SEEDERS, HOME_SECTIONS
 from cop.models import Membership
 from mentoring import services
+from mentoring.demo import seed_mentoring
 from mentoring.models import CheckIn, MentorRequest, OnboardingProgress
 from tests.factories import (
     CommunityFactory,
@@ -454,3 +456,9 @@ def test_onboarding_page_query_count_is_the_same_for_one_and_many_steps(
     with django_assert_num_queries(7):
         response = client.get(url)
     assert response.content.decode().count('name="step"') == 7
+
+
+def test_tab_home_section_and_seeder_are_registered_at_their_places():
+    assert any(t.url_name == "mentoring_home" and t.order == 30 for t in COMMUNITY_TABS)
+    assert any(s.template == "mentoring/home_section.html" and s.order == 5 for s in HOME_SECTIONS)
+    assert any(d.seed is seed_mentoring and d.order == 30 for d in DEMO_SEEDERS)
