@@ -157,13 +157,17 @@ def moderate(request: HttpRequest, slug: str, case_id: int) -> HttpResponse:
 # --- Bookmarks and follows --------------------------------------------------------------------
 
 
-def _toggle(request: HttpRequest, kind, obj, *, add, remove, added: str, removed: str):
-    """Add (after the caller authorised it) or, with `remove`, take back a bookmark or a
-    follow, then go back where the member was."""
+def _toggle(
+    request: HttpRequest, key: str, pk: int, permission: str, *, add, remove, added, removed
+):
+    """Add a bookmark or a follow (with `permission` on the item) or, with `remove`, take
+    one back, then go back where the member was."""
+    kind, obj = resolve(request.user, key, pk)
     if request.POST.get("remove"):
         remove(user=request.user, obj=obj)
         messages.success(request, removed)
     else:
+        authorize(request.user, permission, obj)
         act(request, lambda: add(user=request.user, obj=obj), success=added)
     return redirect(_back(request, kind.url(obj)))
 
@@ -172,13 +176,11 @@ def _toggle(request: HttpRequest, kind, obj, *, add, remove, added: str, removed
 @login_required
 @require_POST
 def bookmark_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
-    kind, obj = resolve(request.user, key, pk)
-    if not request.POST.get("remove"):
-        authorize(request.user, "care.bookmark", obj)
     return _toggle(
         request,
-        kind,
-        obj,
+        key,
+        pk,
+        "care.bookmark",
         add=bookmarks.bookmark,
         remove=bookmarks.unbookmark,
         added=_("Saved. Find it again on your Saved page."),
@@ -190,13 +192,11 @@ def bookmark_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def follow_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
-    kind, obj = resolve(request.user, key, pk)
-    if not request.POST.get("remove"):
-        authorize(request.user, "care.follow", obj)
     return _toggle(
         request,
-        kind,
-        obj,
+        key,
+        pk,
+        "care.follow",
         add=follows.follow,
         remove=follows.unfollow,
         added=_("You follow this now: what is new there reaches you as your preferences say."),
