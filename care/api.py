@@ -6,7 +6,7 @@ from rest_framework import generics, mixins, permissions, serializers, status, v
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cop.api_support import MAX_ID, CursorPagination
+from cop.api_support import MAX_ID, CursorPagination, NewestFirst
 from cop.content import CONTENT_KINDS, kind_of_content_type, resolve
 from cop.markdown import render_markdown
 from cop.permissions import DeclaredPermission, authorize
@@ -27,10 +27,6 @@ def _kinds(ability: str) -> list[str]:
     """The registered kinds with `ability` (the registry is filled when the apps are
     ready, before the URLs import this module)."""
     return sorted(key for key, kind in CONTENT_KINDS.items() if getattr(kind, ability))
-
-
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
 
 
 class TargetSerializer(serializers.Serializer):

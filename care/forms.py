@@ -3,18 +3,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cop.forms import TextAreaField
+
 from .enums import FlagReason, ModerationAction
 from .services.conduct import MAX_CONDUCT_LENGTH, MAX_NOTE_LENGTH
 from .services.moderation import MAX_NOTE_LENGTH as MAX_MODERATION_NOTE
 
 
 def _note_field(label, *, rows: int) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=MAX_MODERATION_NOTE,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": rows}),
-    )
+    return TextAreaField(label=label, max_length=MAX_MODERATION_NOTE, required=False, rows=rows)
 
 
 class FlagForm(forms.Form):
@@ -30,11 +27,8 @@ class ModerationForm(forms.Form):
 
 
 class ConductForm(forms.Form):
-    text = forms.CharField(
-        label=_("Code of conduct"),
-        max_length=MAX_CONDUCT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 16}),
-        help_text=_("Markdown."),
+    text = TextAreaField(
+        label=_("Code of conduct"), max_length=MAX_CONDUCT_LENGTH, rows=16, help_text=_("Markdown.")
     )
     material = forms.BooleanField(
         label=_("Material change: every member accepts it again before taking part"),

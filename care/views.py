@@ -10,28 +10,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cop.content import resolve
-from cop.models import Community
 from cop.next_url import safe_next
 from cop.pagination import keyset_page
 from cop.permissions import allowed, authorize, authorizes, permission_required
 from cop.rules import has_accepted_conduct, membership_of
 from cop.selectors import access_community
+from cop.views_support import act, community_context, community_for, submit
 
 from . import selectors
 from .forms import ConductForm, FlagForm, ModerationForm
 from .services import bookmarks, conduct, follows, moderation
-
-
-def _context(request: HttpRequest, community: Community, **extra) -> dict:
-    return {"community": community, "membership": membership_of(request.user, community), **extra}
-
-
-def _errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _back(request: HttpRequest, fallback: str) -> str:
@@ -49,7 +37,7 @@ def conduct_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "care/conduct.html",
-        _context(
+        community_context(
             request,
             community,
             must_accept=membership is not None
@@ -68,8 +56,7 @@ def conduct_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def conduct_accept(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "care.accept_conduct", community)
+    community = community_for(request, slug, "care.accept_conduct")
     conduct.accept_conduct(membership=membership_of(request.user, community))
     messages.success(request, _("Thank you: you accepted the code of conduct."))
     return redirect(_back(request, community.get_absolute_url()))
@@ -78,18 +65,18 @@ def conduct_accept(request: HttpRequest, slug: str) -> HttpResponse:
 @authorizes("care.change_conduct")
 @login_required
 def conduct_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "care.change_conduct", community)
+    community = community_for(request, slug, "care.change_conduct")
     form = ConductForm(request.POST or None, initial={"text": community.conduct})
-    if request.method == "POST" and form.is_valid():
-        try:
-            conduct.update_conduct(community=community, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _errors(form, error)
-        else:
-            messages.success(request, _("The code of conduct is saved."))
-            return redirect("care:conduct", slug=community.slug)
-    return render(request, "care/conduct_edit.html", _context(request, community, form=form))
+    if submit(
+        request,
+        form,
+        lambda data: conduct.update_conduct(community=community, by=request.user, **data),
+        success=_("The code of conduct is saved."),
+    ):
+        return redirect("care:conduct", slug=community.slug)
+    return render(
+        request, "care/conduct_edit.html", community_context(request, community, form=form)
+    )
 
 
 # --- Flags ---------------------------------------------------------------------------------
@@ -102,20 +89,17 @@ def flag(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     authorize(request.user, "care.flag", obj)
     community = kind.community(obj)
     form = FlagForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            moderation.flag_content(user=request.user, obj=obj, **form.cleaned_data)
-        except ValidationError as error:
-            _errors(form, error)
-        else:
-            messages.success(
-                request, _("Thank you. The coordinators will review it and decide what to do.")
-            )
-            return redirect(kind.url(obj))
+    if submit(
+        request,
+        form,
+        lambda data: moderation.flag_content(user=request.user, obj=obj, **data),
+        success=_("Thank you. The coordinators will review it and decide what to do."),
+    ):
+        return redirect(kind.url(obj))
     return render(
         request,
         "care/flag.html",
-        _context(
+        community_context(
             request,
             community,
             form=form,
@@ -132,8 +116,7 @@ def flag(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 
 @authorizes("care.view_queue")
 def moderation_queue(request: HttpRequest, slug: str) -> HttpResponse:
-    community = access_community(request.user, slug)
-    authorize(request.user, "care.view_queue", community)
+    community = community_for(request, slug, "care.view_queue")
     page = keyset_page(
         moderation.open_cases(community),
         field="last_flagged_at",
@@ -145,7 +128,9 @@ def moderation_queue(request: HttpRequest, slug: str) -> HttpResponse:
     cases = [
         (case, flags.get(case.pk, []), ModerationForm(prefix=f"case{case.pk}")) for case in page
     ]
-    return render(request, "care/queue.html", _context(request, community, page=page, cases=cases))
+    return render(
+        request, "care/queue.html", community_context(request, community, page=page, cases=cases)
+    )
 
 
 @authorizes("care.moderate")
@@ -172,19 +157,18 @@ def moderate(request: HttpRequest, slug: str, case_id: int) -> HttpResponse:
 # --- Bookmarks and follows --------------------------------------------------------------------
 
 
-def _toggle(request: HttpRequest, kind, obj, *, add, remove, added: str, removed: str):
-    """Add (after the caller authorised it) or, with `remove`, take back a bookmark or a
-    follow, then go back where the member was."""
+def _toggle(
+    request: HttpRequest, key: str, pk: int, permission: str, *, add, remove, added, removed
+):
+    """Add a bookmark or a follow (with `permission` on the item) or, with `remove`, take
+    one back, then go back where the member was."""
+    kind, obj = resolve(request.user, key, pk)
     if request.POST.get("remove"):
         remove(user=request.user, obj=obj)
         messages.success(request, removed)
     else:
-        try:
-            add(user=request.user, obj=obj)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, added)
+        authorize(request.user, permission, obj)
+        act(request, lambda: add(user=request.user, obj=obj), success=added)
     return redirect(_back(request, kind.url(obj)))
 
 
@@ -192,13 +176,11 @@ def _toggle(request: HttpRequest, kind, obj, *, add, remove, added: str, removed
 @login_required
 @require_POST
 def bookmark_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
-    kind, obj = resolve(request.user, key, pk)
-    if not request.POST.get("remove"):
-        authorize(request.user, "care.bookmark", obj)
     return _toggle(
         request,
-        kind,
-        obj,
+        key,
+        pk,
+        "care.bookmark",
         add=bookmarks.bookmark,
         remove=bookmarks.unbookmark,
         added=_("Saved. Find it again on your Saved page."),
@@ -210,13 +192,11 @@ def bookmark_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def follow_toggle(request: HttpRequest, key: str, pk: int) -> HttpResponse:
-    kind, obj = resolve(request.user, key, pk)
-    if not request.POST.get("remove"):
-        authorize(request.user, "care.follow", obj)
     return _toggle(
         request,
-        kind,
-        obj,
+        key,
+        pk,
+        "care.follow",
         add=follows.follow,
         remove=follows.unfollow,
         added=_("You follow this now: what is new there reaches you as your preferences say."),
@@ -246,7 +226,7 @@ def topics(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "care/topics.html",
-        _context(
+        community_context(
             request,
             community,
             topics=list(community.tags.order_by("name").only("id", "name", "slug")),

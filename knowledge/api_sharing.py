@@ -15,7 +15,7 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cop.api_support import CursorPagination
+from cop.api_support import CommunityInURL, CursorPagination
 from cop.markdown import render_markdown
 from cop.models import Community
 from cop.permissions import allowed, authorize
@@ -97,7 +97,7 @@ class NewestShareFirst(CursorPagination):
     ordering = ("-shared_at", "-id")
 
 
-class SharedPracticeListView(generics.ListAPIView):
+class SharedPracticeListView(CommunityInURL, generics.ListAPIView):
     """Practices shared into the community from related ones."""
 
     serializer_class = SharedPracticeSerializer
@@ -107,23 +107,21 @@ class SharedPracticeListView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return SharedPractice.objects.none()
-        community = access_community(self.request.user, self.kwargs["community_slug"])
-        return sharing.shared_into(community, self.request.user)
+        return sharing.shared_into(self.community(), self.request.user)
 
     # The declared permission each method reads (the URL walk in the tests checks it);
     # last in the body, as the name hides DRF's `permissions` module above.
     permissions = {"get": "cop.view_community"}
 
 
-class SharedPracticeView(generics.RetrieveAPIView):
+class SharedPracticeView(CommunityInURL, generics.RetrieveAPIView):
     """One shared practice, read-only: the source practice as it is now."""
 
     serializer_class = SharedPracticeDetailSerializer
     permission_classes = [permissions.AllowAny]
 
     def get_object(self):
-        community = access_community(self.request.user, self.kwargs["community_slug"])
-        return sharing.access_share(self.request.user, community, self.kwargs["pk"])
+        return sharing.access_share(self.request.user, self.community(), self.kwargs["pk"])
 
     # The declared permission each method reads (the URL walk in the tests checks it);
     # last in the body, as the name hides DRF's `permissions` module above.

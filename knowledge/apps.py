@@ -9,47 +9,53 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self) -> None:
         from cop.extensions import (
-            register_community_tab,
-            register_demo_seeder,
+            register_agenda_suggester,
+            register_comment_target,
             register_digest_section,
             register_home_section,
+            register_network_column,
+            register_outside_input_source,
+            register_practice_app,
+            register_recounter,
+            register_search_indexer,
             register_value_source,
         )
 
+        from .agenda import suggest_agenda
+        from .content import register as register_content
+        from .dashboard import register_section
         from .demo import seed_knowledge
-        from .selectors import digest_section, home_section, value_entry_choices
-
-        register_community_tab(order=20, label=_("Knowledge"), url_name="knowledge:home")
-        register_home_section(
-            order=20, template="knowledge/_home_section.html", context=home_section
+        from .enums import PUBLIC_ENTRY_STATUSES
+        from .learning import home_section as learning_home_section
+        from .models import PracticeEntry, Story
+        from .network import problem_figures
+        from .rules import can_view
+        from .search import index_object
+        from .selectors import (
+            digest_section,
+            digest_unanswered_in_expertise,
+            home_section,
+            value_entry_choices,
         )
-        register_demo_seeder(order=20, seed=seed_knowledge)
+        from .services.counters import recount
+        from .sharing import shared_by_month
+        from .signals_groupthink import register_section as register_groupthink
+
+        register_practice_app(
+            order=20,
+            label=_("Knowledge"),
+            url_name="knowledge:home",
+            home=("knowledge/_home_section.html", home_section),
+            seed=seed_knowledge,
+        )
         register_digest_section(order=20, build=digest_section)
         register_value_source(field="entries", choices=value_entry_choices)
-        from cop.extensions import register_network_column
-
-        from .network import problem_figures
-
         register_network_column(
             order=20, key="problems", label=_("Problems"), build=problem_figures
         )
-        from cop.extensions import register_search_indexer
-
-        from .search import index_object
-
         register_search_indexer(index_object)
-        from .selectors import digest_unanswered_in_expertise
-
         register_digest_section(order=25, build=digest_unanswered_in_expertise)
-        from .dashboard import register_section
-
         register_section()
-
-        from cop.extensions import register_comment_target
-
-        from .enums import PUBLIC_ENTRY_STATUSES
-        from .models import PracticeEntry, Story
-        from .rules import can_view
 
         # A draft practice's comments follow the draft's rule: its author and coordinators.
         live = {"deleted_at__isnull": True}
@@ -66,30 +72,11 @@ class KnowledgeConfig(AppConfig):
             live=live,
             listed={**listed, "status__in": PUBLIC_ENTRY_STATUSES},
         )
-        from cop.extensions import register_recounter
-
-        from .services.counters import recount
-
         register_recounter(name="replies, endorsements and topics", recount=recount)
-
-        from cop.extensions import register_outside_input_source
-
-        from .sharing import shared_by_month
-
         register_outside_input_source(shared_by_month)
-        from .content import register as register_content
-
         register_content()
-        from cop.extensions import register_agenda_suggester
-
-        from .agenda import suggest_agenda
-
         register_agenda_suggester(suggest_agenda)
-        from .signals_groupthink import register_section as register_groupthink
-
         register_groupthink()
-        from .learning import home_section as learning_home_section
-
         register_home_section(
             order=6, template="knowledge/_learning_home.html", context=learning_home_section
         )

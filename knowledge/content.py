@@ -136,54 +136,35 @@ def register() -> None:
 _FEED_COLUMNS = ("title", *FEED_COLUMNS)
 
 
-def _items(rows, *, source: str, rank: int, field: str, verb: str) -> list[FeedItem]:
-    return [
-        FeedItem(
-            source=source,
-            rank=rank,
-            pk=row.pk,
-            at=getattr(row, field),
-            title=row.title,
-            url=row.get_absolute_url(),
-            community=row.community,
-            author=row.author,
-            verb=str(verb),
+def _live_feed(model, *, source: str, verb, at: str = "created_at", **filters):
+    """The feed source of `model`: its live rows (not deleted, not hidden) newest by `at`
+    first, one keyset query on the model's (community, `at`) partial index."""
+
+    def fetch(*, user, community_ids, cursor, limit: int, rank: int) -> list[FeedItem]:
+        rows = model.objects.filter(
+            community_id__in=community_ids,
+            deleted_at__isnull=True,
+            hidden_at__isnull=True,
+            **filters,
         )
-        for row in rows
-    ]
+        rows = feed_older_than(rows, at, rank, cursor)
+        rows = rows.select_related("community", "author").only(*_FEED_COLUMNS, at)[:limit]
+        return [
+            FeedItem.of(row, source=source, rank=rank, verb=verb, at=at, author=row.author)
+            for row in rows
+        ]
+
+    return fetch
 
 
-def feed_stories(*, user, community_ids, cursor, limit: int, rank: int) -> list[FeedItem]:
-    """New stories (the `story_live_recent` index)."""
-    rows = Story.objects.filter(
-        community_id__in=community_ids, deleted_at__isnull=True, hidden_at__isnull=True
-    )
-    rows = feed_older_than(rows, "created_at", rank, cursor)
-    rows = rows.select_related("community", "author").only(*_FEED_COLUMNS)[:limit]
-    return _items(rows, source="story", rank=rank, field="created_at", verb=_("told a story"))
-
-
-def feed_problems(*, user, community_ids, cursor, limit: int, rank: int) -> list[FeedItem]:
-    """New problems (the `problem_live_recent` index)."""
-    rows = Problem.objects.filter(
-        community_id__in=community_ids, deleted_at__isnull=True, hidden_at__isnull=True
-    )
-    rows = feed_older_than(rows, "created_at", rank, cursor)
-    rows = rows.select_related("community", "author").only(*_FEED_COLUMNS)[:limit]
-    verb = _("brought a problem")
-    return _items(rows, source="problem", rank=rank, field="created_at", verb=verb)
-
-
-def feed_practices(*, user, community_ids, cursor, limit: int, rank: int) -> list[FeedItem]:
-    """Practices published or revised (the `entry_live_recent` index); drafts and archived
-    ones stay out."""
-    rows = PracticeEntry.objects.filter(
-        community_id__in=community_ids,
-        deleted_at__isnull=True,
-        hidden_at__isnull=True,
-        status__in=(EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED),
-    )
-    rows = feed_older_than(rows, "updated_at", rank, cursor)
-    rows = rows.select_related("community", "author").only(*_FEED_COLUMNS, "updated_at")[:limit]
-    verb = _("shared a practice")
-    return _items(rows, source="practice", rank=rank, field="updated_at", verb=verb)
+# New stories and problems (`story_live_recent`, `problem_live_recent`); practices
+# published or revised (`entry_live_recent`), drafts and archived ones stay out.
+feed_stories = _live_feed(Story, source="story", verb=_("told a story"))
+feed_problems = _live_feed(Problem, source="problem", verb=_("brought a problem"))
+feed_practices = _live_feed(
+    PracticeEntry,
+    source="practice",
+    verb=_("shared a practice"),
+    at="updated_at",
+    status__in=(EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED),
+)

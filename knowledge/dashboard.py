@@ -34,7 +34,7 @@ from datetime import datetime
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils.translation import gettext_noop
 
-from cop.dashboard import Period, monthly_counts, register_dashboard_section
+from cop.dashboard import Period, monthly_counts, register_dashboard_section, section, stat
 from cop.metrics import median
 from cop.models import Community
 
@@ -59,16 +59,6 @@ LABELS = {
 }
 
 
-def _per_month(model, field: str, period: Period, **filters) -> list[dict]:
-    """Live rows of `model` per month of `period`, dated by `field`."""
-    live = model.objects.filter(
-        deleted_at__isnull=True,
-        **{f"{field}__gte": period.start, f"{field}__lt": period.end},
-        **filters,
-    )
-    return monthly_counts(live, field, period)
-
-
 def _hours(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 3600
 
@@ -85,10 +75,7 @@ def problem_times(community: Community, period: Period) -> dict:
     )
     rows = list(
         Problem.objects.filter(
-            community=community,
-            deleted_at__isnull=True,
-            created_at__gte=period.start,
-            created_at__lt=period.end,
+            period.within("created_at"), community=community, deleted_at__isnull=True
         )
         .annotate(first_reply=Min("replies__created_at", filter=others_reply))
         .values_list("created_at", "first_reply", "status", "solved_at")
@@ -143,11 +130,9 @@ def validation(community: Community, period: Period) -> dict:
     and live entries past their review date. Two queries."""
     entries = PracticeEntry.objects.filter(community=community, deleted_at__isnull=True)
     validated = list(
-        entries.filter(
-            status=EntryStatus.VALIDATED,
-            validated_at__gte=period.start,
-            validated_at__lt=period.end,
-        ).values_list("created_at", "validated_at")
+        entries.filter(period.within("validated_at"), status=EntryStatus.VALIDATED).values_list(
+            "created_at", "validated_at"
+        )
     )
     past_review = entries.filter(
         status__in=[EntryStatus.NOT_VALIDATED, EntryStatus.VALIDATED],
@@ -167,43 +152,35 @@ def build_section(*, community: Community, period: Period) -> dict:
     times = problem_times(community, period)
     waiting = unanswered_problems(community, period)
     entries = validation(community, period)
-    return {
-        "order": ORDER,
-        "title": gettext_noop("Problems and knowledge"),
-        "stats": [
-            {"key": "problems_asked", "value": times["asked"], "unit": "count"},
-            {
-                "key": "median_first_reply_hours",
-                "value": times["median_first_reply_hours"],
-                "unit": "hours",
-            },
-            {
-                "key": "median_solution_hours",
-                "value": times["median_solution_hours"],
-                "unit": "hours",
-            },
-            {"key": "unanswered", "value": waiting["count"], "unit": "count"},
-            {"key": "entries_validated", "value": entries["validated"], "unit": "count"},
-            {
-                "key": "median_validation_hours",
-                "value": entries["median_validation_hours"],
-                "unit": "hours",
-            },
-            {"key": "past_review", "value": entries["past_review"], "unit": "count"},
+    return section(
+        order=ORDER,
+        title=gettext_noop("Problems and knowledge"),
+        stats=[
+            stat("problems_asked", times["asked"]),
+            stat("median_first_reply_hours", times["median_first_reply_hours"], "hours"),
+            stat("median_solution_hours", times["median_solution_hours"], "hours"),
+            stat("unanswered", waiting["count"]),
+            stat("entries_validated", entries["validated"]),
+            stat("median_validation_hours", entries["median_validation_hours"], "hours"),
+            stat("past_review", entries["past_review"]),
         ],
-        "series": {
-            "asked": _per_month(Problem, "created_at", period, community=community),
-            "validated": _per_month(
-                PracticeEntry,
+        series={
+            "asked": monthly_counts(
+                Problem.objects.filter(community=community, deleted_at__isnull=True),
+                "created_at",
+                period,
+            ),
+            "validated": monthly_counts(
+                PracticeEntry.objects.filter(
+                    community=community, deleted_at__isnull=True, status=EntryStatus.VALIDATED
+                ),
                 "validated_at",
                 period,
-                community=community,
-                status=EntryStatus.VALIDATED,
             ),
         },
-        "table": waiting["oldest"],
-        "labels": LABELS,
-    }
+        table=waiting["oldest"],
+        labels=LABELS,
+    )
 
 
 def register_section() -> None:

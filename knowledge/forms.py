@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cop.enums import MembershipStatus
-from cop.forms import IdsField
+from cop.forms import IdsField, TextAreaField
 from cop.models import Community, User
 
 from . import selectors
@@ -24,12 +24,8 @@ MARKDOWN_LABELS = {
 
 
 def _markdown(label, *, required=True, rows=6, help_text=MARKDOWN_HELP, max_length=20000):
-    return forms.CharField(
-        label=label,
-        required=required,
-        max_length=max_length,
-        help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": rows}),
+    return TextAreaField(
+        label=label, required=required, max_length=max_length, help_text=help_text, rows=rows
     )
 
 
@@ -148,12 +144,7 @@ class NoteForm(forms.Form):
 
 
 class ValidationForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Comment"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    comment = TextAreaField(label=_("Comment"), max_length=2000, required=False, rows=2)
 
 
 class TermForm(forms.Form):

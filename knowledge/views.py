@@ -19,9 +19,9 @@ from cop.markdown import render_markdown
 from cop.models import Community
 from cop.pagination import KeysetPage, cursor_key, keyset_page
 from cop.permissions import allowed, authorize, authorizes, permission_required
-from cop.rules import membership_of
 from cop.selectors import access_community, mark_thanked, visible_communities
 from cop.selectors_conversation import comment_context
+from cop.views_support import act, add_refusal, community_context, community_for, error_text, submit
 from meetings.selectors import agenda_meetings as upcoming_for_agenda
 
 from . import search as search_backend
@@ -48,18 +48,6 @@ from .services import entries, glossary, problems, stories, validation
 from .services.common import can_undo_delete, restore, soft_delete
 
 PAGE_SIZE = 20
-
-
-def _context(request: HttpRequest, community: Community, **extra) -> dict:
-    return {"community": community, "membership": membership_of(request.user, community), **extra}
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _previews(form) -> list[tuple[str, str]]:
@@ -140,7 +128,7 @@ def knowledge_home(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "knowledge/home.html",
-        _context(
+        community_context(
             request,
             community,
             can_post=allowed(request.user, "knowledge.ask_problem", community),
@@ -160,7 +148,7 @@ def story_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "knowledge/story_list.html",
-        _context(
+        community_context(
             request,
             community,
             page=page,
@@ -179,7 +167,7 @@ def story_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "knowledge/story_detail.html",
-        _context(
+        community_context(
             request,
             community,
             story=story,
@@ -294,7 +282,7 @@ def _write_page(request, community, *, form, save, success="", hold=False, **pag
         try:
             item = save(form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_refusal(form, error)
         else:
             if success:
                 messages.success(request, success)
@@ -302,7 +290,7 @@ def _write_page(request, community, *, form, save, success="", hold=False, **pag
     return render(
         request,
         "knowledge/form.html",
-        _context(request, community, form=form, previews=previews, **page),
+        community_context(request, community, form=form, previews=previews, **page),
     )
 
 
@@ -332,7 +320,7 @@ def problem_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "knowledge/problem_list.html",
-        _context(
+        community_context(
             request,
             community,
             # Read only when the list's kept fragment is missing (cop.cache).
@@ -375,7 +363,7 @@ def problem_detail(request: HttpRequest, slug: str, pk: int, reply_form=None) ->
     return render(
         request,
         "knowledge/problem_detail.html",
-        _context(
+        community_context(
             request,
             community,
             problem=problem,
@@ -460,8 +448,7 @@ def _similar_to_form(request, community, data) -> list[similarity.Suggestion]:
 def problem_similar(request: HttpRequest, slug: str) -> HttpResponse:
     """The "asked before?" box of the problem form, refreshed as the title is typed
     (HTMX): similar problems and practices the viewer may see, each with its reasons."""
-    community = access_community(request.user, slug)
-    authorize(request.user, "knowledge.find_similar", community)
+    community = community_for(request, slug, "knowledge.find_similar")
     return render(
         request,
         "knowledge/_similar.html",
@@ -487,7 +474,7 @@ def problem_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         try:
             problems.merge_problem(duplicate=problem, into=into, by=request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_refusal(form, error)
         else:
             messages.success(
                 request,
@@ -510,7 +497,7 @@ def problem_merge(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "knowledge/problem_merge.html",
-        _context(request, community, problem=problem, form=form, candidates=candidates),
+        community_context(request, community, problem=problem, form=form, candidates=candidates),
     )
 
 
@@ -530,15 +517,14 @@ def problem_reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         form.is_valid()
         response = problem_detail(request, slug, pk, reply_form=form)
         return response
-    if form.is_valid():
-        try:
-            reply = problems.post_reply(
-                problem=problem, author=request.user, body=form.cleaned_data["body"]
-            )
-            messages.success(request, _("Your reply is posted."))
-            return redirect(reply.get_absolute_url())
-        except ValidationError as error:
-            _apply_errors(form, error)
+    done = submit(
+        request,
+        form,
+        lambda data: problems.post_reply(problem=problem, author=request.user, body=data["body"]),
+        success=_("Your reply is posted."),
+    )
+    if done:
+        return redirect(done.result.get_absolute_url())
     return problem_detail(request, slug, pk, reply_form=form)
 
 
@@ -560,11 +546,7 @@ def reply_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 def _act(request, action, success: str, *, redirect_to: str) -> HttpResponse:
-    try:
-        action()
-        messages.success(request, success)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    act(request, action, success=success)
     return redirect(redirect_to)
 
 
@@ -659,7 +641,7 @@ def entry_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "knowledge/entry_list.html",
-        _context(
+        community_context(
             request,
             community,
             page=page,
@@ -693,7 +675,7 @@ def entry_detail(request: HttpRequest, slug: str, pk: int, note_form=None) -> Ht
     return render(
         request,
         "knowledge/entry_detail.html",
-        _context(
+        community_context(
             request,
             community,
             entry=entry,
@@ -815,7 +797,7 @@ def entry_endorse(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             validation.endorse_entry(entry=entry, user=request.user)
             done, error = True, ""
         except ValidationError as exc:
-            done, error = False, " ".join(exc.messages)
+            done, error = False, error_text(exc)
     if request.htmx:
         entry.refresh_from_db(fields=["status"])
         return render(
@@ -857,13 +839,13 @@ def entry_validate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def entry_note(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     entry = request.item
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            entries.add_note(entry=entry, author=request.user, **form.cleaned_data)
-            messages.success(request, _("Your note is shown beside the practice."))
-            return redirect(entry.get_absolute_url() + "#notes")
-        except ValidationError as error:
-            _apply_errors(form, error)
+    if submit(
+        request,
+        form,
+        lambda data: entries.add_note(entry=entry, author=request.user, **data),
+        success=_("Your note is shown beside the practice."),
+    ):
+        return redirect(entry.get_absolute_url() + "#notes")
     return entry_detail(request, slug, pk, note_form=form)
 
 
@@ -874,7 +856,7 @@ def entry_history(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "knowledge/entry_history.html",
-        _context(
+        community_context(
             request,
             community,
             entry=entry,
@@ -946,7 +928,7 @@ def deleted_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "knowledge/deleted.html",
-        _context(request, community, **selectors.deleted_items(community)),
+        community_context(request, community, **selectors.deleted_items(community)),
     )
 
 
@@ -981,7 +963,7 @@ def experts_page(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "knowledge/experts.html",
-        _context(
+        community_context(
             request,
             community,
             topics=topics,
@@ -1000,13 +982,12 @@ def gaps_page(request: HttpRequest, slug: str) -> HttpResponse:
     """Knowledge gaps (coordinators): where problems stay unanswered, solved problems
     have no validated practice, nobody is recognised as expert, practices are past
     review; each with its figure, its evidence and a next step."""
-    community = access_community(request.user, slug)
-    authorize(request.user, "knowledge.view_gaps", community)
+    community = community_for(request, slug, "knowledge.view_gaps")
 
     return render(
         request,
         "knowledge/gaps.html",
-        _context(
+        community_context(
             request,
             community,
             gaps=knowledge_gaps(community),
@@ -1044,12 +1025,12 @@ def glossary_page(request: HttpRequest, slug: str) -> HttpResponse:
                 )
                 return redirect(term.get_absolute_url())
             except ValidationError as error:
-                _apply_errors(form, error)
+                add_refusal(form, error)
     terms = list(selectors.glossary(community))
     return render(
         request,
         "knowledge/glossary.html",
-        _context(
+        community_context(
             request,
             community,
             terms=[t for t in terms if t.status == TermStatus.ACCEPTED],

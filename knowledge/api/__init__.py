@@ -11,6 +11,8 @@ stories, practices, glossary, search. The names are re-exported here, so
 `from knowledge import api` and `knowledge.api.<name>` keep working.
 """
 
+from cop.api_support import NewestFirst
+
 from .common import (
     SLUG,
     Alphabetical,
@@ -18,7 +20,6 @@ from .common import (
     CommunityItemSerializer,
     EditMixin,
     EntryKindField,
-    NewestFirst,
     PracticeSerializer,
     PromoteSerializer,
     RecentlyUpdated,

@@ -41,10 +41,6 @@ class EntryKindField(serializers.ChoiceField):
         super().__init__(choices=EntryKind.choices, **kwargs)
 
 
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
-
-
 class RecentlyUpdated(CursorPagination):
     ordering = ("-updated_at", "-id")
 

@@ -14,6 +14,7 @@ from cop.api_support import (
     MAX_ID,
     SLUG_SCHEMA,
     MarkdownHTMLField,
+    NewestFirst,
     SlugFilter,
     owning_community,
 )
@@ -32,7 +33,6 @@ from .common import (
     AuthorSerializer,
     CommunityItemSerializer,
     EditMixin,
-    NewestFirst,
     PracticeSerializer,
     PromoteSerializer,
     RestoreMixin,

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from cop.api_support import (
     MAX_ID,
     MarkdownHTMLField,
+    NewestFirst,
     SlugFilter,
 )
 from cop.permissions import authorize
@@ -16,7 +17,6 @@ from ..services import stories as story_services
 from .common import (
     CommunityItemSerializer,
     EditMixin,
-    NewestFirst,
     RestoreMixin,
     SoftDeleteMixin,
     _CommunityItemViewSet,
