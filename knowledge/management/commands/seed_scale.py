@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from cop.enums import PARTICIPATION_WEIGHTS, JoinPolicy, Level, Role, Visibility
 from cop.models import Community, Membership, Notification, Tag, User
+from cop.services.directory import sort_name_of
 from knowledge.models import Problem
 from meetings.models import RSVP, Attendance, Meeting
 
@@ -319,6 +320,7 @@ class Command(BaseCommand):
                 Membership(
                     community=communities[0],
                     user=user,
+                    sort_name=sort_name_of(user),
                     role=Role.COORDINATOR if n == 0 else Role.MEMBER,
                     level=self.rng.choice(levels),
                     joined_at=self.now - timedelta(days=self.rng.randint(1, 900)),
@@ -330,6 +332,7 @@ class Command(BaseCommand):
                     Membership(
                         community=other,
                         user=user,
+                        sort_name=sort_name_of(user),
                         role=Role.COORDINATOR if n == 0 else Role.MEMBER,
                         level=Level.PERIPHERAL,
                         joined_at=self.now - timedelta(days=self.rng.randint(1, 900)),
