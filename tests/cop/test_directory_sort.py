@@ -70,9 +70,7 @@ def test_renaming_reorders_every_community_of_the_member():
 
     accounts.update_profile(user=mover, display_name="Zed", timezone="UTC", bio="")
 
-    assert set(Membership.objects.filter(user=mover).values_list("sort_name", flat=True)) == {
-        "zed"
-    }
+    assert set(Membership.objects.filter(user=mover).values_list("sort_name", flat=True)) == {"zed"}
     for community in (first, second):
         assert _names(community, role=Role.MEMBER) == ["Mia", "Zed"]
 
@@ -85,9 +83,12 @@ def test_a_new_primary_address_moves_a_member_listed_by_it():
     address = EmailAddress.objects.create(user=member, email="zz@example.org", verified=True)
     address.set_as_primary()
     email_changed.send(
-        sender=EmailAddress, request=None, user=member, from_email_address=None,
+        sender=EmailAddress,
+        request=None,
+        user=member,
+        from_email_address=None,
         to_email_address=address,
-    )  # fmt: skip  -- as allauth's "make primary" sends it
+    )  # as allauth's "make primary" sends it
     assert _names(community, role=Role.MEMBER) == ["mm", "zz"]
 
 
