@@ -34,7 +34,13 @@ from cop.permissions import allowed
 from cop.selectors import access_community
 from cop.services.notifications import digest_communities
 
-from .cohosts import cohosted_by, host_visible_to, with_cohosts
+from .cohosts import (
+    add_cohosts,
+    cohosted_by,
+    cohosted_by_resolved,
+    host_visible_to,
+    with_cohosts,
+)
 from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer
 from .models import (
     RSVP,
@@ -80,7 +86,7 @@ def _with_counts(meetings: QuerySet[Meeting], user, *, hosts: bool = True) -> Qu
         waitlist_count=_count(going.filter(waitlisted=True)),
     )
     if user is not None and user.is_authenticated:
-        mine = RSVP.objects.filter(meeting=OuterRef("pk"), user=user)
+        mine = RSVP.objects.filter(meeting=OuterRef("pk"), user=user).order_by()  # one row
         meetings = meetings.annotate(
             my_answer=Subquery(mine.values("answer")[:1]),
             my_waitlisted=Subquery(mine.values("waitlisted")[:1]),
@@ -100,25 +106,6 @@ def community_meetings(community: Community, user) -> QuerySet[Meeting]:
     columns of a meeting row only."""
     meetings = Meeting.objects.filter(cohosted_by(community, user)).only(*ROW_FIELDS)
     return with_cohosts(_with_counts(meetings, user, hosts=False), user)
-
-
-def upcoming_meetings(community: Community, user, *, limit: int = 50) -> list[Meeting]:
-    """Meetings that have not ended, soonest first (cancelled ones included, marked)."""
-    now = timezone.now()
-    return list(
-        community_meetings(community, user).filter(ends_at__gt=now).order_by("starts_at")[:limit]
-    )
-
-
-def past_meetings(community: Community, user, *, limit: int = 20) -> list[Meeting]:
-    now = timezone.now()
-    return list(
-        community_meetings(community, user)
-        .filter(ends_at__lte=now)
-        .exclude(status=MeetingStatus.CANCELLED)
-        .annotate(attendance_count=_count(Attendance.objects.all()))
-        .order_by("-starts_at")[:limit]
-    )
 
 
 def series_meetings(series: Series, user, *, limit: int = 50) -> list[Meeting]:
@@ -167,9 +154,12 @@ class MonthCalendar:
         return any(day.meetings for week in self.weeks for day in week if day.in_month)
 
 
-def month_calendar(community: Community, user, *, year: int, month: int) -> MonthCalendar:
+def month_calendar(
+    community: Community, user, *, year: int, month: int, listed: Q | None = None
+) -> MonthCalendar:
     """A month grid (weeks from Monday) with the community's meetings placed on the
-    day they start in the viewer's current time zone. One query."""
+    day they start in the viewer's current time zone. One query. `listed` is
+    `cohosted_by` (the default) or the same filter already resolved."""
     zone = timezone.get_current_timezone()
     first = date(year, month, 1)
     weeks_dates = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
@@ -178,7 +168,9 @@ def month_calendar(community: Community, user, *, year: int, month: int) -> Mont
     end = datetime.combine(grid_end + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     meetings = list(
         Meeting.objects.filter(
-            cohosted_by(community, user), starts_at__gte=start, starts_at__lt=end
+            listed if listed is not None else cohosted_by(community, user),
+            starts_at__gte=start,
+            starts_at__lt=end,
         )
         .only("pk", "title", "starts_at", "status", "community_id", "timezone")
         .order_by("starts_at")
@@ -199,6 +191,38 @@ def month_calendar(community: Community, user, *, year: int, month: int) -> Mont
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return MonthCalendar(first=first, weeks=weeks, previous=previous, next=following)
+
+
+@dataclass
+class MeetingsTab:
+    upcoming: list[Meeting]
+    past: list[Meeting]
+    month: MonthCalendar
+
+
+def meetings_tab(
+    community: Community, user, *, year: int, month: int, upcoming: int = 20, past: int = 20
+) -> MeetingsTab:
+    """The Meetings tab: the meetings that have not ended (soonest first), the past ones
+    (not cancelled, newest first, with attendance) and the month grid, in five queries
+    whatever their number: the co-hosted meetings looked up once for the three lists,
+    the co-hosts shown for both rows lists at once."""
+    listed = cohosted_by_resolved(community, user)
+    now = timezone.now()
+    rows = _with_counts(Meeting.objects.filter(listed).only(*ROW_FIELDS), user, hosts=False)
+    coming = list(rows.filter(ends_at__gt=now).order_by("starts_at")[:upcoming])
+    held = list(
+        rows.filter(ends_at__lte=now)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .annotate(attendance_count=_count(Attendance.objects.all()))
+        .order_by("-starts_at")[:past]
+    )
+    add_cohosts([*coming, *held], user)
+    return MeetingsTab(
+        upcoming=coming,
+        past=held,
+        month=month_calendar(community, user, year=year, month=month, listed=listed),
+    )
 
 
 # A story or value story can come from a meeting held this long ago at most.
