@@ -307,8 +307,18 @@ def agenda(meeting: Meeting, user=None) -> tuple[list, list, list]:
     return accepted, proposed, declined
 
 
+# What the meeting page shows of a person (their name): answers and attendance carry no
+# password hash, bio or settings.
+PERSON_FIELDS = ("user__display_name", "user__email")
+RSVP_FIELDS = ("meeting_id", "user_id", "answer", "waitlisted", "going_since", "created_at")
+
+
 def meeting_view(meeting: Meeting, user) -> MeetingView:
-    rsvps = list(meeting.rsvps.select_related("user").order_by("going_since", "created_at", "pk"))
+    rsvps = list(
+        meeting.rsvps.select_related("user")
+        .only(*RSVP_FIELDS, *PERSON_FIELDS)
+        .order_by("going_since", "created_at", "pk")
+    )
     going = [r for r in rsvps if r.is_going]
     waitlist = [r for r in rsvps if r.waitlisted]
     maybe = [r for r in rsvps if r.answer == RSVPAnswer.MAYBE]
@@ -319,7 +329,11 @@ def meeting_view(meeting: Meeting, user) -> MeetingView:
     if mine is not None and mine.waitlisted:
         position = next(i for i, r in enumerate(waitlist, start=1) if r.pk == mine.pk)
     accepted, proposed, declined = agenda(meeting, user)
-    attendances = list(meeting.attendances.select_related("user").order_by("user__display_name"))
+    attendances = list(
+        meeting.attendances.select_related("user")
+        .only("meeting_id", "user_id", "walk_in", *PERSON_FIELDS)
+        .order_by("user__display_name")
+    )
     return MeetingView(
         going=going,
         maybe=maybe,
