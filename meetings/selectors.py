@@ -15,7 +15,6 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -23,7 +22,6 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,33 +56,20 @@ from .models import (
 from .models import RSVP as RSVPRow
 from .polls import ranked_slots
 
-
-def _count(queryset: QuerySet) -> Coalesce:
-    """A per-meeting count as a correlated subquery over an index: evaluated only for
-    the meetings a page shows, where a join and GROUP BY would count every answer of
-    every meeting the filter matched (and multiply by attendance when both are joined)."""
-    counted = queryset.filter(meeting=OuterRef("pk")).order_by().values("meeting")
-    return Coalesce(
-        Subquery(counted.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
-        Value(0),
-    )
-
-
 # The columns a meeting row shows (`meetings/_meeting_row.html`): a list reads no
-# description, agenda or notes, and no host.
+# description, agenda or notes, and no host. The counts are the meeting's stored
+# counters (`meetings.counters`), not counted per request.
 ROW_FIELDS = (
     "community_id", "title", "kind", "starts_at", "ends_at", "status", "location",
-    "online_url", "capacity", "community__name", "community__slug",
+    "online_url", "capacity", "going_count", "waitlist_count", "attendance_count",
+    "community__name", "community__slug",
 )  # fmt: skip
 
 
 def _with_counts(meetings: QuerySet[Meeting], user, *, hosts: bool = True) -> QuerySet[Meeting]:
-    """Going and waitlist counts, the viewer's own answer, and (with `hosts`) the hosts."""
-    going = RSVP.objects.filter(answer=RSVPAnswer.GOING)
-    meetings = meetings.select_related("community").annotate(
-        going_count=_count(going.filter(waitlisted=False)),
-        waitlist_count=_count(going.filter(waitlisted=True)),
-    )
+    """The viewer's own answer and (with `hosts`) the hosts; the going, waitlist and
+    attendance counts are the meeting's own columns."""
+    meetings = meetings.select_related("community")
     if user is not None and user.is_authenticated:
         mine = RSVP.objects.filter(meeting=OuterRef("pk"), user=user).order_by()  # one row
         meetings = meetings.annotate(
@@ -214,7 +199,6 @@ def meetings_tab(
     held = list(
         rows.filter(ends_at__lte=now)
         .exclude(status=MeetingStatus.CANCELLED)
-        .annotate(attendance_count=_count(Attendance.objects.all()))
         .order_by("-starts_at")[:past]
     )
     add_cohosts([*coming, *held], user)

@@ -31,6 +31,7 @@ from cop.enums import PARTICIPATION_WEIGHTS, JoinPolicy, Level, Role, Visibility
 from cop.models import Community, Membership, Notification, Tag, User
 from cop.services.directory import sort_name_of
 from knowledge.models import Problem
+from meetings.counters import refresh_counts
 from meetings.models import RSVP, Attendance, Meeting
 
 PASSWORD = "scale-password"  # noqa: S105 -- a documented benchmark login, never a real one
@@ -604,6 +605,7 @@ class Command(BaseCommand):
                     attendance.append(Attendance(meeting=meeting, user_id=user_id))
         RSVP.objects.bulk_create(rsvps, batch_size=5000)
         Attendance.objects.bulk_create(attendance, batch_size=5000)
+        refresh_counts(m.pk for m in meetings)  # rows written past the services
 
     # --- participation, notifications, search --------------------------------------------
 
