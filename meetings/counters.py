@@ -57,5 +57,7 @@ def recount(community: Community | None = None, *, batch: int = 500) -> None:
     for start in range(0, len(ids), batch):
         chunk = ids[start : start + batch]
         with transaction.atomic():
-            list(Meeting.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk"))
+            list(
+                Meeting.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values("pk")
+            )
             refresh_counts(chunk)
