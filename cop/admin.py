@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .models import Community, DigestDelivery, EmailDelivery, Membership, User
+from .services.directory import refresh_sort_names
 from .services.notifications import retry_email_deliveries
 
 # The admin has no login of its own: /admin/login/ sends to the site's login, so
@@ -37,6 +38,11 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"display_name", "email"} & set(form.changed_data):
+            refresh_sort_names(user=obj)
 
 
 @admin.register(Community)

@@ -53,8 +53,10 @@ class CopConfig(AppConfig):
         from cop.models import Comment
         from cop.rules import can_see_comment, can_view_target
         from cop.services.comments import comment_url, recount_comments, set_hidden_by_moderation
+        from cop.services.directory import recount_sort_names
 
         register_recounter(name="comments", recount=recount_comments)
+        register_recounter(name="directory sort names", recount=recount_sort_names)
 
         from cop.content import register_feed_source
         from cop.feed import feed_announcements, feed_comments
@@ -94,3 +96,14 @@ class CopConfig(AppConfig):
                 pre_save.connect(
                     clean_single_line_fields, sender=model, dispatch_uid=f"single-line-{model}"
                 )
+
+        # allauth sets a new primary address itself; a member without a display name is
+        # listed by it, so the directory's sort name follows (the service does the work).
+        from allauth.account.signals import email_changed
+
+        from cop.services.directory import refresh_sort_names
+
+        def follow_primary_email(sender, *, user, **kwargs) -> None:
+            refresh_sort_names(user=user)
+
+        email_changed.connect(follow_primary_email, weak=False, dispatch_uid="directory-sort-name")

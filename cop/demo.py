@@ -10,6 +10,7 @@ from cop.enums import JoinPolicy, MembershipStatus, ParticipationKind, Role, Sta
 from cop.extensions import DEMO_SEEDERS, value_choices
 from cop.models import Community, Membership, User, ValueFollowUp, ValueStory
 from cop.services.communities import create_community
+from cop.services.directory import sort_name_of
 from cop.services.participation import recompute_level, record_participation
 from cop.services.value import tell_value_story
 
@@ -224,6 +225,7 @@ def _membership(community: Community, user: User, role: str, days: int, profile:
             "status": MembershipStatus.ACTIVE,
             "joined_at": timezone.now() - timedelta(days=days),
             "created_at": timezone.now() - timedelta(days=days),
+            "sort_name": sort_name_of(user),
         },
     )
     if created:
@@ -260,7 +262,11 @@ def seed_communities(users: dict[str, User]) -> dict[str, Community]:
             Membership.objects.get_or_create(
                 community=community,
                 user=users[key],
-                defaults={"status": MembershipStatus.PENDING, "request_message": message},
+                defaults={
+                    "status": MembershipStatus.PENDING,
+                    "request_message": message,
+                    "sort_name": sort_name_of(users[key]),
+                },
             )
         communities[spec["slug"]] = community
     return communities

@@ -282,6 +282,9 @@ class Membership(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # The last act that counted (`record_participation` keeps it): the outreach list.
     last_active_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The directory's sort key: the member's name, case folded, kept by the services
+    # that create a membership or change a name (`cop.services.directory`).
+    sort_name = models.CharField(max_length=80, blank=True, default="", editable=False)
     # Members can keep out of the monthly spotlight of thanked contributors.
     in_spotlight = models.BooleanField(
         _("show me in the monthly spotlight"),
@@ -304,6 +307,16 @@ class Membership(models.Model):
             models.Index(
                 fields=["community", "status", "level", "joined_at"],
                 name="membership_by_level_joined",
+            ),
+            # The member directory, in its order (coordinators first, then by name), all
+            # members or one level: a page reads its rows from the index, no sort.
+            models.Index(
+                fields=["community", "status", "role", "sort_name", "id"],
+                name="membership_directory",
+            ),
+            models.Index(
+                fields=["community", "status", "level", "role", "sort_name", "id"],
+                name="membership_directory_level",
             ),
         ]
 

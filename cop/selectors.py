@@ -115,7 +115,8 @@ def member_directory(
         members = members.none()
     elif expertise:
         members = members.filter(expertise__slug=expertise)
-    return members.order_by("role", "user__display_name", "user__email")
+    # The order of the `membership_directory` indexes: a page is read from one in order.
+    return members.order_by("role", "sort_name", "id")
 
 
 def pending_requests(community: Community) -> QuerySet[Membership]:

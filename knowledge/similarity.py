@@ -444,7 +444,11 @@ def _spelt_alike(content: str, documents) -> list[SearchDocument]:
     """Titles `pg_trgm`-similar to the query, for a title none of whose words matched (a
     misspelling). The trigram index answers in a few milliseconds for a community's
     thousands of problems but can take 100 ms and more at a hundred thousand, so it gets
-    `TRIGRAM_TIMEOUT_MS`: past that there is simply no suggestion (logged)."""
+    `TRIGRAM_TIMEOUT_MS`: past that there is simply no suggestion (logged).
+
+    The block is rolled back whether the scan finishes or not: that takes the `SET LOCAL`
+    back (also inside an outer transaction) without a statement of its own, so the
+    request costs the same number of queries at any size."""
 
     try:
         with transaction.atomic():
@@ -455,8 +459,7 @@ def _spelt_alike(content: str, documents) -> list[SearchDocument]:
                 .annotate(candidate_rank=TrigramSimilarity("title", content))
                 .order_by("-candidate_rank", "-id")[:CANDIDATES]
             )
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL statement_timeout = 0")
+            transaction.set_rollback(True)  # read only: nothing to keep but the timeout
             return found
     except OperationalError:  # QueryCanceled: the savepoint is rolled back
         _CUT_SHORT.set(True)

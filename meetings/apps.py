@@ -56,3 +56,20 @@ class MeetingsConfig(AppConfig):
         from .content import register as register_content
 
         register_content()
+        from django.db.models.signals import pre_delete
+
+        from cop.extensions import register_recounter
+        from cop.models import User
+
+        from .counters import recount
+
+        register_recounter(name="meeting answers and attendance", recount=recount)
+        pre_delete.connect(_forget_person, sender=User, dispatch_uid="meetings.forget_person")
+
+
+def _forget_person(sender, instance, **kwargs) -> None:
+    """A deleted account's answers and attendance leave through the service, which
+    moves the waitlist up and keeps the meetings' counts (the cascade alone would not)."""
+    from .services import forget_person
+
+    forget_person(user=instance)

@@ -17,7 +17,7 @@ in a co-host only for viewers who may see the host community (`cohosted_by`).
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from cop.enums import AuditAction, MembershipStatus, RelationStatus, Visibility
@@ -40,17 +40,27 @@ def _in_force() -> Exists:
     )
 
 
+def _cohosted_rows(community: Community, user) -> QuerySet[MeetingCohost]:
+    rows = MeetingCohost.objects.filter(community=community).filter(_in_force())
+    if community.visibility == Visibility.PUBLIC:
+        return rows.filter(meeting__community__visibility=Visibility.PUBLIC)
+    return rows.filter(host_visible_to(user))
+
+
 def cohosted_by(community: Community, user) -> Q:
     """The filter of a community's meeting lists as `user` reads them: its own meetings
     and those it co-hosts whose host community `user` may see (one subquery on the
     co-host index; no join that could repeat a row). In a public community's lists,
     only public communities' meetings."""
-    rows = MeetingCohost.objects.filter(community=community).filter(_in_force())
-    if community.visibility == Visibility.PUBLIC:
-        rows = rows.filter(meeting__community__visibility=Visibility.PUBLIC)
-    else:
-        rows = rows.filter(host_visible_to(user))
-    return Q(community=community) | Q(pk__in=rows.values("meeting_id"))
+    return Q(community=community) | Q(pk__in=_cohosted_rows(community, user).values("meeting_id"))
+
+
+def cohosted_by_resolved(community: Community, user) -> Q:
+    """`cohosted_by` with the co-hosted meetings looked up now (one query): for a page
+    that filters several lists by it, which then carry a plain filter each instead of
+    the subquery (built, planned and run once per list)."""
+    ids = list(_cohosted_rows(community, user).values_list("meeting_id", flat=True))
+    return Q(community=community) | Q(pk__in=ids) if ids else Q(community=community)
 
 
 def _visible_to(user, community: str) -> Q:
@@ -80,11 +90,18 @@ def shown_cohosts(user) -> QuerySet[MeetingCohost]:
     )
 
 
+def _shown_cohosts_prefetch(user) -> Prefetch:
+    return Prefetch("cohosts", queryset=shown_cohosts(user), to_attr="cohosts_shown")
+
+
 def with_cohosts(meetings: QuerySet[Meeting], user) -> QuerySet[Meeting]:
     """`meetings` with `shown_cohosts` as `cohosts_shown` (one query for the whole list)."""
-    return meetings.prefetch_related(
-        Prefetch("cohosts", queryset=shown_cohosts(user), to_attr="cohosts_shown")
-    )
+    return meetings.prefetch_related(_shown_cohosts_prefetch(user))
+
+
+def add_cohosts(meetings: list[Meeting], user) -> None:
+    """`with_cohosts` for meetings already read, from any number of lists (one query)."""
+    prefetch_related_objects(meetings, _shown_cohosts_prefetch(user))
 
 
 def meeting_community_ids(meeting: Meeting) -> list[int]:

@@ -127,6 +127,12 @@ class Meeting(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     notes = models.TextField(_("notes"), blank=True, help_text=_("Markdown."))
     notes_updated_at = models.DateTimeField(null=True, blank=True)
+    # Answers and attendance, set from the rows by `meetings.counters.refresh_counts`
+    # under the meeting's row lock in the transaction that changes them (rsvp, drop_rsvp,
+    # mark_attendance, a user's deletion); the lists read these instead of counting.
+    going_count = models.PositiveIntegerField(default=0, editable=False)
+    waitlist_count = models.PositiveIntegerField(default=0, editable=False)
+    attendance_count = models.PositiveIntegerField(default=0, editable=False)
     # Kept by `meetings.feedback.give_feedback` in the same transaction.
     feedback_count = models.PositiveIntegerField(default=0)
     feedback_rating_sum = models.PositiveIntegerField(default=0)

@@ -15,7 +15,6 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -23,7 +22,6 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +32,13 @@ from cop.permissions import allowed
 from cop.selectors import access_community
 from cop.services.notifications import digest_communities
 
-from .cohosts import cohosted_by, host_visible_to, with_cohosts
+from .cohosts import (
+    add_cohosts,
+    cohosted_by,
+    cohosted_by_resolved,
+    host_visible_to,
+    with_cohosts,
+)
 from .enums import AgendaItemStatus, MeetingStatus, RSVPAnswer
 from .models import (
     RSVP,
@@ -52,35 +56,22 @@ from .models import (
 from .models import RSVP as RSVPRow
 from .polls import ranked_slots
 
-
-def _count(queryset: QuerySet) -> Coalesce:
-    """A per-meeting count as a correlated subquery over an index: evaluated only for
-    the meetings a page shows, where a join and GROUP BY would count every answer of
-    every meeting the filter matched (and multiply by attendance when both are joined)."""
-    counted = queryset.filter(meeting=OuterRef("pk")).order_by().values("meeting")
-    return Coalesce(
-        Subquery(counted.annotate(n=Count("pk")).values("n"), output_field=IntegerField()),
-        Value(0),
-    )
-
-
 # The columns a meeting row shows (`meetings/_meeting_row.html`): a list reads no
-# description, agenda or notes, and no host.
+# description, agenda or notes, and no host. The counts are the meeting's stored
+# counters (`meetings.counters`), not counted per request.
 ROW_FIELDS = (
     "community_id", "title", "kind", "starts_at", "ends_at", "status", "location",
-    "online_url", "capacity", "community__name", "community__slug",
+    "online_url", "capacity", "going_count", "waitlist_count", "attendance_count",
+    "community__name", "community__slug",
 )  # fmt: skip
 
 
 def _with_counts(meetings: QuerySet[Meeting], user, *, hosts: bool = True) -> QuerySet[Meeting]:
-    """Going and waitlist counts, the viewer's own answer, and (with `hosts`) the hosts."""
-    going = RSVP.objects.filter(answer=RSVPAnswer.GOING)
-    meetings = meetings.select_related("community").annotate(
-        going_count=_count(going.filter(waitlisted=False)),
-        waitlist_count=_count(going.filter(waitlisted=True)),
-    )
+    """The viewer's own answer and (with `hosts`) the hosts; the going, waitlist and
+    attendance counts are the meeting's own columns."""
+    meetings = meetings.select_related("community")
     if user is not None and user.is_authenticated:
-        mine = RSVP.objects.filter(meeting=OuterRef("pk"), user=user)
+        mine = RSVP.objects.filter(meeting=OuterRef("pk"), user=user).order_by()  # one row
         meetings = meetings.annotate(
             my_answer=Subquery(mine.values("answer")[:1]),
             my_waitlisted=Subquery(mine.values("waitlisted")[:1]),
@@ -100,25 +91,6 @@ def community_meetings(community: Community, user) -> QuerySet[Meeting]:
     columns of a meeting row only."""
     meetings = Meeting.objects.filter(cohosted_by(community, user)).only(*ROW_FIELDS)
     return with_cohosts(_with_counts(meetings, user, hosts=False), user)
-
-
-def upcoming_meetings(community: Community, user, *, limit: int = 50) -> list[Meeting]:
-    """Meetings that have not ended, soonest first (cancelled ones included, marked)."""
-    now = timezone.now()
-    return list(
-        community_meetings(community, user).filter(ends_at__gt=now).order_by("starts_at")[:limit]
-    )
-
-
-def past_meetings(community: Community, user, *, limit: int = 20) -> list[Meeting]:
-    now = timezone.now()
-    return list(
-        community_meetings(community, user)
-        .filter(ends_at__lte=now)
-        .exclude(status=MeetingStatus.CANCELLED)
-        .annotate(attendance_count=_count(Attendance.objects.all()))
-        .order_by("-starts_at")[:limit]
-    )
 
 
 def series_meetings(series: Series, user, *, limit: int = 50) -> list[Meeting]:
@@ -167,9 +139,12 @@ class MonthCalendar:
         return any(day.meetings for week in self.weeks for day in week if day.in_month)
 
 
-def month_calendar(community: Community, user, *, year: int, month: int) -> MonthCalendar:
+def month_calendar(
+    community: Community, user, *, year: int, month: int, listed: Q | None = None
+) -> MonthCalendar:
     """A month grid (weeks from Monday) with the community's meetings placed on the
-    day they start in the viewer's current time zone. One query."""
+    day they start in the viewer's current time zone. One query. `listed` is
+    `cohosted_by` (the default) or the same filter already resolved."""
     zone = timezone.get_current_timezone()
     first = date(year, month, 1)
     weeks_dates = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
@@ -178,7 +153,9 @@ def month_calendar(community: Community, user, *, year: int, month: int) -> Mont
     end = datetime.combine(grid_end + timedelta(days=1), datetime.min.time(), tzinfo=zone)
     meetings = list(
         Meeting.objects.filter(
-            cohosted_by(community, user), starts_at__gte=start, starts_at__lt=end
+            listed if listed is not None else cohosted_by(community, user),
+            starts_at__gte=start,
+            starts_at__lt=end,
         )
         .only("pk", "title", "starts_at", "status", "community_id", "timezone")
         .order_by("starts_at")
@@ -199,6 +176,37 @@ def month_calendar(community: Community, user, *, year: int, month: int) -> Mont
     previous = (first - timedelta(days=1)).replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return MonthCalendar(first=first, weeks=weeks, previous=previous, next=following)
+
+
+@dataclass
+class MeetingsTab:
+    upcoming: list[Meeting]
+    past: list[Meeting]
+    month: MonthCalendar
+
+
+def meetings_tab(
+    community: Community, user, *, year: int, month: int, upcoming: int = 20, past: int = 20
+) -> MeetingsTab:
+    """The Meetings tab: the meetings that have not ended (soonest first), the past ones
+    (not cancelled, newest first, with attendance) and the month grid, in five queries
+    whatever their number: the co-hosted meetings looked up once for the three lists,
+    the co-hosts shown for both rows lists at once."""
+    listed = cohosted_by_resolved(community, user)
+    now = timezone.now()
+    rows = _with_counts(Meeting.objects.filter(listed).only(*ROW_FIELDS), user, hosts=False)
+    coming = list(rows.filter(ends_at__gt=now).order_by("starts_at")[:upcoming])
+    held = list(
+        rows.filter(ends_at__lte=now)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by("-starts_at")[:past]
+    )
+    add_cohosts([*coming, *held], user)
+    return MeetingsTab(
+        upcoming=coming,
+        past=held,
+        month=month_calendar(community, user, year=year, month=month, listed=listed),
+    )
 
 
 # A story or value story can come from a meeting held this long ago at most.
@@ -283,8 +291,18 @@ def agenda(meeting: Meeting, user=None) -> tuple[list, list, list]:
     return accepted, proposed, declined
 
 
+# What the meeting page shows of a person (their name): answers and attendance carry no
+# password hash, bio or settings.
+PERSON_FIELDS = ("user__display_name", "user__email")
+RSVP_FIELDS = ("meeting_id", "user_id", "answer", "waitlisted", "going_since", "created_at")
+
+
 def meeting_view(meeting: Meeting, user) -> MeetingView:
-    rsvps = list(meeting.rsvps.select_related("user").order_by("going_since", "created_at", "pk"))
+    rsvps = list(
+        meeting.rsvps.select_related("user")
+        .only(*RSVP_FIELDS, *PERSON_FIELDS)
+        .order_by("going_since", "created_at", "pk")
+    )
     going = [r for r in rsvps if r.is_going]
     waitlist = [r for r in rsvps if r.waitlisted]
     maybe = [r for r in rsvps if r.answer == RSVPAnswer.MAYBE]
@@ -295,7 +313,11 @@ def meeting_view(meeting: Meeting, user) -> MeetingView:
     if mine is not None and mine.waitlisted:
         position = next(i for i, r in enumerate(waitlist, start=1) if r.pk == mine.pk)
     accepted, proposed, declined = agenda(meeting, user)
-    attendances = list(meeting.attendances.select_related("user").order_by("user__display_name"))
+    attendances = list(
+        meeting.attendances.select_related("user")
+        .only("meeting_id", "user_id", "walk_in", *PERSON_FIELDS)
+        .order_by("user__display_name")
+    )
     return MeetingView(
         going=going,
         maybe=maybe,

@@ -26,6 +26,7 @@ from cop.services.notifications import notify, notify_mentions
 from cop.services.participation import record_participation, withdraw_participation
 
 from .cohosts import meeting_community_ids, set_cohosts
+from .counters import refresh_counts
 from .enums import AgendaItemStatus, EditScope, MeetingStatus, RSVPAnswer, SeriesStatus
 from .feedback import ask_for_feedback
 from .models import (
@@ -293,6 +294,7 @@ def _apply_changes(
         )
     if "capacity" in changed:
         _promote_waitlisted(meeting)
+        refresh_counts([meeting.pk])
     return meeting, True
 
 
@@ -783,8 +785,8 @@ def rsvp(*, meeting: Meeting, user: User, answer: str) -> RSVP:
     (WAITLIST_PROMOTED). Only active members and the meeting's guests answer (a
     guest's answer is an ordinary RSVP: counted in the capacity, waiting on the same
     list); answers close when the meeting starts. Side effects: the RSVP row (one per
-    member and meeting); going or maybe records RSVPED participation (no points;
-    onboarding ticks on it).
+    member and meeting); the meeting's going and waitlist counts; going or maybe
+    records RSVPED participation (no points; onboarding ticks on it).
     """
     if answer not in RSVPAnswer.values:
         raise ValidationError(_("Unknown answer."))
@@ -840,6 +842,7 @@ def rsvp(*, meeting: Meeting, user: User, answer: str) -> RSVP:
             current.waitlisted = False
         current.save()
         promoted = _promote_waitlisted(locked, tell=False) if was_going else []
+        refresh_counts([locked.pk])
     with transaction.atomic():
         if answer in (RSVPAnswer.GOING, RSVPAnswer.MAYBE):
             # A joint meeting counts in each of its communities the person belongs to.
@@ -871,6 +874,26 @@ def drop_rsvp(*, meeting: Meeting, user: User) -> None:
     deleted, _rows = RSVP.objects.filter(meeting=locked, user=user).delete()
     if deleted and locked.status == MeetingStatus.SCHEDULED:
         _promote_waitlisted(locked)
+    if deleted:
+        refresh_counts([locked.pk])
+
+
+@transaction.atomic
+def forget_person(*, user: User) -> None:
+    """Before a person's account is deleted (their answers and attendance go with it):
+    each answer is dropped through `drop_rsvp`, so a place they held goes to the head of
+    the waitlist and the meeting's counts stay exact, and the meetings they attended
+    are recounted without them. Called by the `pre_delete` receiver of `User`."""
+    for meeting in Meeting.objects.filter(rsvps__user=user).order_by("pk"):
+        drop_rsvp(meeting=meeting, user=user)
+    attended = list(
+        Meeting.objects.select_for_update()
+        .filter(attendances__user=user)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    Attendance.objects.filter(user=user).delete()
+    refresh_counts(attended)
 
 
 def waitlist_position(rsvp_row: RSVP) -> int | None:
@@ -1011,8 +1034,9 @@ def mark_attendance(
     """Record who was there once the meeting has started: `attendees` from the RSVPs,
     `walk_ins` members who came without answering. The list replaces an earlier one.
 
-    Side effects: Attendance rows; the meeting is marked held; newly marked attendees
-    are asked for feedback (MEETING_FEEDBACK); participation events
+    Side effects: Attendance rows and the meeting's `attendance_count`; the meeting is
+    marked held; newly marked attendees are asked for feedback (MEETING_FEEDBACK);
+    participation events
     ATTENDED_MEETING for each attendee and HOSTED_MEETING for each host; the event
     is withdrawn for anyone taken off the list.
     """
@@ -1056,6 +1080,7 @@ def mark_attendance(
             )
         )
     Attendance.objects.bulk_create(rows)
+    refresh_counts([meeting.pk])
 
     ask_for_feedback(meeting=meeting, attendees=[people[row.user_id] for row in rows])
     if meeting.status != MeetingStatus.HELD:

@@ -87,12 +87,13 @@ def community_meetings(request: HttpRequest, slug: str) -> HttpResponse:
     # Months at the ends of the calendar (year 1, 9999) cannot be laid out or converted
     # between zones: the calendar stays within the years meetings can be in.
     year = min(max(year, CALENDAR_FIRST_YEAR), today.year + CALENDAR_YEARS_AHEAD)
+    tab = selectors.meetings_tab(community, request.user, year=year, month=month)
     context = _community_context(
         request,
         community,
-        upcoming=selectors.upcoming_meetings(community, request.user, limit=20),
-        past=selectors.past_meetings(community, request.user),
-        month=selectors.month_calendar(community, request.user, year=year, month=month),
+        upcoming=tab.upcoming,
+        past=tab.past,
+        month=tab.month,
         weekday_names=[(WEEKDAYS_ABBR[i], WEEKDAYS[i]) for i in range(7)],
         can_schedule=can_schedule_meeting(request.user, community),
         series_list=selectors.community_series(community)

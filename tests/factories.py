@@ -10,6 +10,7 @@ from django.utils.text import slugify
 
 from cop.enums import JoinPolicy, MembershipStatus, Role, Visibility
 from cop.models import Community, Membership, Tag, User
+from cop.services.directory import sort_name_of
 from mentoring.enums import RequestStatus
 from mentoring.models import MentorOffer, MentorRequest, Mentorship
 
@@ -78,6 +79,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Role.MEMBER
     status = MembershipStatus.ACTIVE
     joined_at = factory.LazyFunction(timezone.now)
+    sort_name = factory.LazyAttribute(lambda membership: sort_name_of(membership.user))
 
 
 def make_member(community, *, role=Role.MEMBER, **user_fields) -> "User":

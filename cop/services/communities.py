@@ -29,6 +29,7 @@ from cop.models import AuditEntry, Community, Invitation, Membership, Tag, User
 from cop.queue import enqueue_on_commit
 from cop.rules import is_coordinator
 from cop.services import audit
+from cop.services.directory import sort_name_of
 from cop.services.notifications import notify
 from cop.services.participation import record_participation
 from cop.text import EMAIL_MAX_LENGTH, normalise_email_domain
@@ -97,6 +98,7 @@ def create_community(
         role=Role.COORDINATOR,
         status=MembershipStatus.ACTIVE,
         joined_at=now,
+        sort_name=sort_name_of(creator),
     )
     return community
 
@@ -129,9 +131,12 @@ def _activate(membership: Membership, *, role: str | None = None) -> Membership:
     membership.conduct_version_accepted = membership.community.conduct_version
     if role:
         membership.role = role
+    membership.sort_name = sort_name_of(membership.user)
     membership.save(
-        update_fields=["status", "joined_at", "role", "conduct_version_accepted", "updated_at"]
-    )
+        update_fields=[
+            "status", "joined_at", "role", "conduct_version_accepted", "sort_name", "updated_at",
+        ]
+    )  # fmt: skip
     return membership
 
 
@@ -157,6 +162,7 @@ def join_community(*, community: Community, user: User, message: str = "") -> Me
         membership = Membership(community=community, user=user)
     membership.request_message = message[:2000]
     membership.role = Role.MEMBER
+    membership.sort_name = sort_name_of(user)
     # The join page shows the code of conduct: joining accepts the version in force.
     membership.conduct_version_accepted = community.conduct_version
     if community.join_policy == JoinPolicy.OPEN:

@@ -54,8 +54,8 @@ def test_community_meetings_page_queries_do_not_grow(
     _fill(community, host, n, past=True)
     client.force_login(host)
     url = reverse("meetings:community", kwargs={"slug": community.slug})
-    # 15: the rows read their own columns and no hosts, and the co-hosts shown on each
-    # list's rows cost one query per list.
+    # 15: the rows read their own columns and no hosts; the co-hosted meetings are looked
+    # up once for the three lists, the co-hosts shown on both lists' rows in one query.
     with django_assert_num_queries(15):
         response = client.get(url)
     assert response.status_code == 200

@@ -29,8 +29,10 @@ from django.utils import timezone
 
 from cop.enums import PARTICIPATION_WEIGHTS, JoinPolicy, Level, Role, Visibility
 from cop.models import Community, Membership, Notification, Tag, User
+from cop.services.directory import sort_name_of
 from knowledge.models import Problem
 from knowledge.services.meanings import embed_all_titles
+from meetings.counters import refresh_counts
 from meetings.models import RSVP, Attendance, Meeting
 
 PASSWORD = "scale-password"  # noqa: S105 -- a documented benchmark login, never a real one
@@ -322,6 +324,7 @@ class Command(BaseCommand):
                 Membership(
                     community=communities[0],
                     user=user,
+                    sort_name=sort_name_of(user),
                     role=Role.COORDINATOR if n == 0 else Role.MEMBER,
                     level=self.rng.choice(levels),
                     joined_at=self.now - timedelta(days=self.rng.randint(1, 900)),
@@ -333,6 +336,7 @@ class Command(BaseCommand):
                     Membership(
                         community=other,
                         user=user,
+                        sort_name=sort_name_of(user),
                         role=Role.COORDINATOR if n == 0 else Role.MEMBER,
                         level=Level.PERIPHERAL,
                         joined_at=self.now - timedelta(days=self.rng.randint(1, 900)),
@@ -604,6 +608,7 @@ class Command(BaseCommand):
                     attendance.append(Attendance(meeting=meeting, user_id=user_id))
         RSVP.objects.bulk_create(rsvps, batch_size=5000)
         Attendance.objects.bulk_create(attendance, batch_size=5000)
+        refresh_counts(m.pk for m in meetings)  # rows written past the services
 
     # --- participation, notifications, search --------------------------------------------
 
