@@ -249,17 +249,19 @@ def measure() -> None:
 
         with connection.execute_wrapper(count):
             client.get(url)
-        times = []
+        times, cpu = [], []
         for _ in range(REPEAT):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
         times.sort()
         measured[name] = {
             "url": url,
             "queries": len(queries),
             "p50_ms": round(statistics.median(times), 2),
             "p95_ms": round(times[max(int(len(times) * 0.95) - 1, 0)], 2),
+            "cpu_p50_ms": round(statistics.median(cpu), 2),  # this process only: no load
         }
     print(
         json.dumps(
