@@ -65,6 +65,18 @@ class MeetingsConfig(AppConfig):
 
         register_recounter(name="meeting answers and attendance", recount=recount)
         pre_delete.connect(_forget_person, sender=User, dispatch_uid="meetings.forget_person")
+        from django.db.models.signals import post_delete, post_save
+
+        from cop.models import Community, CommunityRelation
+
+        from .listing import meeting_changed, network_changed
+
+        # The Meetings tab's kept fragments follow every save (`meetings.listing`).
+        post_save.connect(meeting_changed, sender=Meeting, dispatch_uid="meetings.list_saved")
+        pre_delete.connect(meeting_changed, sender=Meeting, dispatch_uid="meetings.list_deleted")
+        for model in (Community, CommunityRelation):
+            for signal in (post_save, post_delete):
+                signal.connect(network_changed, sender=model, dispatch_uid=f"meetings.{model}")
 
 
 def _forget_person(sender, instance, **kwargs) -> None:

@@ -25,6 +25,7 @@ from cop.models import Community, CommunityRelation, Membership, User
 from cop.selectors_network import readers_may_see, related_community_ids
 from cop.services import audit
 
+from .listing import lists_changed
 from .models import Meeting, MeetingCohost
 
 MAX_COHOSTS = 5
@@ -55,12 +56,11 @@ def cohosted_by(community: Community, user) -> Q:
     return Q(community=community) | Q(pk__in=_cohosted_rows(community, user).values("meeting_id"))
 
 
-def cohosted_by_resolved(community: Community, user) -> Q:
-    """`cohosted_by` with the co-hosted meetings looked up now (one query): for a page
-    that filters several lists by it, which then carry a plain filter each instead of
+def cohosted_ids(community: Community, user) -> list[int]:
+    """The meetings `cohosted_by` adds for `user`, looked up now (one query): for a page
+    that filters several lists by them, which then carry a plain filter each instead of
     the subquery (built, planned and run once per list)."""
-    ids = list(_cohosted_rows(community, user).values_list("meeting_id", flat=True))
-    return Q(community=community) | Q(pk__in=ids) if ids else Q(community=community)
+    return sorted(_cohosted_rows(community, user).values_list("meeting_id", flat=True))
 
 
 def _visible_to(user, community: str) -> Q:
@@ -176,6 +176,7 @@ def set_cohosts(*, meeting: Meeting, communities: list[Community], by: User) -> 
     )
     changed = set(wanted) ^ current
     if changed:
+        lists_changed([meeting.pk], *changed)
         summary = _("Co-hosts of “%(title)s”: %(names)s") % {
             "title": meeting.title,
             "names": ", ".join(sorted(c.name for c in wanted.values())),

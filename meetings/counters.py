@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from cop.models import Community
 
 from .enums import RSVPAnswer
+from .listing import lists_changed
 from .models import RSVP, Attendance, Meeting
 
 
@@ -45,6 +46,7 @@ def refresh_counts(meeting_ids: Iterable[int]) -> None:
     ids = list(meeting_ids)
     if ids:
         Meeting.objects.filter(pk__in=ids).update(**_counts())
+        lists_changed(ids)  # the rows show the counts
 
 
 def recount(community: Community | None = None, *, batch: int = 500) -> None:

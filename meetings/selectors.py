@@ -8,6 +8,7 @@ communities the viewer may see.
 import calendar
 import zoneinfo
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta
 
 from django.db.models import (
@@ -26,7 +27,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cop.enums import MembershipStatus
+from cop.enums import MembershipStatus, Visibility
 from cop.models import Community, Membership, User
 from cop.permissions import allowed
 from cop.selectors import access_community
@@ -35,7 +36,7 @@ from cop.services.notifications import digest_communities
 from .cohosts import (
     add_cohosts,
     cohosted_by,
-    cohosted_by_resolved,
+    cohosted_ids,
     host_visible_to,
     with_cohosts,
 )
@@ -178,34 +179,99 @@ def month_calendar(
     return MonthCalendar(first=first, weeks=weeks, previous=previous, next=following)
 
 
-@dataclass
 class MeetingsTab:
-    upcoming: list[Meeting]
-    past: list[Meeting]
-    month: MonthCalendar
+    """The Meetings tab: the meetings that have not ended (soonest first), the past ones
+    (not cancelled, newest first, with attendance) and the month grid, each read when
+    first used, so a kept fragment (`meetings.listing`) reads none of them. What
+    decides them for this viewer is read at once: `rows_key` and `month_key`."""
+
+    def __init__(self, community, user, *, year, month, upcoming, past):
+        self.community, self.user, self.year, self.month_number = community, user, year, month
+        self.limits = (upcoming, past)
+        cohosted = cohosted_ids(community, user)
+        self.listed = (
+            Q(community=community) | Q(pk__in=cohosted) if cohosted else Q(community=community)
+        )
+        self.now = timezone.now()
+        self.answers = viewer_answers(user, self.now)
+        # The lists change when a meeting ends: the first end to come is in the key.
+        next_end = (
+            Meeting.objects.filter(self.listed, ends_at__gt=self.now)
+            .order_by("ends_at")
+            .values_list("ends_at", flat=True)
+            .first()
+        )
+        today = timezone.localdate()
+        self.month_key = (year, month, today, tuple(cohosted))
+        self.rows_key = (
+            tuple(cohosted),
+            next_end,
+            tuple(sorted(self.answers.items())),
+            tuple(private_community_ids(user)),
+        )
+
+    @cached_property
+    def _rows(self) -> tuple[list[Meeting], list[Meeting]]:
+        upcoming, past = self.limits
+        rows = Meeting.objects.filter(self.listed).only(*ROW_FIELDS).select_related("community")
+        coming = list(rows.filter(ends_at__gt=self.now).order_by("starts_at")[:upcoming])
+        held = list(
+            rows.filter(ends_at__lte=self.now)
+            .exclude(status=MeetingStatus.CANCELLED)
+            .order_by("-starts_at")[:past]
+        )
+        for meeting in coming:
+            meeting.my_answer, meeting.my_waitlisted = self.answers.get(meeting.pk, (None, None))
+        add_cohosts([*coming, *held], self.user)
+        return coming, held
+
+    @property
+    def upcoming(self) -> list[Meeting]:
+        return self._rows[0]
+
+    @property
+    def past(self) -> list[Meeting]:
+        return self._rows[1]
+
+    @cached_property
+    def month(self) -> "MonthCalendar":
+        return month_calendar(
+            self.community, self.user, year=self.year, month=self.month_number, listed=self.listed
+        )
 
 
 def meetings_tab(
     community: Community, user, *, year: int, month: int, upcoming: int = 20, past: int = 20
 ) -> MeetingsTab:
-    """The Meetings tab: the meetings that have not ended (soonest first), the past ones
-    (not cancelled, newest first, with attendance) and the month grid, in five queries
-    whatever their number: the co-hosted meetings looked up once for the three lists,
-    the co-hosts shown for both rows lists at once."""
-    listed = cohosted_by_resolved(community, user)
-    now = timezone.now()
-    rows = _with_counts(Meeting.objects.filter(listed).only(*ROW_FIELDS), user, hosts=False)
-    coming = list(rows.filter(ends_at__gt=now).order_by("starts_at")[:upcoming])
-    held = list(
-        rows.filter(ends_at__lte=now)
-        .exclude(status=MeetingStatus.CANCELLED)
-        .order_by("-starts_at")[:past]
+    """The Meetings tab (`MeetingsTab`): at most four queries for its keys (the
+    co-hosted meetings listed, the first end to come, the viewer's answers and private
+    communities), then four for the rows and the grid if they are not kept, whatever
+    the number of meetings."""
+    return MeetingsTab(community, user, year=year, month=month, upcoming=upcoming, past=past)
+
+
+def viewer_answers(user, now) -> dict[int, tuple[str, bool]]:
+    """The viewer's answers to the meetings that have not ended, by meeting (one query;
+    none for a visitor): what the rows show as theirs."""
+    if user is None or not user.is_authenticated:
+        return {}
+    rows = RSVP.objects.filter(user=user, meeting__ends_at__gt=now).values_list(
+        "meeting_id", "answer", "waitlisted"
     )
-    add_cohosts([*coming, *held], user)
-    return MeetingsTab(
-        upcoming=coming,
-        past=held,
-        month=month_calendar(community, user, year=year, month=month, listed=listed),
+    return {meeting_id: (answer, waitlisted) for meeting_id, answer, waitlisted in rows}
+
+
+def private_community_ids(user) -> list[int]:
+    """The private communities the viewer is an active member of (one query; none for
+    a visitor): which co-hosts the rows may name to them."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(
+            user=user, status=MembershipStatus.ACTIVE, community__visibility=Visibility.PRIVATE
+        )
+        .order_by("community_id")
+        .values_list("community_id", flat=True)
     )
 
 

@@ -25,7 +25,7 @@ from cop.selectors import access_community
 from cop.selectors_conversation import comment_context
 from cop.views_support import act, community_context, community_for, error_text, submit
 
-from . import cohosts, selectors, services
+from . import cohosts, listing, selectors, services
 from .enums import EditScope, MeetingStatus, RSVPAnswer, SeriesStatus
 from .forms import (
     AgendaItemForm,
@@ -91,9 +91,9 @@ def community_meetings(request: HttpRequest, slug: str) -> HttpResponse:
     context = _community_context(
         request,
         community,
-        upcoming=tab.upcoming,
-        past=tab.past,
-        month=tab.month,
+        tab=tab,
+        list_scope=listing.list_scope(community.pk),
+        network=listing.NETWORK,
         weekday_names=[(WEEKDAYS_ABBR[i], WEEKDAYS[i]) for i in range(7)],
         can_schedule=can_schedule_meeting(request.user, community),
         series_list=selectors.community_series(community)
