@@ -8,8 +8,8 @@ communities the viewer may see.
 import calendar
 import zoneinfo
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.db.models import (
     BooleanField,
