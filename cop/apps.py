@@ -15,15 +15,21 @@ class CopConfig(AppConfig):
 
         register_converter(IdConverter, "id")
 
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from cop.cache import community_changed, people_changed
-        from cop.models import Community, User
+        from cop.cache import community_changed, membership_changed, people_changed
+        from cop.models import Community, Membership, User
 
         # Bylines show names: kept fragments follow any change (cop.cache).
         post_save.connect(people_changed, sender=User, dispatch_uid="copse-people-changed")
         post_delete.connect(people_changed, sender=User, dispatch_uid="copse-people-gone")
         post_save.connect(community_changed, sender=Community, dispatch_uid="copse-community")
+        # The member directory shows levels, roles and expertise: it follows any change.
+        post_save.connect(membership_changed, sender=Membership, dispatch_uid="copse-members")
+        post_delete.connect(membership_changed, sender=Membership, dispatch_uid="copse-left")
+        m2m_changed.connect(
+            membership_changed, sender=Membership.expertise.through, dispatch_uid="copse-expertise"
+        )
 
         register_community_tab(order=40, label=_("Value stories"), url_name="value_story_list")
         register_community_tab(order=50, label=_("Announcements"), url_name="announcements")

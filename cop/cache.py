@@ -149,6 +149,25 @@ def people_changed(sender, instance=None, update_fields=None, **kwargs) -> None:
         bump(PEOPLE)
 
 
+def members(community_id: int) -> str:
+    """The version scope of a community's member directory: who is listed, with which
+    level, role and expertise."""
+    return f"cop.members:{community_id}"
+
+
+MEMBER_FIELDS = frozenset({"status", "level", "role", "sort_name", "community", "user"})
+
+
+def membership_changed(sender, instance=None, update_fields=None, **kwargs) -> None:
+    """A membership was saved or deleted (the services, an account's deletion, the
+    admin) or its expertise changed: the directory and its level counts follow. A save
+    of other fields (score, last activity, conduct accepted) changes nothing shown."""
+    if kwargs.get("action", "post_").startswith("pre_"):
+        return  # an expertise change: once, when it is made
+    if update_fields is None or MEMBER_FIELDS & set(update_fields):
+        bump(members(instance.community_id))
+
+
 def community_changed(sender, instance=None, **kwargs) -> None:
     """A community's name, visibility or stage may have changed (its settings, the
     admin): its header and the related items that name it follow."""

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from cop.content import FEED_SOURCES, kind_named
+from cop import cache
 from cop.enums import Level, MembershipStatus, Role, Visibility
 from cop.models import (
     Community,
@@ -163,6 +164,13 @@ def level_counts(community: Community) -> dict[str, int]:
     counts = dict.fromkeys(Level.values, 0)
     counts.update({row["level"]: row["n"] for row in rows})
     return counts
+
+
+def kept_level_counts(community: Community) -> dict[str, int]:
+    """`level_counts`, kept until the directory changes (`cop.cache.members`)."""
+    return cache.remember(
+        "cop:level_counts", (cache.members(community.pk),), (), lambda: level_counts(community)
+    )
 
 
 def access_member(community: Community, user_id: int) -> Membership:

@@ -14,10 +14,11 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cop import selectors
+from cop import cache, selectors
 from cop.charts import column_chart
 from cop.confirm import confirmation, undo_message
 from cop.enums import InvitationStatus, Level, MembershipStatus, Role
@@ -221,18 +222,30 @@ def community_leave(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "cop/community_leave.html", _community_context(request, community))
 
 
+def _page_number(raw: str | None) -> int:
+    """The page a `page` parameter names (`Paginator.get_page`: anything but a number is
+    the first; a page past the end is the last, kept under its own number)."""
+    try:
+        return max(int(raw or 1), 1)
+    except ValueError:
+        return 1
+
+
 @authorizes("cop.view_community")
 def community_members(request: HttpRequest, slug: str) -> HttpResponse:
     community = selectors.access_community(request.user, slug)
     level = request.GET.get("level", "")
     expertise = request.GET.get("expertise", "")
     members = selectors.member_directory(community, level=level, expertise=expertise)
-    counts = selectors.level_counts(community)
-    paginator = Paginator(members.only(*selectors.DIRECTORY_COLUMNS), 50)
-    size = selectors.directory_size(counts, level=level, expertise=expertise)
-    if size is not None:  # the level counts already tell: no COUNT(*) of the members
-        paginator.count = size
-    page = paginator.get_page(request.GET.get("page"))
+    counts = selectors.kept_level_counts(community)
+
+    def read_page():
+        paginator = Paginator(members.only(*selectors.DIRECTORY_COLUMNS), 50)
+        size = selectors.directory_size(counts, level=level, expertise=expertise)
+        if size is not None:  # the level counts already tell: no COUNT(*) of the members
+            paginator.count = size
+        return paginator.get_page(request.GET.get("page"))
+
     coordinator = allowed(request.user, "cop.manage_members", community)
     return render(
         request,
@@ -240,7 +253,10 @@ def community_members(request: HttpRequest, slug: str) -> HttpResponse:
         _community_context(
             request,
             community,
-            page=page,
+            # Read only when the kept rows are missing (a coordinator's are never kept).
+            page=SimpleLazyObject(read_page),
+            page_key=_page_number(request.GET.get("page")),
+            members_scope=cache.members(community.pk),
             level=level,
             expertise=expertise,
             levels=Level.choices,

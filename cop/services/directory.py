@@ -4,6 +4,7 @@ every member of the community by a joined user column."""
 
 from django.db.models import Q, QuerySet
 
+from cop import cache
 from cop.models import Community, Membership, User
 
 SORT_NAME_LENGTH = 80
@@ -33,7 +34,7 @@ def recount_sort_names(community: Community | None = None, *, batch: int = 2000)
     changed = []
     for membership in (
         rows.select_related("user")
-        .only("sort_name", "user__display_name", "user__email")
+        .only("community_id", "sort_name", "user__display_name", "user__email")
         .iterator(chunk_size=batch)
     ):
         name = sort_name_of(membership.user)
@@ -41,4 +42,6 @@ def recount_sort_names(community: Community | None = None, *, batch: int = 2000)
             membership.sort_name = name
             changed.append(membership)
     Membership.objects.bulk_update(changed, ["sort_name"], batch_size=batch)
+    if changed:  # the directory's order follows (no signal for a bulk update)
+        cache.bump(*{cache.members(membership.community_id) for membership in changed})
     return len(changed)

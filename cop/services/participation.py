@@ -65,7 +65,10 @@ def _apply_level(membership: Membership, *, score: int, now: datetime) -> bool:
     membership.level = new_level
     membership.score = score
     membership.level_computed_at = now
-    membership.save(update_fields=["level", "score", "level_computed_at", "updated_at"])
+    # The level is written only when it changes: the directory's kept rows follow it
+    # (`cop.cache.membership_changed`), not every act that keeps it.
+    fields = ["score", "level_computed_at", "updated_at"]
+    membership.save(update_fields=[*fields, "level"] if changed else fields)
     return changed
 
 
