@@ -8,8 +8,8 @@ from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from cop.content import FEED_SOURCES, kind_named
 from cop import cache
+from cop.content import FEED_SOURCES, kind_named
 from cop.enums import Level, MembershipStatus, Role, Visibility
 from cop.models import (
     Community,
