@@ -290,19 +290,24 @@ def linkable_meetings(community: Community) -> QuerySet[Meeting]:
     ).order_by("-starts_at")
 
 
+# What a meeting's page shows of its hosts (`User.name`); not whole user rows.
+HOST_ROWS = User.objects.only("display_name", "email")
+
+
 def access_meeting(user, slug: str, meeting_id: int) -> Meeting:
     """The meeting if the viewer may see its community; 404 otherwise (a private
     community's meetings do not reveal that they exist)."""
     community = access_community(user, slug)
     meeting = (
         Meeting.objects.filter(pk=meeting_id, community=community)
-        .select_related("community", "series")
-        .prefetch_related(Prefetch("hosts", queryset=User.objects.order_by("pk")))
+        .select_related("series")
+        .prefetch_related(Prefetch("hosts", queryset=HOST_ROWS.order_by("pk")))
         .first()
     )
+    if meeting is not None:
+        meeting.community = community  # already read: no join of its every column
     if meeting is None or not allowed(user, "meetings.view_meeting", meeting):
         raise Http404("No such meeting.")
-    meeting.community = community
     return meeting
 
 
