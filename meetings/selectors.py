@@ -255,8 +255,10 @@ def viewer_answers(user, now) -> dict[int, tuple[str, bool]]:
     none for a visitor): what the rows show as theirs."""
     if user is None or not user.is_authenticated:
         return {}
-    rows = RSVP.objects.filter(user=user, meeting__ends_at__gt=now).values_list(
-        "meeting_id", "answer", "waitlisted"
+    rows = (
+        RSVP.objects.filter(user=user, meeting__ends_at__gt=now)
+        .order_by()  # a dict: the model's order would only add a sort
+        .values_list("meeting_id", "answer", "waitlisted")
     )
     return {meeting_id: (answer, waitlisted) for meeting_id, answer, waitlisted in rows}
 
