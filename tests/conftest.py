@@ -25,6 +25,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.apps import apps as django_apps
 from django.conf import settings as django_settings
+from django.core.cache import caches as django_caches
 from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
 
@@ -135,6 +136,19 @@ def _isolated_cache(settings):
         if conf["BACKEND"].endswith("LocMemCache"):
             conf["LOCATION"] = prefix
     settings.CACHES = caches
+
+
+@pytest.fixture
+def failing_cache(monkeypatch):
+    """Every read and write of the cache raises, as a backend that is down would (local
+    memory, or Redis when REDIS_URL is set): pages must still render, afresh."""
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    backend = type(django_caches["default"])
+    for method in ("get", "get_many", "set", "set_many", "add"):
+        monkeypatch.setattr(backend, method, broken)
 
 
 # --- The SQLite test database: migrated once, copied into each worker ----------------------
