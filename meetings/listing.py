@@ -37,9 +37,13 @@ def lists_changed(meeting_ids: Iterable[int], *also: int) -> None:
         cache.bump(*(list_scope(pk) for pk in sorted(communities)))
 
 
-def meeting_changed(sender, instance=None, **kwargs) -> None:
-    """A meeting was saved or is about to be deleted (its co-host rows still there)."""
-    lists_changed([instance.pk], instance.community_id)
+def meeting_changed(sender, instance=None, created=False, **kwargs) -> None:
+    """A meeting was saved or is about to be deleted (its co-host rows still there). A
+    new one has no co-hosts yet: its host's lists alone, without a query."""
+    if created:
+        cache.bump(list_scope(instance.community_id))
+    else:
+        lists_changed([instance.pk], instance.community_id)
 
 
 def network_changed(sender, **kwargs) -> None:
