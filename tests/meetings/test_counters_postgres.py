@@ -63,3 +63,20 @@ def test_concurrent_answers_changes_and_deletions_keep_the_counts_exact():
         ]
     )
     assert counts(meeting) == (8, 4)
+
+
+def test_forgetting_a_person_in_autocommit_frees_their_place():
+    """`forget_person` called the way the `pre_delete` receiver may be, outside any
+    transaction of the caller's: it takes its own, and the waitlist moves up."""
+    host = UserFactory()
+    community = CommunityFactory(coordinator=host)
+    meeting = MeetingFactory(community=community, hosts=[host], capacity=1)
+    first, second = make_member(community), make_member(community)
+    services.rsvp(meeting=meeting, user=first, answer="going")
+    services.rsvp(meeting=meeting, user=second, answer="going")
+    assert counts(meeting) == (1, 1)
+
+    services.forget_person(user=first)
+
+    assert counts(meeting) == (1, 0)
+    assert RSVP.objects.get(meeting=meeting, user=second).waitlisted is False
