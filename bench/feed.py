@@ -33,7 +33,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cop.models import Announcement, Comment, Community, Membership, User  # noqa: E402
-from cop.selectors import home_feed  # noqa: E402
+from cop.selectors.communities import home_feed  # noqa: E402
 from knowledge.models import PracticeEntry, Problem, Story  # noqa: E402
 from meetings.models import Meeting  # noqa: E402
 

@@ -13,5 +13,5 @@ def one_query(request):
 
 urlpatterns = [
     path("bench/one-query/", one_query),
-    path("", include("cop.urls")),
+    path("", include("cop.urls.site")),
 ]

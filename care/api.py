@@ -6,12 +6,12 @@ from rest_framework import generics, mixins, permissions, serializers, status, v
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cop.api_support import MAX_ID, CursorPagination, NewestFirst
+from cop.api.support import MAX_ID, CursorPagination, NewestFirst
 from cop.content import CONTENT_KINDS, kind_of_content_type, resolve
 from cop.markdown import render_markdown
 from cop.permissions import DeclaredPermission, authorize
 from cop.rules import forget_memberships, has_accepted_conduct, membership_of
-from cop.selectors import access_community, home_feed
+from cop.selectors.communities import access_community, home_feed
 
 from . import selectors
 from .enums import FlagReason, ModerationAction

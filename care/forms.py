@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cop.forms import TextAreaField
+from cop.forms.core import TextAreaField
 
 from .enums import FlagReason, ModerationAction
 from .services.conduct import MAX_CONDUCT_LENGTH, MAX_NOTE_LENGTH

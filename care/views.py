@@ -14,8 +14,8 @@ from cop.next_url import safe_next
 from cop.pagination import keyset_page
 from cop.permissions import allowed, authorize, authorizes, permission_required
 from cop.rules import has_accepted_conduct, membership_of
-from cop.selectors import access_community
-from cop.views_support import act, community_context, community_for, submit
+from cop.selectors.communities import access_community
+from cop.views.support import act, community_context, community_for, submit
 
 from . import selectors
 from .forms import ConductForm, FlagForm, ModerationForm

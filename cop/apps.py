@@ -35,7 +35,7 @@ class CopConfig(AppConfig):
         register_community_tab(order=50, label=_("Announcements"), url_name="announcements")
 
         from cop.extensions import register_home_section
-        from cop.views_network import related_section
+        from cop.views.network import related_section
 
         # Late on the home page: the constellation the community belongs to.
         register_home_section(

@@ -12,7 +12,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from cop.forms import curated_timezones
+from cop.forms.core import curated_timezones
 from cop.services.notifications import SEEN_EVERY_MINUTES, record_seen
 
 logger = logging.getLogger(__name__)

@@ -194,7 +194,7 @@ def _declare_communities() -> None:
 # --- Conversation: comments and announcements ---------------------------------------------
 # Target predicates take (user, target) where the target is any registered comment target
 # (cop.extensions.register_comment_target); comment predicates take (user, comment), a
-# comment fetched through cop.selectors_conversation.access_comment (its target visible).
+# comment fetched through cop.selectors.conversation.access_comment (its target visible).
 
 
 @rules.predicate

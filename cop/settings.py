@@ -107,7 +107,7 @@ MIDDLEWARE = [
     "cop.ops.idempotency.IdempotencyMiddleware",
 ]
 
-ROOT_URLCONF = "cop.urls"
+ROOT_URLCONF = "cop.urls.site"
 WSGI_APPLICATION = "cop.wsgi.application"
 
 TEMPLATES = [
@@ -126,7 +126,7 @@ TEMPLATES = [
     },
 ]
 
-FORM_RENDERER = "cop.forms.CopseFormRenderer"
+FORM_RENDERER = "cop.forms.core.CopseFormRenderer"
 
 # --- Data ---------------------------------------------------------------------------------
 
@@ -289,16 +289,16 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "cop.api_auth.PersonalTokenAuthentication",
+        "cop.api.auth.PersonalTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PARSER_CLASSES": [
-        "cop.api_parsers.ObjectJSONParser",
+        "cop.api.parsers.ObjectJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "cop.api_support.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "cop.api.support.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -311,7 +311,7 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="200/hour"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "cop.api_support.exception_handler",
+    "EXCEPTION_HANDLER": "cop.api.support.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Copse API",
@@ -325,11 +325,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Request bodies are documented as JSON objects (form data is still read, as by the
     # browsable forms, but is not part of the contract).
-    "PARSER_WHITELIST": ["cop.api_parsers.ObjectJSONParser"],
+    "PARSER_WHITELIST": ["cop.api.parsers.ObjectJSONParser"],
     # Every operation declares the refusals it can answer (400, 401, 403, 404, 415, 429).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "cop.api_support.declare_error_responses",
+        "cop.api.support.declare_error_responses",
     ],
     # Swagger UI loads nothing from elsewhere (no validator badge), so it keeps to the CSP.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
@@ -374,7 +374,7 @@ ACCOUNT_ADAPTER = "cop.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "cop.forms.SignupExtraForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "cop.forms.core.SignupExtraForm"
 ACCOUNT_UNIQUE_EMAIL = True
 # Verification is mandatory in production and optional on embedded defaults.
 ACCOUNT_EMAIL_VERIFICATION = env.str(

@@ -15,11 +15,11 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cop.api_support import CommunityInURL, CursorPagination
+from cop.api.support import CommunityInURL, CursorPagination
 from cop.markdown import render_markdown
 from cop.models import Community
 from cop.permissions import allowed, authorize
-from cop.selectors import access_community
+from cop.selectors.communities import access_community
 
 from . import selectors, sharing
 from .models import PracticeEntry, SharedPractice

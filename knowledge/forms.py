@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cop.enums import MembershipStatus
-from cop.forms import IdsField, TextAreaField
+from cop.forms.core import IdsField, TextAreaField
 from cop.models import Community, User
 
 from . import selectors

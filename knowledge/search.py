@@ -35,7 +35,7 @@ from django.utils.html import escape, strip_tags
 from cop import cache
 from cop.markdown import render_markdown
 from cop.queue import enqueue_on_commit
-from cop.selectors import visible_communities
+from cop.selectors.communities import visible_communities
 from meetings.models import Meeting
 
 from .enums import EntryStatus, SearchKind

@@ -17,7 +17,7 @@ from cop.enums import MembershipStatus, Role
 from cop.models import Community, Membership, Tag
 from cop.permissions import allowed
 from cop.rules import can_view_community, is_coordinator
-from cop.selectors import visible_communities
+from cop.selectors.communities import visible_communities
 from cop.services.notifications import digest_communities
 from meetings.enums import MeetingStatus
 from meetings.models import Meeting

@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 
 from cop.enums import AuditAction, NotificationKind, RelationStatus
 from cop.models import Community, CommunityRelation, User
-from cop.selectors import coordinators, visible_community_ids
-from cop.selectors_network import are_related, readers_may_see
+from cop.selectors.communities import coordinators, visible_community_ids
+from cop.selectors.network import are_related, readers_may_see
 from cop.services import audit
 from cop.services.notifications import notify_many
 

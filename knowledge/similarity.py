@@ -46,7 +46,7 @@ from django.utils.translation import gettext as _
 
 from cop import cache
 from cop.models import Community
-from cop.selectors import visible_community_ids
+from cop.selectors.communities import visible_community_ids
 
 from . import meaning, nearest
 from .enums import EntryStatus, ProblemStatus, SearchKind

@@ -19,9 +19,9 @@ from cop.markdown import render_markdown
 from cop.models import Community
 from cop.pagination import KeysetPage, cursor_key, keyset_page
 from cop.permissions import allowed, authorize, authorizes, permission_required
-from cop.selectors import access_community, mark_thanked, visible_communities
-from cop.selectors_conversation import comment_context
-from cop.views_support import act, add_refusal, community_context, community_for, error_text, submit
+from cop.selectors.communities import access_community, mark_thanked, visible_communities
+from cop.selectors.conversation import comment_context
+from cop.views.support import act, add_refusal, community_context, community_for, error_text, submit
 from meetings.selectors import agenda_meetings as upcoming_for_agenda
 
 from . import search as search_backend

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from cop.forms import IdsField
+from cop.forms.core import IdsField
 from cop.models import Tag
 from cop.permissions import authorize, authorizes
 from cop.rules import membership_of
-from cop.selectors import access_community
+from cop.selectors.communities import access_community
 
 from . import learning
 

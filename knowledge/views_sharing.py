@@ -14,7 +14,7 @@ from cop.markdown import render_markdown
 from cop.pagination import keyset_page
 from cop.permissions import authorize, authorizes
 from cop.rules import membership_of
-from cop.selectors import access_community
+from cop.selectors.communities import access_community
 
 from . import selectors, sharing
 from .forms_sharing import ShareForm

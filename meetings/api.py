@@ -19,7 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 
-from cop.api_support import (
+from cop.api.support import (
     ID_PATTERN,
     MAX_ID,
     CursorPagination,
@@ -30,7 +30,7 @@ from cop.api_support import (
 from cop.enums import MembershipStatus
 from cop.models import Membership, User
 from cop.permissions import authorize
-from cop.selectors import access_community, visible_communities
+from cop.selectors.communities import access_community, visible_communities
 
 from . import selectors, services
 from .enums import AgendaItemStatus, EditScope, MeetingKind, MeetingStatus, RSVPAnswer

@@ -14,9 +14,9 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cop.api_support import ID_PATTERN, MAX_ID, NewestFirst
+from cop.api.support import ID_PATTERN, MAX_ID, NewestFirst
 from cop.permissions import DeclaredPermission
-from cop.selectors import access_community, visible_communities
+from cop.selectors.communities import access_community, visible_communities
 
 from . import polls, selectors
 from .enums import MeetingKind, PollAnswer

@@ -4,7 +4,7 @@ A co-hosted meeting appears in each co-host's meeting list, month calendar, cale
 feed and home section; its members may answer and be marked as attending; and what
 they do counts in their own community (participation is recorded in each of the
 meeting's communities where the person is an active member). A co-host counts only
-while the relation is in force (`cop.selectors_network`), so ending the relation takes
+while the relation is in force (`cop.selectors.network`), so ending the relation takes
 the meeting out of the other side's lists.
 
 Privacy, the rule of shared practices (`knowledge.sharing`): a public community's
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from cop.enums import AuditAction, MembershipStatus, RelationStatus, Visibility
 from cop.models import Community, CommunityRelation, Membership, User
-from cop.selectors_network import readers_may_see, related_community_ids
+from cop.selectors.network import readers_may_see, related_community_ids
 from cop.services import audit
 
 from .listing import lists_changed

@@ -7,7 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cop.forms import IdsField, TextAreaField, TimezoneField
+from cop.forms.core import IdsField, TextAreaField, TimezoneField
 from cop.models import Community
 
 from .enums import (

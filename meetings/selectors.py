@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from cop.enums import MembershipStatus, Visibility
 from cop.models import Community, Membership, User
 from cop.permissions import allowed
-from cop.selectors import access_community
+from cop.selectors.communities import access_community
 from cop.services.notifications import digest_communities
 
 from .cohosts import (

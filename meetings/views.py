@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cop.confirm import confirmation
 from cop.next_url import safe_next
 from cop.permissions import allowed, authorize, authorizes, permission_required
-from cop.selectors import access_community
-from cop.selectors_conversation import comment_context
-from cop.views_support import act, community_context, community_for, error_text, submit
+from cop.selectors.communities import access_community
+from cop.selectors.conversation import comment_context
+from cop.views.support import act, community_context, community_for, error_text, submit
 
 from . import cohosts, listing, selectors, services
 from .enums import EditScope, MeetingStatus, RSVPAnswer, SeriesStatus

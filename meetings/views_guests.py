@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from cop.permissions import allowed, authorize, authorizes
-from cop.views_support import add_refusal, error_text
+from cop.views.support import add_refusal, error_text
 
 from . import guests as guest_services
 from . import selectors, services

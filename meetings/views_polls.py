@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cop.confirm import confirmation
 from cop.permissions import allowed, authorize, authorizes
-from cop.selectors import access_community
-from cop.views_support import act, add_refusal, community_context, community_for
+from cop.selectors.communities import access_community
+from cop.views.support import act, add_refusal, community_context, community_for
 
 from . import polls, selectors
 from .enums import PollAnswer

@@ -19,7 +19,7 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError as APIValidationError
 from rest_framework.response import Response
 
-from cop.api_support import (
+from cop.api.support import (
     ID_PATTERN,
     MAX_ID,
     REQUIRED_SLUG_SCHEMA,
@@ -31,7 +31,7 @@ from cop.api_support import (
 from cop.models import Community, Tag, User
 from cop.permissions import authorize, authorizes
 from cop.rules import membership_of
-from cop.selectors import access_community
+from cop.selectors.communities import access_community
 
 from . import selectors, services
 from .enums import AUTO_KIND_CHOICES, Cadence

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cop.forms import IdsField, TextAreaField, TimezoneField
+from cop.forms.core import IdsField, TextAreaField, TimezoneField
 from cop.models import Community, Tag
 
 from .enums import AUTO_KIND_CHOICES, Cadence

@@ -1,8 +1,9 @@
 """Reads of the mentoring app: each owns its joins and its visibility filter.
 
-Visibility: everything hangs off a community fetched with `cop.selectors.access_community`
-(a private community is a 404 to non-members); requests and mentorships a viewer may
-not see are a 404 too, so their existence is not revealed.
+Visibility: everything hangs off a community fetched with
+`cop.selectors.communities.access_community` (a private community is a 404 to
+non-members); requests and mentorships a viewer may not see are a 404 too, so their
+existence is not revealed.
 """
 
 from datetime import timedelta
@@ -14,7 +15,7 @@ from django.utils import timezone
 from cop.enums import Level, MembershipStatus
 from cop.models import Community, Membership, Tag
 from cop.permissions import allowed
-from cop.selectors import access_community
+from cop.selectors.communities import access_community
 
 from .enums import (
     LIVE_REQUEST_STATUSES,

@@ -13,8 +13,8 @@ from cop.models import User
 from cop.next_url import safe_next
 from cop.permissions import allowed, authorize, authorizes
 from cop.rules import membership_of
-from cop.selectors import access_community
-from cop.views_support import act, error_text, submit
+from cop.selectors.communities import access_community
+from cop.views.support import act, error_text, submit
 
 from . import selectors, services
 from .enums import MentorshipStatus

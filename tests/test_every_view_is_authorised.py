@@ -32,13 +32,13 @@ SIGNED_IN = {"cop.signed_in", "care.signed_in"}
 
 # Public by design, each with its reason: nothing to authorise before answering.
 PUBLIC = {
-    "cop.views.home": "the front page: what Copse is, or one's own communities",
-    "cop.views.healthz": "the load balancer's probe",
-    "cop.views_communities.community_list": "the directory lists what the viewer may see",
-    "cop.views_communities.accept_invitation": "the invitation's token is the key",
-    "cop.views_notifications.unsubscribe": "the signed token in the email is the key",
-    "cop.api.obtain_token": "signing in to the API",
-    "cop.api.accept_invitation": "the invitation's token is the key",
+    "cop.views.site.home": "the front page: what Copse is, or one's own communities",
+    "cop.views.site.healthz": "the load balancer's probe",
+    "cop.views.communities.community_list": "the directory lists what the viewer may see",
+    "cop.views.communities.accept_invitation": "the invitation's token is the key",
+    "cop.views.notifications.unsubscribe": "the signed token in the email is the key",
+    "cop.api.communities.obtain_token": "signing in to the API",
+    "cop.api.communities.accept_invitation": "the invitation's token is the key",
     "knowledge.views.search_page": "results are filtered by what the viewer may see",
     "knowledge.api.search.search": "results are filtered by what the viewer may see",
     "meetings.views.personal_ics": "the feed's secret token is the key",
@@ -124,7 +124,11 @@ MODULES = _app_modules()
 ALL_READERS = _with_wrappers(MODULES.values())
 READS = {module: _reads_in(path, ALL_READERS) for module, path in MODULES.items()}
 READ_BY_ACCESS_HELPERS = set().union(
-    *(names for module, names in READS.items() if module.rsplit(".", 1)[-1].startswith("selectors"))
+    *(
+        names
+        for module, names in READS.items()
+        if any(part.startswith("selectors") for part in module.split(".")[1:])
+    )
 )
 
 

@@ -30,7 +30,7 @@ from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
 
-from cop.views import _check_database, _check_redis
+from cop.views.site import _check_database, _check_redis
 
 from .prometheus import exposition
 from .worker_heartbeat import check_workers, workers_expected

@@ -11,7 +11,7 @@ stories, practices, glossary, search. The names are re-exported here, so
 `from knowledge import api` and `knowledge.api.<name>` keep working.
 """
 
-from cop.api_support import NewestFirst
+from cop.api.support import NewestFirst
 
 from .common import (
     SLUG,

@@ -10,7 +10,7 @@ from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cop.api_support import (
+from cop.api.support import (
     ID_PATTERN,
     CursorPagination,
     MarkdownHTMLField,
@@ -19,7 +19,7 @@ from cop.api_support import (
 )
 from cop.models import Community, Tag
 from cop.permissions import authorize
-from cop.selectors import access_community
+from cop.selectors.communities import access_community
 
 from .. import selectors
 from ..enums import EntryKind

@@ -6,12 +6,12 @@ from rest_framework import permissions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cop.api_support import (
+from cop.api.support import (
     MarkdownHTMLField,
     SlugFilter,
 )
 from cop.permissions import authorize
-from cop.selectors import visible_communities
+from cop.selectors.communities import visible_communities
 
 from .. import selectors
 from ..enums import TermStatus

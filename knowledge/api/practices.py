@@ -7,7 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 
-from cop.api_support import (
+from cop.api.support import (
     MarkdownHTMLField,
     SlugFilter,
 )

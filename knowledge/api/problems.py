@@ -9,7 +9,7 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.response import Response
 
-from cop.api_support import (
+from cop.api.support import (
     ID_PATTERN,
     MAX_ID,
     SLUG_SCHEMA,
@@ -19,7 +19,7 @@ from cop.api_support import (
     owning_community,
 )
 from cop.permissions import DeclaredPermission, authorize, authorizes
-from cop.selectors import access_community
+from cop.selectors.communities import access_community
 
 from .. import selectors, similarity
 from ..enums import ProblemStatus

@@ -6,7 +6,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 
-from cop.api_support import (
+from cop.api.support import (
     SLUG_SCHEMA,
 )
 

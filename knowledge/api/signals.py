@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from cop.dashboard import dashboard_snapshot
 from cop.permissions import authorize, authorizes
-from cop.selectors import access_community
+from cop.selectors.communities import access_community
 
 from ..signals_groupthink import LABELS, groupthink_signals
 

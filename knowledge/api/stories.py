@@ -3,7 +3,7 @@
 import django_filters
 from rest_framework import serializers
 
-from cop.api_support import (
+from cop.api.support import (
     MAX_ID,
     MarkdownHTMLField,
     NewestFirst,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from cop.enums import Role
 from cop.models import Announcement
 from cop.pagination import decode_feed_cursor, encode_feed_cursor
-from cop.selectors import home_feed
+from cop.selectors.communities import home_feed
 from cop.services.comments import post_comment
 from knowledge.enums import EntryStatus
 from tests.factories import (

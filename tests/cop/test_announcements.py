@@ -19,7 +19,7 @@ from cop.models import (
     EmailStatus,
     Notification,
 )
-from cop.selectors_conversation import pinned_announcements
+from cop.selectors.conversation import pinned_announcements
 from cop.services import announcements as service
 from cop.services.notifications import DEFAULT_CHANNELS, set_channel
 from cop.tasks import resume_announcements

@@ -57,7 +57,7 @@ def _url(path: str, names: dict) -> str:
 
 def test_the_default_parser_refuses_non_objects():
     assert settings.REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"][0] == (
-        "cop.api_parsers.ObjectJSONParser"
+        "cop.api.parsers.ObjectJSONParser"
     )
 
 

@@ -19,7 +19,7 @@ from cop.enums import (
 from cop.models import AuditEntry, Comment, Notification, ParticipationEvent, Reaction, ValueStory
 from cop.permissions import allowed
 from cop.rules import forget_memberships
-from cop.selectors_conversation import comment_thread
+from cop.selectors.conversation import comment_thread
 from cop.services import comments as service
 from knowledge.enums import EntryStatus
 from tests.api_permissions import refused

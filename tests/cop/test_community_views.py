@@ -5,9 +5,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 
-from cop import selectors
 from cop.enums import JoinPolicy, Level, MembershipStatus, ParticipationKind, Role, Visibility
 from cop.models import Community, Membership
+from cop.selectors import communities as selectors
 from cop.services.communities import invitation_url, invite
 from cop.services.participation import record_participation
 from cop.services.tokens import create_token

@@ -7,7 +7,7 @@ from django.urls import reverse
 from cop.enums import AuditAction, NotificationKind, RelationStatus, Role, Visibility
 from cop.models import AuditEntry, CommunityRelation, Notification
 from cop.permissions import allowed
-from cop.selectors_network import are_related, related_communities, related_community_ids
+from cop.selectors.network import are_related, related_communities, related_community_ids
 from cop.services import constellations
 from tests.factories import CommunityFactory, UserFactory, make_member
 

@@ -23,7 +23,7 @@ from cop.dashboard import (
 )
 from cop.enums import Level, ParticipationKind
 from cop.models import CommunityMetricSnapshot, LevelChange, ParticipationEvent
-from cop.selectors import monthly_points
+from cop.selectors.communities import monthly_points
 from cop.tasks import refresh_dashboards
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory, make_member
 

@@ -13,7 +13,7 @@ from django.db import connection
 
 from cop.enums import JoinPolicy, MembershipStatus, Role
 from cop.models import Membership
-from cop.selectors import member_directory
+from cop.selectors.communities import member_directory
 from cop.services import accounts, communities
 from cop.services.directory import recount_sort_names, refresh_sort_names, sort_name_of
 from tests.factories import CommunityFactory, MembershipFactory, UserFactory

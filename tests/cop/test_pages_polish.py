@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from cop.enums import NotificationKind
-from cop.forms import ProfileForm, SignupExtraForm, curated_timezones
+from cop.forms.core import ProfileForm, SignupExtraForm, curated_timezones
 from cop.middleware import TIMEZONE_COOKIE
 from cop.models import Notification
 from knowledge.services import entries

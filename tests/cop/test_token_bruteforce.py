@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from cop.api import TokenThrottle
+from cop.api.communities import TokenThrottle
 from cop.models import PersonalAccessToken
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 

@@ -7,7 +7,7 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
-from cop.views_support import Done, act, add_refusal, error_text, submit
+from cop.views.support import Done, act, add_refusal, error_text, submit
 
 
 class _NameForm(forms.Form):

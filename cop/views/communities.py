@@ -18,12 +18,12 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cop import cache, selectors
+from cop import cache
 from cop.charts import column_chart
 from cop.confirm import confirmation, undo_message
 from cop.enums import InvitationStatus, Level, MembershipStatus, Role
 from cop.extensions import HOME_SECTIONS
-from cop.forms import (
+from cop.forms.core import (
     CommunityForm,
     CommunitySettingsForm,
     DeclineForm,
@@ -38,7 +38,8 @@ from cop.rules import (
     forget_memberships,
     membership_of,
 )
-from cop.selectors_conversation import pinned_announcements
+from cop.selectors import communities as selectors
+from cop.selectors.conversation import pinned_announcements
 from cop.services import communities as community_services
 from cop.services.participation import LEVEL_ORDER, next_step
 

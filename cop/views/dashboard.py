@@ -7,7 +7,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from cop import selectors
 from cop.charts import column_chart, hbar_chart, line_chart, lorenz_chart
 from cop.dashboard import (
     PERIODS,
@@ -19,6 +18,7 @@ from cop.dashboard import (
 )
 from cop.permissions import allowed, authorizes
 from cop.rules import membership_of
+from cop.selectors import communities as selectors
 
 
 def _coordinator_community(request: HttpRequest, slug: str):

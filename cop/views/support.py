@@ -15,7 +15,7 @@ from django.http import HttpRequest
 
 from cop.permissions import authorize
 from cop.rules import membership_of
-from cop.selectors import access_community
+from cop.selectors.communities import access_community
 
 Success = str | Callable[[Any], str]
 

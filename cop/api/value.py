@@ -1,8 +1,8 @@
 """REST API of community health and value: value-creation stories and their follow-ups,
 the coordinators' value matrix, and the health dashboard's figures and series.
 
-The same services, forms and selectors as the pages (`cop/views_value.py`,
-`cop/views_dashboard.py`); the dashboard reads the stored snapshot as the page does.
+The same services, forms and selectors as the pages (`cop/views/value.py`,
+`cop/views/dashboard.py`); the dashboard reads the stored snapshot as the page does.
 """
 
 import django_filters
@@ -13,14 +13,14 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.response import Response
 
-from cop import selectors
-from cop.api_support import ID_PATTERN, MAX_ID, NewestFirst, SlugFilter
+from cop.api.support import ID_PATTERN, MAX_ID, NewestFirst, SlugFilter
 from cop.dashboard import PERIODS, dashboard_snapshot, export_series, value_matrix_rows, with_labels
 from cop.dashboard import period_for as _period_for
 from cop.enums import FollowUpOutcome
-from cop.forms import ValueStoryForm
+from cop.forms.core import ValueStoryForm
 from cop.models import Community, ValueFollowUp, ValueStory
 from cop.permissions import authorize, authorizes
+from cop.selectors import communities as selectors
 from cop.services import value as value_services
 
 CYCLES = ["immediate", "potential", "applied", "realized", "transformative"]

@@ -9,9 +9,9 @@ from rest_framework import generics, mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cop.api_support import NewestFirst
+from cop.api.support import NewestFirst
 from cop.enums import NotificationKind
-from cop.forms import NotificationPreferencesForm
+from cop.forms.core import NotificationPreferencesForm
 from cop.models import Community, DeliveryChannel, DigestFrequency, Notification
 from cop.services import notifications as notification_services
 

@@ -9,10 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cop import content
-from cop.api_support import MAX_ID, NewestFirst
+from cop.api.support import MAX_ID, NewestFirst
 from cop.models import Membership, Thanks
 from cop.permissions import authorize
-from cop.selectors import access_community
+from cop.selectors.communities import access_community
 from cop.services import invitations_bulk, outreach
 from cop.services import thanks as thanks_services
 

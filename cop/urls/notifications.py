@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from cop import views_notifications as views
+from cop.views import notifications as views
 
 urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),

@@ -18,11 +18,12 @@ from rest_framework import generics, permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cop import selectors, selectors_network
-from cop.api_support import CommunityInURL, NewestFirst
+from cop.api.support import CommunityInURL, NewestFirst
 from cop.enums import RelationStatus
 from cop.models import Community, CommunityRelation
 from cop.permissions import allowed, authorize
+from cop.selectors import communities as selectors
+from cop.selectors import network as selectors_network
 from cop.services import constellations
 
 

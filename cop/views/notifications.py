@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cop.forms import NotificationPreferencesForm
+from cop.forms.core import NotificationPreferencesForm
 from cop.models import DeliveryChannel
 from cop.permissions import permission_required
 from cop.services import notifications as service

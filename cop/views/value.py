@@ -7,15 +7,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from cop import selectors
 from cop.dashboard import period_for, value_matrix_rows
 from cop.enums import ValueCycle
-from cop.forms import FollowUpForm, ValueStoryForm
+from cop.forms.core import FollowUpForm, ValueStoryForm
 from cop.models import ValueFollowUp, ValueStory
 from cop.permissions import allowed, authorizes
-from cop.selectors_conversation import comment_context
+from cop.selectors import communities as selectors
+from cop.selectors.conversation import comment_context
 from cop.services import value as value_services
-from cop.views_support import community_context, submit
+from cop.views.support import community_context, submit
 
 
 @authorizes("cop.view_community")

@@ -27,13 +27,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-from cop import selectors
-from cop.api_support import CursorPagination, MarkdownHTMLField, community_tags
+from cop.api.support import CursorPagination, MarkdownHTMLField, community_tags
 from cop.enums import InvitationStatus, JoinPolicy, Level, MembershipStatus, Role, Visibility
-from cop.forms import CommunityForm, CommunitySettingsForm
+from cop.forms.core import CommunityForm, CommunitySettingsForm
 from cop.models import Community, Invitation, LevelChange, Membership, ParticipationEvent
 from cop.permissions import allowed, authorize
 from cop.rules import forget_memberships, membership_of
+from cop.selectors import communities as selectors
 from cop.services import communities as community_services
 from cop.services.participation import next_step
 from cop.services.tokens import create_token

@@ -3,11 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
-from . import views_communities as communities
-from . import views_dashboard as dashboard
-from . import views_network as network
-from . import views_value as value
+from cop.views import communities, dashboard, network, value
+from cop.views import site as views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -56,10 +53,10 @@ urlpatterns = [
         communities.member_action,
         name="member_action",
     ),
-    path("", include("cop.urls_api")),
-    path("", include("cop.urls_notifications")),
-    path("", include("cop.urls_conversation")),
-    path("", include("cop.urls_coordinator")),
+    path("", include("cop.urls.api")),
+    path("", include("cop.urls.notifications")),
+    path("", include("cop.urls.conversation")),
+    path("", include("cop.urls.coordinator")),
     path("", include("meetings.urls")),
     path("", include("knowledge.urls")),
     path("", include("mentoring.urls")),
@@ -67,7 +64,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "cop.views.bad_request"
-handler403 = "cop.views.permission_denied"
-handler404 = "cop.views.page_not_found"
-handler500 = "cop.views.server_error"
+handler400 = "cop.views.site.bad_request"
+handler403 = "cop.views.site.permission_denied"
+handler404 = "cop.views.site.page_not_found"
+handler500 = "cop.views.site.server_error"

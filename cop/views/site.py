@@ -15,14 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cop.forms.core import ProfileForm, TokenForm
+from cop.models import PersonalAccessToken
 from cop.permissions import permission_required
 from cop.rules import conduct_pending
-from cop.selectors import home_feed, my_memberships
+from cop.selectors.communities import home_feed, my_memberships
 from cop.services import accounts as account_services
-
-from .forms import ProfileForm, TokenForm
-from .models import PersonalAccessToken
-from .services.tokens import create_token, revoke_token
+from cop.services.tokens import create_token, revoke_token
 
 
 def home(request: HttpRequest) -> HttpResponse:

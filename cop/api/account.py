@@ -7,11 +7,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
 
-from cop import selectors
-from cop.api import ByName, MembershipSerializer
-from cop.api_support import ID_PATTERN, MarkdownHTMLField, NewestFirst
-from cop.forms import ProfileForm
+from cop.api.communities import ByName, MembershipSerializer
+from cop.api.support import ID_PATTERN, MarkdownHTMLField, NewestFirst
+from cop.forms.core import ProfileForm
 from cop.models import Membership, PersonalAccessToken, User
+from cop.selectors import communities as selectors
 from cop.services import accounts as account_services
 from cop.services.tokens import revoke_token
 

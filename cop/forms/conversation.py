@@ -4,7 +4,7 @@ services' and the permissions'."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cop.forms import TextAreaField
+from cop.forms.core import TextAreaField
 from cop.services.announcements import MAX_BODY_LENGTH, MAX_TITLE_LENGTH
 from cop.services.comments import MAX_COMMENT_LENGTH
 

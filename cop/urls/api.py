@@ -5,15 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from care import api as care_api
-from cop import api as cop_api
-from cop import (
-    api_account,
-    api_constellations,
-    api_conversation,
-    api_coordinator,
-    api_notifications,
-    api_value,
-)
+from cop.api import account as api_account
+from cop.api import communities as cop_api
+from cop.api import constellations as api_constellations
+from cop.api import conversation as api_conversation
+from cop.api import coordinator as api_coordinator
+from cop.api import notifications as api_notifications
+from cop.api import value as api_value
 from knowledge import api as knowledge_api
 from knowledge import api_sharing as knowledge_api_sharing
 from meetings import api as meetings_api

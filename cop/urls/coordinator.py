@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_coordinator as views
+from cop.views import coordinator as views
 
 urlpatterns = [
     path("c/<slug:slug>/invite/bulk/", views.bulk_invite, name="bulk_invite"),

@@ -16,7 +16,7 @@ from rest_framework import generics, mixins, permissions, serializers, status, v
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from cop.api_support import (
+from cop.api.support import (
     ID_PATTERN,
     MAX_ID,
     CommunityInURL,
@@ -27,7 +27,7 @@ from cop.api_support import (
 from cop.enums import ReactionKind
 from cop.models import Announcement, Comment
 from cop.permissions import DeclaredPermission, allowed
-from cop.selectors_conversation import (
+from cop.selectors.conversation import (
     access_announcement,
     access_comment,
     access_target,

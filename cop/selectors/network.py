@@ -14,7 +14,7 @@ from django.utils import timezone
 from cop.enums import MembershipStatus, RelationStatus, Stage, Visibility
 from cop.extensions import NETWORK_COLUMNS
 from cop.models import Community, CommunityRelation, Membership, ParticipationEvent
-from cop.selectors import visible_community_ids
+from cop.selectors.communities import visible_community_ids
 
 ACTIVE_WINDOW = timedelta(days=30)
 NETWORK_LIMIT = 500  # rows shown at once: a network of communities, not of members

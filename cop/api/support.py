@@ -16,8 +16,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from cop.converters import IdConverter
 from cop.markdown import render_markdown
 from cop.models import Community
-from cop.selectors import access_community
-from cop.views import conduct_refusal
+from cop.selectors.communities import access_community
+from cop.views.site import conduct_refusal
 
 # Ids in API paths and bodies: what fits a 64-bit integer column (longer made a 500).
 ID_PATTERN = IdConverter.regex
@@ -192,7 +192,7 @@ def json_error(status: int, detail: str) -> Response:
 class PersonalTokenScheme(OpenApiAuthenticationExtension):
     """Describes personal access tokens in the OpenAPI schema."""
 
-    target_class = "cop.api_auth.PersonalTokenAuthentication"
+    target_class = "cop.api.auth.PersonalTokenAuthentication"
     name = "personalToken"
 
     def get_security_definition(self, auto_schema):

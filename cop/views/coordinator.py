@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cop import content
-from cop.forms_coordinator import (
+from cop.forms.coordinator import (
     BulkInviteForm,
     OutreachFilterForm,
     PersonalNoteForm,
@@ -26,8 +26,8 @@ from cop.permissions import authorize, authorizes
 from cop.report import report_pdf, sponsor_report
 from cop.services import invitations_bulk, outreach
 from cop.services import thanks as thanks_services
-from cop.views_dashboard import people_charts, section_views
-from cop.views_support import community_context, community_for, error_text, submit
+from cop.views.dashboard import people_charts, section_views
+from cop.views.support import community_context, community_for, error_text, submit
 
 
 @login_required

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_conversation as views
+from cop.views import conversation as views
 
 C = "c/<slug:slug>/"
 

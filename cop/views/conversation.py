@@ -9,13 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cop import selectors
 from cop.confirm import confirmation
 from cop.enums import ReactionKind
-from cop.forms_conversation import AnnouncementForm, CommentEditForm, CommentForm
+from cop.forms.conversation import AnnouncementForm, CommentEditForm, CommentForm
 from cop.pagination import keyset_page
 from cop.permissions import allowed, authorize, authorizes
-from cop.selectors_conversation import (
+from cop.selectors import communities as selectors
+from cop.selectors.conversation import (
     access_announcement,
     access_comment,
     access_target,
@@ -23,7 +23,7 @@ from cop.selectors_conversation import (
 )
 from cop.services import announcements as announcement_services
 from cop.services import comments as comment_services
-from cop.views_support import community_context, community_for, submit
+from cop.views.support import community_context, community_for, submit
 
 
 def _comment_url(comment) -> str:

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cop.enums import Stage
-from cop.forms import TextAreaField
-from cop.selectors_network import NETWORK_SORTS
+from cop.forms.core import TextAreaField
+from cop.selectors.network import NETWORK_SORTS
 from cop.services.constellations import MESSAGE_MAX
 
 

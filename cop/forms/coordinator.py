@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cop.forms import TextAreaField
+from cop.forms.core import TextAreaField
 from cop.services import invitations_bulk as bulk
 from cop.services import outreach
 

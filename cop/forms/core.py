@@ -9,9 +9,9 @@ from django.core.validators import validate_email
 from django.forms.renderers import TemplatesSetting
 from django.utils.translation import gettext_lazy as _
 
-from .enums import FollowUpOutcome, MembershipStatus, NotificationKind
-from .extensions import value_choices
-from .models import (
+from cop.enums import FollowUpOutcome, MembershipStatus, NotificationKind
+from cop.extensions import value_choices
+from cop.models import (
     Community,
     DeliveryChannel,
     DigestFrequency,
@@ -20,7 +20,7 @@ from .models import (
     User,
     ValueStory,
 )
-from .services import notifications
+from cop.services import notifications
 
 # The zones offered: "Area/City" names people recognise, and UTC. Left out: legacy
 # aliases (W-SU, US/Eastern, GB), Etc/GMT+n with its inverted sign, Factory, localtime

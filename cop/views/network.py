@@ -11,15 +11,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from cop import selectors, selectors_network
 from cop.confirm import confirmation
 from cop.extensions import NETWORK_COLUMNS
-from cop.forms import DeclineForm
-from cop.forms_network import NetworkFilterForm, RelationRequestForm
+from cop.forms.core import DeclineForm
+from cop.forms.network import NetworkFilterForm, RelationRequestForm
 from cop.permissions import allowed, authorize, authorizes
+from cop.selectors import communities as selectors
+from cop.selectors import network as selectors_network
 from cop.services import constellations
-from cop.views_communities import _community_context
-from cop.views_support import community_for
+from cop.views.communities import _community_context
+from cop.views.support import community_for
 
 
 @login_required

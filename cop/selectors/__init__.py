@@ -1,0 +1,2 @@
+"""Reads of the core that matter, one module per sub-domain: each owns its joins and its
+visibility filter."""

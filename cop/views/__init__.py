@@ -1,0 +1,1 @@
+"""Pages of the core, one module per sub-domain; support holds what every app's pages share."""
