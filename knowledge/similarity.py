@@ -36,6 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
 from django.core.exceptions import EmptyResultSet
 from django.db import OperationalError, connection, transaction
@@ -673,11 +674,14 @@ def similar(
     exclude_problem: int | None = None,
     limit: int = 5,
     min_score: float = MIN_SCORE,
+    stored_meaning: bool = False,
 ) -> list[Suggestion]:
     """Up to `limit` problems and practices `user` may see that look like `title`, best
     first, each with its reasons. `community` is where the member is posting (suggestions
     from elsewhere say so); `topics` ({slug: name}) are the topics chosen, a shared one
-    counts; `exclude_problem` leaves a problem out (its own page)."""
+    counts; `exclude_problem` leaves a problem out (its own page). With `stored_meaning`
+    (a document's own title, in `community`) the title's stored vector is used when
+    there is one instead of encoding the title again."""
     title = clean_title(title)
     query_words = dict(list(terms(title).items())[:MAX_TERMS])
     if not query_words:
@@ -690,7 +694,11 @@ def similar(
     asked = retrieval_words(query_words)
     candidates, shares, raw = _candidates(title, asked, documents)
     answers = _answer_matches(asked, raw, answer_documents(user, exclude_problem))
-    query_vector = meaning.embed([title])[0]
+    query_vector = None
+    if stored_meaning and community is not None:
+        query_vector = nearest.stored_vector(community.pk, title)
+    if query_vector is None:
+        query_vector = meaning.embed_query(title, settings.MEANING_QUERY_CACHE)
     near = nearest.nearest(query_vector, communities, MEANING_CANDIDATES)
     known = {(d.kind, d.object_id) for d in candidates}
     missing = [key for key in answers if key not in known]
@@ -746,6 +754,7 @@ def related(user, *, problem, community: Community, topics: dict[str, str]) -> l
             community=community,
             topics=topics,
             exclude_problem=problem.pk,
+            stored_meaning=True,
         )
 
     try:
