@@ -166,10 +166,15 @@ def reset() -> None:
     _matrices.reset()
 
 
+def refresh() -> None:
+    """Bring the matrices up to the table (one index lookup when nothing changed): once
+    per search, before `stored_vector` and `nearest`."""
+    _matrices.refresh()
+
+
 def nearest(query: np.ndarray, community_ids: list[int], limit: int) -> list[Near]:
     """The `limit` titles of `community_ids` nearest to the unit vector `query`, nearest
-    first."""
-    _matrices.refresh()
+    first (the matrices as last refreshed)."""
     found: list[Near] = []
     for community_id in community_ids:
         block = _matrices.blocks.get(community_id)

@@ -694,6 +694,7 @@ def similar(
     asked = retrieval_words(query_words)
     candidates, shares, raw = _candidates(title, asked, documents)
     answers = _answer_matches(asked, raw, answer_documents(user, exclude_problem))
+    nearest.refresh()
     query_vector = None
     if stored_meaning and community is not None:
         query_vector = nearest.stored_vector(community.pk, title)
@@ -702,7 +703,8 @@ def similar(
     near = nearest.nearest(query_vector, communities, MEANING_CANDIDATES)
     known = {(d.kind, d.object_id) for d in candidates}
     missing = [key for key in answers if key not in known]
-    near_missing = [n.document_id for n in near if n.document_id not in {d.pk for d in candidates}]
+    held = {d.pk for d in candidates}
+    near_missing = [n.document_id for n in near if n.document_id not in held]
     if missing or near_missing:
         # Through `documents`: the visibility filter holds for what meaning found too.
         wanted = Q(pk__in=near_missing)
