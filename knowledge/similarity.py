@@ -504,20 +504,28 @@ def answer_documents(user, exclude_problem: int | None = None):
     return texts
 
 
-def answer_scan(texts, raw: str):
-    """PostgreSQL: the first `ANSWER_SCAN` texts whose `vector` (GIN-indexed) matches the
-    tsquery `raw`, the best `ANSWER_CANDIDATES` of them by `ts_rank`, as rows of kind,
-    object id, parent id and the text's beginning."""
+def answer_scan(texts, raw: str) -> tuple[str, list]:
+    """PostgreSQL: the SQL and parameters of the first `ANSWER_SCAN` texts whose `vector`
+    (GIN-indexed) matches the tsquery `raw`, the best `ANSWER_CANDIDATES` of them by
+    `ts_rank`, as rows of kind, object id, parent id and the text's beginning. The scan
+    ranks the rows it reads and carries what is kept, so none is fetched again by id."""
     query = SearchQuery(raw, search_type="raw", config="simple")
-    scanned = texts.filter(vector=query).values("id")[:ANSWER_SCAN]
-    return (
-        SearchDocument.objects.filter(id__in=scanned)
-        .annotate(candidate_rank=SearchRank(F("vector"), query))
-        .order_by("-candidate_rank", "-id")
-        .values_list("kind", "object_id", "parent_id", Substr("body", 1, ANSWER_CHARS))[
-            :ANSWER_CANDIDATES
+    scanned = (
+        texts.filter(vector=query)
+        .annotate(
+            candidate_rank=SearchRank(F("vector"), query),
+            beginning=Substr("body", 1, ANSWER_CHARS),
+        )
+        .values_list("kind", "object_id", "parent_id", "beginning", "candidate_rank", "id")[
+            :ANSWER_SCAN
         ]
     )
+    sql, params = scanned.query.sql_with_params()
+    outer = (
+        "SELECT kind, object_id, parent_id, beginning"  # noqa: S608 -- Django's SQL inside
+        f" FROM ({sql}) AS scanned ORDER BY candidate_rank DESC, id DESC LIMIT %s"
+    )
+    return outer, [*params, ANSWER_CANDIDATES]
 
 
 def _answer_matches(words: dict[str, str], raw: str, texts) -> dict[tuple[str, int], str]:
@@ -529,7 +537,13 @@ def _answer_matches(words: dict[str, str], raw: str, texts) -> dict[tuple[str, i
     if connection.vendor == "postgresql":
         if not raw:
             return {}
-        rows = list(answer_scan(texts, raw))
+        try:
+            sql, params = answer_scan(texts, raw)
+        except EmptyResultSet:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
     else:
         quoted = " OR ".join('"{}"'.format(w.replace('"', "")) for w in words.values())
         match = f"body : ({quoted})"
