@@ -2,9 +2,10 @@
 communities: per community, every title vector (`TitleMeaning`) as one float32 matrix
 held in this process's memory, multiplied by the query's vector (cosine similarity, the
 vectors having length 1). A title borne by several documents has its vector stored
-once: the product reads each distinct title once (about 0.6 MB and 0.1 ms for 1,000 of
-them on a quiet machine; 100,000 distinct titles take 10 to 50 ms, bound by memory
-bandwidth). 1.5 KB of memory per distinct title.
+once: the product reads each distinct title once, and it is bound by memory bandwidth
+(measured at a load of 7-10 on 2 cores: 40-50 ms for 102,900 rows, 2-10 ms for the
+9,370 distinct titles of the same 100k benchmark community). 1.5 KB of memory per
+distinct title.
 
 The matrices follow the table by its highest id, read before each search (one index
 lookup): new rows (a new or retitled problem) are added at once. Every `RECOUNT_SECONDS`
