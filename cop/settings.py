@@ -482,6 +482,10 @@ PERMISSIONS_POLICY = ", ".join(
     )
 )
 
+# "Similar before you post": how many recent query titles keep their meaning vector in
+# each process (knowledge/meaning.embed_query); 0 encodes every time.
+MEANING_QUERY_CACHE = env.int("MEANING_QUERY_CACHE", default=256)
+
 # --- Operations -----------------------------------------------------------------------------
 
 # One line per record on standard error, JSON in production, each with its request id.

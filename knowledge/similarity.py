@@ -36,6 +36,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
 from django.core.exceptions import EmptyResultSet
 from django.db import OperationalError, connection, transaction
@@ -503,20 +504,28 @@ def answer_documents(user, exclude_problem: int | None = None):
     return texts
 
 
-def answer_scan(texts, raw: str):
-    """PostgreSQL: the first `ANSWER_SCAN` texts whose `vector` (GIN-indexed) matches the
-    tsquery `raw`, the best `ANSWER_CANDIDATES` of them by `ts_rank`, as rows of kind,
-    object id, parent id and the text's beginning."""
+def answer_scan(texts, raw: str) -> tuple[str, list]:
+    """PostgreSQL: the SQL and parameters of the first `ANSWER_SCAN` texts whose `vector`
+    (GIN-indexed) matches the tsquery `raw`, the best `ANSWER_CANDIDATES` of them by
+    `ts_rank`, as rows of kind, object id, parent id and the text's beginning. The scan
+    ranks the rows it reads and carries what is kept, so none is fetched again by id."""
     query = SearchQuery(raw, search_type="raw", config="simple")
-    scanned = texts.filter(vector=query).values("id")[:ANSWER_SCAN]
-    return (
-        SearchDocument.objects.filter(id__in=scanned)
-        .annotate(candidate_rank=SearchRank(F("vector"), query))
-        .order_by("-candidate_rank", "-id")
-        .values_list("kind", "object_id", "parent_id", Substr("body", 1, ANSWER_CHARS))[
-            :ANSWER_CANDIDATES
+    scanned = (
+        texts.filter(vector=query)
+        .annotate(
+            candidate_rank=SearchRank(F("vector"), query),
+            beginning=Substr("body", 1, ANSWER_CHARS),
+        )
+        .values_list("kind", "object_id", "parent_id", "beginning", "candidate_rank", "id")[
+            :ANSWER_SCAN
         ]
     )
+    sql, params = scanned.query.sql_with_params()
+    outer = (
+        "SELECT kind, object_id, parent_id, beginning"  # noqa: S608 -- Django's SQL inside
+        f" FROM ({sql}) AS scanned ORDER BY candidate_rank DESC, id DESC LIMIT %s"
+    )
+    return outer, [*params, ANSWER_CANDIDATES]
 
 
 def _answer_matches(words: dict[str, str], raw: str, texts) -> dict[tuple[str, int], str]:
@@ -528,7 +537,13 @@ def _answer_matches(words: dict[str, str], raw: str, texts) -> dict[tuple[str, i
     if connection.vendor == "postgresql":
         if not raw:
             return {}
-        rows = list(answer_scan(texts, raw))
+        try:
+            sql, params = answer_scan(texts, raw)
+        except EmptyResultSet:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
     else:
         quoted = " OR ".join('"{}"'.format(w.replace('"', "")) for w in words.values())
         match = f"body : ({quoted})"
@@ -673,11 +688,14 @@ def similar(
     exclude_problem: int | None = None,
     limit: int = 5,
     min_score: float = MIN_SCORE,
+    stored_meaning: bool = False,
 ) -> list[Suggestion]:
     """Up to `limit` problems and practices `user` may see that look like `title`, best
     first, each with its reasons. `community` is where the member is posting (suggestions
     from elsewhere say so); `topics` ({slug: name}) are the topics chosen, a shared one
-    counts; `exclude_problem` leaves a problem out (its own page)."""
+    counts; `exclude_problem` leaves a problem out (its own page). With `stored_meaning`
+    (a document's own title, in `community`) the title's stored vector is used when
+    there is one instead of encoding the title again."""
     title = clean_title(title)
     query_words = dict(list(terms(title).items())[:MAX_TERMS])
     if not query_words:
@@ -690,11 +708,17 @@ def similar(
     asked = retrieval_words(query_words)
     candidates, shares, raw = _candidates(title, asked, documents)
     answers = _answer_matches(asked, raw, answer_documents(user, exclude_problem))
-    query_vector = meaning.embed([title])[0]
+    nearest.refresh()
+    query_vector = None
+    if stored_meaning and community is not None:
+        query_vector = nearest.stored_vector(community.pk, title)
+    if query_vector is None:
+        query_vector = meaning.embed_query(title, settings.MEANING_QUERY_CACHE)
     near = nearest.nearest(query_vector, communities, MEANING_CANDIDATES)
     known = {(d.kind, d.object_id) for d in candidates}
     missing = [key for key in answers if key not in known]
-    near_missing = [n.document_id for n in near if n.document_id not in {d.pk for d in candidates}]
+    held = {d.pk for d in candidates}
+    near_missing = [n.document_id for n in near if n.document_id not in held]
     if missing or near_missing:
         # Through `documents`: the visibility filter holds for what meaning found too.
         wanted = Q(pk__in=near_missing)
@@ -746,6 +770,7 @@ def related(user, *, problem, community: Community, topics: dict[str, str]) -> l
             community=community,
             topics=topics,
             exclude_problem=problem.pk,
+            stored_meaning=True,
         )
 
     try:

@@ -113,14 +113,16 @@ def test_knowledge_home_topics_read_stored_counts(community):
 def test_similar_reads_replies_through_an_index_and_ranks_a_bounded_few(community):
     """The replies and descriptions behind "similar problems" are read through an index
     (the search vector's GIN index, or the community's when that is narrower) and at most
-    `ANSWER_SCAN` of them are ranked, whatever the size: no scan of the whole table."""
-    sql, params = answer_scan(answer_documents(None), "'bedsor' | 'ulcer'").query.sql_with_params()
+    `ANSWER_SCAN` of them are ranked, whatever the size: no scan of the whole table, and
+    the rows scanned are not fetched again by id to be ranked."""
+    sql, params = answer_scan(answer_documents(None), "'bedsor' | 'ulcer'")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0][0]["Plan"]
     nodes = list(_nodes(plan))
     assert not [n for n in nodes if n["Node Type"] == "Seq Scan"], _describe(plan)
+    assert not [n for n in nodes if n.get("Index Name") == "knowledge_searchdocument_pkey"]
     limits = [n for n in nodes if n["Node Type"] == "Limit" and n["Plan Rows"] <= ANSWER_SCAN]
     assert len(limits) == 2, _describe(plan)  # the scan's, and the candidates'
     assert f"LIMIT {ANSWER_SCAN}" in sql
