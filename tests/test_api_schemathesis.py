@@ -6,6 +6,7 @@ Every operation, with data that fits the schema (positive) and data that does no
 and bodies as declared; schema-violating requests refused; schema-valid requests
 accepted. What cannot be held to the schema is listed below, each with its reason."""
 
+import os
 import re
 from datetime import date, time
 
@@ -126,6 +127,7 @@ BUSINESS_RULES: list[tuple[str, str, str]] = [
     ("*/cohosts/", "could not open this meeting", "who may see a private host"),
     ("*/agenda/suggestions/", "no longer offered", "suggestions come from the community's data"),
     ("*", "The agenda of this meeting is closed", "the meeting's state"),
+    ("*/agenda-move/", "Only accepted items have a place", "the item's state"),
 ]
 
 
@@ -173,6 +175,8 @@ def test_api_keeps_to_its_schema_in_every_check(caller):
     assert set(LEFT_OUT) <= {operation.label for operation in every}, "stale LEFT_OUT entry"
     operations = [operation for operation in every if operation.label not in LEFT_OUT]
     assert len(operations) > 40
+    if only := os.environ.get("SCHEMATHESIS_ONLY"):  # one operation, to look at a failure
+        operations = [operation for operation in operations if operation.label == only]
     failures: dict[str, set[str]] = {}
 
     def checker(operation, mode):
@@ -188,7 +192,8 @@ def test_api_keeps_to_its_schema_in_every_check(caller):
                         continue
                     failures.setdefault(operation.label, set()).add(
                         f"{mode}: {type(failure).__name__}: {response.status_code} "
-                        f"{response.text[:200]} (query {case.query!r:.200})"
+                        f"{response.text[:200]} (query {case.query!r:.200}, path "
+                        f"{case.path_parameters!r:.100}, body {case.body!r:.200})"
                     )
 
         return check
