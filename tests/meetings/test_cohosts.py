@@ -171,7 +171,7 @@ def test_cohost_meeting_list_query_count(client, world, count, django_assert_num
 
 # … the co-hosted meetings looked up once for the tab's three lists, the co-hosts shown
 # on the rows (one query for both lists; before, one per non-empty list), no hosts.
-QUERIES = 11
+QUERIES = 10
 
 
 def test_cohosts_api(world):
