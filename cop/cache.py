@@ -98,6 +98,11 @@ def scope(model, pk) -> str:
     return f"{model._meta.label_lower}:{pk}"
 
 
+def inbox(user_id: int) -> str:
+    """The version scope of a member's notifications: what the bell counts."""
+    return f"cop.inbox:{user_id}"
+
+
 def _version_key(name: str) -> str:
     return f"cop:version:{name}"
 

@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from cop.cache import bump, inbox, remember
 from cop.enums import MembershipStatus, NotificationKind, Visibility
 from cop.extensions import DIGEST_SECTIONS, EMAIL_EXTRAS, OUTSIDER_GRANTS, EmailExtras
 from cop.models import (
@@ -307,6 +308,7 @@ def notify(
             subject=subject,
         )
         notification.save(force_insert=True)
+        bump(inbox(recipient.pk))
         if channel == DeliveryChannel.OFF:
             return notification
         EmailDelivery.objects.create(
@@ -386,6 +388,8 @@ def notify_many(
             [_notification(recipient=user, **about) for user in people]
         )
         by_user = {n.recipient_id: n for n in notifications}
+        if by_user:
+            bump(*(inbox(user_id) for user_id in by_user))
         deliveries = []
         for user in people:
             picked = channel(user)
@@ -551,8 +555,15 @@ def notify_mentions(
 
 
 def unread_count(user: User) -> int:
-    """One COUNT on the (recipient, read_at) index."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """The bell's number: one COUNT on the (recipient, read_at) index, kept under the
+    member's inbox version, which every service here that writes a notification or a
+    read mark bumps; so most pages read it from the cache."""
+    return remember(
+        "unread",
+        (inbox(user.pk),),
+        (),
+        lambda: Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
+    )
 
 
 def notifications_of(user: User) -> QuerySet[Notification]:
@@ -565,19 +576,25 @@ def notifications_of(user: User) -> QuerySet[Notification]:
 
 
 def open_notification(*, user: User, notification_id: int) -> Notification | None:
-    """The member's notification, marked read. None when it is not theirs."""
+    """The member's notification, marked read (their bell follows). None when it is not
+    theirs."""
     notification = Notification.objects.filter(pk=notification_id, recipient=user).first()
     if notification is not None and notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        bump(inbox(user.pk))
     return notification
 
 
 def mark_all_read(*, user: User) -> int:
-    """Mark every unread notification of the member read. Returns how many changed."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+    """Mark every unread notification of the member read (their bell follows). Returns
+    how many changed."""
+    changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    if changed:
+        bump(inbox(user.pk))
+    return changed
 
 
 # --- Unsubscribe links ----------------------------------------------------------------------

@@ -134,7 +134,7 @@ def test_directory_query_count_is_constant(client, django_assert_num_queries, co
     client.force_login(UserFactory())
     url = reverse("community_list")
     client.get(url)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(url)
     assert len(response.context["page"].object_list) == count
 
@@ -147,7 +147,7 @@ def test_my_communities_query_count_is_constant(client, django_assert_num_querie
     client.force_login(user)
     url = reverse("my_communities")
     client.get(url)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(url)
     assert len(response.context["memberships"]) == count
 
@@ -161,7 +161,7 @@ def test_member_profile_query_count_is_constant(client, public, django_assert_nu
     client.force_login(member.user)
     url = reverse("member_profile", args=[public.slug, member.user_id])
     client.get(url)
-    with django_assert_num_queries(11):  # 11th: the expertise coordinators recognised
+    with django_assert_num_queries(10):  # 10th: the expertise coordinators recognised
         response = client.get(url)
     assert response.content.count(b"Told a story") == count
 
@@ -177,7 +177,7 @@ def test_community_home_query_count_is_constant(client, public, django_assert_nu
     # The core page and the sections the apps add (meetings, knowledge, mentoring), the
     # spotlight of thanked members, and the related communities' ids (none here; two
     # more when there are, any number).
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         response = client.get(url)
     assert response.status_code == 200
 
@@ -406,7 +406,7 @@ def test_invite_page_query_count_is_constant(
     client.force_login(coordinator)
     url = reverse("community_invite", args=[public.slug])
     client.get(url)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(url)
     assert response.content.count(b"@example.org") >= count
 
@@ -419,7 +419,7 @@ def test_api_tokens_page_query_count_is_constant(client, django_assert_num_queri
         create_token(user=user, name=f"bot {i}")
     client.force_login(user)
     client.get(reverse("api_tokens"))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = client.get(reverse("api_tokens"))
     assert response.content.count(b"Revoke bot") == count
 

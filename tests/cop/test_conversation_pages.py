@@ -140,7 +140,7 @@ def test_detail_pages_query_count_with_comments(client, world, count, django_ass
     # The page itself, the comment thread and the viewer's reactions; the story and the
     # practice also ask whether the viewer saved, follows and thanked them, the meeting
     # its speakers and co-hosts.
-    expected = {"Story": 11, "PracticeEntry": 16, "Meeting": 15, "ValueStory": 11}
+    expected = {"Story": 10, "PracticeEntry": 14, "Meeting": 14, "ValueStory": 10}
     for target in targets:
         url = target.get_absolute_url()
         client.get(url)
@@ -230,9 +230,9 @@ def test_announcement_pages_query_count(client, world, count, django_assert_num_
     )
     client.force_login(member)
     for url, queries in (
-        (reverse("announcements", args=[community.slug]), 6),
+        (reverse("announcements", args=[community.slug]), 5),
         # the home page, with the spotlight and the related communities
-        (community.get_absolute_url(), 18),
+        (community.get_absolute_url(), 17),
     ):
         client.get(url)
         with django_assert_num_queries(queries):

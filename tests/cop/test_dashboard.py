@@ -193,7 +193,7 @@ def test_dashboard_page_query_count_is_constant(
     client.force_login(coordinator)
     url = reverse("community_dashboard", args=[community.slug])
     client.get(url)  # computes and stores the snapshot
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(url)
 
 

@@ -97,13 +97,13 @@ def test_outreach_page_query_count_is_fixed(world, client, django_assert_num_que
     with time_machine.travel(timezone.now() - timedelta(days=90)):
         make_member(community)
     client.get(url)  # warm caches (session, content types)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert response.status_code == 200
     with time_machine.travel(timezone.now() - timedelta(days=90)):
         for _ in range(20):
             make_member(community)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.decode().count("Send a note") == 21
     assert "@example.org" not in response.content.decode()

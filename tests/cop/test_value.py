@@ -175,7 +175,7 @@ def test_value_pages_query_count_is_constant(client, django_assert_num_queries, 
     for _ in range(count):
         _story(community, make_member(community))
     client.force_login(coordinator)
-    for name, literal in (("value_story_list", 6), ("value_matrix", 8)):
+    for name, literal in (("value_story_list", 5), ("value_matrix", 7)):
         url = reverse(name, args=[community.slug])
         client.get(url)
         with django_assert_num_queries(literal):

@@ -68,12 +68,12 @@ def test_problem_list_cold_then_warm_query_count(client, community, django_asser
         )
     client.force_login(make_member(community))
     client.get(reverse("knowledge:home", kwargs={"slug": community.slug}))  # records last-seen
-    # Cold: session, user, community, the page's problems and their topics, membership,
-    # the bell's unread count.
-    with django_assert_num_queries(7):
+    # Cold: session, user, community, the page's problems and their topics, membership
+    # (the bell's unread count is kept since the first page).
+    with django_assert_num_queries(6):
         _page(client, community)
     # Warm: the kept list needs neither the problems nor their topics.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         html = _page(client, community)
     assert html.count("Slow CI") == 3
 
@@ -87,12 +87,13 @@ def test_problem_page_warm_skips_the_related_items_queries(
     client.force_login(make_member(community))
     client.get(reverse("knowledge:home", kwargs={"slug": community.slug}))  # records last-seen
     # Cold: two of them for the meaning matrices (the newest title vector, and their
-    # count, read once a minute and so on this process's first search).
-    with django_assert_num_queries(20 if connection.vendor == "sqlite" else 21):
+    # count, read once a minute and so on this process's first search). The bell's count
+    # is kept since the first page; saved and followed are read in one query.
+    with django_assert_num_queries(18 if connection.vendor == "sqlite" else 19):
         cold = _detail(client, problem)
     # Warm: the related items are kept (six queries fewer); the viewer's visible
     # communities, part of their key, are read each time.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         warm = _detail(client, problem)
     assert "Flaky tests" in cold.split("Related problems")[1]
     assert "Flaky tests" in warm.split("Related problems")[1]

@@ -58,7 +58,7 @@ def _tagged(community, factory, n, **kwargs):
 def test_story_list_query_count(client, member, community, count, django_assert_num_queries):
     _tagged(community, StoryFactory, count)
     client.get(url("story_list", community))  # warm up (first request records last-seen)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url("story_list", community))
     assert response.content.count(b'class="tags"') == count
 
@@ -68,11 +68,11 @@ def test_problem_list_query_count(client, member, community, count, django_asser
     for problem in _tagged(community, ProblemFactory, count):
         ReplyFactory(problem=problem)
     client.get(url("home", community))  # warm up (first request records last-seen)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url("problem_list", community))
     assert response.content.count(b"1 reply") == count
     # The list kept (cop.cache): neither the problems nor their topics are read again.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(url("problem_list", community))
     assert response.content.count(b"1 reply") == count
 
@@ -82,7 +82,7 @@ def test_entry_list_query_count(client, member, community, count, django_assert_
     _tagged(community, PracticeEntryFactory, count)
     client.get(url("entry_list", community))  # warm up (first request records last-seen)
     # 7, and 2 for the practices shared from related communities (visible ids, shares)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(url("entry_list", community))
     assert response.content.count(b"status-not_validated") == count
 
@@ -93,7 +93,7 @@ def test_knowledge_home_query_count(client, member, community, count, django_ass
     _tagged(community, ProblemFactory, count)
     _tagged(community, PracticeEntryFactory, count, status=EntryStatus.VALIDATED)
     client.get(url("home", community))  # warm up (first request records last-seen)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get(url("home", community))
     assert response.status_code == 200
 
@@ -103,7 +103,7 @@ def test_glossary_query_count(client, member, community, count, django_assert_nu
     for _ in range(count):
         GlossaryTermFactory(community=community, status="proposed", proposed_by=member)
     client.get(url("glossary", community))  # warm up (first request records last-seen)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(url("glossary", community))
     assert response.content.count(b'id="term-') == count
 
@@ -117,22 +117,23 @@ def test_problem_detail_query_count(client, member, community, count, django_ass
     # title vectors once a minute): this one's related items are not kept yet.
     other = ReplyFactory(problem=ProblemFactory(community=community)).problem
     client.get(url("problem_detail", community, pk=other.pk))
-    # 19 on SQLite: the page, the upcoming meetings offered for the agenda form, the
-    # related items (a fixed seven, whatever the number of replies: four for the titles,
-    # one for the other problems' descriptions and replies, one for the items those
-    # speak for, one for the newest title vector, which keeps the meaning matrices
-    # current), whether the viewer saved and follows the problem, and which replies the
-    # viewer thanked (one query). PostgreSQL asks 8 more for the related items (the
-    # words' statistics, the prefix and trigram steps, each under its time limit): as
-    # fixed, whatever the number of replies. One more: the visible communities read for
-    # the key under which the related items are kept (cop.cache).
-    expected = 19 if connection.vendor == "sqlite" else 27
+    # 17 on SQLite (the bell's count is kept since the warm-up): the page, the upcoming
+    # meetings offered for the agenda form, the related items (a fixed seven, whatever
+    # the number of replies: four for the titles, one for the other problems'
+    # descriptions and replies, one for the items those speak for, one for the newest
+    # title vector, which keeps the meaning matrices current), whether the viewer saved
+    # and follows the problem (one query), and which replies the viewer thanked (one
+    # query). PostgreSQL asks 8 more for the related items (the words' statistics, the
+    # prefix and trigram steps, each under its time limit): as fixed, whatever the
+    # number of replies. One more: the visible communities read for the key under
+    # which the related items are kept (cop.cache).
+    expected = 17 if connection.vendor == "sqlite" else 25
     with django_assert_num_queries(expected):
         response = client.get(url("problem_detail", community, pk=problem.pk))
     assert response.content.count(b"Accepted solution") == count
     # The related items kept (cop.cache): of their queries only the viewer's visible
-    # communities, part of their key, are read again (13 on SQLite and PostgreSQL).
-    with django_assert_num_queries(13):
+    # communities, part of their key, are read again (11 on SQLite and PostgreSQL).
+    with django_assert_num_queries(11):
         response = client.get(url("problem_detail", community, pk=problem.pk))
     assert response.content.count(b"Accepted solution") == count
 
@@ -145,7 +146,7 @@ def test_entry_history_query_count(client, member, community, count, django_asse
     client.get(
         url("entry_history", community, pk=entry.pk)
     )  # warm up (first request records last-seen)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(url("entry_history", community, pk=entry.pk))
     assert response.content.count(b'class="diff-added"') == count + 1
 
@@ -160,7 +161,7 @@ def test_search_query_count(client, member, community, count, django_assert_num_
     # Both read the visible communities' ids first. PostgreSQL then picks title and
     # text candidates and ranks them (three queries); SQLite ranks in FTS5, then loads.
     search_queries = 4 if connection.vendor == "postgresql" else 3
-    with django_assert_num_queries(4 + search_queries):
+    with django_assert_num_queries(3 + search_queries):
         response = client.get(reverse("knowledge:search"), {"q": "backup"})
     assert response.content.count(b"<mark>Backup</mark>") == count
 
@@ -396,7 +397,7 @@ def test_deleted_page_query_count_and_restore(client, community, count, django_a
         ReplyFactory(problem=problem, deleted_at=now)
         PracticeEntryFactory(community=community, deleted_at=now)
     client.get(url("deleted", community))  # warm up (first request records last-seen)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(url("deleted", community))
     assert response.content.count(b">Restore</button>") == 4 * count
     story = Story.objects.filter(community=community).first()

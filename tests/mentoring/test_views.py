@@ -128,10 +128,10 @@ def test_find_query_count_is_the_same_for_one_and_many_mentors(
     url = _url("mentoring_find", place)
     params = {"topics": [place["tag"].pk]}
     client.get(url, params)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get(url, params)
     _more_mentors(place, 6)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(url, params)
     assert response.content.decode().count('class="reasons"') == 7
 
@@ -144,12 +144,12 @@ def test_tab_query_count_is_the_same_for_one_and_many_items(
     url = _url("mentoring_home", place)
     # The first request of a session does one-off work (session, last seen).
     client.get(url)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(url)
     _more_mentors(place, 5)
     for mentee in [make_member(place["community"]) for _ in range(3)]:
         make_mentorship(place["community"], mentor=place["mentor"], mentee=mentee)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert response.content.decode().count("Extra ") == 5
 
@@ -182,7 +182,7 @@ def test_inbox_query_count_is_the_same_for_one_and_many_requests(
     url = _url("mentoring_inbox", place)
     # The first request of a session does one-off work (session, last seen).
     client.get(url)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert "Accept Newt" in response.content.decode()
     for _ in range(4):
@@ -298,10 +298,10 @@ def test_mentorship_query_count_is_the_same_for_one_and_many_checkins(
     # The first request of a session does one-off work (session, last seen).
     client.get(mentorship.get_absolute_url())
     # 8: the seven of the page and the mentor's message on accepting.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         client.get(mentorship.get_absolute_url())
     _log(mentorship, 6)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(mentorship.get_absolute_url())
     assert response.content.decode().count("logged by Mina") == 7
 
@@ -337,7 +337,7 @@ def test_overview_query_count_is_the_same_for_one_and_many_requests(
     url = _url("mentoring_overview", place)
     # The first request of a session does one-off work (session, last seen).
     client.get(url)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get(url)
     for _ in range(4):
         _ask(place, requester=make_member(place["community"]))
@@ -388,11 +388,11 @@ def test_home_section_query_count_is_the_same_for_one_and_many_steps(
     client.get(url)
     # The home page with its pinned announcements, the spotlight and the related
     # communities; the same for one step as for seven.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         client.get(url)
     for i in range(6):
         services.add_onboarding_step(community=community, title=f"Extra step {i}")
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         response = client.get(url)
     assert response.content.decode().count('name="step"') == 7
 
@@ -428,14 +428,14 @@ def test_request_page_query_count_is_the_same_for_one_and_many_offers(
     client.force_login(place["coordinator"])
     url = request.get_absolute_url()
     client.get(url)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get(url)
     for i in range(4):
         make_mentor(place["community"], display_name=f"Later {i}")
     for _ in range(4):
         request.refresh_from_db()
         services.decline_request(request=request, mentor=request.current_mentor)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.get(url)
     assert response.content.decode().count("offered ") == 5
 
@@ -449,11 +449,11 @@ def test_onboarding_page_query_count_is_the_same_for_one_and_many_steps(
     client.force_login(place["newcomer"])
     url = _url("mentoring_onboarding", place)
     client.get(url)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(url)
     for i in range(6):
         services.add_onboarding_step(community=community, title=f"Extra step {i}")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert response.content.decode().count('name="step"') == 7
 
