@@ -15,6 +15,10 @@ class CopConfig(AppConfig):
 
         register_converter(IdConverter, "id")
 
+        from cop.api.support import accept_text_only
+
+        accept_text_only()
+
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from cop.cache import community_changed, membership_changed, people_changed

@@ -275,3 +275,22 @@ def declare_error_responses(result, generator, request, public):
                     },
                 )
     return result
+
+
+def accept_text_only() -> None:
+    """Text fields of every API body take JSON strings only, as the schema declares: DRF's
+    `CharField` would store a number sent in their place (`{"body": 7742}` became the
+    comment "7742"), data the schema says is invalid. Called once by `CopConfig.ready`,
+    so every serializer of every app, `CharField` and its kinds (email, slug, URL),
+    answers such a body with a 400 "Not a valid string."."""
+    if getattr(serializers.CharField.to_internal_value, "text_only", False):
+        return
+    lenient = serializers.CharField.to_internal_value
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return lenient(self, data)
+
+    to_internal_value.text_only = True
+    serializers.CharField.to_internal_value = to_internal_value

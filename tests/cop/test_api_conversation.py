@@ -78,3 +78,22 @@ def test_announcements_through_the_api(world, django_capture_on_commit_callbacks
     assert [a["id"] for a in _as(member).get(url).json()["results"]] == [created.json()["id"]]
     bad = _as(coordinator).post(url, {"title": "x", "body": "y", "pinned_until": "2001-01-01"})
     assert bad.status_code == 400 and "pinned_until" in bad.json()
+
+
+@pytest.mark.parametrize("body", [7742, 1.5, ["text"], {"text": "x"}])
+def test_a_comment_body_that_is_not_text_is_a_400(world, body):
+    """The schema says a string: a number (which DRF would have stored as "7742") or any
+    other JSON value is refused, here as in every API text field."""
+    _community, _coordinator, _author, member, story = world
+    url = f"/api/v1/stories/{story.pk}/comments/"
+    response = _as(member).post(url, {"body": body}, format="json")
+    assert response.status_code == 400
+    assert response.json()["body"] == ["Not a valid string."]
+    assert not Comment.objects.exists()
+
+
+def test_a_profile_name_that_is_a_number_is_a_400(world):
+    _community, _coordinator, _author, member, _story = world
+    response = _as(member).patch("/api/v1/me/", {"display_name": 12}, format="json")
+    assert response.status_code == 400
+    assert response.json()["display_name"] == ["Not a valid string."]
