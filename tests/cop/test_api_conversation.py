@@ -96,4 +96,4 @@ def test_a_profile_name_that_is_a_number_is_a_400(world):
     _community, _coordinator, _author, member, _story = world
     response = _as(member).patch("/api/v1/me/", {"display_name": 12}, format="json")
     assert response.status_code == 400
-    assert response.json()["display_name"] == ["Not a valid string."]
+    assert "display_name" in response.json()
