@@ -4,6 +4,7 @@ import pytest
 
 from cop.celery import app
 from meetings import services
+from meetings.counters import recount
 from meetings.models import RSVP, Meeting
 from tests.concurrency import all_at_once
 from tests.factories import CommunityFactory, MeetingFactory, UserFactory, make_member
@@ -80,3 +81,18 @@ def test_forgetting_a_person_in_autocommit_frees_their_place():
 
     assert counts(meeting) == (1, 0)
     assert RSVP.objects.get(meeting=meeting, user=second).waitlisted is False
+
+
+def test_recount_in_autocommit_repairs_rows_written_past_the_services():
+    """`counters.recount` locks its batches in transactions of its own: called as the
+    `recount` command calls it, outside any transaction, it repairs stale counts."""
+    host = UserFactory()
+    community = CommunityFactory(coordinator=host)
+    meeting = MeetingFactory(community=community, hosts=[host], capacity=5)
+    for person in (make_member(community) for _ in range(3)):
+        RSVP.objects.create(meeting=meeting, user=person, answer="going")
+    Meeting.objects.filter(pk=meeting.pk).update(going_count=0, waitlist_count=7)
+
+    recount(community, batch=1)
+
+    assert counts(meeting) == (3, 0)
